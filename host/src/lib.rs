@@ -1,0 +1,2 @@
+//! faxbot-host: the privileged core daemon's library — audit trail, PHI redaction, brokers,
+//! HTTP API and the `faxbot` command.

@@ -1,0 +1,5 @@
+//! `faxbot`: the core daemon and its admin command line.
+
+fn main() {
+    println!("faxbot {}", env!("CARGO_PKG_VERSION"));
+}

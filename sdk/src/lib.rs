@@ -1,0 +1,1 @@
+//! faxbot-sdk: the library a plugin author builds a faxbot plugin with.
