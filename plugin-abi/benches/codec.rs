@@ -93,6 +93,34 @@ fn bench(c: &mut Criterion) {
         b.iter(|| round_trip::<KvPut>(black_box(7), black_box(&big)))
     });
     group.finish();
+
+    // Baseline in the same run: framing alone (prefix + copy out) of the already-encoded
+    // body of the same messages, i.e. what the wire costs without postcard.
+    let mut baseline = c.benchmark_group("baseline_frame_copy_only");
+    baseline.throughput(Throughput::Elements(1));
+    for (name, body) in [
+        ("event_deliver_fax_job", encoded::<DeliverEvent>(&ev)),
+        ("http_fetch_slack", encoded::<HttpFetch>(&req)),
+        ("kv_put_64k", encoded::<KvPut>(&big)),
+    ] {
+        baseline.bench_function(name, |b| {
+            b.iter(|| {
+                let framed =
+                    frame::frame_bytes(black_box(&body), DEFAULT_MAX_FRAME).expect("frame");
+                frame::read_frame(&mut &framed[..], DEFAULT_MAX_FRAME)
+                    .expect("read")
+                    .expect("one frame")
+            })
+        });
+    }
+    baseline.finish();
+}
+
+fn encoded<M: Method>(request: &M::Request) -> Vec<u8> {
+    Envelope::request::<M>(7, request, 0, DEFAULT_MAX_FRAME)
+        .expect("encode")
+        .encode(DEFAULT_MAX_FRAME)
+        .expect("encode")
 }
 
 criterion_group!(benches, bench);
