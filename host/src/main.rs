@@ -1,5 +1,31 @@
 //! `faxbot`: the core daemon and its admin command line.
 
-fn main() {
-    println!("faxbot {}", env!("CARGO_PKG_VERSION"));
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// The faxbot core: audit trail, PHI redaction, plugin host.
+#[derive(Debug, Parser)]
+#[command(name = "faxbot", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The audit trail: verify its chain, query records, export JSON Lines.
+    Audit(cli::audit::AuditArgs),
+}
+
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
+        Command::Audit(args) => cli::audit::run(args),
+    };
+    result.unwrap_or_else(|error| {
+        eprintln!("faxbot: {error:#}");
+        ExitCode::from(2)
+    })
 }

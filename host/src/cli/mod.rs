@@ -1,0 +1,3 @@
+//! The `faxbot` command's subcommands: each module holds its clap arguments and its `run`.
+
+pub mod audit;
