@@ -81,10 +81,11 @@ pub enum AuditError {
         /// The trail file.
         path: PathBuf,
     },
-    /// An earlier write or fsync failed; the trail refuses records until restarted.
-    #[error("audit trail cannot commit (an earlier write failed: {reason}); the action is refused")]
+    /// A write or fsync failed; the trail refuses this and every later record until
+    /// restarted.
+    #[error("audit trail cannot commit ({reason}); the action is refused")]
     Unavailable {
-        /// The first failure.
+        /// The failure.
         reason: String,
     },
     /// The trail was closed.

@@ -152,15 +152,12 @@ impl AuditTrail {
         &self,
         event: AuditEvent,
     ) -> Result<oneshot::Receiver<Result<Receipt, AuditError>>, AuditError> {
-        let AuditEvent { details, .. } = &event;
-        let redacted = self
+        let mut event = event;
+        let details = std::mem::take(&mut event.details);
+        event.details = self
             .inner
             .redactor
-            .redact_details(event.tenant.as_ref(), details.clone());
-        let event = AuditEvent {
-            details: redacted,
-            ..event
-        };
+            .redact_details(event.tenant.as_ref(), details);
         let encoded = EncodedEvent::encode(&event).map_err(|e| AuditError::Encode {
             action: event.action.to_string(),
             reason: e.classify_name(),
@@ -270,10 +267,8 @@ impl Committer {
         })?;
         let head_path = dir.join(HEAD_FILE_NAME);
         let len = file.metadata().map_err(io_err(&path, "stat"))?.len();
-        let head = chain::read_head(dir, &key).map_err(AuditError::from_read)?;
-
         if len == 0 {
-            if let Some(head) = head {
+            if let Some(head) = chain::read_head(dir, &key).map_err(AuditError::from_read)? {
                 // An empty trail beside a head naming records: they were all removed.
                 return Err(AuditError::Broken(ChainBreak {
                     seq: 1,
@@ -286,7 +281,10 @@ impl Committer {
         }
 
         // Verify the whole chain, remembering where the last good record ends.
+        // Header first, then the head checkpoint: the same order as `verify_trail`, so both
+        // name the same first problem.
         let mut reader = ChainReader::open(&path, key.clone()).map_err(AuditError::from_read)?;
+        let head = chain::read_head(dir, &key).map_err(AuditError::from_read)?;
         let mut head_mac_seen = None;
         let torn = loop {
             match reader.next_record() {
@@ -455,7 +453,7 @@ impl Committer {
     fn commit_batch(&mut self, events: &[EncodedEvent]) -> Result<Vec<Receipt>, AuditError> {
         if let Some(reason) = &self.failed {
             return Err(AuditError::Unavailable {
-                reason: reason.clone(),
+                reason: format!("an earlier write failed: {reason}"),
             });
         }
         let now = Timestamp::now();
