@@ -132,11 +132,8 @@ impl HeadFile {
     /// Overwrites the head in place. The line has a fixed length, so one `pwrite` replaces it.
     pub fn store(&self, key: &hmac::Key, head: &Head) -> io::Result<()> {
         let line = head.encode(key);
-        self.file.write_all_at(&line, 0)?;
-        if self.file.metadata()?.len() != line.len() as u64 {
-            self.file.set_len(line.len() as u64)?;
-        }
-        Ok(())
+        // Every head line has the same length, so the file never holds more than one.
+        self.file.write_all_at(&line, 0)
     }
 
     /// Flushes the head to disk (used once at creation and after a repair).

@@ -419,6 +419,7 @@ impl Committer {
             reason: e.classify_name(),
         })?;
         let receipts = self.commit_batch(std::slice::from_ref(&encoded))?;
+        self.store_head()?;
         receipts.into_iter().next().ok_or(AuditError::Closed)
     }
 
@@ -484,10 +485,6 @@ impl Committer {
         self.mac = mac;
         self.len += batch_len;
         self.last_time = time;
-        if let Err(error) = self.store_head() {
-            // The records are durable and acknowledged; later ones are refused.
-            self.failed = Some(error.to_string());
-        }
         Ok(receipts)
     }
 
@@ -511,6 +508,12 @@ impl Committer {
                     for (reply, receipt) in replies.drain(..).zip(receipts) {
                         // A caller that stopped waiting still has its record committed.
                         let _ = reply.send(Ok(receipt));
+                    }
+                    // After the replies: the head is allowed to lag, never to lead, so it
+                    // need not delay the callers.
+                    if let Err(error) = self.store_head() {
+                        // The records are durable and acknowledged; later ones are refused.
+                        self.failed = Some(error.to_string());
                     }
                 }
                 Err(error) => {
