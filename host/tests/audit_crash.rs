@@ -8,6 +8,7 @@ use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use faxbot_host::audit::{self, AuditTrail, Filter, WithholdStrings};
@@ -39,17 +40,22 @@ fn kill_writer_mid_append(state: &Path) -> (Vec<u64>, bool) {
         .args(["audit", "--state-dir"])
         .arg(state)
         .args(["exercise", "--writers", "8", "--records", "0"])
-        .args(["--detail-bytes", "2000000"])
+        .args(["--detail-bytes", "1000000"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn faxbot audit exercise");
     let stdout = child.stdout.take().expect("stdout");
+    let acked_so_far = Arc::new(AtomicUsize::new(0));
+    let counter = acked_so_far.clone();
     let reader = std::thread::spawn(move || {
         BufReader::new(stdout)
             .lines()
             .map_while(Result::ok)
             .filter_map(|l| l.strip_prefix("committed ").and_then(|s| s.parse().ok()))
+            .inspect(|_| {
+                counter.fetch_add(1, Ordering::SeqCst);
+            })
             .collect::<Vec<u64>>()
     });
     let trail = state
@@ -58,8 +64,8 @@ fn kill_writer_mid_append(state: &Path) -> (Vec<u64>, bool) {
     let started = Instant::now();
     let mut torn = false;
     // Let a few batches commit, then kill the moment a write is visibly in progress.
-    while started.elapsed() < Duration::from_secs(20) {
-        if started.elapsed() > Duration::from_millis(300) && mid_record(&trail) {
+    while started.elapsed() < Duration::from_secs(30) {
+        if acked_so_far.load(Ordering::SeqCst) >= 8 && mid_record(&trail) {
             torn = true;
             break;
         }

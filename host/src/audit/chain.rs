@@ -4,12 +4,13 @@
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, BufRead, BufReader, Seek, SeekFrom};
 use std::path::Path;
 
 use ring::hmac;
 
 use super::head::{Head, HeadProblem};
+use super::index::IndexEntry;
 use super::record::{
     self, AuditRecord, HeaderProblem, LineProblem, Mac, TrailId, parse_header, parse_record_line,
 };
@@ -169,6 +170,26 @@ impl ChainReader<BufReader<File>> {
             key,
             path.display().to_string(),
         )
+    }
+}
+
+impl<R: BufRead + Seek> ChainReader<R> {
+    /// Continues reading at an index entry: the next record returned must be `entry.seq`,
+    /// starting at `entry.offset` and chained to `entry.prev_mac`. Records before it are not
+    /// read (and so not checked).
+    pub fn seek_to(&mut self, entry: &IndexEntry) -> Result<(), ReadError> {
+        self.reader
+            .seek(SeekFrom::Start(entry.offset))
+            .map_err(|source| ReadError::Io {
+                path: self.path.clone(),
+                source,
+            })?;
+        self.line = entry.seq;
+        self.position.seq = entry.seq - 1;
+        self.position.mac = entry.prev_mac;
+        self.position.offset = entry.offset;
+        self.position.time_micros = i64::MIN;
+        Ok(())
     }
 }
 

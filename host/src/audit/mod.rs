@@ -21,6 +21,7 @@
 mod chain;
 mod event;
 mod head;
+mod index;
 mod query;
 mod record;
 mod redaction;
@@ -32,6 +33,7 @@ use std::path::PathBuf;
 
 pub use chain::{BreakReason, ChainBreak, ChainReader, ReadError, VerifiedTrail, verify_trail};
 pub use event::{Action, Actor, AuditEvent, CorrelationId, FieldError, Outcome, Target, TenantId};
+pub use index::{INDEX_STRIDE, IndexEntry};
 pub use query::{Filter, QueryError, QuerySummary, export_json_lines, query};
 pub use record::AuditRecord;
 pub use redaction::{DetailsRedactor, WITHHELD, WithholdStrings};
@@ -43,6 +45,9 @@ pub const TRAIL_FILE_NAME: &str = "trail.log";
 
 /// The head checkpoint's name inside the audit directory.
 pub const HEAD_FILE_NAME: &str = "head";
+
+/// The sparse index's name inside the audit directory.
+pub const INDEX_FILE_NAME: &str = "index";
 
 /// The audit directory's name inside the state directory.
 pub const AUDIT_DIR_NAME: &str = "audit";

@@ -7,11 +7,12 @@ use std::path::Path;
 
 use ring::hmac;
 
-use super::TRAIL_FILE_NAME;
 use super::chain::{BreakReason, ChainBreak, ChainReader, ReadError};
 use super::event::{Actor, Outcome, TenantId};
+use super::index;
 use super::record::AuditRecord;
 use super::time::Timestamp;
+use super::{INDEX_FILE_NAME, TRAIL_FILE_NAME};
 
 /// Which records a query returns. Every field set must match; unset fields match anything.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -105,7 +106,8 @@ pub enum QueryError {
 
 /// Reads the trail in `dir` in order, checking the chain, and passes each matching record to
 /// `sink`. Stops at the first break. Because record times never decrease along the trail,
-/// reading stops early once past `filter.until`.
+/// reading starts at the sparse index's last entry older than `filter.since` (checking the
+/// chain from there on; `verify_trail` checks all of it) and stops once past `filter.until`.
 pub fn query(
     dir: &Path,
     key: &hmac::Key,
@@ -113,6 +115,13 @@ pub fn query(
     mut sink: impl FnMut(&AuditRecord) -> io::Result<()>,
 ) -> Result<QuerySummary, QueryError> {
     let mut reader = ChainReader::open(&dir.join(TRAIL_FILE_NAME), key.clone())?;
+    if let Some(since) = filter.since {
+        let trail_id = reader.position().trail_id;
+        let entries = index::read_index(&dir.join(INDEX_FILE_NAME), key, &trail_id);
+        if let Some(entry) = index::start_for(&entries, since.unix_micros()) {
+            reader.seek_to(entry)?;
+        }
+    }
     let mut summary = QuerySummary::default();
     loop {
         let record = match reader.next_record() {

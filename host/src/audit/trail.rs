@@ -27,10 +27,11 @@ use tokio::sync::oneshot;
 use super::chain::{self, BreakReason, ChainBreak, ChainReader, ReadError};
 use super::event::{Action, Actor, AuditEvent, Outcome, Target};
 use super::head::{Head, HeadFile};
+use super::index::{self, IndexEntry, IndexFile};
 use super::record::{self, EncodedEvent, Mac, TrailId};
 use super::redaction::DetailsRedactor;
 use super::time::Timestamp;
-use super::{AuditError, HEAD_FILE_NAME, TRAIL_FILE_NAME};
+use super::{AuditError, HEAD_FILE_NAME, INDEX_FILE_NAME, TRAIL_FILE_NAME};
 use crate::keys::KeyMaterial;
 
 /// Largest batch the committer writes with one fsync.
@@ -223,6 +224,10 @@ impl ClassifyName for serde_json::Error {
 struct Committer {
     file: File,
     head_file: HeadFile,
+    /// The sparse index; `None` after a write to it failed (queries then read more).
+    index: Option<IndexFile>,
+    /// Index entries of committed records not yet appended to the index.
+    pending_index: Vec<IndexEntry>,
     key: hmac::Key,
     trail_id: TrailId,
     path: PathBuf,
@@ -286,9 +291,19 @@ impl Committer {
         let mut reader = ChainReader::open(&path, key.clone()).map_err(AuditError::from_read)?;
         let head = chain::read_head(dir, &key).map_err(AuditError::from_read)?;
         let mut head_mac_seen = None;
+        let mut index_entries = Vec::new();
         let torn = loop {
+            let before = reader.position();
             match reader.next_record() {
                 Ok(Some(record)) => {
+                    if index::is_indexed(record.seq) {
+                        index_entries.push(IndexEntry {
+                            seq: record.seq,
+                            time_micros: record.time.unix_micros(),
+                            offset: before.offset,
+                            prev_mac: before.mac,
+                        });
+                    }
                     if head.is_some_and(|h| h.seq == record.seq) {
                         head_mac_seen = Some(record.mac);
                     }
@@ -304,9 +319,14 @@ impl Committer {
         let end = reader.position();
         chain::check_head(&end, head.as_ref(), head_mac_seen).map_err(AuditError::Broken)?;
         let head_file = HeadFile::open(&head_path).map_err(io_err(&head_path, "open"))?;
+        let index_path = dir.join(INDEX_FILE_NAME);
+        let index = IndexFile::rebuild(&index_path, &key, &end.trail_id, &index_entries)
+            .map_err(io_err(&index_path, "rebuild the index"))?;
         let mut committer = Committer {
             file,
             head_file,
+            index: Some(index),
+            pending_index: Vec::new(),
             key,
             trail_id: end.trail_id,
             path,
@@ -373,9 +393,19 @@ impl Committer {
             action: "create",
             source,
         })?;
+        let index_path = dir.join(INDEX_FILE_NAME);
+        let index = IndexFile::rebuild(&index_path, &key, &trail_id, &[]).map_err(|source| {
+            AuditError::Io {
+                path: index_path,
+                action: "create the index",
+                source,
+            }
+        })?;
         let mut committer = Committer {
             file,
             head_file,
+            index: Some(index),
+            pending_index: Vec::new(),
             mac: record::header_mac(&key, &trail_id),
             key,
             trail_id,
@@ -420,6 +450,7 @@ impl Committer {
         })?;
         let receipts = self.commit_batch(std::slice::from_ref(&encoded))?;
         self.store_head()?;
+        self.store_index();
         receipts.into_iter().next().ok_or(AuditError::Closed)
     }
 
@@ -433,6 +464,19 @@ impl Committer {
             action: "append and fdatasync",
             source,
         })
+    }
+
+    /// Appends pending index entries. A failure only disables the index: it is an
+    /// accelerator, rebuilt at the next open, and queries stay correct without it.
+    fn store_index(&mut self) {
+        if let Some(index) = &mut self.index
+            && index
+                .append(&self.key, &self.trail_id, &self.pending_index)
+                .is_err()
+        {
+            self.index = None;
+        }
+        self.pending_index.clear();
     }
 
     fn store_head(&mut self) -> Result<(), AuditError> {
@@ -463,8 +507,17 @@ impl Committer {
         buf.clear();
         let mut mac = self.mac;
         let mut receipts = Vec::with_capacity(events.len());
+        let mut new_entries = Vec::new();
         for (i, event) in events.iter().enumerate() {
             let seq = self.seq + 1 + i as u64;
+            if index::is_indexed(seq) {
+                new_entries.push(IndexEntry {
+                    seq,
+                    time_micros: time.unix_micros(),
+                    offset: self.len + buf.len() as u64,
+                    prev_mac: mac,
+                });
+            }
             mac = record::append_record_line(&mut buf, &self.key, &mac, seq, time, event);
             receipts.push(Receipt { seq, time });
         }
@@ -485,6 +538,7 @@ impl Committer {
         self.mac = mac;
         self.len += batch_len;
         self.last_time = time;
+        self.pending_index.extend(new_entries);
         Ok(receipts)
     }
 
@@ -515,6 +569,7 @@ impl Committer {
                         // The records are durable and acknowledged; later ones are refused.
                         self.failed = Some(error.to_string());
                     }
+                    self.store_index();
                 }
                 Err(error) => {
                     let reason = error.to_string();
