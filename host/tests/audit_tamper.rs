@@ -348,3 +348,21 @@ fn faxbot_audit_verify_names_the_first_bad_record_and_exits_nonzero() {
     assert!(out.contains("BROKEN at record seq 2"), "{out}");
     assert!(out.contains("MAC mismatch"), "{out}");
 }
+
+#[test]
+fn a_giant_line_planted_in_the_trail_is_refused_without_buffering_it() {
+    let f = Fixture::with_records(2);
+    let mut lines = f.lines();
+    let mut giant = vec![b'a'; 64];
+    giant.push(b' ');
+    giant.extend(std::iter::repeat_n(b'x', 5 << 20));
+    giant.push(b'\n');
+    lines.insert(2, giant);
+    f.write_lines(&lines);
+    let broken = f.expect_break();
+    assert_eq!(broken.seq, 2);
+    assert!(
+        matches!(&broken.reason, BreakReason::Malformed(why) if why.contains("limit")),
+        "{broken}"
+    );
+}

@@ -445,3 +445,27 @@ async fn a_query_since_a_recent_time_starts_at_the_index_and_gives_the_full_scan
     assert_eq!(seqs_full, seqs);
     assert_eq!(summary_full.scanned, 3941);
 }
+
+#[test]
+fn an_event_too_large_for_one_record_is_refused_and_nothing_is_written() {
+    let f = fixture();
+    let trail = f.open();
+    let huge = vec![0u8; 3_000_000]; // ~6 MB of JSON numbers: over the 4 MiB record limit
+    let result = trail.record_blocking(
+        event("system", "core.dump", Outcome::Success).with_details(serde_json::json!(huge)),
+    );
+    assert!(
+        matches!(result, Err(AuditError::TooLarge { .. })),
+        "{result:?}"
+    );
+    trail
+        .record_blocking(event("system", "core.after", Outcome::Success))
+        .expect("the trail still works");
+    drop(trail);
+    let actions: Vec<_> = f
+        .all(&Filter::default())
+        .iter()
+        .map(|r| r.action.as_str().to_owned())
+        .collect();
+    assert_eq!(actions, ["audit.trail_created", "core.after"]);
+}

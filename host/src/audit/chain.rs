@@ -4,7 +4,7 @@
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Seek, SeekFrom};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use ring::hmac;
@@ -201,7 +201,10 @@ impl<R: BufRead> ChainReader<R> {
             path: path.clone(),
             source,
         };
-        reader.read_until(b'\n', &mut buf).map_err(io_err)?;
+        (&mut reader)
+            .take(record::HEADER_LEN as u64)
+            .read_until(b'\n', &mut buf)
+            .map_err(io_err)?;
         let broken = |reason| ChainBreak {
             seq: 0,
             line: 1,
@@ -239,8 +242,9 @@ impl<R: BufRead> ChainReader<R> {
     /// The next record, `Ok(None)` at a clean end of file, or the break.
     pub fn next_record(&mut self) -> Result<Option<AuditRecord>, ReadError> {
         self.buf.clear();
-        let n = self
-            .reader
+        // Bounded: a line longer than any record could be is refused, not buffered.
+        let n = (&mut self.reader)
+            .take(record::MAX_LINE_BYTES as u64 + 1)
             .read_until(b'\n', &mut self.buf)
             .map_err(|source| ReadError::Io {
                 path: self.path.clone(),
@@ -257,6 +261,13 @@ impl<R: BufRead> ChainReader<R> {
             reason,
         };
         if self.buf.last() != Some(&b'\n') {
+            if n > record::MAX_LINE_BYTES {
+                return Err(broken(BreakReason::Malformed(format!(
+                    "line longer than the {} byte limit",
+                    record::MAX_LINE_BYTES
+                )))
+                .into());
+            }
             return Err(broken(BreakReason::TornTail { bytes: n as u64 }).into());
         }
         let record = parse_record_line(&self.key, &pos.mac, &self.buf).map_err(|p| {

@@ -67,6 +67,18 @@ pub enum AuditError {
         /// The encoder's error category.
         reason: &'static str,
     },
+    /// The event (after redaction) would make a record line longer than the trail allows.
+    #[error(
+        "audit event `{action}`: {bytes} bytes encoded, over the record limit of {limit} bytes; \
+         record a summary in details instead",
+        limit = record::MAX_LINE_BYTES
+    )]
+    TooLarge {
+        /// The event's action.
+        action: String,
+        /// Its encoded size.
+        bytes: usize,
+    },
     /// A file system call failed.
     #[error("audit trail {path}: {action}: {source}")]
     Io {

@@ -19,6 +19,12 @@ use serde::{Deserialize, Serialize};
 use super::event::{Action, Actor, AuditEvent, CorrelationId, Outcome, Target, TenantId};
 use super::time::Timestamp;
 
+/// The longest record line the trail writes or reads, newline included.
+pub const MAX_LINE_BYTES: usize = 4 << 20;
+
+/// Room reserved in a line for the MAC, `seq` and `time`.
+const LINE_OVERHEAD: usize = 2 * MAC_LEN + 96;
+
 /// Length of a MAC in bytes (HMAC-SHA256).
 pub const MAC_LEN: usize = 32;
 
@@ -114,6 +120,16 @@ impl EncodedEvent {
             details: &event.details,
         })?;
         Ok(Self(bytes))
+    }
+
+    /// True when the event's line would exceed [`MAX_LINE_BYTES`].
+    pub fn too_large(&self) -> bool {
+        self.0.len() + LINE_OVERHEAD > MAX_LINE_BYTES
+    }
+
+    /// Size of the encoded fields in bytes.
+    pub fn encoded_len(&self) -> usize {
+        self.0.len()
     }
 }
 

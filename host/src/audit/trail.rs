@@ -163,6 +163,12 @@ impl AuditTrail {
             action: event.action.to_string(),
             reason: e.classify_name(),
         })?;
+        if encoded.too_large() {
+            return Err(AuditError::TooLarge {
+                action: event.action.to_string(),
+                bytes: encoded.encoded_len(),
+            });
+        }
         let (reply, rx) = oneshot::channel();
         self.inner
             .tx
