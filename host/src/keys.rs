@@ -57,6 +57,18 @@ pub enum KeyError {
         /// What was found instead.
         kind: &'static str,
     },
+    /// The key file belongs to another user, who could read or replace it.
+    #[error(
+        "key file {path}: owned by uid {owner}, must be owned by uid {expected} (this process)"
+    )]
+    WrongOwner {
+        /// The key file.
+        path: PathBuf,
+        /// Its owner.
+        owner: u32,
+        /// The process's effective uid.
+        expected: u32,
+    },
     /// The key file has the wrong length.
     #[error("key file {path}: must hold exactly {KEY_LEN} bytes, found {len}")]
     WrongLength {
@@ -112,7 +124,8 @@ impl KeyMaterial {
         }
     }
 
-    /// Loads an existing key file, checking its type, mode and length.
+    /// Loads an existing key file, checking its type, owner, mode and length on the opened
+    /// file itself (no window between the check and the read).
     pub fn load(path: &Path) -> Result<Self, KeyError> {
         let io_err = |action: &'static str| {
             let path = path.to_path_buf();
@@ -122,12 +135,25 @@ impl KeyMaterial {
                 source,
             }
         };
-        let meta = fs::symlink_metadata(path).map_err(io_err("inspect"))?;
+        // O_NOFOLLOW refuses a symlink; O_NONBLOCK keeps a planted FIFO from hanging us.
+        let mut file = match OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(path)
+        {
+            Ok(file) => file,
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                return Err(KeyError::NotRegular {
+                    path: path.to_path_buf(),
+                    kind: "a symbolic link",
+                });
+            }
+            Err(e) => return Err(io_err("open")(e)),
+        };
+        let meta = file.metadata().map_err(io_err("inspect"))?;
         let file_type = meta.file_type();
         if !file_type.is_file() {
-            let kind = if file_type.is_symlink() {
-                "a symbolic link"
-            } else if file_type.is_dir() {
+            let kind = if file_type.is_dir() {
                 "a directory"
             } else {
                 "a special file"
@@ -135,6 +161,14 @@ impl KeyMaterial {
             return Err(KeyError::NotRegular {
                 path: path.to_path_buf(),
                 kind,
+            });
+        }
+        let expected = nix::unistd::geteuid().as_raw();
+        if meta.uid() != expected {
+            return Err(KeyError::WrongOwner {
+                path: path.to_path_buf(),
+                owner: meta.uid(),
+                expected,
             });
         }
         let mode = meta.mode() & 0o7777;
@@ -150,11 +184,6 @@ impl KeyMaterial {
                 len: meta.len(),
             });
         }
-        let mut file = OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(path)
-            .map_err(io_err("open"))?;
         let mut secret = [0u8; KEY_LEN];
         file.read_exact(&mut secret).map_err(io_err("read"))?;
         Ok(Self {
@@ -288,6 +317,47 @@ mod tests {
         assert!(matches!(
             KeyMaterial::load_or_create(other.path()),
             Err(KeyError::WrongLength { len: 5, .. })
+        ));
+    }
+
+    #[test]
+    fn a_key_file_owned_by_another_user_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        KeyMaterial::load_or_create(dir.path()).expect("create");
+        let path = dir.path().join(KEY_FILE_NAME);
+        // Only root can give a file away; as another user this test has nothing to show.
+        if !nix::unistd::geteuid().is_root() {
+            return;
+        }
+        let nobody = 65534;
+        std::os::unix::fs::chown(&path, Some(nobody), None).expect("chown");
+        assert!(matches!(
+            KeyMaterial::load_or_create(dir.path()),
+            Err(KeyError::WrongOwner {
+                owner: 65534,
+                expected: 0,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn a_fifo_in_place_of_the_key_is_refused_without_hanging() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(KEY_FILE_NAME);
+        let made = std::process::Command::new("mkfifo")
+            .arg("-m")
+            .arg("600")
+            .arg(&path)
+            .status()
+            .expect("mkfifo");
+        assert!(made.success());
+        assert!(matches!(
+            KeyMaterial::load_or_create(dir.path()),
+            Err(KeyError::NotRegular {
+                kind: "a special file",
+                ..
+            })
         ));
     }
 
