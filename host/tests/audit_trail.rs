@@ -469,3 +469,18 @@ fn an_event_too_large_for_one_record_is_refused_and_nothing_is_written() {
         .collect();
     assert_eq!(actions, ["audit.trail_created", "core.after"]);
 }
+
+#[test]
+fn a_crash_while_creating_the_trail_leaves_a_trail_that_opens() {
+    let f = fixture();
+    drop(f.open());
+    let path = f.dir.join(audit::TRAIL_FILE_NAME);
+    let header_and_more = fs::read(&path).expect("read");
+    // As if the process died after 20 bytes of the header and before any head was written.
+    fs::write(&path, &header_and_more[..20]).expect("cut");
+    fs::remove_file(f.dir.join(audit::HEAD_FILE_NAME)).expect("no head yet");
+    let (_trail, report) =
+        AuditTrail::open(&f.dir, &f.keys, Arc::new(WithholdStrings)).expect("re-create");
+    assert!(report.created);
+    assert_eq!(report.records, 1);
+}

@@ -278,7 +278,9 @@ impl Committer {
         })?;
         let head_path = dir.join(HEAD_FILE_NAME);
         let len = file.metadata().map_err(io_err(&path, "stat"))?.len();
-        if len == 0 {
+        // Shorter than a header: a crash while the trail was being created, unless a head
+        // checkpoint says records were committed.
+        if len < record::HEADER_LEN as u64 {
             if let Some(head) = chain::read_head(dir, &key).map_err(AuditError::from_read)? {
                 // An empty trail beside a head naming records: they were all removed.
                 return Err(AuditError::Broken(ChainBreak {
@@ -287,6 +289,10 @@ impl Committer {
                     offset: 0,
                     reason: BreakReason::MissingTail { head_seq: head.seq },
                 }));
+            }
+            if len > 0 {
+                file.set_len(0)
+                    .map_err(io_err(&path, "discard a half-written header"))?;
             }
             return Self::create(dir, path, file, head_path, key);
         }
