@@ -372,6 +372,16 @@ fn invalid_identifiers_are_refused_before_anything_is_written() {
     let trail = f.open();
     assert!(TenantId::new("Jane Doe").is_err());
     assert!("plugin:bad id".parse::<Actor>().is_err());
+    // An actor built from its variant, skipping the checked constructor, is still refused.
+    let unchecked = AuditEvent::new(
+        Actor::Plugin("Jane Doe".into()),
+        Action::new("capability.kv.set").expect("action"),
+        Outcome::Success,
+    );
+    match trail.record_blocking(unchecked) {
+        Err(AuditError::Field(e)) => assert!(!e.to_string().contains("Jane"), "{e}"),
+        other => panic!("an unchecked actor was not refused: {other:?}"),
+    }
     drop(trail);
     assert_eq!(f.all(&Filter::default()).len(), 1);
 }
@@ -483,4 +493,29 @@ fn a_crash_while_creating_the_trail_leaves_a_trail_that_opens() {
         AuditTrail::open(&f.dir, &f.keys, Arc::new(WithholdStrings)).expect("re-create");
     assert!(report.created);
     assert_eq!(report.records, 1);
+}
+
+#[test]
+fn details_nested_too_deep_to_read_back_are_refused() {
+    let f = fixture();
+    let trail = f.open();
+    let mut deep = serde_json::json!(1);
+    for _ in 0..200 {
+        deep = serde_json::json!([deep]);
+    }
+    let result =
+        trail.record_blocking(event("system", "core.deep", Outcome::Success).with_details(deep));
+    assert!(
+        matches!(result, Err(AuditError::TooDeep { .. })),
+        "{result:?}"
+    );
+    let mut ok = serde_json::json!(1);
+    for _ in 0..audit::MAX_DETAILS_DEPTH {
+        ok = serde_json::json!({ "a": ok });
+    }
+    trail
+        .record_blocking(event("system", "core.nested", Outcome::Success).with_details(ok))
+        .expect("the limit itself is allowed");
+    drop(trail);
+    audit::verify_trail(&f.dir, &f.keys.audit_chain_key()).expect("what was written reads back");
 }

@@ -170,6 +170,23 @@ impl Actor {
     }
 }
 
+impl Actor {
+    /// Checks the id of an actor built directly from its variant (the constructors check
+    /// already); the trail calls this before writing, so an unchecked id never reaches disk.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        match self {
+            Actor::System => Ok(()),
+            Actor::ApiKey(id) | Actor::Plugin(id) => check_ident(
+                "actor",
+                id,
+                128,
+                id_byte,
+                "only letters, digits, '-', '_' and '.' are allowed",
+            ),
+        }
+    }
+}
+
 impl fmt::Display for Actor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -38,7 +38,7 @@ pub use query::{Filter, QueryError, QuerySummary, export_json_lines, query};
 pub use record::AuditRecord;
 pub use redaction::{DetailsRedactor, WITHHELD, WithholdStrings};
 pub use time::{Timestamp, TimestampError};
-pub use trail::{AuditTrail, OpenReport, Receipt, TailRepair};
+pub use trail::{AuditTrail, MAX_DETAILS_DEPTH, OpenReport, Receipt, TailRepair};
 
 /// The trail file's name inside the audit directory.
 pub const TRAIL_FILE_NAME: &str = "trail.log";
@@ -78,6 +78,14 @@ pub enum AuditError {
         action: String,
         /// Its encoded size.
         bytes: usize,
+    },
+    /// The event's details nest deeper than the trail allows.
+    #[error("audit event `{action}`: details nest deeper than {limit} levels")]
+    TooDeep {
+        /// The event's action.
+        action: String,
+        /// The limit.
+        limit: usize,
     },
     /// A file system call failed.
     #[error("audit trail {path}: {action}: {source}")]

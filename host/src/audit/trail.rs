@@ -37,6 +37,27 @@ use crate::keys::KeyMaterial;
 /// Largest batch the committer writes with one fsync.
 const MAX_BATCH_RECORDS: usize = 4096;
 
+/// Deepest nesting of arrays and objects allowed in details.
+pub const MAX_DETAILS_DEPTH: usize = 32;
+
+/// True when `value` nests arrays and objects at most `max` levels deep. Iterative, so a
+/// hostile depth cannot overflow the stack here.
+fn nesting_within(value: &serde_json::Value, max: usize) -> bool {
+    let mut stack = vec![(value, 0usize)];
+    while let Some((v, depth)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &serde_json::Value>> = match v {
+            serde_json::Value::Array(items) => Box::new(items.iter()),
+            serde_json::Value::Object(map) => Box::new(map.values()),
+            _ => continue,
+        };
+        if depth + 1 > max {
+            return false;
+        }
+        stack.extend(children.map(|c| (c, depth + 1)));
+    }
+    true
+}
+
 /// The proof that a record is on disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Receipt {
@@ -153,6 +174,15 @@ impl AuditTrail {
         &self,
         event: AuditEvent,
     ) -> Result<oneshot::Receiver<Result<Receipt, AuditError>>, AuditError> {
+        event.actor.validate()?;
+        // Before the redactor sees them: a recursive redactor must not meet unbounded nesting,
+        // and the reader (serde_json, 128 levels) must be able to parse what is written.
+        if !nesting_within(&event.details, MAX_DETAILS_DEPTH) {
+            return Err(AuditError::TooDeep {
+                action: event.action.to_string(),
+                limit: MAX_DETAILS_DEPTH,
+            });
+        }
         let mut event = event;
         let details = std::mem::take(&mut event.details);
         event.details = self
