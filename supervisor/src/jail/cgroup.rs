@@ -1,0 +1,501 @@
+//! The jail's cgroup: memory (no swap), pids and CPU limits, on cgroup v1 or v2.
+//!
+//! One directory per jail (v2) or one per controller (v1), created by the outer
+//! `faxbot-jail` process, joined by the jail's init before anything else, killed as a
+//! whole and removed when the jail ends. Only file writes: the v2 path is tested against a
+//! plain directory tree, the v1 path against the real kernel.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Where cgroup v1 controllers and the unified hierarchy are mounted.
+pub const CGROUP_MOUNT: &str = "/sys/fs/cgroup";
+/// The directory under each hierarchy that holds faxbot's jails.
+pub const JAILS_DIR: &str = "faxbot-jails";
+
+/// Which cgroup hierarchy holds the limits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Hierarchy {
+    /// Unified hierarchy: one directory with `memory.max`, `pids.max`, `cpu.max`.
+    V2 {
+        /// The directory under which jail cgroups are made (delegated to faxbot).
+        base: PathBuf,
+    },
+    /// Legacy hierarchies, one per controller.
+    V1 {
+        /// `…/memory/faxbot-jails`
+        memory: PathBuf,
+        /// `…/pids/faxbot-jails`
+        pids: PathBuf,
+        /// `…/cpu/faxbot-jails`
+        cpu: PathBuf,
+    },
+}
+
+/// A cgroup operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CgroupError {
+    /// Neither a usable v2 nor a complete v1 hierarchy.
+    #[error("no cgroup hierarchy with the memory, pids and cpu controllers was found under {0}")]
+    Unsupported(String),
+    /// A file could not be written or read.
+    #[error("cgroup file {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: io::Error,
+    },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> CgroupError + '_ {
+    move |source| CgroupError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+impl Hierarchy {
+    /// Finds the hierarchy on this host: v2 if the unified hierarchy at `mount` offers the
+    /// memory, pids and cpu controllers; otherwise v1 if all three are mounted separately.
+    /// `FAXBOT_CGROUP_V2_BASE` names a delegated v2 directory explicitly (systemd hosts).
+    pub fn detect(mount: &Path) -> Result<Self, CgroupError> {
+        if let Some(base) = std::env::var_os("FAXBOT_CGROUP_V2_BASE") {
+            return Ok(Hierarchy::V2 {
+                base: PathBuf::from(base),
+            });
+        }
+        if let Ok(controllers) = fs::read_to_string(mount.join("cgroup.controllers")) {
+            let has = |c: &str| controllers.split_whitespace().any(|x| x == c);
+            if has("memory") && has("pids") && has("cpu") {
+                return Ok(Hierarchy::V2 {
+                    base: mount.join(JAILS_DIR),
+                });
+            }
+        }
+        let v1 = |c: &str| mount.join(c);
+        if ["memory", "pids", "cpu"]
+            .iter()
+            .all(|c| v1(c).join("cgroup.procs").exists())
+        {
+            return Ok(Hierarchy::V1 {
+                memory: v1("memory").join(JAILS_DIR),
+                pids: v1("pids").join(JAILS_DIR),
+                cpu: v1("cpu").join(JAILS_DIR),
+            });
+        }
+        Err(CgroupError::Unsupported(mount.display().to_string()))
+    }
+
+    /// `"v1"` or `"v2"`.
+    pub fn version(&self) -> &'static str {
+        match self {
+            Hierarchy::V2 { .. } => "v2",
+            Hierarchy::V1 { .. } => "v1",
+        }
+    }
+
+    fn bases(&self) -> Vec<&Path> {
+        match self {
+            Hierarchy::V2 { base } => vec![base],
+            Hierarchy::V1 { memory, pids, cpu } => vec![memory, pids, cpu],
+        }
+    }
+
+    /// Removes jail cgroups left behind by runs that died without cleaning up (their
+    /// processes are gone, so the directories are empty and `rmdir` succeeds). Returns how
+    /// many were removed.
+    pub fn sweep_leftovers(&self) -> usize {
+        let mut removed = 0;
+        for base in self.bases() {
+            let Ok(entries) = fs::read_dir(base) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let Some(name) = name.to_str() else { continue };
+                let Some(pid) = name.strip_prefix("jail-").and_then(|r| r.split('-').next()) else {
+                    continue;
+                };
+                let alive = Path::new("/proc").join(pid).exists();
+                if !alive && fs::remove_dir(entry.path()).is_ok() {
+                    removed += 1;
+                }
+            }
+        }
+        removed
+    }
+
+    /// Creates the cgroup of one jail with its limits.
+    pub fn create(&self, name: &str, limits: &Limits) -> Result<Cgroup, CgroupError> {
+        match self {
+            Hierarchy::V2 { base } => {
+                ensure_dir(base)?;
+                enable_v2_controllers(base)?;
+                let dir = base.join(name);
+                ensure_dir(&dir)?;
+                let cgroup = Cgroup {
+                    hierarchy: self.clone(),
+                    dirs: vec![dir.clone()],
+                };
+                write(&dir.join("memory.max"), &limits.memory_bytes.to_string())?;
+                write_optional(&dir.join("memory.swap.max"), "0")?;
+                write(&dir.join("pids.max"), &limits.pids.to_string())?;
+                write(
+                    &dir.join("cpu.max"),
+                    &format!("{} {}", limits.cpu_quota_us(), CPU_PERIOD_US),
+                )?;
+                Ok(cgroup)
+            }
+            Hierarchy::V1 { memory, pids, cpu } => {
+                let dirs = vec![memory.join(name), pids.join(name), cpu.join(name)];
+                for d in [memory, pids, cpu] {
+                    ensure_dir(d)?;
+                }
+                for d in &dirs {
+                    ensure_dir(d)?;
+                }
+                let cgroup = Cgroup {
+                    hierarchy: self.clone(),
+                    dirs: dirs.clone(),
+                };
+                write(
+                    &dirs[0].join("memory.limit_in_bytes"),
+                    &limits.memory_bytes.to_string(),
+                )?;
+                // No swap: where the kernel accounts swap, cap memory+swap at the same value.
+                write_optional(
+                    &dirs[0].join("memory.memsw.limit_in_bytes"),
+                    &limits.memory_bytes.to_string(),
+                )?;
+                write_optional(&dirs[0].join("memory.swappiness"), "0")?;
+                write(&dirs[1].join("pids.max"), &limits.pids.to_string())?;
+                write(
+                    &dirs[2].join("cpu.cfs_period_us"),
+                    &CPU_PERIOD_US.to_string(),
+                )?;
+                write(
+                    &dirs[2].join("cpu.cfs_quota_us"),
+                    &limits.cpu_quota_us().to_string(),
+                )?;
+                Ok(cgroup)
+            }
+        }
+    }
+}
+
+/// CFS period used for the CPU quota.
+pub const CPU_PERIOD_US: u64 = 100_000;
+
+/// The limits of one jail.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Limits {
+    /// Memory limit, bytes.
+    pub memory_bytes: u64,
+    /// Task limit.
+    pub pids: u64,
+    /// CPU quota, cores.
+    pub cpu_cores: f64,
+}
+
+impl Limits {
+    fn cpu_quota_us(&self) -> u64 {
+        ((self.cpu_cores * CPU_PERIOD_US as f64) as u64).max(1_000)
+    }
+}
+
+/// Why the kernel stopped the jail, read from the cgroup's counters.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Events {
+    /// The memory limit was hit (an OOM kill or a failed charge).
+    pub oom: bool,
+    /// The pids limit refused a fork.
+    pub pids_max: bool,
+}
+
+/// One jail's cgroup.
+#[derive(Debug)]
+pub struct Cgroup {
+    hierarchy: Hierarchy,
+    dirs: Vec<PathBuf>,
+}
+
+impl Cgroup {
+    /// The cgroup's directories (one for v2, memory/pids/cpu for v1).
+    pub fn dirs(&self) -> &[PathBuf] {
+        &self.dirs
+    }
+
+    /// Moves the calling process into the cgroup (in every controller).
+    pub fn join_self(&self) -> Result<(), CgroupError> {
+        for dir in &self.dirs {
+            write(&dir.join("cgroup.procs"), "0")?;
+        }
+        Ok(())
+    }
+
+    /// The `cgroup.procs` files to write a pid into (opened before privileges change).
+    pub fn procs_files(&self) -> Vec<PathBuf> {
+        self.dirs.iter().map(|d| d.join("cgroup.procs")).collect()
+    }
+
+    /// Host pids of every process in the cgroup.
+    pub fn pids(&self) -> Vec<i32> {
+        let Some(dir) = self.dirs.first() else {
+            return Vec::new();
+        };
+        fs::read_to_string(dir.join("cgroup.procs"))
+            .map(|s| s.lines().filter_map(|l| l.trim().parse().ok()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Reads the limit counters.
+    pub fn events(&self) -> Events {
+        match &self.hierarchy {
+            Hierarchy::V2 { .. } => {
+                let dir = &self.dirs[0];
+                let counter = |file: &str, key: &str| {
+                    fs::read_to_string(dir.join(file)).ok().and_then(|s| {
+                        s.lines().find_map(|l| {
+                            l.strip_prefix(key)
+                                .map(|v| v.trim().parse::<u64>().unwrap_or(0))
+                        })
+                    })
+                };
+                Events {
+                    oom: counter("memory.events", "oom_kill ").unwrap_or(0) > 0
+                        || counter("memory.events", "max ").unwrap_or(0) > 0,
+                    pids_max: counter("pids.events", "max ").unwrap_or(0) > 0,
+                }
+            }
+            Hierarchy::V1 { .. } => {
+                let read = |p: PathBuf| fs::read_to_string(p).unwrap_or_default();
+                let oom_control = read(self.dirs[0].join("memory.oom_control"));
+                let oom_kills = oom_control
+                    .lines()
+                    .find_map(|l| l.strip_prefix("oom_kill "))
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .unwrap_or(0);
+                let failcnt = read(self.dirs[0].join("memory.failcnt"))
+                    .trim()
+                    .parse::<u64>()
+                    .unwrap_or(0);
+                let pids_events = read(self.dirs[1].join("pids.events"));
+                Events {
+                    oom: oom_kills > 0 || failcnt > 0,
+                    pids_max: pids_events
+                        .lines()
+                        .find_map(|l| l.strip_prefix("max "))
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .unwrap_or(0)
+                        > 0,
+                }
+            }
+        }
+    }
+
+    /// Kills every process in the cgroup: `cgroup.kill` on v2, otherwise SIGKILL to each
+    /// listed pid until the list stays empty.
+    pub fn kill_all(&self) {
+        if let Hierarchy::V2 { .. } = self.hierarchy
+            && fs::write(self.dirs[0].join("cgroup.kill"), "1").is_ok()
+        {
+            return;
+        }
+        for _ in 0..200 {
+            let pids = self.pids();
+            if pids.is_empty() {
+                return;
+            }
+            for pid in pids {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+    }
+
+    /// Kills what is left and removes the directories; retries while the kernel finishes
+    /// tearing processes down.
+    pub fn remove(self) -> Result<(), CgroupError> {
+        self.kill_all();
+        for dir in &self.dirs {
+            let mut last = None;
+            for _ in 0..500 {
+                match fs::remove_dir(dir) {
+                    Ok(()) => {
+                        last = None;
+                        break;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                        last = None;
+                        break;
+                    }
+                    Err(e) => {
+                        last = Some(e);
+                        std::thread::sleep(std::time::Duration::from_millis(2));
+                    }
+                }
+            }
+            if let Some(source) = last {
+                return Err(CgroupError::Io {
+                    path: dir.clone(),
+                    source,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn ensure_dir(dir: &Path) -> Result<(), CgroupError> {
+    match fs::create_dir(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(io_err(dir)(e)),
+    }
+}
+
+fn write(path: &Path, value: &str) -> Result<(), CgroupError> {
+    fs::write(path, value).map_err(io_err(path))
+}
+
+/// Writes a file the kernel may not offer (swap accounting off, for example).
+fn write_optional(path: &Path, value: &str) -> Result<(), CgroupError> {
+    match fs::write(path, value) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        other => other.map_err(io_err(path)),
+    }
+}
+
+fn enable_v2_controllers(base: &Path) -> Result<(), CgroupError> {
+    let wanted = ["memory", "pids", "cpu"];
+    let file = base.join("cgroup.subtree_control");
+    let current = fs::read_to_string(&file).unwrap_or_default();
+    let missing: Vec<String> = wanted
+        .iter()
+        .filter(|c| !current.split_whitespace().any(|x| x == **c))
+        .map(|c| format!("+{c}"))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    write(&file, &missing.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> Limits {
+        Limits {
+            memory_bytes: 64 << 20,
+            pids: 16,
+            cpu_cores: 0.5,
+        }
+    }
+
+    #[test]
+    fn v2_limits_are_written_to_a_cgroupfs_like_tree() {
+        let root = tempfile::tempdir().expect("tempdir");
+        fs::write(
+            root.path().join("cgroup.controllers"),
+            "cpuset cpu io memory pids",
+        )
+        .expect("write");
+        let hierarchy = Hierarchy::detect(root.path()).expect("v2 detected");
+        assert_eq!(hierarchy.version(), "v2");
+        let cgroup = hierarchy.create("jail-1-a", &limits()).expect("create");
+        let dir = root.path().join(JAILS_DIR).join("jail-1-a");
+        let read = |f: &str| fs::read_to_string(dir.join(f)).expect("read");
+        assert_eq!(read("memory.max"), (64u64 << 20).to_string());
+        assert_eq!(read("memory.swap.max"), "0");
+        assert_eq!(read("pids.max"), "16");
+        assert_eq!(read("cpu.max"), "50000 100000");
+        let subtree =
+            fs::read_to_string(root.path().join(JAILS_DIR).join("cgroup.subtree_control"))
+                .expect("read");
+        assert_eq!(subtree, "+memory +pids +cpu");
+        assert_eq!(cgroup.dirs(), &[dir]);
+    }
+
+    #[test]
+    fn v2_events_report_oom_and_pids_limits() {
+        let root = tempfile::tempdir().expect("tempdir");
+        fs::write(root.path().join("cgroup.controllers"), "cpu memory pids").expect("write");
+        let hierarchy = Hierarchy::detect(root.path()).expect("v2");
+        let cgroup = hierarchy.create("jail-2-b", &limits()).expect("create");
+        let dir = &cgroup.dirs()[0];
+        fs::write(
+            dir.join("memory.events"),
+            "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n",
+        )
+        .expect("write");
+        fs::write(dir.join("pids.events"), "max 0\n").expect("write");
+        assert_eq!(
+            cgroup.events(),
+            Events {
+                oom: true,
+                pids_max: false
+            }
+        );
+    }
+
+    #[test]
+    fn a_hierarchy_without_the_needed_controllers_is_refused() {
+        let root = tempfile::tempdir().expect("tempdir");
+        fs::write(root.path().join("cgroup.controllers"), "cpu io").expect("write");
+        assert!(matches!(
+            Hierarchy::detect(root.path()),
+            Err(CgroupError::Unsupported(_))
+        ));
+    }
+
+    #[test]
+    fn v1_limits_are_enforced_by_the_real_kernel() {
+        if !nix::unistd::geteuid().is_root() {
+            eprintln!("SKIP v1_limits_are_enforced_by_the_real_kernel: needs root");
+            return;
+        }
+        let Ok(hierarchy @ Hierarchy::V1 { .. }) = Hierarchy::detect(Path::new(CGROUP_MOUNT))
+        else {
+            eprintln!(
+                "SKIP v1_limits_are_enforced_by_the_real_kernel: host has no cgroup v1 memory/pids/cpu"
+            );
+            return;
+        };
+        let name = format!("jail-{}-unit", std::process::id());
+        let cgroup = hierarchy.create(&name, &limits()).expect("create");
+        let memory =
+            fs::read_to_string(cgroup.dirs()[0].join("memory.limit_in_bytes")).expect("read");
+        assert_eq!(memory.trim(), (64u64 << 20).to_string());
+        let quota = fs::read_to_string(cgroup.dirs()[2].join("cpu.cfs_quota_us")).expect("read");
+        assert_eq!(quota.trim(), "50000");
+        // A child joined to the cgroup cannot fork past pids.max.
+        let procs = cgroup.procs_files();
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "for f in {}; do echo $$ > $f; done; i=0; while [ $i -lt 40 ]; do sleep 2 & i=$((i+1)); done 2>/dev/null; exit 0",
+                procs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ")
+            ))
+            .status()
+            .expect("spawn sh");
+        let _ = status;
+        assert!(
+            cgroup.events().pids_max,
+            "pids.events shows the fork limit was hit"
+        );
+        cgroup.remove().expect("cgroup removed");
+        assert!(
+            !Path::new(CGROUP_MOUNT)
+                .join("pids")
+                .join(JAILS_DIR)
+                .join(&name)
+                .exists()
+        );
+    }
+}

@@ -1,0 +1,166 @@
+//! What this kernel supports, layer by layer: the data behind `faxbot-jail --check` and
+//! `faxbot doctor`.
+
+use super::cgroup::{CGROUP_MOUNT, Hierarchy};
+use super::spec::Layer;
+use serde::Serialize;
+use std::path::Path;
+
+/// One layer's availability.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct LayerSupport {
+    /// The layer.
+    pub layer: &'static str,
+    /// Whether the jail can apply it here.
+    pub available: bool,
+    /// What was found, in words.
+    pub detail: String,
+}
+
+/// The whole report.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct SupportReport {
+    /// Per layer, in application order.
+    pub layers: Vec<LayerSupport>,
+    /// The Landlock ABI version (0 = none).
+    pub landlock_abi: i32,
+    /// `v1`, `v2` or `none`.
+    pub cgroup_version: String,
+}
+
+impl SupportReport {
+    /// Whether `layer` can be applied.
+    pub fn available(&self, layer: Layer) -> bool {
+        self.layers
+            .iter()
+            .any(|l| l.layer == layer.name() && l.available)
+    }
+
+    /// The detail line of `layer`.
+    pub fn detail(&self, layer: Layer) -> &str {
+        self.layers
+            .iter()
+            .find(|l| l.layer == layer.name())
+            .map(|l| l.detail.as_str())
+            .unwrap_or("unknown layer")
+    }
+
+    /// Whether every layer can be applied.
+    pub fn complete(&self) -> bool {
+        self.layers.iter().all(|l| l.available)
+    }
+}
+
+/// The Landlock ABI version the kernel offers (0 when Landlock is absent or disabled).
+pub fn landlock_abi() -> i32 {
+    // SAFETY: landlock_create_ruleset with a null attribute, size 0 and the VERSION flag
+    // only returns the ABI version (or an error); it reads and writes no memory.
+    #[allow(unsafe_code)]
+    let version = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            std::ptr::null::<libc::c_void>(),
+            0usize,
+            1u32, // LANDLOCK_CREATE_RULESET_VERSION
+        )
+    };
+    i32::try_from(version).unwrap_or(0).max(0)
+}
+
+fn seccomp_available() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .map(|s| {
+            s.lines()
+                .any(|l| l.starts_with("Seccomp_filters:") || l.starts_with("Seccomp:"))
+        })
+        .unwrap_or(false)
+}
+
+/// Probes the running kernel and this process's privileges.
+pub fn check() -> SupportReport {
+    let root = nix::unistd::geteuid().is_root();
+    let abi = landlock_abi();
+    let cgroup = Hierarchy::detect(Path::new(CGROUP_MOUNT));
+    let cgroup_version = cgroup
+        .as_ref()
+        .map(|h| h.version().to_owned())
+        .unwrap_or_else(|_| "none".into());
+    let ns_exist = ["mnt", "pid", "net", "ipc", "uts", "cgroup"]
+        .iter()
+        .all(|n| Path::new("/proc/self/ns").join(n).exists());
+    let need_root =
+        |what: &str| format!("{what}; needs root (user-namespace mode is not implemented)");
+    let layers = vec![
+        LayerSupport {
+            layer: Layer::Cgroup.name(),
+            available: root && cgroup.is_ok(),
+            detail: match &cgroup {
+                Ok(h) if root => format!("cgroup {} with memory, pids and cpu", h.version()),
+                Ok(h) => need_root(&format!("cgroup {}", h.version())),
+                Err(e) => e.to_string(),
+            },
+        },
+        LayerSupport {
+            layer: Layer::Namespaces.name(),
+            available: root && ns_exist,
+            detail: if !ns_exist {
+                "kernel lacks one of the mnt, pid, net, ipc, uts, cgroup namespaces".into()
+            } else if root {
+                "mnt, pid, net, ipc, uts and cgroup namespaces".into()
+            } else {
+                need_root("namespaces present")
+            },
+        },
+        LayerSupport {
+            layer: Layer::Rootfs.name(),
+            available: root && ns_exist,
+            detail: if root {
+                "tmpfs root, pivot_root".into()
+            } else {
+                need_root("pivot_root")
+            },
+        },
+        LayerSupport {
+            layer: Layer::Rlimits.name(),
+            available: true,
+            detail: "setrlimit, close_range".into(),
+        },
+        LayerSupport {
+            layer: Layer::Identity.name(),
+            available: root,
+            detail: if root {
+                "setresuid/setresgid, capability sets cleared, no_new_privs, pdeathsig".into()
+            } else {
+                need_root("uid change")
+            },
+        },
+        LayerSupport {
+            layer: Layer::Landlock.name(),
+            available: abi >= 1,
+            detail: match abi {
+                0 => {
+                    "Landlock absent or disabled (add `landlock` to the kernel's lsm= list)".into()
+                }
+                1..=3 => format!("Landlock ABI {abi}: filesystem only (no TCP rules, no scopes)"),
+                4 | 5 => format!("Landlock ABI {abi}: filesystem and TCP bind/connect (no scopes)"),
+                _ => format!(
+                    "Landlock ABI {abi}: filesystem, TCP bind/connect, abstract-socket and signal scopes"
+                ),
+            },
+        },
+        LayerSupport {
+            layer: Layer::Seccomp.name(),
+            available: seccomp_available(),
+            detail: if seccomp_available() {
+                "seccomp filters".into()
+            } else {
+                "kernel without seccomp".into()
+            },
+        },
+    ];
+    SupportReport {
+        layers,
+        landlock_abi: abi,
+        cgroup_version,
+    }
+}

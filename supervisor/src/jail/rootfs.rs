@@ -1,0 +1,244 @@
+//! The fresh root: a tmpfs holding read-only binds of what the spec names, the system
+//! library directories a dynamically linked program needs, a size-limited /tmp, a minimal
+//! /dev and a private /proc; then pivot_root with the old root detached.
+
+use super::spec::Bind;
+use nix::mount::{MntFlags, MsFlags, mount, umount2};
+use std::fs;
+use std::io;
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+
+/// Where the new root is assembled (a tmpfs mounted over this path in the jail's private
+/// mount namespace; the host's directory is untouched).
+const STAGING: &str = "/tmp";
+/// Device nodes bound from the host.
+pub const DEVICES: [&str; 5] = ["null", "zero", "full", "random", "urandom"];
+/// Library directories bound read-only for dynamically linked programs.
+const LIBRARY_DIRS: [&str; 5] = ["/lib", "/lib64", "/usr/lib", "/usr/lib64", "/lib32"];
+
+/// A step of building the root failed.
+#[derive(Debug, thiserror::Error)]
+#[error("{step} {path}: {source}")]
+pub struct RootfsError {
+    step: &'static str,
+    path: String,
+    source: io::Error,
+}
+
+fn fail<'a>(step: &'static str, path: &'a Path) -> impl FnOnce(nix::Error) -> RootfsError + 'a {
+    move |e| RootfsError {
+        step,
+        path: path.display().to_string(),
+        source: io::Error::from(e),
+    }
+}
+
+fn fail_io<'a>(step: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> RootfsError + 'a {
+    move |source| RootfsError {
+        step,
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// What the root holds.
+pub struct RootPlan<'a> {
+    /// Read-only binds.
+    pub binds: &'a [Bind],
+    /// Size of /tmp.
+    pub scratch_bytes: u64,
+    /// Whether the program needs the system libraries.
+    pub dynamic: bool,
+    /// Whether a /proc of the jail's own pid namespace can be mounted.
+    pub own_pid_namespace: bool,
+}
+
+/// Builds the root and pivots into it. Must run in a private mount namespace.
+pub fn enter(plan: &RootPlan<'_>) -> Result<(), RootfsError> {
+    let none: Option<&str> = None;
+    mount(none, "/", none, MsFlags::MS_REC | MsFlags::MS_PRIVATE, none)
+        .map_err(fail("make / private", Path::new("/")))?;
+    let root = Path::new(STAGING);
+    mount(
+        Some("tmpfs"),
+        root,
+        Some("tmpfs"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+        Some("mode=0755,size=4m"),
+    )
+    .map_err(fail("mount root tmpfs on", root))?;
+
+    for bind in plan.binds {
+        bind_read_only(&bind.host, &under(root, &bind.jail))?;
+    }
+    if plan.dynamic {
+        for dir in LIBRARY_DIRS {
+            let host = Path::new(dir);
+            let Ok(meta) = fs::symlink_metadata(host) else {
+                continue;
+            };
+            let target = under(root, host);
+            if meta.file_type().is_symlink() {
+                let link = fs::read_link(host).map_err(fail_io("read link", host))?;
+                mkdir_parents(&target)?;
+                symlink(&link, &target).map_err(fail_io("symlink", &target))?;
+            } else if meta.is_dir() {
+                bind_read_only(host, &target)?;
+            }
+        }
+    }
+
+    let tmp = root.join("tmp");
+    fs::create_dir(&tmp).map_err(fail_io("mkdir", &tmp))?;
+    let tmp_options = format!("mode=1777,size={}", plan.scratch_bytes.max(4096));
+    mount(
+        Some("tmpfs"),
+        &tmp,
+        Some("tmpfs"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+        Some(tmp_options.as_str()),
+    )
+    .map_err(fail("mount scratch tmpfs on", &tmp))?;
+
+    let dev = root.join("dev");
+    fs::create_dir(&dev).map_err(fail_io("mkdir", &dev))?;
+    mount(
+        Some("tmpfs"),
+        &dev,
+        Some("tmpfs"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC,
+        Some("mode=0755,size=64k"),
+    )
+    .map_err(fail("mount /dev tmpfs on", &dev))?;
+    for name in DEVICES {
+        let target = dev.join(name);
+        fs::write(&target, b"").map_err(fail_io("create device mount point", &target))?;
+        let host = Path::new("/dev").join(name);
+        mount(Some(&host), &target, none, MsFlags::MS_BIND, none)
+            .map_err(fail("bind device", &target))?;
+        mount(
+            none,
+            &target,
+            none,
+            MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC,
+            none,
+        )
+        .map_err(fail("remount device", &target))?;
+    }
+    for (name, target) in [
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+    ] {
+        let link = dev.join(name);
+        symlink(target, &link).map_err(fail_io("symlink", &link))?;
+    }
+    mount(
+        none,
+        &dev,
+        none,
+        MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC,
+        Some("mode=0755,size=64k"),
+    )
+    .map_err(fail("remount /dev read-only", &dev))?;
+
+    if plan.own_pid_namespace {
+        let proc_dir = root.join("proc");
+        fs::create_dir(&proc_dir).map_err(fail_io("mkdir", &proc_dir))?;
+        mount(
+            Some("proc"),
+            &proc_dir,
+            Some("proc"),
+            MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+            none,
+        )
+        .map_err(fail("mount proc on", &proc_dir))?;
+    }
+
+    let old = root.join(".old-root");
+    fs::create_dir(&old).map_err(fail_io("mkdir", &old))?;
+    nix::unistd::pivot_root(root, &old).map_err(fail("pivot_root into", root))?;
+    nix::unistd::chdir("/").map_err(fail("chdir", Path::new("/")))?;
+    umount2("/.old-root", MntFlags::MNT_DETACH)
+        .map_err(fail("detach old root", Path::new("/.old-root")))?;
+    fs::remove_dir("/.old-root").map_err(fail_io("rmdir", Path::new("/.old-root")))?;
+    mount(
+        none,
+        "/",
+        none,
+        MsFlags::MS_REMOUNT
+            | MsFlags::MS_BIND
+            | MsFlags::MS_RDONLY
+            | MsFlags::MS_NOSUID
+            | MsFlags::MS_NODEV,
+        none,
+    )
+    .map_err(fail("remount / read-only", Path::new("/")))?;
+    Ok(())
+}
+
+/// `root` joined with an absolute jail path.
+pub fn under(root: &Path, jail_path: &Path) -> PathBuf {
+    root.join(jail_path.strip_prefix("/").unwrap_or(jail_path))
+}
+
+fn mkdir_parents(path: &Path) -> Result<(), RootfsError> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(fail_io("mkdir", parent))?;
+    }
+    Ok(())
+}
+
+fn bind_read_only(host: &Path, target: &Path) -> Result<(), RootfsError> {
+    let none: Option<&str> = None;
+    let meta = fs::metadata(host).map_err(fail_io("stat bind source", host))?;
+    mkdir_parents(target)?;
+    if meta.is_dir() {
+        fs::create_dir_all(target).map_err(fail_io("mkdir", target))?;
+    } else {
+        fs::write(target, b"").map_err(fail_io("create mount point", target))?;
+    }
+    // Not MS_REC: mounts below the source stay out of the jail (and could not be made
+    // read-only by the remount below).
+    mount(Some(host), target, none, MsFlags::MS_BIND, none).map_err(fail("bind", target))?;
+    mount(
+        none,
+        target,
+        none,
+        MsFlags::MS_BIND
+            | MsFlags::MS_REMOUNT
+            | MsFlags::MS_RDONLY
+            | MsFlags::MS_NOSUID
+            | MsFlags::MS_NODEV,
+        none,
+    )
+    .map_err(fail("remount read-only", target))?;
+    Ok(())
+}
+
+/// Whether the ELF file behind `fd` asks for a program interpreter (is dynamically linked).
+pub fn is_dynamic_elf(fd: std::os::fd::BorrowedFd<'_>) -> bool {
+    let mut header = [0u8; 4096];
+    let Ok(n) = nix::sys::uio::pread(fd, &mut header, 0) else {
+        return true;
+    };
+    let header = &header[..n];
+    if header.len() < 64 || &header[..4] != b"\x7fELF" || header[4] != 2 || header[5] != 1 {
+        // Not a little-endian ELF64: a script or another format needs its interpreter.
+        return true;
+    }
+    let u16_at = |o: usize| u16::from_le_bytes([header[o], header[o + 1]]) as usize;
+    let u64_at = |o: usize| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&header[o..o + 8]);
+        u64::from_le_bytes(b) as usize
+    };
+    let (phoff, phentsize, phnum) = (u64_at(32), u16_at(54), u16_at(56));
+    (0..phnum).any(|i| {
+        let at = phoff + i * phentsize;
+        at + 4 <= header.len()
+            && u32::from_le_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]]) == 3
+    })
+}

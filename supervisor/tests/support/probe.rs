@@ -1,0 +1,181 @@
+//! The escape-attempt program the jail tests run inside the jail. Each subcommand makes one
+//! attempt and prints one line: `RESULT ok <detail>` when the attempt succeeded (an
+//! escape, for attacks), `RESULT blocked <errno>` when the kernel refused it.
+
+use std::io::Write;
+
+fn report(result: std::io::Result<String>) -> i32 {
+    match result {
+        Ok(detail) => {
+            println!("RESULT ok {detail}");
+            0
+        }
+        Err(e) => {
+            println!(
+                "RESULT blocked {}",
+                e.raw_os_error().map(errno_name).unwrap_or("other")
+            );
+            1
+        }
+    }
+}
+
+fn errno_name(n: i32) -> &'static str {
+    match n {
+        libc::EPERM => "EPERM",
+        libc::EACCES => "EACCES",
+        libc::ENOENT => "ENOENT",
+        libc::EROFS => "EROFS",
+        libc::ENETUNREACH => "ENETUNREACH",
+        libc::EAFNOSUPPORT => "EAFNOSUPPORT",
+        libc::EAGAIN => "EAGAIN",
+        libc::ENOSPC => "ENOSPC",
+        libc::EFBIG => "EFBIG",
+        libc::EMFILE => "EMFILE",
+        libc::EBADF => "EBADF",
+        libc::EINVAL => "EINVAL",
+        libc::ESRCH => "ESRCH",
+        libc::ECONNREFUSED => "ECONNREFUSED",
+        libc::ENOSYS => "ENOSYS",
+        _ => "other",
+    }
+}
+
+fn last() -> std::io::Error {
+    std::io::Error::last_os_error()
+}
+
+#[allow(unsafe_code)]
+fn attempt(name: &str, arg: Option<&str>) -> std::io::Result<String> {
+    use std::fs;
+    match name {
+        "whoami" => {
+            // SAFETY: plain id queries.
+            let (uid, euid) = unsafe { (libc::getuid(), libc::geteuid()) };
+            let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
+            let caps: Vec<&str> = status.lines().filter(|l| l.starts_with("Cap")).collect();
+            Ok(format!("uid={uid} euid={euid} {}", caps.join(" ")))
+        }
+        "read" => {
+            fs::read_to_string(arg.unwrap_or("/etc/shadow")).map(|s| format!("{} bytes", s.len()))
+        }
+        "write" => fs::write(arg.unwrap_or("/escape"), b"x").map(|_| "written".into()),
+        "list" => fs::read_dir(arg.unwrap_or("/")).map(|d| {
+            let mut names: Vec<String> = d
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names.join(",")
+        }),
+        "env" => Ok(std::env::vars()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(";")),
+        "fds" => fs::read_dir("/proc/self/fd").map(|d| {
+            let mut fds: Vec<String> = d
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            fds.sort();
+            fds.join(",")
+        }),
+        "tcp" => {
+            std::net::TcpStream::connect(arg.unwrap_or("127.0.0.1:22")).map(|_| "connected".into())
+        }
+        "inet-socket" => {
+            // SAFETY: socket() with constant arguments.
+            let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0) };
+            if fd < 0 {
+                Err(last())
+            } else {
+                Ok(format!("fd {fd}"))
+            }
+        }
+        "unix-socket" => {
+            // SAFETY: socket() with constant arguments.
+            let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM, 0) };
+            if fd < 0 {
+                Err(last())
+            } else {
+                Ok(format!("fd {fd}"))
+            }
+        }
+        "setuid0" => {
+            // SAFETY: integer syscall.
+            if unsafe { libc::syscall(libc::SYS_setuid, 0) } != 0 {
+                Err(last())
+            } else {
+                Ok("uid 0".into())
+            }
+        }
+        "kill1" => {
+            // SAFETY: integer syscall.
+            if unsafe { libc::kill(1, libc::SIGKILL) } != 0 {
+                Err(last())
+            } else {
+                Ok("signalled".into())
+            }
+        }
+        "hostname" => fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_owned()),
+        "syscall" => {
+            let nr: i64 = arg.and_then(|a| a.parse().ok()).unwrap_or(-1);
+            // SAFETY: the syscall gets invalid arguments (-1 fd, null pointers) only.
+            let rc = unsafe { libc::syscall(nr, -1i64, 0i64, 0i64, 0i64, 0i64, 0i64) };
+            if rc < 0 {
+                Err(last())
+            } else {
+                Ok(format!("rc {rc}"))
+            }
+        }
+        "fill-tmp" => {
+            let mut f = fs::File::create("/tmp/fill")?;
+            let block = vec![0u8; 1 << 20];
+            let mut written = 0u64;
+            loop {
+                f.write_all(&block)?;
+                written += block.len() as u64;
+                if written > (4u64 << 30) {
+                    return Ok(format!("{written} bytes"));
+                }
+            }
+        }
+        "memory-hog" => {
+            let mut chunks = Vec::new();
+            for _ in 0..4096 {
+                chunks.push(vec![1u8; 1 << 20]);
+            }
+            Ok(format!("{} MiB", chunks.len()))
+        }
+        "fork-bomb" => {
+            let mut children = 0;
+            for _ in 0..1000 {
+                // SAFETY: the child only sleeps and exits.
+                match unsafe { libc::fork() } {
+                    0 => {
+                        std::thread::sleep(std::time::Duration::from_secs(3));
+                        std::process::exit(0)
+                    }
+                    n if n < 0 => return Err(last()),
+                    _ => children += 1,
+                }
+            }
+            Ok(format!("{children} children"))
+        }
+        "spin" => loop {
+            std::hint::spin_loop();
+        },
+        "exit" => std::process::exit(arg.and_then(|a| a.parse().ok()).unwrap_or(0)),
+        other => Err(std::io::Error::other(format!("unknown attempt {other}"))),
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let Some(name) = args.get(1) else {
+        eprintln!("usage: faxbot-jail-probe ATTEMPT [ARG]");
+        std::process::exit(2);
+    };
+    let code = report(attempt(name, args.get(2).map(String::as_str)));
+    std::process::exit(code);
+}
