@@ -104,9 +104,11 @@ pub fn seccomp_syscall_from_kmsg(cursor: &KmsgCursor, argv0: &str) -> Option<i64
         .collect();
     let mut file = cursor.file.try_clone().ok()?;
     let mut found = None;
-    // /dev/kmsg returns one record per read; the kernel may log the record a moment after
-    // the process is reaped, so look twice.
-    for attempt in 0..2 {
+    // /dev/kmsg returns one record per read; kauditd logs the record asynchronously, a
+    // moment after the process is reaped (longer when it is draining a backlog), so look
+    // again for up to half a second.
+    const ATTEMPTS: usize = 25;
+    for attempt in 0..ATTEMPTS {
         let mut buf = vec![0u8; 8192];
         loop {
             match file.read(&mut buf) {
@@ -124,7 +126,7 @@ pub fn seccomp_syscall_from_kmsg(cursor: &KmsgCursor, argv0: &str) -> Option<i64
                 Err(_) => break,
             }
         }
-        if found.is_some() || attempt == 1 {
+        if found.is_some() || attempt + 1 == ATTEMPTS {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(20));

@@ -1,0 +1,447 @@
+//! Real escape attempts: each test runs the probe program inside the real `faxbot-jail` and
+//! asserts the attempt fails the intended way, and that the host is unharmed afterwards.
+//! Needs root (CI runs as root); without it each test says so and returns.
+
+use faxbot_supervisor::jail::seccomp::policy::{ArgRule, allowlist};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const JAIL: &str = env!("CARGO_BIN_EXE_faxbot-jail");
+const PROBE: &str = env!("CARGO_BIN_EXE_faxbot-jail-probe");
+
+fn root() -> bool {
+    let is_root = nix::unistd::geteuid().is_root();
+    if !is_root {
+        eprintln!("SKIP: the jail tests need root");
+    }
+    is_root
+}
+
+fn probe_dir() -> PathBuf {
+    Path::new(PROBE)
+        .parent()
+        .expect("probe has a directory")
+        .to_path_buf()
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn jail(options: &[&str], attempt: &[&str]) -> Run {
+    let bind = format!("{}:/app", probe_dir().display());
+    let output: Output = Command::new(JAIL)
+        .arg("--ro")
+        .arg(&bind)
+        .args(options)
+        .arg("--")
+        .arg("/app/faxbot-jail-probe")
+        .args(attempt)
+        .env("FAXBOT_HOST_SECRET", "must-not-leak")
+        .output()
+        .expect("faxbot-jail runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn assert_blocked(run: &Run, errno: &str) {
+    assert!(
+        run.stdout.contains(&format!("RESULT blocked {errno}")),
+        "expected the attempt to be blocked with {errno}; stdout: {} stderr: {}",
+        run.stdout,
+        run.stderr
+    );
+}
+
+fn assert_killed_for(run: &Run, reason: &str) {
+    assert!(
+        run.code > 128,
+        "expected a kill, got exit {} ({})",
+        run.code,
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains(reason),
+        "stderr should say {reason:?}: {}",
+        run.stderr
+    );
+}
+
+fn no_leftover_cgroups() {
+    for controller in ["memory", "pids", "cpu"] {
+        let dir = Path::new("/sys/fs/cgroup")
+            .join(controller)
+            .join("faxbot-jails");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(pid) = name.strip_prefix("jail-").and_then(|r| r.split('-').next()) {
+                // Only our own process's jails: other tests run in parallel.
+                assert_ne!(
+                    pid,
+                    std::process::id().to_string(),
+                    "cgroup {name} left behind"
+                );
+            }
+        }
+    }
+}
+
+macro_rules! escape_test {
+    ($name:ident, [$($opt:expr),*], [$($arg:expr),+], blocked $errno:expr) => {
+        #[test]
+        fn $name() {
+            if !root() { return; }
+            let run = jail(&[$($opt),*], &[$($arg),+]);
+            assert_blocked(&run, $errno);
+            no_leftover_cgroups();
+        }
+    };
+    ($name:ident, [$($opt:expr),*], [$($arg:expr),+], killed $reason:expr) => {
+        #[test]
+        fn $name() {
+            if !root() { return; }
+            let run = jail(&[$($opt),*], &[$($arg),+]);
+            assert_killed_for(&run, $reason);
+            no_leftover_cgroups();
+        }
+    };
+}
+
+// Filesystem.
+escape_test!(plugin_cannot_read_host_shadow, [], ["read", "/etc/shadow"], blocked "ENOENT");
+escape_test!(plugin_cannot_read_host_passwd, [], ["read", "/etc/passwd"], blocked "ENOENT");
+escape_test!(plugin_cannot_write_the_jail_root, [], ["write", "/escape"], blocked "EROFS");
+escape_test!(plugin_cannot_write_its_own_binaries, [], ["write", "/app/faxbot-jail-probe"], blocked "EROFS");
+escape_test!(plugin_cannot_list_the_root_directory, [], ["list", "/"], blocked "EACCES");
+escape_test!(plugin_cannot_read_init_environment_through_proc, [], ["read", "/proc/1/environ"], blocked "EACCES");
+escape_test!(plugin_sees_no_sys, [], ["read", "/sys/kernel/hostname"], blocked "ENOENT");
+escape_test!(plugin_cannot_reach_the_host_root_through_proc, [], ["list", "/proc/1/root/"], blocked "EACCES");
+escape_test!(plugin_cannot_fill_the_disk_past_its_scratch, ["--scratch-size", "8M"], ["fill-tmp"], killed "file size limit");
+// Network.
+escape_test!(plugin_cannot_connect_to_host_loopback, [], ["tcp", "127.0.0.1:22"], blocked "EAFNOSUPPORT");
+escape_test!(plugin_cannot_open_inet_sockets, [], ["inet-socket"], blocked "EAFNOSUPPORT");
+// Process and identity.
+escape_test!(plugin_cannot_become_root, [], ["setuid0"], killed "seccomp violation");
+escape_test!(plugin_cannot_kill_the_jail_init, [], ["kill1"], blocked "EPERM");
+escape_test!(plugin_cannot_ptrace, [], ["syscall", "101"], killed "seccomp violation");
+escape_test!(plugin_cannot_unshare_namespaces, [], ["syscall", "272"], killed "seccomp violation");
+escape_test!(plugin_cannot_load_bpf, [], ["syscall", "321"], killed "seccomp violation");
+escape_test!(plugin_cannot_open_perf_events, [], ["syscall", "298"], killed "seccomp violation");
+escape_test!(plugin_cannot_use_io_uring, [], ["syscall", "425"], killed "seccomp violation");
+escape_test!(plugin_cannot_mount, [], ["syscall", "165"], killed "seccomp violation");
+escape_test!(plugin_cannot_use_file_handles_shocker, [], ["syscall", "304"], killed "seccomp violation");
+escape_test!(plugin_cannot_use_keyrings, [], ["syscall", "250"], killed "seccomp violation");
+escape_test!(plugin_cannot_load_kernel_modules, [], ["syscall", "313"], killed "seccomp violation");
+// Resources.
+escape_test!(memory_hog_is_killed_at_its_limit, ["--memory", "32M"], ["memory-hog"], killed "out of memory");
+escape_test!(cpu_spin_is_killed_at_the_timeout, ["--timeout", "1"], ["spin"], killed "timeout after 1s");
+escape_test!(fork_bomb_hits_the_pids_limit, ["--pids", "16"], ["fork-bomb"], blocked "EAGAIN");
+
+#[test]
+fn plugin_runs_unprivileged_with_no_capabilities() {
+    if !root() {
+        return;
+    }
+    let run = jail(&[], &["whoami"]);
+    assert!(
+        run.stdout.contains("uid=65533 euid=65533"),
+        "{}",
+        run.stdout
+    );
+    for set in ["CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"] {
+        assert!(
+            run.stdout.contains(&format!("{set}:\t0000000000000000")),
+            "{set} not empty: {}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn plugin_inherits_no_environment_and_no_fds() {
+    if !root() {
+        return;
+    }
+    let run = jail(&["--env", "FAXBOT_ABI=1"], &["env"]);
+    assert_eq!(
+        run.stdout.trim(),
+        "RESULT ok FAXBOT_ABI=1",
+        "{}",
+        run.stderr
+    );
+    // 0-2 and the fd read_dir itself opens; nothing else.
+    let run = jail(&[], &["fds"]);
+    assert_eq!(run.stdout.trim(), "RESULT ok 0,1,2,3", "{}", run.stderr);
+}
+
+#[test]
+fn plugin_sees_its_own_hostname_not_the_hosts() {
+    if !root() {
+        return;
+    }
+    let run = jail(&[], &["hostname"]);
+    assert_eq!(run.stdout.trim(), "RESULT ok faxbot-jail");
+}
+
+#[test]
+fn exit_status_is_the_programs() {
+    if !root() {
+        return;
+    }
+    assert_eq!(jail(&[], &["exit", "7"]).code, 7);
+    assert_eq!(jail(&[], &["exit", "0"]).code, 0);
+}
+
+#[test]
+fn every_allowed_syscall_passes_the_filter_with_invalid_arguments() {
+    if !root() {
+        return;
+    }
+    // Calls that would act even on invalid arguments are left to the tests above.
+    let side_effects = [
+        "exit",
+        "exit_group",
+        "vfork",
+        "rt_sigreturn",
+        "pause",
+        "setsid",
+        "kill",
+        "tgkill",
+        "tkill",
+        "clone",
+        "execve",
+        "execveat",
+        "munmap",
+        "mremap",
+        "brk",
+        "mmap",
+        "sched_yield",
+        "rseq",
+        "set_tid_address",
+        "close_range",
+        "nanosleep",
+        "clock_nanosleep",
+        "rt_sigtimedwait",
+        "wait4",
+        "waitid",
+        "poll",
+        "ppoll",
+        "select",
+        "pselect6",
+        "epoll_wait",
+        "epoll_pwait",
+        "epoll_pwait2",
+        "futex",
+        "umask",
+    ];
+    let mut failures = Vec::new();
+    for syscall in allowlist() {
+        if side_effects.contains(&syscall.name) || syscall.rule == ArgRule::FailsWithEnosys {
+            continue;
+        }
+        let run = jail(&[], &["syscall", &syscall.nr.to_string()]);
+        if run.code > 128 || run.stderr.contains("seccomp violation") {
+            failures.push(format!(
+                "{} ({}): {}",
+                syscall.name,
+                syscall.nr,
+                run.stderr.trim()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "allowed syscalls were killed:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn x32_entry_points_are_refused() {
+    if !root() {
+        return;
+    }
+    // getpid through the x32 ABI (nr | 0x40000000): not in the allowlist, so death.
+    let run = jail(&[], &["syscall", &(0x4000_0000i64 + 39).to_string()]);
+    assert_eq!(
+        run.code,
+        128 + libc::SIGSYS,
+        "{} {}",
+        run.stdout,
+        run.stderr
+    );
+}
+
+#[test]
+fn seccomp_alone_still_blocks_ptrace_with_every_other_layer_off() {
+    if !root() {
+        return;
+    }
+    let off = [
+        "--disable",
+        "cgroup",
+        "--disable",
+        "namespaces",
+        "--disable",
+        "rootfs",
+        "--disable",
+        "rlimits",
+        "--disable",
+        "identity",
+        "--disable",
+        "landlock",
+    ];
+    let run = jail(&off, &["syscall", "101"]);
+    assert_killed_for(&run, "seccomp violation");
+    assert!(
+        run.stderr.contains("WARNING: layer landlock disabled"),
+        "disabling is loud: {}",
+        run.stderr
+    );
+}
+
+#[test]
+fn rootfs_alone_still_hides_host_files() {
+    if !root() {
+        return;
+    }
+    let off = [
+        "--disable",
+        "cgroup",
+        "--disable",
+        "namespaces",
+        "--disable",
+        "rlimits",
+        "--disable",
+        "identity",
+        "--disable",
+        "landlock",
+        "--disable",
+        "seccomp",
+    ];
+    assert_blocked(&jail(&off, &["read", "/etc/shadow"]), "ENOENT");
+}
+
+#[test]
+fn landlock_alone_still_blocks_host_files_and_tcp() {
+    if !root() {
+        return;
+    }
+    let off = [
+        "--disable",
+        "cgroup",
+        "--disable",
+        "namespaces",
+        "--disable",
+        "rootfs",
+        "--disable",
+        "rlimits",
+        "--disable",
+        "identity",
+        "--disable",
+        "seccomp",
+    ];
+    assert_blocked(&jail(&off, &["read", "/etc/shadow"]), "EACCES");
+    assert_blocked(&jail(&off, &["tcp", "127.0.0.1:9"]), "EACCES");
+}
+
+#[test]
+fn cgroup_alone_still_stops_a_memory_hog() {
+    if !root() {
+        return;
+    }
+    let off = [
+        "--disable",
+        "namespaces",
+        "--disable",
+        "rootfs",
+        "--disable",
+        "rlimits",
+        "--disable",
+        "identity",
+        "--disable",
+        "landlock",
+        "--disable",
+        "seccomp",
+        "--memory",
+        "32M",
+    ];
+    assert_killed_for(&jail(&off, &["memory-hog"]), "out of memory");
+}
+
+#[test]
+fn identity_alone_still_refuses_root_actions() {
+    if !root() {
+        return;
+    }
+    let off = [
+        "--disable",
+        "cgroup",
+        "--disable",
+        "namespaces",
+        "--disable",
+        "rootfs",
+        "--disable",
+        "rlimits",
+        "--disable",
+        "landlock",
+        "--disable",
+        "seccomp",
+    ];
+    assert_blocked(&jail(&off, &["setuid0"]), "EPERM");
+    assert_blocked(&jail(&off, &["read", "/etc/shadow"]), "EACCES");
+}
+
+#[test]
+fn killing_the_jail_leaves_nothing_behind() {
+    if !root() {
+        return;
+    }
+    let bind = format!("{}:/app", probe_dir().display());
+    let mut child = Command::new(JAIL)
+        .args(["--ro", &bind, "--", "/app/faxbot-jail-probe", "spin"])
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let jail_pid = child.id();
+    child.kill().expect("SIGKILL faxbot-jail");
+    child.wait().expect("reaped");
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    // No process whose parent chain leads to the killed jail, and no probe still spinning.
+    let survivors: Vec<String> = std::fs::read_dir("/proc")
+        .expect("proc")
+        .flatten()
+        .filter_map(|e| {
+            let cmdline = std::fs::read_to_string(e.path().join("cmdline")).ok()?;
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            (cmdline.contains("faxbot-jail-probe\0spin") && !stat.contains(" Z "))
+                .then(|| format!("{} (jail was {jail_pid})", e.file_name().to_string_lossy()))
+        })
+        .collect();
+    assert!(
+        survivors.is_empty(),
+        "jailed processes outlived the jail: {survivors:?}"
+    );
+}
+
+#[test]
+fn missing_layer_is_refused_unless_allowed() {
+    // A program outside every bind is a setup failure with a clear message, not a weaker run.
+    let output = Command::new(JAIL)
+        .args(["--ro", "/nonexistent-faxbot-dir", "--", "/bin/true"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(125));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("faxbot-jail: --ro /nonexistent-faxbot-dir")
+    );
+}
