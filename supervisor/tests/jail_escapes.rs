@@ -445,3 +445,27 @@ fn missing_layer_is_refused_unless_allowed() {
             .contains("faxbot-jail: --ro /nonexistent-faxbot-dir")
     );
 }
+
+#[test]
+fn a_plugin_directory_under_host_tmp_is_still_bound() {
+    if !root() {
+        return;
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("faxbot-plugin-")
+        .tempdir_in("/tmp")
+        .expect("tempdir in /tmp");
+    std::fs::copy(PROBE, dir.path().join("probe")).expect("copy probe");
+    let output = Command::new(JAIL)
+        .arg("--ro")
+        .arg(format!("{}:/app", dir.path().display()))
+        .args(["--", "/app/probe", "exit", "3"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -9,9 +9,10 @@ use std::io;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 
-/// Where the new root is assembled (a tmpfs mounted over this path in the jail's private
-/// mount namespace; the host's directory is untouched).
-const STAGING: &str = "/tmp";
+/// Where the new root may be assembled: a tmpfs is mounted over the first of these that
+/// exists and holds none of the bind sources (the mount is private to the jail's mount
+/// namespace; the host's directory is untouched, but it is hidden from the binds).
+const STAGING_CANDIDATES: [&str; 5] = ["/tmp", "/mnt", "/run", "/media", "/srv"];
 /// Device nodes bound from the host.
 pub const DEVICES: [&str; 5] = ["null", "zero", "full", "random", "urandom"];
 /// Library directories bound read-only for dynamically linked programs.
@@ -59,7 +60,19 @@ pub fn enter(plan: &RootPlan<'_>) -> Result<(), RootfsError> {
     let none: Option<&str> = None;
     mount(none, "/", none, MsFlags::MS_REC | MsFlags::MS_PRIVATE, none)
         .map_err(fail("make / private", Path::new("/")))?;
-    let root = Path::new(STAGING);
+    let root = STAGING_CANDIDATES
+        .iter()
+        .map(Path::new)
+        .find(|dir| {
+            dir.is_dir()
+                && !plan.binds.iter().any(|b| b.host.starts_with(dir))
+                && !LIBRARY_DIRS.iter().any(|l| Path::new(l).starts_with(dir))
+        })
+        .ok_or_else(|| RootfsError {
+            step: "find a staging directory outside the bind sources among",
+            path: STAGING_CANDIDATES.join(", "),
+            source: io::Error::from(io::ErrorKind::NotFound),
+        })?;
     mount(
         Some("tmpfs"),
         root,
