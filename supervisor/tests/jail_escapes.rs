@@ -469,3 +469,115 @@ fn a_plugin_directory_under_host_tmp_is_still_bound() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn a_normal_tokio_program_runs_inside_and_talks_over_fd_3() {
+    if !root() {
+        return;
+    }
+    use std::io::{Read, Write};
+    use std::os::fd::AsRawFd;
+    let demo = Path::new(env!("CARGO_BIN_EXE_faxbot-jail-tokio-demo"));
+    let (mut ours, theirs) = std::os::unix::net::UnixStream::pair().expect("socketpair");
+    let theirs_fd = theirs.as_raw_fd();
+    // Let the socket survive exec into faxbot-jail (std opens it close-on-exec).
+    nix::fcntl::fcntl(
+        &theirs,
+        nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()),
+    )
+    .expect("clear cloexec");
+    let child = Command::new(JAIL)
+        .arg("--ro")
+        .arg(format!("{}:/app", demo.parent().expect("dir").display()))
+        .args([
+            "--rpc-fd",
+            &theirs_fd.to_string(),
+            "--",
+            "/app/faxbot-jail-tokio-demo",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(theirs);
+    ours.write_all(b"ping over fd 3").expect("write");
+    let mut echoed = [0u8; 14];
+    ours.read_exact(&mut echoed).expect("echo comes back");
+    assert_eq!(&echoed, b"ping over fd 3");
+    let output = child.wait_with_output().expect("wait");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("DEMO ok sum=140") && stdout.contains("scratch=scratch"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_supervisor_spec_fd_path_runs_the_verified_fd() {
+    if !root() {
+        return;
+    }
+    use faxbot_supervisor::jail::{Bind, JailSpec, Program};
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    let program = std::fs::File::open(PROBE).expect("open the verified binary once");
+    nix::fcntl::fcntl(
+        &program,
+        nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()),
+    )
+    .expect("inheritable");
+    let mut spec = JailSpec::new(
+        Program::Fd(program.as_raw_fd()),
+        vec!["probe".into(), "exit".into(), "5".into()],
+    );
+    spec.ro_binds.push(Bind {
+        host: probe_dir(),
+        jail: "/app".into(),
+    });
+    let (reader, mut writer) = std::io::pipe().expect("pipe");
+    nix::fcntl::fcntl(
+        &reader,
+        nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()),
+    )
+    .expect("inheritable");
+    writer
+        .write_all(&spec.encode().expect("encode"))
+        .expect("write spec");
+    drop(writer);
+    let output = Command::new(JAIL)
+        .args(["--spec-fd", &reader.as_raw_fd().to_string()])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn a_malformed_spec_on_the_spec_fd_is_refused_with_a_reason() {
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    let (reader, mut writer) = std::io::pipe().expect("pipe");
+    nix::fcntl::fcntl(
+        &reader,
+        nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()),
+    )
+    .expect("inheritable");
+    writer.write_all(&[9, 0, 0, 0, 0xff, 0xff]).expect("write");
+    drop(writer);
+    let output = Command::new(JAIL)
+        .args(["--spec-fd", &reader.as_raw_fd().to_string()])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(125));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("spec is truncated"));
+}

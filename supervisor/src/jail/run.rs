@@ -379,21 +379,26 @@ fn program_main(
     }
 
     // fds: the program at 4 (close-on-exec), the RPC socket at 3, nothing else above 2.
+    // Both are first moved above any number they could collide with (the RPC fd may well
+    // be 4, the program fd 3).
     const PROGRAM_FD: RawFd = 4;
     let prog_raw = program_fd(program).as_raw_fd();
-    // SAFETY: dup3/fcntl on fds we own; the targets are fixed small numbers.
+    // SAFETY: fcntl/dup3/dup2/close on descriptors this process owns; targets are fixed.
     unsafe {
-        if prog_raw != PROGRAM_FD && libc::dup3(prog_raw, PROGRAM_FD, libc::O_CLOEXEC) < 0 {
+        let prog_tmp = libc::fcntl(prog_raw, libc::F_DUPFD_CLOEXEC, 100);
+        let rpc_tmp = spec
+            .rpc_fd
+            .map(|fd| libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 100));
+        if prog_tmp < 0 || rpc_tmp.is_some_and(|fd| fd < 0) {
+            return setup(Layer::Rlimits)(format!("move fds: {}", std::io::Error::last_os_error()));
+        }
+        if libc::dup3(prog_tmp, PROGRAM_FD, libc::O_CLOEXEC) < 0 {
             return setup(Layer::Rlimits)(format!(
                 "dup program fd: {}",
                 std::io::Error::last_os_error()
             ));
         }
-        libc::fcntl(PROGRAM_FD, libc::F_SETFD, libc::FD_CLOEXEC);
-        match spec.rpc_fd {
-            Some(3) => {
-                libc::fcntl(3, libc::F_SETFD, 0);
-            }
+        match rpc_tmp {
             Some(fd) => {
                 if libc::dup2(fd, 3) < 0 {
                     return setup(Layer::Rlimits)(format!(
@@ -401,11 +406,13 @@ fn program_main(
                         std::io::Error::last_os_error()
                     ));
                 }
+                libc::close(fd);
             }
             None => {
                 libc::close(3);
             }
         }
+        libc::close(prog_tmp);
     }
     if on(Layer::Rlimits) {
         // SAFETY: close_range on fds above the ones we keep.
