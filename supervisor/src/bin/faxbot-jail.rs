@@ -57,6 +57,9 @@ struct Cli {
     /// Read the whole spec (u32 LE length + postcard JailSpec) from fd N instead of flags.
     #[arg(long, value_name = "N", conflicts_with_all = ["ro", "program"])]
     spec_fd: Option<i32>,
+    /// Create N spare cgroups ahead of time (so later starts skip the costly mkdir) and exit.
+    #[arg(long, value_name = "N", conflicts_with_all = ["program", "spec_fd", "check"])]
+    prepare_cgroups: Option<usize>,
     /// Print which layers this host supports and exit (0: all, 1: some missing).
     #[arg(long)]
     check: bool,
@@ -171,6 +174,21 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         } else {
             ExitCode::from(1)
+        };
+    }
+    if let Some(count) = cli.prepare_cgroups {
+        let prepared =
+            jail::cgroup::Hierarchy::detect(std::path::Path::new(jail::cgroup::CGROUP_MOUNT))
+                .and_then(|h| h.prepare_spares(count));
+        return match prepared {
+            Ok(n) => {
+                println!("{n} spare cgroups ready");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("faxbot-jail: cgroup: {e}");
+                ExitCode::from(SETUP_FAILED)
+            }
         };
     }
     let spec = match cli.spec_fd {
