@@ -581,3 +581,61 @@ fn a_malformed_spec_on_the_spec_fd_is_refused_with_a_reason() {
     assert_eq!(output.status.code(), Some(125));
     assert!(String::from_utf8_lossy(&output.stderr).contains("spec is truncated"));
 }
+
+#[test]
+fn namespaces_alone_still_cut_the_network() {
+    if !root() {
+        return;
+    }
+    let off = [
+        "--disable",
+        "cgroup",
+        "--disable",
+        "rootfs",
+        "--disable",
+        "rlimits",
+        "--disable",
+        "identity",
+        "--disable",
+        "landlock",
+        "--disable",
+        "seccomp",
+    ];
+    // Root inside, no seccomp, no Landlock: only the empty network namespace stands between
+    // the program and the host's loopback.
+    assert_blocked(&jail(&off, &["tcp", "127.0.0.1:22"]), "ENETUNREACH");
+}
+
+#[test]
+fn rlimits_alone_still_close_inherited_fds() {
+    if !root() {
+        return;
+    }
+    let host_file = std::fs::File::open("/etc/hostname").expect("open a host file");
+    // F_DUPFD gives a descriptor numbered 20 or above without close-on-exec: it is
+    // inherited by faxbot-jail and, without the fd layer, would reach the program.
+    let leaked = nix::fcntl::fcntl(&host_file, nix::fcntl::FcntlArg::F_DUPFD(20)).expect("dup");
+    assert!(leaked >= 20);
+    let off = [
+        "--disable",
+        "cgroup",
+        "--disable",
+        "namespaces",
+        "--disable",
+        "rootfs",
+        "--disable",
+        "identity",
+        "--disable",
+        "landlock",
+        "--disable",
+        "seccomp",
+    ];
+    let run = jail(&off, &["fds"]);
+    let _ = nix::unistd::close(leaked);
+    assert_eq!(
+        run.stdout.trim(),
+        "RESULT ok 0,1,2,3",
+        "an inherited fd leaked: {}",
+        run.stderr
+    );
+}
