@@ -639,3 +639,115 @@ fn rlimits_alone_still_close_inherited_fds() {
         run.stderr
     );
 }
+
+/// A copy of the test binaries in a world-readable directory an unprivileged user can bind.
+fn world_readable_copy() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::Builder::new()
+        .prefix("faxbot-dev-")
+        .tempdir()
+        .expect("tempdir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::copy(PROBE, dir.path().join("probe")).expect("copy");
+    dir
+}
+
+fn as_developer(args: &[&str]) -> Run {
+    let output = Command::new("setpriv")
+        .args(["--reuid=1000", "--regid=1000", "--clear-groups", JAIL])
+        .args(args)
+        .output()
+        .expect("setpriv runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn an_unprivileged_developer_gets_the_jail_through_a_user_namespace() {
+    if !root() || !faxbot_supervisor::jail::check::user_namespaces_available() {
+        eprintln!(
+            "SKIP: needs root to switch to a developer uid, and unprivileged user namespaces"
+        );
+        return;
+    }
+    let dir = world_readable_copy();
+    let bind = format!("{}:/app", dir.path().display());
+    // Without a delegated cgroup the cgroup layer is missing: refused unless allowed.
+    let refused = as_developer(&["--ro", &bind, "--", "/app/probe", "whoami"]);
+    assert_eq!(refused.code, 125, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("cgroup: not available"),
+        "{}",
+        refused.stderr
+    );
+    let base = ["--allow-missing", "cgroup", "--ro", &bind, "--"];
+    let run = as_developer(&[&base[..], &["/app/probe", "whoami"]].concat());
+    assert!(
+        run.stdout.contains("uid=65533") && run.stdout.contains("CapEff:\t0000000000000000"),
+        "{} {}",
+        run.stdout,
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("layer cgroup unavailable"),
+        "the lowered minimum is said: {}",
+        run.stderr
+    );
+    assert_blocked(
+        &as_developer(&[&base[..], &["/app/probe", "read", "/etc/shadow"]].concat()),
+        "ENOENT",
+    );
+    assert_blocked(
+        &as_developer(&[&base[..], &["/app/probe", "tcp", "127.0.0.1:22"]].concat()),
+        "EAFNOSUPPORT",
+    );
+    let killed = as_developer(&[&base[..], &["/app/probe", "syscall", "101"]].concat());
+    assert_eq!(killed.code, 128 + libc::SIGSYS, "{}", killed.stderr);
+}
+
+#[test]
+fn jailed_processes_never_run_as_host_root() {
+    if !root() {
+        return;
+    }
+    let bind = format!("{}:/app", probe_dir().display());
+    let mut child = Command::new(JAIL)
+        .args([
+            "--ro",
+            &bind,
+            "--timeout",
+            "5",
+            "--",
+            "/app/faxbot-jail-probe",
+            "spin",
+        ])
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let mut seen = 0;
+    for entry in std::fs::read_dir("/proc").expect("proc").flatten() {
+        let Ok(cmdline) = std::fs::read_to_string(entry.path().join("cmdline")) else {
+            continue;
+        };
+        if !cmdline.starts_with("/app/faxbot-jail-probe\0spin") {
+            continue;
+        }
+        let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
+        let uid_line = status
+            .lines()
+            .find(|l| l.starts_with("Uid:"))
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            !uid_line.split_whitespace().skip(1).any(|u| u == "0"),
+            "a jailed process runs as host root: {uid_line}"
+        );
+        seen += 1;
+    }
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+    assert!(seen >= 1, "the jailed program was not found from the host");
+}

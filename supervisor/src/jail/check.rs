@@ -67,6 +67,23 @@ pub fn landlock_abi() -> i32 {
     i32::try_from(version).unwrap_or(0).max(0)
 }
 
+/// Whether an unprivileged process may create a user namespace here.
+pub fn user_namespaces_available() -> bool {
+    let max = std::fs::read_to_string("/proc/sys/user/max_user_namespaces")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    // Debian's and Ubuntu's extra switches, where present.
+    let debian = std::fs::read_to_string("/proc/sys/kernel/unprivileged_userns_clone")
+        .map(|s| s.trim() == "1")
+        .unwrap_or(true);
+    let apparmor =
+        std::fs::read_to_string("/proc/sys/kernel/apparmor_restrict_unprivileged_userns")
+            .map(|s| s.trim() == "0")
+            .unwrap_or(true);
+    max > 0 && debian && apparmor
+}
+
 fn seccomp_available() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .map(|s| {
@@ -88,34 +105,48 @@ pub fn check() -> SupportReport {
     let ns_exist = ["mnt", "pid", "net", "ipc", "uts", "cgroup"]
         .iter()
         .all(|n| Path::new("/proc/self/ns").join(n).exists());
-    let need_root =
-        |what: &str| format!("{what}; needs root (user-namespace mode is not implemented)");
+    let userns = !root && user_namespaces_available();
+    let privileged = root || userns;
+    let need_root = |what: &str| {
+        format!("{what}; needs root or unprivileged user namespaces, which this host refuses")
+    };
+    let via_userns = |what: &str| format!("{what} (inside a user namespace: not root)");
     let layers = vec![
         LayerSupport {
             layer: Layer::Cgroup.name(),
             available: root && cgroup.is_ok(),
+            // Without root the cgroup is only writable where an administrator delegated it
+            // (FAXBOT_CGROUP_V2_BASE); otherwise the layer is missing and the jail refuses
+            // unless --allow-missing cgroup is given.
             detail: match &cgroup {
                 Ok(h) if root => format!("cgroup {} with memory, pids and cpu", h.version()),
-                Ok(h) => need_root(&format!("cgroup {}", h.version())),
+                Ok(h) => format!(
+                    "cgroup {}: needs root, or a cgroup v2 subtree delegated to you named in FAXBOT_CGROUP_V2_BASE",
+                    h.version()
+                ),
                 Err(e) => e.to_string(),
             },
         },
         LayerSupport {
             layer: Layer::Namespaces.name(),
-            available: root && ns_exist,
+            available: privileged && ns_exist,
             detail: if !ns_exist {
                 "kernel lacks one of the mnt, pid, net, ipc, uts, cgroup namespaces".into()
             } else if root {
                 "mnt, pid, net, ipc, uts and cgroup namespaces".into()
+            } else if userns {
+                via_userns("user, mnt, pid, net, ipc, uts and cgroup namespaces")
             } else {
                 need_root("namespaces present")
             },
         },
         LayerSupport {
             layer: Layer::Rootfs.name(),
-            available: root && ns_exist,
+            available: privileged && ns_exist,
             detail: if root {
                 "tmpfs root, pivot_root".into()
+            } else if userns {
+                via_userns("tmpfs root, pivot_root")
             } else {
                 need_root("pivot_root")
             },
@@ -127,9 +158,13 @@ pub fn check() -> SupportReport {
         },
         LayerSupport {
             layer: Layer::Identity.name(),
-            available: root,
+            available: privileged,
             detail: if root {
                 "setresuid/setresgid, capability sets cleared, no_new_privs, pdeathsig".into()
+            } else if userns {
+                via_userns(
+                    "the jail uid mapped to yours; capability sets cleared, no_new_privs, pdeathsig; supplementary groups kept (setgroups is denied in the namespace)",
+                )
             } else {
                 need_root("uid change")
             },

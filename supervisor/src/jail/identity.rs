@@ -23,8 +23,12 @@ fn fail(step: &'static str) -> impl FnOnce(nix::Error) -> IdentityError {
 /// Order matters: the bounding set can only be dropped while CAP_SETPCAP is held (before
 /// setuid); setresuid from root to a non-zero uid clears the permitted and effective sets;
 /// ambient and inheritable are cleared explicitly.
-pub fn drop_to(uid: u32, gid: u32) -> Result<(), IdentityError> {
-    nix::unistd::setgroups(&[]).map_err(fail("setgroups([])"))?;
+/// In a user namespace (`clear_groups` false) `setgroups` is denied, so supplementary groups
+/// cannot be cleared: they show as the overflow gid and are said in the threat model.
+pub fn drop_to(uid: u32, gid: u32, clear_groups: bool) -> Result<(), IdentityError> {
+    if clear_groups {
+        nix::unistd::setgroups(&[]).map_err(fail("setgroups([])"))?;
+    }
     let gid = Gid::from_raw(gid);
     nix::unistd::setresgid(gid, gid, gid).map_err(fail("setresgid"))?;
     drop_bounding_set()?;

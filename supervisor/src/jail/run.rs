@@ -88,8 +88,11 @@ pub fn run(spec: &JailSpec, support: &SupportReport) -> Result<Ending, JailError
     spec.validate()?;
     let layers = plan_layers(spec, support)?;
     let on = |l: Layer| layers.contains(&l);
-    if on(Layer::Rootfs) && !on(Layer::Namespaces) && !nix::unistd::geteuid().is_root() {
-        return Err(setup(Layer::Rootfs)("needs root".into()));
+    let unprivileged = !nix::unistd::geteuid().is_root();
+    if unprivileged && (on(Layer::Rootfs) || on(Layer::Identity)) && !on(Layer::Namespaces) {
+        return Err(setup(Layer::Namespaces)(
+            "without root, the rootfs and identity layers need the namespaces layer (a user namespace)".into(),
+        ));
     }
     identity::die_with_parent().map_err(|e| setup(Layer::Identity)(e.to_string()))?;
 
@@ -133,6 +136,7 @@ pub fn run(spec: &JailSpec, support: &SupportReport) -> Result<Ending, JailError
                 &program,
                 dynamic,
                 seccomp_policy.as_ref(),
+                unprivileged,
             ) {
                 Ok(code) => code,
                 Err(e) => {
@@ -241,9 +245,14 @@ fn shim_main(
     program: &OpenProgram,
     dynamic: bool,
     policy: Option<&seccomp::CompiledPolicy>,
+    unprivileged: bool,
 ) -> Result<i32, JailError> {
     let on = |l: Layer| layers.contains(&l);
     identity::die_with_parent().map_err(|e| setup(Layer::Identity)(e.to_string()))?;
+    let (outer_uid, outer_gid) = (
+        nix::unistd::geteuid().as_raw(),
+        nix::unistd::getegid().as_raw(),
+    );
     if let Some(cgroup) = cgroup {
         cgroup
             .join_self()
@@ -261,7 +270,21 @@ fn shim_main(
             | CloneFlags::CLONE_NEWUTS
             | CloneFlags::CLONE_NEWCGROUP;
     }
+    if unprivileged && on(Layer::Namespaces) {
+        flags |= CloneFlags::CLONE_NEWUSER;
+    }
     nix::sched::unshare(flags).map_err(|e| setup(Layer::Namespaces)(format!("unshare: {e}")))?;
+    if flags.contains(CloneFlags::CLONE_NEWUSER) {
+        // Map exactly one id: the jail's uid/gid inside is the developer's outside. The
+        // creator keeps a full capability set inside the namespace for the setup steps.
+        let write = |file: &str, text: String| {
+            std::fs::write(format!("/proc/self/{file}"), text)
+                .map_err(|e| setup(Layer::Namespaces)(format!("write /proc/self/{file}: {e}")))
+        };
+        write("setgroups", "deny".into())?;
+        write("uid_map", format!("{} {outer_uid} 1\n", spec.uid))?;
+        write("gid_map", format!("{} {outer_gid} 1\n", spec.gid))?;
+    }
     // Signals meant for the jail are blocked here and forwarded by init.
     let forwarded = forwarded_signals();
     forwarded
@@ -437,7 +460,10 @@ fn program_main(
         }
     }
     if on(Layer::Identity) {
-        if let Err(e) = identity::drop_to(spec.uid, spec.gid) {
+        let in_user_namespace = !nix::unistd::geteuid().is_root()
+            || std::fs::read_to_string("/proc/self/uid_map")
+                .is_ok_and(|m| !m.contains("4294967295"));
+        if let Err(e) = identity::drop_to(spec.uid, spec.gid, !in_user_namespace) {
             return setup(Layer::Identity)(e.to_string());
         }
         if let Err(e) = identity::die_with_parent() {
