@@ -407,7 +407,14 @@ fn killing_the_jail_leaves_nothing_behind() {
     }
     let bind = format!("{}:/app", probe_dir().display());
     let mut child = Command::new(JAIL)
-        .args(["--ro", &bind, "--", "/app/faxbot-jail-probe", "spin"])
+        .args([
+            "--ro",
+            &bind,
+            "--",
+            "/app/faxbot-jail-probe",
+            "spin",
+            "killing-the-jail-marker",
+        ])
         .spawn()
         .expect("spawn");
     std::thread::sleep(std::time::Duration::from_millis(300));
@@ -422,7 +429,7 @@ fn killing_the_jail_leaves_nothing_behind() {
         .filter_map(|e| {
             let cmdline = std::fs::read_to_string(e.path().join("cmdline")).ok()?;
             let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
-            (cmdline.contains("faxbot-jail-probe\0spin") && !stat.contains(" Z "))
+            (cmdline.contains("spin\0killing-the-jail-marker") && !stat.contains(" Z "))
                 .then(|| format!("{} (jail was {jail_pid})", e.file_name().to_string_lossy()))
         })
         .collect();
@@ -750,4 +757,25 @@ fn jailed_processes_never_run_as_host_root() {
     child.kill().expect("kill");
     child.wait().expect("wait");
     assert!(seen >= 1, "the jailed program was not found from the host");
+}
+
+#[test]
+fn plugin_sees_only_the_libraries_it_needs() {
+    if !root() {
+        return;
+    }
+    // The probe needs libc, libgcc_s and the loader; any other system library stays hidden.
+    let other = [
+        "/usr/lib/x86_64-linux-gnu/libz.so.1",
+        "/usr/lib/x86_64-linux-gnu/libm.so.6",
+    ]
+    .into_iter()
+    .find(|p| Path::new(p).exists() && !p.ends_with("libm.so.6"))
+    .unwrap_or("/usr/lib/x86_64-linux-gnu/libm.so.6");
+    if !Path::new(other).exists() {
+        eprintln!("SKIP: no other system library to look for");
+        return;
+    }
+    assert_blocked(&jail(&[], &["read", other]), "ENOENT");
+    assert_blocked(&jail(&[], &["list", "/usr/lib/x86_64-linux-gnu"]), "EACCES");
 }

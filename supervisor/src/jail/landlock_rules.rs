@@ -11,6 +11,8 @@ use std::path::PathBuf;
 pub struct LandlockPlan {
     /// Read and execute below these.
     pub read_exec: Vec<PathBuf>,
+    /// Read and execute of these files only (the program's libraries).
+    pub read_exec_files: Vec<PathBuf>,
     /// Full access below these.
     pub read_write: Vec<PathBuf>,
     /// Read and write of these files only (device nodes).
@@ -58,8 +60,12 @@ pub fn enforce(plan: &LandlockPlan, kernel_abi: i32) -> Result<(), LandlockError
     }
     let mut created = ruleset.create().map_err(|e| err(&e))?;
     let file_rw = AccessFs::ReadFile | AccessFs::WriteFile;
-    let rules: [(&Vec<PathBuf>, landlock::BitFlags<AccessFs>); 4] = [
+    let rules: [(&Vec<PathBuf>, landlock::BitFlags<AccessFs>); 5] = [
         (&plan.read_exec, AccessFs::from_read(abi)),
+        (
+            &plan.read_exec_files,
+            AccessFs::Execute | AccessFs::ReadFile,
+        ),
         (&plan.read_write, AccessFs::from_all(abi)),
         (&plan.devices, file_rw),
         (&plan.read_only, AccessFs::ReadFile | AccessFs::ReadDir),

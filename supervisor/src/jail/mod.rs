@@ -6,6 +6,7 @@
 
 pub mod cgroup;
 pub mod check;
+pub mod elf;
 pub mod identity;
 pub mod landlock_rules;
 pub mod report;

@@ -15,8 +15,6 @@ use std::path::{Path, PathBuf};
 const STAGING_CANDIDATES: [&str; 5] = ["/tmp", "/mnt", "/run", "/media", "/srv"];
 /// Device nodes bound from the host.
 pub const DEVICES: [&str; 5] = ["null", "zero", "full", "random", "urandom"];
-/// Library directories bound read-only for dynamically linked programs.
-const LIBRARY_DIRS: [&str; 5] = ["/lib", "/lib64", "/usr/lib", "/usr/lib64", "/lib32"];
 
 /// A step of building the root failed.
 #[derive(Debug, thiserror::Error)]
@@ -49,8 +47,8 @@ pub struct RootPlan<'a> {
     pub binds: &'a [Bind],
     /// Size of /tmp.
     pub scratch_bytes: u64,
-    /// Whether the program needs the system libraries.
-    pub dynamic: bool,
+    /// The interpreter and libraries the program needs (host paths as the loader names them).
+    pub libraries: &'a [PathBuf],
     /// Whether a /proc of the jail's own pid namespace can be mounted.
     pub own_pid_namespace: bool,
 }
@@ -66,7 +64,7 @@ pub fn enter(plan: &RootPlan<'_>) -> Result<(), RootfsError> {
         .find(|dir| {
             dir.is_dir()
                 && !plan.binds.iter().any(|b| b.host.starts_with(dir))
-                && !LIBRARY_DIRS.iter().any(|l| Path::new(l).starts_with(dir))
+                && !plan.libraries.iter().any(|l| l.starts_with(dir))
         })
         .ok_or_else(|| RootfsError {
             step: "find a staging directory outside the bind sources among",
@@ -85,21 +83,8 @@ pub fn enter(plan: &RootPlan<'_>) -> Result<(), RootfsError> {
     for bind in plan.binds {
         bind_read_only(&bind.host, &under(root, &bind.jail))?;
     }
-    if plan.dynamic {
-        for dir in LIBRARY_DIRS {
-            let host = Path::new(dir);
-            let Ok(meta) = fs::symlink_metadata(host) else {
-                continue;
-            };
-            let target = under(root, host);
-            if meta.file_type().is_symlink() {
-                let link = fs::read_link(host).map_err(fail_io("read link", host))?;
-                mkdir_parents(&target)?;
-                symlink(&link, &target).map_err(fail_io("symlink", &target))?;
-            } else if meta.is_dir() {
-                bind_read_only(host, &target)?;
-            }
-        }
+    for library in plan.libraries {
+        expose_file(root, library)?;
     }
 
     let tmp = root.join("tmp");
@@ -192,6 +177,69 @@ pub fn enter(plan: &RootPlan<'_>) -> Result<(), RootfsError> {
     Ok(())
 }
 
+/// Makes host file `path` visible at the same path under `root`: every symlink on the way
+/// (merged-/usr links such as `/lib64 -> usr/lib64`, soname links) is recreated as a
+/// symlink, and the real file at the end is bound read-only.
+fn expose_file(root: &Path, path: &Path) -> Result<(), RootfsError> {
+    let mut wanted = lexical_normal(path);
+    for _hop in 0..40 {
+        let components: Vec<_> = wanted.components().skip(1).collect();
+        let mut prefix = PathBuf::from("/");
+        let mut link_at = None;
+        for (i, component) in components.iter().enumerate() {
+            prefix.push(component);
+            let meta =
+                fs::symlink_metadata(&prefix).map_err(fail_io("stat library path", &prefix))?;
+            if meta.file_type().is_symlink() {
+                link_at = Some(i);
+                break;
+            }
+        }
+        let Some(i) = link_at else {
+            let target = under(root, &wanted);
+            if fs::symlink_metadata(&target).is_err() {
+                bind_read_only(&wanted, &target)?;
+            }
+            return Ok(());
+        };
+        let link = fs::read_link(&prefix).map_err(fail_io("read link", &prefix))?;
+        let target = under(root, &prefix);
+        if fs::symlink_metadata(&target).is_err() {
+            mkdir_parents(&target)?;
+            symlink(&link, &target).map_err(fail_io("symlink", &target))?;
+        }
+        // Every component before the link is a real directory, so `..` resolves lexically.
+        let mut next = if link.is_absolute() {
+            link
+        } else {
+            prefix.parent().unwrap_or(Path::new("/")).join(link)
+        };
+        for rest in &components[i + 1..] {
+            next.push(rest);
+        }
+        wanted = lexical_normal(&next);
+    }
+    Err(RootfsError {
+        step: "too many symlinks while exposing",
+        path: path.display().to_string(),
+        source: io::Error::from_raw_os_error(libc::ELOOP),
+    })
+}
+
+fn lexical_normal(path: &Path) -> PathBuf {
+    let mut out = PathBuf::from("/");
+    for component in path.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::Normal(c) => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// `root` joined with an absolute jail path.
 pub fn under(root: &Path, jail_path: &Path) -> PathBuf {
     root.join(jail_path.strip_prefix("/").unwrap_or(jail_path))
@@ -229,29 +277,4 @@ fn bind_read_only(host: &Path, target: &Path) -> Result<(), RootfsError> {
     )
     .map_err(fail("remount read-only", target))?;
     Ok(())
-}
-
-/// Whether the ELF file behind `fd` asks for a program interpreter (is dynamically linked).
-pub fn is_dynamic_elf(fd: std::os::fd::BorrowedFd<'_>) -> bool {
-    let mut header = [0u8; 4096];
-    let Ok(n) = nix::sys::uio::pread(fd, &mut header, 0) else {
-        return true;
-    };
-    let header = &header[..n];
-    if header.len() < 64 || &header[..4] != b"\x7fELF" || header[4] != 2 || header[5] != 1 {
-        // Not a little-endian ELF64: a script or another format needs its interpreter.
-        return true;
-    }
-    let u16_at = |o: usize| u16::from_le_bytes([header[o], header[o + 1]]) as usize;
-    let u64_at = |o: usize| {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(&header[o..o + 8]);
-        u64::from_le_bytes(b) as usize
-    };
-    let (phoff, phentsize, phnum) = (u64_at(32), u16_at(54), u16_at(56));
-    (0..phnum).any(|i| {
-        let at = phoff + i * phentsize;
-        at + 4 <= header.len()
-            && u32::from_le_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]]) == 3
-    })
 }

@@ -97,7 +97,7 @@ pub fn run(spec: &JailSpec, support: &SupportReport) -> Result<Ending, JailError
     identity::die_with_parent().map_err(|e| setup(Layer::Identity)(e.to_string()))?;
 
     let program = open_program(spec)?;
-    let dynamic = rootfs::is_dynamic_elf(program_fd(&program));
+    let libraries = super::elf::library_closure(&read_program(program_fd(&program)));
     let cgroup = if on(Layer::Cgroup) {
         let hierarchy = Hierarchy::detect(Path::new(CGROUP_MOUNT))
             .map_err(|e| setup(Layer::Cgroup)(e.to_string()))?;
@@ -134,7 +134,7 @@ pub fn run(spec: &JailSpec, support: &SupportReport) -> Result<Ending, JailError
                 &layers,
                 cgroup.as_ref(),
                 &program,
-                dynamic,
+                &libraries,
                 seccomp_policy.as_ref(),
                 unprivileged,
             ) {
@@ -194,6 +194,27 @@ fn open_program(spec: &JailSpec) -> Result<OpenProgram, JailError> {
     }
 }
 
+/// The program's bytes, for finding the libraries it needs (read through the verified fd).
+fn read_program(fd: BorrowedFd<'_>) -> Vec<u8> {
+    const MAX: i64 = 512 << 20;
+    let Ok(stat) = nix::sys::stat::fstat(fd) else {
+        return Vec::new();
+    };
+    if stat.st_size <= 0 || stat.st_size > MAX {
+        return Vec::new();
+    }
+    let mut bytes = vec![0u8; stat.st_size as usize];
+    let mut filled = 0;
+    while filled < bytes.len() {
+        match nix::sys::uio::pread(fd, &mut bytes[filled..], filled as i64) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => filled += n,
+        }
+    }
+    bytes.truncate(filled);
+    bytes
+}
+
 fn nanos() -> u128 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -243,7 +264,7 @@ fn shim_main(
     layers: &[Layer],
     cgroup: Option<&Cgroup>,
     program: &OpenProgram,
-    dynamic: bool,
+    libraries: &[PathBuf],
     policy: Option<&seccomp::CompiledPolicy>,
     unprivileged: bool,
 ) -> Result<i32, JailError> {
@@ -295,7 +316,7 @@ fn shim_main(
     match unsafe { nix::unistd::fork() } {
         Err(e) => Err(setup(Layer::Namespaces)(format!("fork init: {e}"))),
         Ok(ForkResult::Child) => {
-            let code = match init_main(spec, layers, program, dynamic, policy) {
+            let code = match init_main(spec, layers, program, libraries, policy) {
                 Ok(code) => code,
                 Err(e) => {
                     eprintln!("faxbot-jail: {e}");
@@ -336,7 +357,7 @@ fn init_main(
     spec: &JailSpec,
     layers: &[Layer],
     program: &OpenProgram,
-    dynamic: bool,
+    libraries: &[PathBuf],
     policy: Option<&seccomp::CompiledPolicy>,
 ) -> Result<i32, JailError> {
     let on = |l: Layer| layers.contains(&l);
@@ -348,7 +369,7 @@ fn init_main(
         let plan = RootPlan {
             binds: &spec.ro_binds,
             scratch_bytes: spec.scratch_bytes,
-            dynamic,
+            libraries,
             own_pid_namespace: on(Layer::Namespaces),
         };
         rootfs::enter(&plan).map_err(|e| setup(Layer::Rootfs)(e.to_string()))?;
@@ -357,7 +378,7 @@ fn init_main(
     match unsafe { nix::unistd::fork() } {
         Err(e) => Err(setup(Layer::Namespaces)(format!("fork program: {e}"))),
         Ok(ForkResult::Child) => {
-            let err = program_main(spec, layers, program, policy);
+            let err = program_main(spec, layers, program, libraries, policy);
             eprintln!("faxbot-jail: {err}");
             std::process::exit(125)
         }
@@ -390,6 +411,7 @@ fn program_main(
     spec: &JailSpec,
     layers: &[Layer],
     program: &OpenProgram,
+    libraries: &[PathBuf],
     policy: Option<&seccomp::CompiledPolicy>,
 ) -> JailError {
     let on = |l: Layer| layers.contains(&l);
@@ -478,18 +500,17 @@ fn program_main(
                 host.clone()
             }
         };
-        let mut read_exec: Vec<PathBuf> = spec
+        let read_exec: Vec<PathBuf> = spec
             .ro_binds
             .iter()
             .map(|b| jail_path(&b.host, &b.jail))
             .collect();
-        for dir in ["/lib", "/lib64", "/usr/lib", "/usr/lib64"] {
-            if Path::new(dir).is_dir() {
-                read_exec.push(dir.into());
-            }
-        }
         let plan = landlock_rules::LandlockPlan {
             read_exec,
+            read_exec_files: libraries
+                .iter()
+                .filter_map(|l| std::fs::canonicalize(l).ok())
+                .collect(),
             read_write: vec!["/tmp".into()],
             devices: rootfs::DEVICES
                 .iter()
