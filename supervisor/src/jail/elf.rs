@@ -16,8 +16,6 @@ pub const SEARCH_DIRS: [&str; 6] = [
     "/lib",
     "/usr/lib",
 ];
-/// Largest ELF file read whole.
-const MAX_ELF_BYTES: u64 = 512 << 20;
 /// Most libraries followed, against loops and absurd closures.
 const MAX_LIBRARIES: usize = 256;
 
@@ -57,61 +55,88 @@ fn c_str_at(b: &[u8], o: usize) -> Option<&str> {
     std::str::from_utf8(&rest[..end]).ok()
 }
 
-/// Parses a little-endian ELF64 file's interpreter and needed libraries. `None` when the
-/// bytes are not such a file or are malformed (every offset is bounds-checked).
+/// Parses a little-endian ELF64 file's interpreter and needed libraries from memory. `None`
+/// when the bytes are not such a file or are malformed (every offset is bounds-checked).
 pub fn parse(bytes: &[u8]) -> Option<ElfDeps> {
-    if bytes.get(..4)? != b"\x7fELF" || *bytes.get(4)? != 2 || *bytes.get(5)? != 1 {
+    parse_with(|offset, len| {
+        let start = usize::try_from(offset).ok()?;
+        let end = start.checked_add(usize::try_from(len).ok()?)?;
+        bytes.get(start..end).map(<[u8]>::to_vec)
+    })
+}
+
+const DT_STRSZ: u64 = 10;
+/// Largest dynamic segment or string table read.
+const MAX_TABLE_BYTES: u64 = 16 << 20;
+
+/// Like [`parse`], but reads only the headers, the dynamic segment and the string table of
+/// an open file (a shared library or program can be many megabytes; those parts are small).
+pub fn parse_file(file: &std::fs::File) -> Option<ElfDeps> {
+    use std::os::unix::fs::FileExt;
+    parse_with(|offset, len| {
+        let mut buf = vec![0u8; usize::try_from(len).ok()?];
+        file.read_exact_at(&mut buf, offset).ok()?;
+        Some(buf)
+    })
+}
+
+/// The parser, over any way of reading `len` bytes at `offset`.
+fn parse_with(read_at: impl Fn(u64, u64) -> Option<Vec<u8>>) -> Option<ElfDeps> {
+    let read = |offset: u64, len: u64| {
+        if len > MAX_TABLE_BYTES {
+            None
+        } else {
+            read_at(offset, len)
+        }
+    };
+    let header = read(0, 64)?;
+    if header.get(..4)? != b"\x7fELF" || header[4] != 2 || header[5] != 1 {
         return None;
     }
-    let phoff = usize::try_from(u64_at(bytes, 0x20)?).ok()?;
-    let phentsize = usize::from(u16_at(bytes, 0x36)?);
-    let phnum = usize::from(u16_at(bytes, 0x38)?);
+    let phoff = u64_at(&header, 0x20)?;
+    let phentsize = u64::from(u16_at(&header, 0x36)?);
+    let phnum = u64::from(u16_at(&header, 0x38)?);
     if phentsize < 56 {
         return None;
     }
-    let headers: Vec<(u32, u64, u64, u64)> = (0..phnum)
-        .map(|i| {
-            let at = phoff.checked_add(i.checked_mul(phentsize)?)?;
-            Some((
-                u32_at(bytes, at)?,
-                u64_at(bytes, at.checked_add(8)?)?,
-                u64_at(bytes, at.checked_add(16)?)?,
-                u64_at(bytes, at.checked_add(32)?)?,
-            ))
-        })
+    let table = read(phoff, phentsize.checked_mul(phnum)?)?;
+    let step = usize::try_from(phentsize).ok()?;
+    let headers: Vec<(u32, u64, u64, u64)> = table
+        .chunks_exact(step)
+        .map(|h| Some((u32_at(h, 0)?, u64_at(h, 8)?, u64_at(h, 16)?, u64_at(h, 32)?)))
         .collect::<Option<_>>()?;
     let mut deps = ElfDeps::default();
     if let Some(&(_, offset, _, size)) = headers.iter().find(|h| h.0 == PT_INTERP) {
-        let start = usize::try_from(offset).ok()?;
-        let raw = bytes.get(start..start.checked_add(usize::try_from(size).ok()?)?)?;
+        let raw = read(offset, size)?;
         let path = std::str::from_utf8(raw.split(|&c| c == 0).next()?).ok()?;
         deps.interpreter = Some(PathBuf::from(path));
     }
     let Some(&(_, dyn_offset, _, dyn_size)) = headers.iter().find(|h| h.0 == PT_DYNAMIC) else {
         return Some(deps);
     };
-    let to_offset = |vaddr: u64| {
-        headers
-            .iter()
-            .filter(|h| h.0 == PT_LOAD)
-            .find(|h| vaddr >= h.2 && vaddr < h.2.saturating_add(h.3))
-            .and_then(|h| usize::try_from((vaddr - h.2).checked_add(h.1)?).ok())
-    };
-    let (mut strtab, mut needed_offsets) = (None, Vec::new());
-    let start = usize::try_from(dyn_offset).ok()?;
-    for i in 0..usize::try_from(dyn_size / 16).ok()? {
-        let at = start.checked_add(i.checked_mul(16)?)?;
-        let (tag, value) = (u64_at(bytes, at)?, u64_at(bytes, at.checked_add(8)?)?);
+    let dynamic = read(dyn_offset, dyn_size)?;
+    let (mut strtab_vaddr, mut strsz, mut needed_offsets) = (None, None, Vec::new());
+    for entry in dynamic.chunks_exact(16) {
+        let (tag, value) = (u64_at(entry, 0)?, u64_at(entry, 8)?);
         match tag {
             0 => break,
             DT_NEEDED => needed_offsets.push(value),
-            DT_STRTAB => strtab = to_offset(value),
+            DT_STRTAB => strtab_vaddr = Some(value),
+            DT_STRSZ => strsz = Some(value),
             _ => {}
         }
     }
-    let strtab = strtab?;
+    if needed_offsets.is_empty() {
+        return Some(deps);
+    }
+    let vaddr = strtab_vaddr?;
+    let load = headers
+        .iter()
+        .filter(|h| h.0 == PT_LOAD)
+        .find(|h| vaddr >= h.2 && vaddr < h.2.saturating_add(h.3))?;
+    let strtab = read((vaddr - load.2).checked_add(load.1)?, strsz?)?;
     for offset in needed_offsets {
-        let name = c_str_at(bytes, strtab.checked_add(usize::try_from(offset).ok()?)?)?;
+        let name = c_str_at(&strtab, usize::try_from(offset).ok()?)?;
         deps.needed.push(name.to_owned());
     }
     Some(deps)
@@ -128,18 +153,11 @@ pub fn resolve(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn read_elf(path: &Path) -> Option<Vec<u8>> {
-    let meta = std::fs::metadata(path).ok()?;
-    (meta.len() <= MAX_ELF_BYTES)
-        .then(|| std::fs::read(path).ok())
-        .flatten()
-}
-
 /// The host paths (as the loader names them) of the interpreter and every library the
 /// program transitively needs. Libraries that cannot be found are left out: the loader
 /// inside the jail then fails with its own clear message.
-pub fn library_closure(program: &[u8]) -> Vec<PathBuf> {
-    let Some(deps) = parse(program) else {
+pub fn library_closure(program: &std::fs::File) -> Vec<PathBuf> {
+    let Some(deps) = parse_file(program) else {
         return Vec::new();
     };
     let mut found: Vec<PathBuf> = deps
@@ -154,7 +172,11 @@ pub fn library_closure(program: &[u8]) -> Vec<PathBuf> {
             continue;
         }
         let Some(path) = resolve(&name) else { continue };
-        if let Some(lib) = read_elf(&path).as_deref().and_then(parse) {
+        if let Some(lib) = std::fs::File::open(&path)
+            .ok()
+            .as_ref()
+            .and_then(parse_file)
+        {
             queue.extend(lib.needed);
         }
         if !found.contains(&path) {
@@ -173,7 +195,12 @@ mod tests {
         let me = std::fs::read(std::env::current_exe().expect("exe")).expect("read");
         let deps = parse(&me).expect("an ELF64 binary");
         assert!(deps.needed.iter().any(|n| n == "libc.so.6"), "{deps:?}");
-        let closure = library_closure(&me);
+        let closure = library_closure(
+            &std::fs::File::open(std::env::current_exe().expect("exe")).expect("open"),
+        );
+        let ranged =
+            parse_file(&std::fs::File::open(std::env::current_exe().expect("exe")).expect("open"));
+        assert_eq!(ranged, Some(deps), "ranged and whole-file parsing agree");
         assert!(
             closure.iter().any(|p| p.ends_with("libc.so.6")),
             "{closure:?}"

@@ -97,7 +97,10 @@ pub fn run(spec: &JailSpec, support: &SupportReport) -> Result<Ending, JailError
     identity::die_with_parent().map_err(|e| setup(Layer::Identity)(e.to_string()))?;
 
     let program = open_program(spec)?;
-    let libraries = super::elf::library_closure(&read_program(program_fd(&program)));
+    let libraries = program_fd(&program)
+        .try_clone_to_owned()
+        .map(|fd| super::elf::library_closure(&std::fs::File::from(fd)))
+        .unwrap_or_default();
     let cgroup = if on(Layer::Cgroup) {
         let hierarchy = Hierarchy::detect(Path::new(CGROUP_MOUNT))
             .map_err(|e| setup(Layer::Cgroup)(e.to_string()))?;
@@ -192,27 +195,6 @@ fn open_program(spec: &JailSpec) -> Result<OpenProgram, JailError> {
             Ok(OpenProgram::Opened(file.into()))
         }
     }
-}
-
-/// The program's bytes, for finding the libraries it needs (read through the verified fd).
-fn read_program(fd: BorrowedFd<'_>) -> Vec<u8> {
-    const MAX: i64 = 512 << 20;
-    let Ok(stat) = nix::sys::stat::fstat(fd) else {
-        return Vec::new();
-    };
-    if stat.st_size <= 0 || stat.st_size > MAX {
-        return Vec::new();
-    }
-    let mut bytes = vec![0u8; stat.st_size as usize];
-    let mut filled = 0;
-    while filled < bytes.len() {
-        match nix::sys::uio::pread(fd, &mut bytes[filled..], filled as i64) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => filled += n,
-        }
-    }
-    bytes.truncate(filled);
-    bytes
 }
 
 fn nanos() -> u128 {
