@@ -2,6 +2,7 @@
 //! asserts the attempt fails the intended way, and that the host is unharmed afterwards.
 //! Needs root (CI runs as root); without it each test says so and returns.
 
+use faxbot_supervisor::jail::Layer;
 use faxbot_supervisor::jail::seccomp::policy::{ArgRule, allowlist};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -47,6 +48,15 @@ fn jail(options: &[&str], attempt: &[&str]) -> Run {
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
+}
+
+/// `--disable` flags for every layer but `keep`: the layer-independence runs.
+fn only_layer(keep: &str) -> Vec<&'static str> {
+    Layer::ALL
+        .iter()
+        .filter(|l| l.name() != keep)
+        .flat_map(|l| ["--disable", l.name()])
+        .collect()
 }
 
 fn assert_blocked(run: &Run, errno: &str) {
@@ -285,20 +295,7 @@ fn seccomp_alone_still_blocks_ptrace_with_every_other_layer_off() {
     if !root() {
         return;
     }
-    let off = [
-        "--disable",
-        "cgroup",
-        "--disable",
-        "namespaces",
-        "--disable",
-        "rootfs",
-        "--disable",
-        "rlimits",
-        "--disable",
-        "identity",
-        "--disable",
-        "landlock",
-    ];
+    let off = only_layer("seccomp");
     let run = jail(&off, &["syscall", "101"]);
     assert_killed_for(&run, "seccomp violation");
     assert!(
@@ -313,20 +310,7 @@ fn rootfs_alone_still_hides_host_files() {
     if !root() {
         return;
     }
-    let off = [
-        "--disable",
-        "cgroup",
-        "--disable",
-        "namespaces",
-        "--disable",
-        "rlimits",
-        "--disable",
-        "identity",
-        "--disable",
-        "landlock",
-        "--disable",
-        "seccomp",
-    ];
+    let off = only_layer("rootfs");
     assert_blocked(&jail(&off, &["read", "/etc/shadow"]), "ENOENT");
 }
 
@@ -335,20 +319,7 @@ fn landlock_alone_still_blocks_host_files_and_tcp() {
     if !root() {
         return;
     }
-    let off = [
-        "--disable",
-        "cgroup",
-        "--disable",
-        "namespaces",
-        "--disable",
-        "rootfs",
-        "--disable",
-        "rlimits",
-        "--disable",
-        "identity",
-        "--disable",
-        "seccomp",
-    ];
+    let off = only_layer("landlock");
     assert_blocked(&jail(&off, &["read", "/etc/shadow"]), "EACCES");
     assert_blocked(&jail(&off, &["tcp", "127.0.0.1:9"]), "EACCES");
 }
@@ -358,22 +329,8 @@ fn cgroup_alone_still_stops_a_memory_hog() {
     if !root() {
         return;
     }
-    let off = [
-        "--disable",
-        "namespaces",
-        "--disable",
-        "rootfs",
-        "--disable",
-        "rlimits",
-        "--disable",
-        "identity",
-        "--disable",
-        "landlock",
-        "--disable",
-        "seccomp",
-        "--memory",
-        "32M",
-    ];
+    let mut off = only_layer("cgroup");
+    off.extend(["--memory", "32M"]);
     assert_killed_for(&jail(&off, &["memory-hog"]), "out of memory");
 }
 
@@ -382,20 +339,7 @@ fn identity_alone_still_refuses_root_actions() {
     if !root() {
         return;
     }
-    let off = [
-        "--disable",
-        "cgroup",
-        "--disable",
-        "namespaces",
-        "--disable",
-        "rootfs",
-        "--disable",
-        "rlimits",
-        "--disable",
-        "landlock",
-        "--disable",
-        "seccomp",
-    ];
+    let off = only_layer("identity");
     assert_blocked(&jail(&off, &["setuid0"]), "EPERM");
     assert_blocked(&jail(&off, &["read", "/etc/shadow"]), "EACCES");
 }
@@ -594,20 +538,7 @@ fn namespaces_alone_still_cut_the_network() {
     if !root() {
         return;
     }
-    let off = [
-        "--disable",
-        "cgroup",
-        "--disable",
-        "rootfs",
-        "--disable",
-        "rlimits",
-        "--disable",
-        "identity",
-        "--disable",
-        "landlock",
-        "--disable",
-        "seccomp",
-    ];
+    let off = only_layer("namespaces");
     // Root inside, no seccomp, no Landlock: only the empty network namespace stands between
     // the program and the host's loopback.
     assert_blocked(&jail(&off, &["tcp", "127.0.0.1:22"]), "ENETUNREACH");
@@ -623,20 +554,7 @@ fn rlimits_alone_still_close_inherited_fds() {
     // inherited by faxbot-jail and, without the fd layer, would reach the program.
     let leaked = nix::fcntl::fcntl(&host_file, nix::fcntl::FcntlArg::F_DUPFD(20)).expect("dup");
     assert!(leaked >= 20);
-    let off = [
-        "--disable",
-        "cgroup",
-        "--disable",
-        "namespaces",
-        "--disable",
-        "rootfs",
-        "--disable",
-        "identity",
-        "--disable",
-        "landlock",
-        "--disable",
-        "seccomp",
-    ];
+    let off = only_layer("rlimits");
     let run = jail(&off, &["fds"]);
     let _ = nix::unistd::close(leaked);
     assert_eq!(
