@@ -18,11 +18,14 @@ struct Cli {
 enum Command {
     /// The audit trail: verify its chain, query records, export JSON Lines.
     Audit(cli::audit::AuditArgs),
+    /// Which plugin jail layers this host supports (exit 1 when any is missing).
+    Doctor(cli::doctor::DoctorArgs),
 }
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Audit(args) => cli::audit::run(args),
+        Command::Doctor(args) => cli::doctor::run(args),
     };
     result.unwrap_or_else(|error| {
         eprintln!("faxbot: {error:#}");

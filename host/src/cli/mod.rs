@@ -1,3 +1,4 @@
 //! The `faxbot` command's subcommands: each module holds its clap arguments and its `run`.
 
 pub mod audit;
+pub mod doctor;
