@@ -4,4 +4,8 @@
 //! The jail must never run a plugin with a layer silently missing: a layer the kernel lacks
 //! is an error unless the caller named it in `allow_missing`.
 
+pub mod capability;
+pub mod handshake;
 pub mod jail;
+pub mod launch;
+pub mod session;

@@ -1,0 +1,267 @@
+//! One RPC session over the plugin's socket: multiplexed calls in both directions, each
+//! with a deadline, bounded in flight per direction, failed with `unavailable` the moment
+//! the plugin goes away so no caller waits forever.
+
+use crate::capability::{AuditSink, CapabilityCheck, CapabilityHandler, Denial};
+use faxbot_plugin_abi::envelope::decode_outcome;
+use faxbot_plugin_abi::frame;
+use faxbot_plugin_abi::methods::{Direction, direction_of};
+use faxbot_plugin_abi::{Envelope, ErrorCode, Kind, Method, RpcError};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+use tokio::net::UnixStream;
+use tokio::sync::{Semaphore, mpsc, oneshot};
+
+type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<Vec<u8>, RpcError>>>>>;
+
+/// What the host plugs into a session.
+#[derive(Clone)]
+pub struct SessionHooks {
+    /// Checks each plugin call against the grants.
+    pub check: Arc<dyn CapabilityCheck>,
+    /// Serves permitted plugin calls.
+    pub handler: Arc<dyn CapabilityHandler>,
+    /// Hears of every denial.
+    pub audit: Arc<dyn AuditSink>,
+}
+
+/// A live session with one plugin instance.
+pub struct Session {
+    plugin_id: String,
+    outbound: mpsc::Sender<Vec<u8>>,
+    pending: Pending,
+    next_id: AtomicU64,
+    in_flight: Arc<Semaphore>,
+    closed: Arc<AtomicBool>,
+    max_frame: u32,
+}
+
+impl Session {
+    /// Starts the session on a stream whose handshake is done. `max_in_flight` bounds the
+    /// calls in flight in each direction; `max_frame` is the negotiated frame limit.
+    pub fn start(
+        stream: UnixStream,
+        plugin_id: String,
+        max_frame: u32,
+        max_in_flight: u32,
+        hooks: SessionHooks,
+    ) -> Self {
+        let (mut read_half, mut write_half) = stream.into_split();
+        let in_flight_limit = max_in_flight.max(1) as usize;
+        let (outbound, mut queue) = mpsc::channel::<Vec<u8>>(in_flight_limit * 2);
+        let pending: Pending = Arc::new(Mutex::new(HashMap::new()));
+        let closed = Arc::new(AtomicBool::new(false));
+
+        tokio::spawn(async move {
+            while let Some(bytes) = queue.recv().await {
+                if write_half.write_all(&bytes).await.is_err() {
+                    break;
+                }
+            }
+            let _ = write_half.shutdown().await;
+        });
+
+        let inbound_permits = Arc::new(Semaphore::new(in_flight_limit));
+        let reader = Reader {
+            plugin_id: plugin_id.clone(),
+            pending: pending.clone(),
+            closed: closed.clone(),
+            outbound: outbound.clone(),
+            hooks,
+            max_frame,
+        };
+        tokio::spawn(async move {
+            let end = loop {
+                let body = match frame::read_frame_async(&mut read_half, max_frame).await {
+                    Ok(Some(body)) => body,
+                    Ok(None) => break "the plugin closed its socket".to_owned(),
+                    Err(e) => break format!("the plugin broke the framing rules: {e}"),
+                };
+                let envelope = match Envelope::decode(&body) {
+                    Ok(envelope) => envelope,
+                    Err(e) => break format!("the plugin sent an undecodable envelope: {e}"),
+                };
+                if envelope.kind == Kind::Request {
+                    // Backpressure: past the limit, stop reading until a call finishes.
+                    let Ok(permit) = inbound_permits.clone().acquire_owned().await else {
+                        break "session closed".to_owned();
+                    };
+                    let reader = reader.clone();
+                    tokio::spawn(async move {
+                        reader.serve(envelope).await;
+                        drop(permit);
+                    });
+                } else {
+                    reader.receive(envelope);
+                }
+            };
+            reader.close(&end);
+        });
+
+        Self {
+            plugin_id,
+            outbound,
+            pending,
+            next_id: AtomicU64::new(1),
+            in_flight: Arc::new(Semaphore::new(in_flight_limit)),
+            closed,
+            max_frame,
+        }
+    }
+
+    /// Whether the plugin's end has gone away.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// Calls method `M` on the plugin and waits at most `deadline` for the answer. Past the
+    /// in-flight limit the call waits for a slot (within the same deadline).
+    pub async fn call<M: Method>(
+        &self,
+        request: &M::Request,
+        deadline: Duration,
+    ) -> Result<M::Response, RpcError> {
+        let started = tokio::time::Instant::now();
+        let plugin = &self.plugin_id;
+        let permit = tokio::time::timeout(deadline, self.in_flight.acquire())
+            .await
+            .map_err(|_| {
+                RpcError::new(
+                    ErrorCode::Timeout,
+                    format!(
+                        "{}: no call slot free on plugin {plugin:?} within {deadline:?}",
+                        M::NAME
+                    ),
+                )
+            })?
+            .map_err(|_| unavailable(plugin, "session closed"))?;
+        if self.is_closed() {
+            return Err(unavailable(plugin, "the session is closed"));
+        }
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let deadline_ms = u32::try_from(deadline.as_millis()).unwrap_or(u32::MAX);
+        let bytes = Envelope::request::<M>(id, request, deadline_ms, self.max_frame)
+            .and_then(|e| e.encode(self.max_frame))
+            .map_err(|e| RpcError::new(ErrorCode::Invalid, format!("{}: {e}", M::NAME)))?;
+        let framed = frame::frame_bytes(&bytes, self.max_frame)
+            .map_err(|e| RpcError::new(ErrorCode::Invalid, format!("{}: {e}", M::NAME)))?;
+        let (tx, rx) = oneshot::channel();
+        lock(&self.pending).insert(id, tx);
+        if self.is_closed() {
+            lock(&self.pending).remove(&id);
+            return Err(unavailable(plugin, "the session is closed"));
+        }
+        let remaining = deadline.saturating_sub(started.elapsed());
+        let outcome = tokio::time::timeout(remaining, async {
+            if self.outbound.send(framed).await.is_err() {
+                return Err(unavailable(plugin, "the session's writer stopped"));
+            }
+            rx.await
+                .unwrap_or_else(|_| Err(unavailable(plugin, "the session ended")))
+        })
+        .await;
+        drop(permit);
+        let body = match outcome {
+            Ok(result) => result?,
+            Err(_) => {
+                lock(&self.pending).remove(&id);
+                if let Ok(cancel) = Envelope::cancel(id).encode(self.max_frame)
+                    && let Ok(framed) = frame::frame_bytes(&cancel, self.max_frame)
+                {
+                    let _ = self.outbound.try_send(framed);
+                }
+                return Err(RpcError::new(
+                    ErrorCode::Timeout,
+                    format!(
+                        "{} on plugin {plugin:?}: no answer within {deadline:?}",
+                        M::NAME
+                    ),
+                ));
+            }
+        };
+        decode_outcome::<M::Response>(M::NAME, &body, faxbot_plugin_abi::codec::Compat::Exact)
+            .map_err(|e| {
+                RpcError::new(
+                    ErrorCode::Invalid,
+                    format!(
+                        "{} on plugin {plugin:?}: undecodable response: {e}",
+                        M::NAME
+                    ),
+                )
+            })?
+    }
+}
+
+fn unavailable(plugin: &str, why: &str) -> RpcError {
+    RpcError::new(ErrorCode::Unavailable, format!("plugin {plugin:?}: {why}"))
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[derive(Clone)]
+struct Reader {
+    plugin_id: String,
+    pending: Pending,
+    closed: Arc<AtomicBool>,
+    outbound: mpsc::Sender<Vec<u8>>,
+    hooks: SessionHooks,
+    max_frame: u32,
+}
+
+impl Reader {
+    fn receive(&self, envelope: Envelope) {
+        if envelope.kind == Kind::Response
+            && let Some(tx) = lock(&self.pending).remove(&envelope.id)
+        {
+            let _ = tx.send(Ok(envelope.body));
+        }
+        // Notifications (log.write, metric.record) and cancels of calls the host is
+        // serving need no answer; responses to calls that timed out are dropped.
+    }
+
+    async fn serve(&self, envelope: Envelope) {
+        let id = envelope.id;
+        let outcome = if direction_of(&envelope.method) != Some(Direction::PluginToHost) {
+            Err(RpcError::unsupported_method(&envelope.method))
+        } else if let Err(reason) = self.hooks.check.permits(&self.plugin_id, &envelope) {
+            self.hooks.audit.denied(&Denial {
+                plugin_id: self.plugin_id.clone(),
+                method: envelope.method.clone(),
+                reason: reason.clone(),
+            });
+            Err(RpcError::denied(reason))
+        } else {
+            self.hooks.handler.handle(&self.plugin_id, envelope).await
+        };
+        let body = match outcome {
+            Ok(body) => Envelope {
+                id,
+                kind: Kind::Response,
+                method: String::new(),
+                deadline_ms: 0,
+                body,
+            }
+            .encode(self.max_frame),
+            Err(error) => Envelope::error_response(id, &error, self.max_frame)
+                .and_then(|e| e.encode(self.max_frame)),
+        };
+        if let Ok(body) = body
+            && let Ok(framed) = frame::frame_bytes(&body, self.max_frame)
+        {
+            let _ = self.outbound.send(framed).await;
+        }
+    }
+
+    fn close(&self, why: &str) {
+        self.closed.store(true, Ordering::Release);
+        let waiting: Vec<_> = lock(&self.pending).drain().collect();
+        for (_, tx) in waiting {
+            let _ = tx.send(Err(unavailable(&self.plugin_id, why)));
+        }
+    }
+}

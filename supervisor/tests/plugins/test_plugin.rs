@@ -1,0 +1,194 @@
+//! faxbot-test-plugin: a small plugin speaking the ABI over fd 3, with behaviours (good and
+//! hostile) selected by its first argument, for the supervisor's tests and benchmarks.
+//!
+//! Modes: `echo` (answers health.check and plugin.shutdown), `never-hello`, `bad-hello`,
+//! `wrong-abi`, `wrong-id`, `garbage` (junk after the handshake), `oversized` (a frame
+//! prefix past the limit), `crash-mid-call` (exits on the first call), `hang` (reads calls,
+//! never answers), `kv-caller` (calls kv.get on the host, then answers health with the
+//! result's error code).
+#![allow(unsafe_code)]
+
+use faxbot_plugin_abi::frame::{self, DEFAULT_MAX_FRAME};
+use faxbot_plugin_abi::methods::{Ack, Health, HealthReport, KvGet, KvGetRequest, Shutdown};
+use faxbot_plugin_abi::version::VersionRange;
+use faxbot_plugin_abi::{ABI_VERSION, AbiVersion, Envelope, HandshakeReply, Hello, Kind, Method};
+use std::io::Write;
+use std::os::fd::FromRawFd;
+use std::os::unix::net::UnixStream;
+use std::process::ExitCode;
+
+fn hello(id: &str, abi: VersionRange) -> Hello {
+    Hello {
+        magic: faxbot_plugin_abi::handshake::MAGIC,
+        abi,
+        plugin_id: id.to_owned(),
+        plugin_version: "0.1.0".to_owned(),
+        sdk_name: "faxbot-test-plugin".to_owned(),
+        sdk_version: "0".to_owned(),
+        max_frame: DEFAULT_MAX_FRAME,
+    }
+}
+
+fn send(socket: &mut UnixStream, envelope: &Envelope) -> Result<(), String> {
+    let body = envelope
+        .encode(DEFAULT_MAX_FRAME)
+        .map_err(|e| e.to_string())?;
+    frame::write_frame(socket, &body, DEFAULT_MAX_FRAME).map_err(|e| e.to_string())
+}
+
+fn handshake(socket: &mut UnixStream, hello: &Hello) -> Result<bool, String> {
+    let body = hello.encode().map_err(|e| e.to_string())?;
+    frame::write_frame(socket, &body, DEFAULT_MAX_FRAME).map_err(|e| e.to_string())?;
+    let Some(reply) = frame::read_frame(socket, DEFAULT_MAX_FRAME).map_err(|e| e.to_string())?
+    else {
+        return Ok(false);
+    };
+    match HandshakeReply::decode(&reply).map_err(|e| e.to_string())? {
+        HandshakeReply::Welcome(_) => Ok(true),
+        HandshakeReply::Reject(reject) => {
+            eprintln!("rejected: {}", reject.message);
+            Ok(false)
+        }
+    }
+}
+
+fn serve(socket: &mut UnixStream, mode: &str) -> Result<(), String> {
+    let mut kv_code = String::new();
+    let mut backlog = Vec::new();
+    if mode == "kv-caller" {
+        let request = KvGetRequest {
+            key: "counter".into(),
+        };
+        send(
+            socket,
+            &Envelope::request::<KvGet>(1, &request, 1000, DEFAULT_MAX_FRAME)
+                .map_err(|e| e.to_string())?,
+        )?;
+        loop {
+            let body = frame::read_frame(socket, DEFAULT_MAX_FRAME)
+                .map_err(|e| e.to_string())?
+                .ok_or("closed")?;
+            let envelope = Envelope::decode(&body).map_err(|e| e.to_string())?;
+            if envelope.kind == Kind::Response && envelope.id == 1 {
+                kv_code = match envelope
+                    .decode_response::<KvGet>()
+                    .map_err(|e| e.to_string())?
+                {
+                    Ok(_) => "ok".to_owned(),
+                    Err(e) => e.code.name().to_owned(),
+                };
+                break;
+            }
+            // A host call that arrived while this one was pending is served afterwards.
+            backlog.push(envelope);
+        }
+    }
+    backlog.reverse();
+    loop {
+        let envelope = if let Some(envelope) = backlog.pop() {
+            envelope
+        } else {
+            let Some(body) =
+                frame::read_frame(socket, DEFAULT_MAX_FRAME).map_err(|e| e.to_string())?
+            else {
+                return Ok(());
+            };
+            Envelope::decode(&body).map_err(|e| e.to_string())?
+        };
+        if envelope.kind != Kind::Request {
+            continue;
+        }
+        match mode {
+            "crash-mid-call" => std::process::exit(3),
+            "hang" => continue,
+            _ => {}
+        }
+        if envelope.method == Health::NAME {
+            let report = HealthReport {
+                ok: true,
+                detail: kv_code.clone(),
+            };
+            send(
+                socket,
+                &Envelope::response::<Health>(envelope.id, &Ok(report), DEFAULT_MAX_FRAME)
+                    .map_err(|e| e.to_string())?,
+            )?;
+        } else if envelope.method == Shutdown::NAME {
+            send(
+                socket,
+                &Envelope::response::<Shutdown>(envelope.id, &Ok(Ack {}), DEFAULT_MAX_FRAME)
+                    .map_err(|e| e.to_string())?,
+            )?;
+            return Ok(());
+        } else {
+            let error = faxbot_plugin_abi::RpcError::unsupported_method(&envelope.method);
+            send(
+                socket,
+                &Envelope::error_response(envelope.id, &error, DEFAULT_MAX_FRAME)
+                    .map_err(|e| e.to_string())?,
+            )?;
+        }
+    }
+}
+
+fn run(mode: &str, id: &str) -> Result<(), String> {
+    // SAFETY: fd 3 is the RPC socket the launcher placed there; nothing else in this
+    // process owns it.
+    let mut socket = unsafe { UnixStream::from_raw_fd(3) };
+    let current = VersionRange::exactly(ABI_VERSION);
+    match mode {
+        "never-hello" => {
+            std::thread::sleep(std::time::Duration::from_secs(60));
+            return Ok(());
+        }
+        "bad-hello" => {
+            return frame::write_frame(&mut socket, b"HELO not a hello", DEFAULT_MAX_FRAME)
+                .map_err(|e| e.to_string());
+        }
+        "wrong-abi" => {
+            handshake(
+                &mut socket,
+                &hello(id, VersionRange::exactly(AbiVersion::new(9, 0))),
+            )?;
+            return Ok(());
+        }
+        "wrong-id" => {
+            handshake(&mut socket, &hello("someone-else", current))?;
+            return Ok(());
+        }
+        _ => {}
+    }
+    if !handshake(&mut socket, &hello(id, current))? {
+        return Err("not welcomed".to_owned());
+    }
+    match mode {
+        "garbage" => {
+            socket
+                .write_all(&[7, 0, 0, 0, 0xff, 0xfe, 0xfd, 0xfc, 0xfb, 0xfa, 0xf9])
+                .map_err(|e| e.to_string())?;
+            std::thread::sleep(std::time::Duration::from_secs(60));
+            Ok(())
+        }
+        "oversized" => {
+            socket
+                .write_all(&u32::MAX.to_le_bytes())
+                .map_err(|e| e.to_string())?;
+            std::thread::sleep(std::time::Duration::from_secs(60));
+            Ok(())
+        }
+        _ => serve(&mut socket, mode),
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let mode = args.get(1).map_or("echo", String::as_str);
+    let id = args.get(2).map_or("test-plugin", String::as_str);
+    match run(mode, id) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("faxbot-test-plugin {mode}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

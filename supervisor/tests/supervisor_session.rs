@@ -1,0 +1,265 @@
+//! The session layer against real plugin processes (started unjailed): handshake outcomes,
+//! calls both ways, grant checks, and hostile plugins that must not hold a caller.
+
+use faxbot_plugin_abi::methods::{Health, HealthCheck, KvGet, KvGetResponse};
+use faxbot_plugin_abi::version::VersionRange;
+use faxbot_plugin_abi::{ABI_VERSION, Envelope, ErrorCode, GrantedCapabilities, Limits, Method};
+use faxbot_supervisor::capability::{
+    AuditSink, CapabilityCheck, CapabilityHandler, Denial, HandlerFuture,
+};
+use faxbot_supervisor::handshake::{self, HandshakeError, HandshakeTerms};
+use faxbot_supervisor::launch::{Launched, Launcher, UnjailedLauncherForTests};
+use faxbot_supervisor::session::{Session, SessionHooks};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const PLUGIN_ID: &str = "test-plugin";
+
+fn launch(mode: &str) -> Launched {
+    UnjailedLauncherForTests {
+        program: env!("CARGO_BIN_EXE_faxbot-test-plugin").into(),
+        args: vec![mode.to_owned(), PLUGIN_ID.to_owned()],
+    }
+    .launch()
+    .expect("test plugin starts")
+}
+
+fn terms() -> HandshakeTerms {
+    HandshakeTerms {
+        plugin_id: PLUGIN_ID.to_owned(),
+        host_abi: VersionRange::exactly(ABI_VERSION),
+        instance_id: "instance-1".to_owned(),
+        capabilities: GrantedCapabilities::default(),
+        config: Vec::new(),
+        limits: Limits::default(),
+        hello_deadline: Duration::from_millis(500),
+    }
+}
+
+struct Grants {
+    kv: bool,
+}
+impl CapabilityCheck for Grants {
+    fn permits(&self, _plugin_id: &str, call: &Envelope) -> Result<(), String> {
+        if call.method == KvGet::NAME && self.kv {
+            Ok(())
+        } else {
+            Err(format!("no grant covers {}", call.method))
+        }
+    }
+}
+
+struct KvStore;
+impl CapabilityHandler for KvStore {
+    fn handle<'a>(&'a self, _plugin_id: &'a str, call: Envelope) -> HandlerFuture<'a> {
+        Box::pin(async move {
+            let outcome = Ok(KvGetResponse {
+                value: Some(b"1".to_vec()),
+            });
+            Ok(Envelope::response::<KvGet>(call.id, &outcome, 1 << 20)
+                .map_err(|e| faxbot_plugin_abi::RpcError::new(ErrorCode::Internal, e.to_string()))?
+                .body)
+        })
+    }
+}
+
+#[derive(Default)]
+struct Audit(Mutex<Vec<Denial>>);
+impl AuditSink for Audit {
+    fn denied(&self, denial: &Denial) {
+        self.0.lock().expect("audit lock").push(denial.clone());
+    }
+}
+
+fn hooks(kv: bool, audit: Arc<Audit>) -> SessionHooks {
+    SessionHooks {
+        check: Arc::new(Grants { kv }),
+        handler: Arc::new(KvStore),
+        audit,
+    }
+}
+
+async fn started(mode: &str, kv: bool, audit: Arc<Audit>) -> (Launched, Session) {
+    let mut launched = launch(mode);
+    let agreed = handshake::accept(&mut launched.stream, &terms())
+        .await
+        .expect("handshake succeeds");
+    assert_eq!(agreed.abi, ABI_VERSION);
+    let stream = std::mem::replace(
+        &mut launched.stream,
+        tokio::net::UnixStream::pair().expect("placeholder pair").0,
+    );
+    let session = Session::start(
+        stream,
+        PLUGIN_ID.to_owned(),
+        agreed.max_frame,
+        16,
+        hooks(kv, audit),
+    );
+    (launched, session)
+}
+
+async fn health(
+    session: &Session,
+    deadline: Duration,
+) -> Result<String, faxbot_plugin_abi::RpcError> {
+    session
+        .call::<Health>(&HealthCheck {}, deadline)
+        .await
+        .map(|r| r.detail)
+}
+
+#[tokio::test]
+async fn well_behaved_plugin_answers_many_concurrent_health_checks() {
+    let (_child, session) = started("echo", false, Arc::default()).await;
+    let session = Arc::new(session);
+    let mut calls = Vec::new();
+    for _ in 0..200 {
+        let session = session.clone();
+        calls.push(tokio::spawn(async move {
+            health(&session, Duration::from_secs(5)).await
+        }));
+    }
+    for call in calls {
+        assert_eq!(call.await.expect("task"), Ok(String::new()));
+    }
+}
+
+async fn refused(mode: &str) -> (HandshakeError, Duration) {
+    let mut launched = launch(mode);
+    let begun = Instant::now();
+    let error = handshake::accept(&mut launched.stream, &terms())
+        .await
+        .expect_err("handshake must fail");
+    (error, begun.elapsed())
+}
+
+#[tokio::test]
+async fn plugin_that_never_says_hello_is_refused_after_the_deadline() {
+    let (error, took) = refused("never-hello").await;
+    assert!(
+        matches!(error, HandshakeError::NoHello { waited_ms: 500, .. }),
+        "{error}"
+    );
+    assert!(
+        took >= Duration::from_millis(450) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+    assert!(
+        error.to_string().contains("no Hello within 500 ms"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn plugin_with_a_malformed_hello_is_refused_with_the_reason() {
+    let (error, _) = refused("bad-hello").await;
+    assert!(matches!(error, HandshakeError::BadHello { .. }), "{error}");
+}
+
+#[tokio::test]
+async fn plugin_asking_for_an_unknown_abi_is_refused() {
+    let (error, _) = refused("wrong-abi").await;
+    assert!(
+        matches!(error, HandshakeError::VersionMismatch { .. }),
+        "{error}"
+    );
+    assert!(error.to_string().contains("9.0"), "{error}");
+}
+
+#[tokio::test]
+async fn plugin_claiming_another_id_is_refused() {
+    let (error, _) = refused("wrong-id").await;
+    assert!(
+        matches!(&error, HandshakeError::IdentityMismatch { got, .. } if got == "someone-else"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn ungranted_plugin_call_is_denied_and_audited() {
+    let audit = Arc::new(Audit::default());
+    let (_child, session) = started("kv-caller", false, audit.clone()).await;
+    assert_eq!(
+        health(&session, Duration::from_secs(5)).await,
+        Ok("denied".to_owned())
+    );
+    let denials = audit.0.lock().expect("audit lock").clone();
+    assert_eq!(denials.len(), 1);
+    assert_eq!(denials[0].method, "kv.get");
+    assert_eq!(denials[0].plugin_id, PLUGIN_ID);
+}
+
+#[tokio::test]
+async fn granted_plugin_call_reaches_the_host_handler() {
+    let audit = Arc::new(Audit::default());
+    let (_child, session) = started("kv-caller", true, audit.clone()).await;
+    assert_eq!(
+        health(&session, Duration::from_secs(5)).await,
+        Ok("ok".to_owned())
+    );
+    assert!(audit.0.lock().expect("audit lock").is_empty());
+}
+
+async fn fails_promptly_unavailable(mode: &str) {
+    let (_child, session) = started(mode, false, Arc::default()).await;
+    let begun = Instant::now();
+    let error = health(&session, Duration::from_secs(10))
+        .await
+        .expect_err("call must fail");
+    assert_eq!(error.code, ErrorCode::Unavailable, "{mode}: {error}");
+    assert!(
+        begun.elapsed() < Duration::from_secs(3),
+        "{mode}: took {:?}",
+        begun.elapsed()
+    );
+    assert!(session.is_closed());
+    let again = health(&session, Duration::from_secs(10))
+        .await
+        .expect_err("closed session");
+    assert_eq!(again.code, ErrorCode::Unavailable);
+}
+
+#[tokio::test]
+async fn plugin_crashing_mid_call_fails_the_call_promptly_as_unavailable() {
+    fails_promptly_unavailable("crash-mid-call").await;
+}
+
+#[tokio::test]
+async fn garbage_frames_end_the_session_and_fail_calls_as_unavailable() {
+    fails_promptly_unavailable("garbage").await;
+}
+
+#[tokio::test]
+async fn oversized_frame_prefix_ends_the_session_without_allocating() {
+    fails_promptly_unavailable("oversized").await;
+}
+
+#[tokio::test]
+async fn hanging_plugin_cannot_hold_a_caller_past_the_deadline() {
+    let (_child, session) = started("hang", false, Arc::default()).await;
+    let begun = Instant::now();
+    let error = health(&session, Duration::from_millis(300))
+        .await
+        .expect_err("must time out");
+    assert_eq!(error.code, ErrorCode::Timeout, "{error}");
+    let took = begun.elapsed();
+    assert!(
+        took >= Duration::from_millis(280) && took < Duration::from_secs(2),
+        "{took:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_hostile_plugin_leaves_a_neighbour_working() {
+    let (_good_child, good) = started("echo", false, Arc::default()).await;
+    let (_bad_child, bad) = started("garbage", false, Arc::default()).await;
+    let error = health(&bad, Duration::from_secs(5))
+        .await
+        .expect_err("hostile");
+    assert_eq!(error.code, ErrorCode::Unavailable);
+    assert_eq!(
+        health(&good, Duration::from_secs(5)).await,
+        Ok(String::new())
+    );
+}
