@@ -1,12 +1,13 @@
 //! Starting a plugin process with its end of the RPC socketpair as fd 3.
 //!
-//! Production starts plugins through `faxbot-jail --spec-fd N` (the jailed launcher, not
-//! yet wired here); [`UnjailedLauncherForTests`] runs a program directly and exists only
-//! so the session layer can be tested against plain child processes.
+//! Production starts plugins through `faxbot-jail --spec-fd N` ([`JailedLauncher`]);
+//! [`UnjailedLauncherForTests`] runs a program directly and exists only so the session
+//! layer can be tested against plain child processes.
 #![allow(unsafe_code)]
 
-use std::io;
-use std::os::fd::{AsRawFd, OwnedFd};
+use crate::jail::spec::{JailSpec, Program};
+use std::io::{self, Write};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::path::PathBuf;
 use tokio::net::UnixStream;
 use tokio::process::{Child, Command};
@@ -69,4 +70,72 @@ impl Launcher for UnjailedLauncherForTests {
             stream: UnixStream::from_std(host)?,
         })
     }
+}
+
+/// Starts a plugin inside `faxbot-jail`: the verified program as an open fd, the spec on a
+/// pipe (`--spec-fd`), the RPC socket as the jail's `rpc_fd` (fd 3 inside).
+#[derive(Clone, Debug)]
+pub struct JailedLauncher {
+    /// The `faxbot-jail` binary.
+    pub jail: PathBuf,
+    /// The verified plugin program on the host.
+    pub program: PathBuf,
+    /// The spec template: limits, binds, argv, env. Its `program` and `rpc_fd` are set
+    /// per launch.
+    pub spec: JailSpec,
+}
+
+impl Launcher for JailedLauncher {
+    fn launch(&self) -> io::Result<Launched> {
+        let program: OwnedFd = std::fs::File::open(&self.program)?.into();
+        let (host, plugin) = std::os::unix::net::UnixStream::pair()?;
+        host.set_nonblocking(true)?;
+        let plugin: OwnedFd = plugin.into();
+        let (reader, mut writer) = io::pipe()?;
+        let reader: OwnedFd = reader.into();
+        let mut spec = self.spec.clone();
+        spec.program = Program::Fd(program.as_raw_fd());
+        spec.rpc_fd = Some(plugin.as_raw_fd());
+        let encoded = spec
+            .encode()
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        // The spec is far below the pipe buffer, so this write cannot block.
+        writer.write_all(&encoded)?;
+        drop(writer);
+        let inherited = [program.as_raw_fd(), plugin.as_raw_fd(), reader.as_raw_fd()];
+        let mut command = Command::new(&self.jail);
+        command
+            .args(["--spec-fd", &reader.as_raw_fd().to_string()])
+            .kill_on_drop(true);
+        // SAFETY: runs between fork and exec; fcntl and prctl are async-signal-safe and
+        // touch only descriptors this launch owns.
+        unsafe {
+            command.pre_exec(move || {
+                for fd in inherited {
+                    clear_cloexec(fd)?;
+                }
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) < 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = command.spawn()?;
+        drop((program, plugin, reader));
+        Ok(Launched {
+            child,
+            stream: UnixStream::from_std(host)?,
+        })
+    }
+}
+
+/// Lets `fd` survive exec. Async-signal-safe.
+fn clear_cloexec(fd: RawFd) -> io::Result<()> {
+    // SAFETY: fcntl on a descriptor number has no memory effects.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
+    // SAFETY: as above.
+    if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }

@@ -263,3 +263,107 @@ async fn a_hostile_plugin_leaves_a_neighbour_working() {
         Ok(String::new())
     );
 }
+
+fn root() -> bool {
+    if nix::unistd::Uid::effective().is_root() {
+        return true;
+    }
+    eprintln!("skipped: faxbot-jail needs root for its cgroup and identity layers");
+    false
+}
+
+fn jailed(mode: &str) -> Launched {
+    use faxbot_supervisor::jail::spec::{Bind, JailSpec, Program};
+    let plugin = std::path::Path::new(env!("CARGO_BIN_EXE_faxbot-test-plugin"));
+    let mut spec = JailSpec::new(
+        Program::Path(plugin.into()),
+        vec!["faxbot-test-plugin".into(), mode.into(), PLUGIN_ID.into()],
+    );
+    spec.ro_binds.push(Bind {
+        host: plugin.parent().expect("plugin dir").into(),
+        jail: "/app".into(),
+    });
+    faxbot_supervisor::launch::JailedLauncher {
+        jail: env!("CARGO_BIN_EXE_faxbot-jail").into(),
+        program: plugin.into(),
+        spec,
+    }
+    .launch()
+    .expect("faxbot-jail starts")
+}
+
+#[tokio::test]
+async fn jailed_plugin_completes_the_handshake_and_answers_calls() {
+    if !root() {
+        return;
+    }
+    let mut launched = jailed("echo");
+    let agreed = handshake::accept(
+        &mut launched.stream,
+        &HandshakeTerms {
+            hello_deadline: Duration::from_secs(10),
+            ..terms()
+        },
+    )
+    .await
+    .expect("jailed handshake succeeds");
+    let stream = std::mem::replace(
+        &mut launched.stream,
+        tokio::net::UnixStream::pair().expect("placeholder pair").0,
+    );
+    let session = Session::start(
+        stream,
+        PLUGIN_ID.to_owned(),
+        agreed.max_frame,
+        16,
+        hooks(false, Arc::default()),
+    );
+    assert_eq!(
+        health(&session, Duration::from_secs(5)).await,
+        Ok(String::new())
+    );
+}
+
+#[tokio::test]
+async fn jailed_plugin_crashing_mid_call_fails_the_call_as_unavailable() {
+    if !root() {
+        return;
+    }
+    let mut launched = jailed("crash-mid-call");
+    let agreed = handshake::accept(
+        &mut launched.stream,
+        &HandshakeTerms {
+            hello_deadline: Duration::from_secs(10),
+            ..terms()
+        },
+    )
+    .await
+    .expect("jailed handshake succeeds");
+    let stream = std::mem::replace(
+        &mut launched.stream,
+        tokio::net::UnixStream::pair().expect("placeholder pair").0,
+    );
+    let session = Session::start(
+        stream,
+        PLUGIN_ID.to_owned(),
+        agreed.max_frame,
+        16,
+        hooks(false, Arc::default()),
+    );
+    let begun = Instant::now();
+    let error = health(&session, Duration::from_secs(10))
+        .await
+        .expect_err("crash");
+    assert_eq!(error.code, ErrorCode::Unavailable, "{error}");
+    assert!(
+        begun.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        begun.elapsed()
+    );
+    let status = launched.child.wait().await.expect("jail exits");
+    assert_eq!(
+        status.code(),
+        Some(3),
+        "the jail passes the plugin's exit status on"
+    );
+}
