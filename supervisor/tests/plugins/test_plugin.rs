@@ -5,7 +5,8 @@
 //! `wrong-abi`, `wrong-id`, `garbage` (junk after the handshake), `oversized` (a frame
 //! prefix past the limit), `crash-mid-call` (exits on the first call), `hang` (reads calls,
 //! never answers), `kv-caller` (calls kv.get on the host, then answers health with the
-//! result's error code).
+//! result's error code), `raw-echo SIZE` (no ABI: echoes SIZE-byte messages, the
+//! benchmark floor).
 #![allow(unsafe_code)]
 
 use faxbot_plugin_abi::frame::{self, DEFAULT_MAX_FRAME};
@@ -131,12 +132,26 @@ fn serve(socket: &mut UnixStream, mode: &str) -> Result<(), String> {
     }
 }
 
+/// The benchmark floor: echoes fixed-size messages (size in the id argument), no ABI.
+fn raw_echo(socket: &mut UnixStream, size: &str) -> Result<(), String> {
+    use std::io::Read;
+    let size: usize = size.parse().map_err(|e| format!("size {size:?}: {e}"))?;
+    let mut buffer = vec![0u8; size.clamp(1, 1 << 20)];
+    loop {
+        if socket.read_exact(&mut buffer).is_err() {
+            return Ok(());
+        }
+        socket.write_all(&buffer).map_err(|e| e.to_string())?;
+    }
+}
+
 fn run(mode: &str, id: &str) -> Result<(), String> {
     // SAFETY: fd 3 is the RPC socket the launcher placed there; nothing else in this
     // process owns it.
     let mut socket = unsafe { UnixStream::from_raw_fd(3) };
     let current = VersionRange::exactly(ABI_VERSION);
     match mode {
+        "raw-echo" => return raw_echo(&mut socket, id),
         "never-hello" => {
             std::thread::sleep(std::time::Duration::from_secs(60));
             return Ok(());

@@ -1,0 +1,266 @@
+//! Session benchmarks: round trip of an empty call host -> jailed plugin -> host (p50/p99
+//! with 1 in flight, calls/s with 1, 16 and 256 in flight) beside a raw socketpair
+//! ping-pong of the same size between two plain processes (the floor); start-to-ready of a
+//! jailed plugin; host memory per running plugin and for many idle ones.
+//!
+//! `cargo bench -p faxbot-supervisor --bench session_rtt` (root for the jail; without root
+//! the plugin runs unjailed and the summary says so). Under `cargo test` (no `--bench`
+//! argument) it does a quick smoke pass.
+
+use faxbot_plugin_abi::frame::DEFAULT_MAX_FRAME;
+use faxbot_plugin_abi::methods::{Health, HealthCheck};
+use faxbot_plugin_abi::version::VersionRange;
+use faxbot_plugin_abi::{ABI_VERSION, Envelope, GrantedCapabilities, Limits};
+use faxbot_supervisor::capability::{
+    AuditSink, CapabilityCheck, CapabilityHandler, Denial, HandlerFuture,
+};
+use faxbot_supervisor::handshake::{self, HandshakeTerms};
+use faxbot_supervisor::jail::spec::{Bind, JailSpec, Program};
+use faxbot_supervisor::launch::{JailedLauncher, Launched, Launcher, UnjailedLauncherForTests};
+use faxbot_supervisor::session::{Session, SessionHooks};
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const PLUGIN: &str = env!("CARGO_BIN_EXE_faxbot-test-plugin");
+const JAIL: &str = env!("CARGO_BIN_EXE_faxbot-jail");
+const ID: &str = "bench-plugin";
+
+struct DenyAll;
+impl CapabilityCheck for DenyAll {
+    fn permits(&self, _: &str, call: &Envelope) -> Result<(), String> {
+        Err(format!("no grant covers {}", call.method))
+    }
+}
+impl CapabilityHandler for DenyAll {
+    fn handle<'a>(&'a self, _: &'a str, _: Envelope) -> HandlerFuture<'a> {
+        Box::pin(async {
+            Err(faxbot_plugin_abi::RpcError::denied(
+                "nothing is granted in the bench",
+            ))
+        })
+    }
+}
+impl AuditSink for DenyAll {
+    fn denied(&self, _: &Denial) {}
+}
+
+fn launcher(jailed: bool, args: Vec<String>) -> Box<dyn Launcher> {
+    if jailed {
+        let plugin = std::path::Path::new(PLUGIN);
+        let mut argv = vec!["faxbot-test-plugin".to_owned()];
+        argv.extend(args);
+        let mut spec = JailSpec::new(Program::Path(plugin.into()), argv);
+        spec.ro_binds.push(Bind {
+            host: plugin.parent().expect("plugin dir").into(),
+            jail: "/app".into(),
+        });
+        Box::new(JailedLauncher {
+            jail: JAIL.into(),
+            program: plugin.into(),
+            spec,
+        })
+    } else {
+        Box::new(UnjailedLauncherForTests {
+            program: PLUGIN.into(),
+            args,
+        })
+    }
+}
+
+async fn ready(jailed: bool, in_flight: u32) -> (Launched, Session) {
+    let mut launched = launcher(jailed, vec!["echo".into(), ID.into()])
+        .launch()
+        .expect("plugin starts");
+    let terms = HandshakeTerms {
+        plugin_id: ID.to_owned(),
+        host_abi: VersionRange::exactly(ABI_VERSION),
+        instance_id: "bench".to_owned(),
+        capabilities: GrantedCapabilities::default(),
+        config: Vec::new(),
+        limits: Limits {
+            max_in_flight: in_flight,
+            ..Limits::default()
+        },
+        hello_deadline: Duration::from_secs(10),
+    };
+    let agreed = handshake::accept(&mut launched.stream, &terms)
+        .await
+        .expect("handshake");
+    let stream = std::mem::replace(
+        &mut launched.stream,
+        tokio::net::UnixStream::pair().expect("pair").0,
+    );
+    let hooks = SessionHooks {
+        check: Arc::new(DenyAll),
+        handler: Arc::new(DenyAll),
+        audit: Arc::new(DenyAll),
+    };
+    let session = Session::start(stream, ID.to_owned(), agreed.max_frame, in_flight, hooks);
+    (launched, session)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+fn us(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+/// The floor: blocking ping-pong of `size` bytes with a plain echo process.
+fn floor(size: usize, rounds: usize) -> (Duration, Duration, f64) {
+    let mut launched = UnjailedLauncherForTests {
+        program: PLUGIN.into(),
+        args: vec!["raw-echo".into(), size.to_string()],
+    }
+    .launch()
+    .expect("echo starts");
+    let std_stream = std::mem::replace(
+        &mut launched.stream,
+        tokio::net::UnixStream::pair().expect("pair").0,
+    )
+    .into_std()
+    .expect("std stream");
+    std_stream.set_nonblocking(false).expect("blocking");
+    let mut socket = std_stream;
+    let message = vec![7u8; size];
+    let mut back = vec![0u8; size];
+    let mut samples = Vec::with_capacity(rounds);
+    let begun = Instant::now();
+    for _ in 0..rounds {
+        let start = Instant::now();
+        socket.write_all(&message).expect("write");
+        socket.read_exact(&mut back).expect("read");
+        samples.push(start.elapsed());
+    }
+    let rate = rounds as f64 / begun.elapsed().as_secs_f64();
+    samples.sort();
+    (percentile(&samples, 0.5), percentile(&samples, 0.99), rate)
+}
+
+async fn throughput(session: &Arc<Session>, in_flight: usize, total: usize) -> f64 {
+    let begun = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..in_flight {
+        let session = session.clone();
+        let each = total / in_flight;
+        workers.push(tokio::spawn(async move {
+            for _ in 0..each {
+                session
+                    .call::<Health>(&HealthCheck {}, Duration::from_secs(10))
+                    .await
+                    .expect("health call");
+            }
+        }));
+    }
+    for worker in workers {
+        worker.await.expect("worker");
+    }
+    (total / in_flight * in_flight) as f64 / begun.elapsed().as_secs_f64()
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+async fn run(full: bool, jailed: bool) {
+    let rounds = if full { 20_000 } else { 200 };
+    let request = Envelope::request::<Health>(1, &HealthCheck {}, 5_000, DEFAULT_MAX_FRAME)
+        .and_then(|e| e.encode(DEFAULT_MAX_FRAME))
+        .expect("encode");
+    let size = request.len() + 4;
+    let (floor_p50, floor_p99, floor_rate) = floor(size, rounds);
+
+    let (_child, session) = ready(jailed, 256).await;
+    let session = Arc::new(session);
+    let mut samples = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let start = Instant::now();
+        session
+            .call::<Health>(&HealthCheck {}, Duration::from_secs(10))
+            .await
+            .expect("health call");
+        samples.push(start.elapsed());
+    }
+    samples.sort();
+    let (p50, p99) = (percentile(&samples, 0.5), percentile(&samples, 0.99));
+    let where_ = if jailed {
+        "jailed"
+    } else {
+        "UNJAILED (not root)"
+    };
+    println!(
+        "floor socketpair ping-pong {size} B: p50 {:.1} us, p99 {:.1} us, {:.0} round trips/s",
+        us(floor_p50),
+        us(floor_p99),
+        floor_rate
+    );
+    println!(
+        "SUMMARY session_rtt_1_in_flight ({where_}): p50 {:.1} us, p99 {:.1} us; floor p50 {:.1} us; ratio p50 {:.2}x",
+        us(p50),
+        us(p99),
+        us(floor_p50),
+        p50.as_secs_f64() / floor_p50.as_secs_f64()
+    );
+    for in_flight in [1usize, 16, 256] {
+        let total = if full {
+            200_000.max(in_flight * 100)
+        } else {
+            in_flight * 4
+        };
+        let rate = throughput(&session, in_flight, total).await;
+        println!(
+            "SUMMARY session_calls_per_s_{in_flight}_in_flight ({where_}): {rate:.0} calls/s; floor {floor_rate:.0}/s; ratio {:.2}x",
+            rate / floor_rate
+        );
+    }
+
+    let starts = if full { 50 } else { 3 };
+    let mut times = Vec::new();
+    for _ in 0..starts {
+        let begun = Instant::now();
+        let started = ready(jailed, 16).await;
+        times.push(begun.elapsed());
+        drop(started);
+    }
+    times.sort();
+    println!(
+        "SUMMARY session_start_to_ready ({where_}): median {:.2} ms, p99 {:.2} ms over {starts}",
+        percentile(&times, 0.5).as_secs_f64() * 1e3,
+        percentile(&times, 0.99).as_secs_f64() * 1e3
+    );
+
+    let idle = if full { 200 } else { 5 };
+    let before = rss_kib();
+    let mut running = Vec::new();
+    for _ in 0..idle {
+        running.push(ready(jailed, 64).await);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let after = rss_kib();
+    println!(
+        "SUMMARY session_idle_plugins ({where_}): {idle} plugins cost the host {} KiB RSS, {:.1} KiB per plugin",
+        after.saturating_sub(before),
+        after.saturating_sub(before) as f64 / idle as f64
+    );
+}
+
+fn main() {
+    let full = std::env::args().any(|a| a == "--bench");
+    let jailed = nix::unistd::Uid::effective().is_root();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(run(full, jailed));
+}
