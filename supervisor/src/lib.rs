@@ -9,3 +9,4 @@ pub mod handshake;
 pub mod jail;
 pub mod launch;
 pub mod session;
+pub mod supervisor;

@@ -1,0 +1,344 @@
+//! The host-facing API: start, stop, call, status, quarantine and clear plugins. Each
+//! plugin has one task that launches it, shakes hands, pings it, restarts it with
+//! exponential backoff and jitter, and quarantines it when it crashes too often.
+
+use crate::handshake::{self, HandshakeTerms};
+use crate::launch::{Launched, Launcher};
+use crate::session::{Session, SessionHooks};
+use faxbot_plugin_abi::methods::{Health, HealthCheck, Shutdown, ShutdownRequest};
+use faxbot_plugin_abi::{ErrorCode, Method, RpcError};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+/// When and how often a crashed plugin is started again.
+#[derive(Clone, Debug)]
+pub struct RestartPolicy {
+    /// Wait before the first restart; doubles per consecutive crash.
+    pub initial_backoff: Duration,
+    /// Longest wait between restarts.
+    pub max_backoff: Duration,
+    /// Crashes within `window` that quarantine the plugin.
+    pub max_crashes: usize,
+    /// The window crashes are counted in.
+    pub window: Duration,
+}
+
+impl Default for RestartPolicy {
+    fn default() -> Self {
+        Self {
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(60),
+            max_crashes: 5,
+            window: Duration::from_secs(300),
+        }
+    }
+}
+
+/// Everything needed to run one plugin.
+#[derive(Clone)]
+pub struct PluginConfig {
+    /// How its process starts (jailed in production).
+    pub launcher: Arc<dyn Launcher>,
+    /// Handshake terms (id, grants, limits, Hello deadline).
+    pub terms: HandshakeTerms,
+    /// Grant check, handler and audit sink.
+    pub hooks: SessionHooks,
+    /// Restart and quarantine policy.
+    pub restart: RestartPolicy,
+    /// Deadline of each `health.check`; a miss kills and restarts the plugin.
+    pub health_deadline: Duration,
+    /// How long `plugin.shutdown` may take before the process is killed.
+    pub shutdown_deadline: Duration,
+}
+
+/// Where a plugin is in its life.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Being launched or shaking hands.
+    Starting,
+    /// Handshake done; calls are carried.
+    Running,
+    /// Crashed; waiting to restart.
+    Backoff {
+        /// Why the last instance ended.
+        reason: String,
+    },
+    /// Crashed too often; not restarted until an admin clears it.
+    Quarantined {
+        /// Why, for the admin.
+        reason: String,
+    },
+    /// Stopped on request.
+    Stopped,
+}
+
+/// A plugin's state as the host shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PluginStatus {
+    /// Its state.
+    pub state: State,
+    /// Restarts after crashes since it was started or cleared.
+    pub restarts: u32,
+}
+
+struct Entry {
+    config: PluginConfig,
+    status: Mutex<PluginStatus>,
+    session: Mutex<Option<Arc<Session>>>,
+    stop: watch::Sender<bool>,
+}
+
+/// Why a supervisor operation failed.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SupervisorError {
+    /// No plugin with this id is known.
+    #[error("no plugin {0:?} is known to the supervisor")]
+    Unknown(String),
+    /// The plugin is already started.
+    #[error("plugin {0:?} is already started")]
+    AlreadyStarted(String),
+    /// `clear` on a plugin that is not quarantined.
+    #[error("plugin {0:?} is not quarantined")]
+    NotQuarantined(String),
+}
+
+/// Owns every plugin process of the core.
+#[derive(Default)]
+pub struct Supervisor {
+    plugins: Mutex<HashMap<String, Arc<Entry>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Supervisor {
+    /// An empty supervisor.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Starts a plugin and keeps it running until [`Supervisor::stop`].
+    pub fn start(&self, config: PluginConfig) -> Result<(), SupervisorError> {
+        let id = config.terms.plugin_id.clone();
+        let mut plugins = lock(&self.plugins);
+        if let Some(existing) = plugins.get(&id)
+            && lock(&existing.status).state != State::Stopped
+        {
+            return Err(SupervisorError::AlreadyStarted(id));
+        }
+        let (stop, _) = watch::channel(false);
+        let entry = Arc::new(Entry {
+            config,
+            status: Mutex::new(PluginStatus {
+                state: State::Starting,
+                restarts: 0,
+            }),
+            session: Mutex::new(None),
+            stop,
+        });
+        plugins.insert(id, entry.clone());
+        tokio::spawn(keep_running(entry));
+        Ok(())
+    }
+
+    /// Stops a plugin: `plugin.shutdown` with its deadline, then kill.
+    pub async fn stop(&self, id: &str) -> Result<(), SupervisorError> {
+        let entry = self.entry(id)?;
+        let _ = entry.stop.send(true);
+        let mut waited = Duration::ZERO;
+        let step = Duration::from_millis(10);
+        let limit = entry.config.shutdown_deadline + Duration::from_secs(5);
+        while !matches!(
+            lock(&entry.status).state,
+            State::Stopped | State::Quarantined { .. }
+        ) && waited < limit
+        {
+            tokio::time::sleep(step).await;
+            waited += step;
+        }
+        Ok(())
+    }
+
+    /// Calls method `M` on the plugin within `deadline`; `unavailable` when it is not running.
+    pub async fn call<M: Method>(
+        &self,
+        id: &str,
+        request: &M::Request,
+        deadline: Duration,
+    ) -> Result<M::Response, RpcError> {
+        let entry = self
+            .entry(id)
+            .map_err(|e| RpcError::new(ErrorCode::NotFound, e.to_string()))?;
+        let session = lock(&entry.session).clone();
+        match session {
+            Some(session) => session.call::<M>(request, deadline).await,
+            None => Err(RpcError::new(
+                ErrorCode::Unavailable,
+                format!(
+                    "plugin {id:?} is not running ({:?})",
+                    lock(&entry.status).state
+                ),
+            )),
+        }
+    }
+
+    /// The plugin's state and restart count.
+    pub fn status(&self, id: &str) -> Result<PluginStatus, SupervisorError> {
+        Ok(lock(&self.entry(id)?.status).clone())
+    }
+
+    /// Every quarantined plugin with its reason.
+    pub fn quarantined(&self) -> Vec<(String, String)> {
+        lock(&self.plugins)
+            .iter()
+            .filter_map(|(id, e)| match &lock(&e.status).state {
+                State::Quarantined { reason } => Some((id.clone(), reason.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Lifts a quarantine and starts the plugin again with a fresh crash history.
+    pub fn clear(&self, id: &str) -> Result<(), SupervisorError> {
+        let entry = self.entry(id)?;
+        if !matches!(lock(&entry.status).state, State::Quarantined { .. }) {
+            return Err(SupervisorError::NotQuarantined(id.to_owned()));
+        }
+        let config = entry.config.clone();
+        lock(&self.plugins).remove(id);
+        self.start(config)
+    }
+
+    fn entry(&self, id: &str) -> Result<Arc<Entry>, SupervisorError> {
+        lock(&self.plugins)
+            .get(id)
+            .cloned()
+            .ok_or_else(|| SupervisorError::Unknown(id.to_owned()))
+    }
+}
+
+fn set_state(entry: &Entry, state: State) {
+    lock(&entry.status).state = state;
+}
+
+/// Jitter without a random source: the clock's nanoseconds, up to a quarter of `base`.
+fn with_jitter(base: Duration) -> Duration {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let quarter = base.as_nanos() / 4;
+    let extra = if quarter == 0 {
+        0
+    } else {
+        u128::from(nanos) % quarter
+    };
+    base + Duration::from_nanos(u64::try_from(extra).unwrap_or(0))
+}
+
+async fn keep_running(entry: Arc<Entry>) {
+    let mut stop = entry.stop.subscribe();
+    let mut crashes: VecDeque<Instant> = VecDeque::new();
+    let policy = entry.config.restart.clone();
+    let mut backoff = policy.initial_backoff;
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        set_state(&entry, State::Starting);
+        let reason = match run_once(&entry, &mut stop).await {
+            None => break,
+            Some(reason) => reason,
+        };
+        let now = Instant::now();
+        crashes.push_back(now);
+        while crashes
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > policy.window)
+        {
+            crashes.pop_front();
+        }
+        if crashes.len() >= policy.max_crashes {
+            set_state(
+                &entry,
+                State::Quarantined {
+                    reason: format!(
+                        "{} crashes within {:?}; last: {reason}",
+                        crashes.len(),
+                        policy.window
+                    ),
+                },
+            );
+            return;
+        }
+        set_state(&entry, State::Backoff { reason });
+        tokio::select! {
+            () = tokio::time::sleep(with_jitter(backoff)) => {}
+            _ = stop.changed() => break,
+        }
+        backoff = (backoff * 2).min(policy.max_backoff);
+        lock(&entry.status).restarts += 1;
+    }
+    set_state(&entry, State::Stopped);
+}
+
+/// Runs one instance. `None` when it was stopped on request, else why it ended.
+async fn run_once(entry: &Entry, stop: &mut watch::Receiver<bool>) -> Option<String> {
+    let config = &entry.config;
+    let id = config.terms.plugin_id.clone();
+    let Launched {
+        mut child,
+        mut stream,
+    } = match config.launcher.launch() {
+        Ok(launched) => launched,
+        Err(e) => return Some(format!("launch of plugin {id:?} failed: {e}")),
+    };
+    let agreed = match handshake::accept(&mut stream, &config.terms).await {
+        Ok(agreed) => agreed,
+        Err(e) => {
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+            return Some(e.to_string());
+        }
+    };
+    let session = Arc::new(Session::start(
+        stream,
+        id.clone(),
+        agreed.max_frame,
+        config.terms.limits.max_in_flight,
+        config.hooks.clone(),
+    ));
+    *lock(&entry.session) = Some(session.clone());
+    set_state(entry, State::Running);
+    let interval = Duration::from_millis(u64::from(config.terms.limits.health_interval_ms.max(1)));
+    let outcome = loop {
+        tokio::select! {
+            status = child.wait() => {
+                break Some(match status {
+                    Ok(status) => format!("plugin {id:?} exited: {status}"),
+                    Err(e) => format!("plugin {id:?}: waiting for it failed: {e}"),
+                });
+            }
+            _ = stop.changed() => {
+                let request = ShutdownRequest {
+                    deadline_ms: u32::try_from(config.shutdown_deadline.as_millis()).unwrap_or(u32::MAX),
+                };
+                let _ = session.call::<Shutdown>(&request, config.shutdown_deadline).await;
+                let _ = tokio::time::timeout(config.shutdown_deadline, child.wait()).await;
+                break None;
+            }
+            () = tokio::time::sleep(interval) => {
+                if let Err(e) = session.call::<Health>(&HealthCheck {}, config.health_deadline).await {
+                    break Some(format!("plugin {id:?} failed its health check: {e}"));
+                }
+            }
+        }
+    };
+    *lock(&entry.session) = None;
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+    outcome
+}

@@ -1,0 +1,169 @@
+//! The host-facing supervisor API against real plugin processes: running, health-check
+//! restarts, crash-loop quarantine and clear, stop.
+
+use faxbot_plugin_abi::methods::{Health, HealthCheck};
+use faxbot_plugin_abi::version::VersionRange;
+use faxbot_plugin_abi::{ABI_VERSION, Envelope, ErrorCode, GrantedCapabilities, Limits};
+use faxbot_supervisor::capability::{
+    AuditSink, CapabilityCheck, CapabilityHandler, Denial, HandlerFuture,
+};
+use faxbot_supervisor::handshake::HandshakeTerms;
+use faxbot_supervisor::launch::UnjailedLauncherForTests;
+use faxbot_supervisor::session::SessionHooks;
+use faxbot_supervisor::supervisor::{PluginConfig, RestartPolicy, State, Supervisor};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+struct Nothing;
+impl CapabilityCheck for Nothing {
+    fn permits(&self, _: &str, call: &Envelope) -> Result<(), String> {
+        Err(format!("no grant covers {}", call.method))
+    }
+}
+impl CapabilityHandler for Nothing {
+    fn handle<'a>(&'a self, _: &'a str, _: Envelope) -> HandlerFuture<'a> {
+        Box::pin(async { Err(faxbot_plugin_abi::RpcError::denied("nothing")) })
+    }
+}
+impl AuditSink for Nothing {
+    fn denied(&self, _: &Denial) {}
+}
+
+fn config(id: &str, mode: &str, health_interval_ms: u32) -> PluginConfig {
+    PluginConfig {
+        launcher: Arc::new(UnjailedLauncherForTests {
+            program: env!("CARGO_BIN_EXE_faxbot-test-plugin").into(),
+            args: vec![mode.to_owned(), id.to_owned()],
+        }),
+        terms: HandshakeTerms {
+            plugin_id: id.to_owned(),
+            host_abi: VersionRange::exactly(ABI_VERSION),
+            instance_id: format!("{id}-1"),
+            capabilities: GrantedCapabilities::default(),
+            config: Vec::new(),
+            limits: Limits {
+                health_interval_ms,
+                ..Limits::default()
+            },
+            hello_deadline: Duration::from_secs(2),
+        },
+        hooks: SessionHooks {
+            check: Arc::new(Nothing),
+            handler: Arc::new(Nothing),
+            audit: Arc::new(Nothing),
+        },
+        restart: RestartPolicy {
+            initial_backoff: Duration::from_millis(20),
+            max_backoff: Duration::from_millis(200),
+            max_crashes: 3,
+            window: Duration::from_secs(30),
+        },
+        health_deadline: Duration::from_millis(200),
+        shutdown_deadline: Duration::from_secs(1),
+    }
+}
+
+async fn until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let begun = Instant::now();
+    while !done() {
+        assert!(
+            begun.elapsed() < limit,
+            "{what} did not happen within {limit:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn running_plugin_answers_calls_and_stops_on_request() {
+    let supervisor = Supervisor::new();
+    supervisor
+        .start(config("good", "echo", 10_000))
+        .expect("start");
+    until("running", Duration::from_secs(5), || {
+        supervisor.status("good").map(|s| s.state) == Ok(State::Running)
+    })
+    .await;
+    let report = supervisor
+        .call::<Health>("good", &HealthCheck {}, Duration::from_secs(5))
+        .await
+        .expect("health");
+    assert!(report.ok);
+    supervisor.stop("good").await.expect("stop");
+    let status = supervisor.status("good").expect("status");
+    assert_eq!(status.state, State::Stopped);
+    assert_eq!(status.restarts, 0);
+    let error = supervisor
+        .call::<Health>("good", &HealthCheck {}, Duration::from_secs(1))
+        .await
+        .expect_err("stopped");
+    assert_eq!(error.code, ErrorCode::Unavailable);
+}
+
+#[tokio::test]
+async fn plugin_that_misses_health_checks_is_killed_and_restarted() {
+    let supervisor = Supervisor::new();
+    supervisor
+        .start(config("hangs", "hang", 100))
+        .expect("start");
+    until("a restart", Duration::from_secs(10), || {
+        supervisor.status("hangs").is_ok_and(|s| s.restarts >= 1)
+    })
+    .await;
+    until("quarantine", Duration::from_secs(15), || {
+        !supervisor.quarantined().is_empty()
+    })
+    .await;
+    let quarantined = supervisor.quarantined();
+    assert_eq!(quarantined[0].0, "hangs");
+    assert!(
+        quarantined[0].1.contains("health check"),
+        "{}",
+        quarantined[0].1
+    );
+    assert_eq!(supervisor.status("hangs").expect("status").restarts, 2);
+}
+
+#[tokio::test]
+async fn crash_looping_plugin_is_quarantined_with_a_reason_and_can_be_cleared() {
+    let supervisor = Supervisor::new();
+    supervisor
+        .start(config("looper", "wrong-abi", 10_000))
+        .expect("start");
+    supervisor
+        .start(config("neighbour", "echo", 10_000))
+        .expect("start");
+    until("quarantine", Duration::from_secs(10), || {
+        matches!(
+            supervisor.status("looper").map(|s| s.state),
+            Ok(State::Quarantined { .. })
+        )
+    })
+    .await;
+    let status = supervisor.status("looper").expect("status");
+    assert_eq!(status.restarts, 2, "3 crashes = first start + 2 restarts");
+    let State::Quarantined { reason } = status.state else {
+        unreachable!()
+    };
+    assert!(
+        reason.contains("3 crashes") && reason.contains("9.0"),
+        "{reason}"
+    );
+    // Not restarted while quarantined.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(supervisor.status("looper").expect("status").restarts, 2);
+    // The neighbour is unaffected.
+    let report = supervisor
+        .call::<Health>("neighbour", &HealthCheck {}, Duration::from_secs(5))
+        .await
+        .expect("neighbour answers");
+    assert!(report.ok);
+    supervisor.clear("looper").expect("clear");
+    assert!(supervisor.status("looper").is_ok_and(|s| s.restarts == 0));
+    assert_eq!(
+        supervisor.clear("neighbour"),
+        Err(faxbot_supervisor::supervisor::SupervisorError::NotQuarantined("neighbour".into()))
+    );
+    supervisor.stop("neighbour").await.expect("stop");
+    supervisor.stop("looper").await.expect("stop");
+}
