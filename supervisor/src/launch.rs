@@ -15,7 +15,7 @@ use tokio::process::{Child, Command};
 /// A started plugin process and the host's end of its socket.
 #[derive(Debug)]
 pub struct Launched {
-    /// The process (killed when dropped).
+    /// The process (killed when dropped); its stdout and stderr are pipes.
     pub child: Child,
     /// The host's end of the RPC socketpair.
     pub stream: UnixStream,
@@ -44,7 +44,11 @@ impl Launcher for UnjailedLauncherForTests {
         let plugin: OwnedFd = plugin.into();
         let plugin_fd = plugin.as_raw_fd();
         let mut command = Command::new(&self.program);
-        command.args(&self.args).kill_on_drop(true);
+        command
+            .args(&self.args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true);
         // SAFETY: the closure runs in the child between fork and exec and calls only
         // async-signal-safe functions (dup2, fcntl, prctl) on descriptors it owns.
         unsafe {
@@ -106,6 +110,8 @@ impl Launcher for JailedLauncher {
         let mut command = Command::new(&self.jail);
         command
             .args(["--spec-fd", &reader.as_raw_fd().to_string()])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
             .kill_on_drop(true);
         // SAFETY: runs between fork and exec; fcntl and prctl are async-signal-safe and
         // touch only descriptors this launch owns.

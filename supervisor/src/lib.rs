@@ -8,5 +8,6 @@ pub mod capability;
 pub mod handshake;
 pub mod jail;
 pub mod launch;
+pub mod output;
 pub mod session;
 pub mod supervisor;

@@ -4,6 +4,7 @@
 
 use crate::handshake::{self, HandshakeTerms};
 use crate::launch::{Launched, Launcher};
+use crate::output::{self, LogSink, OutputLimits, OutputStream};
 use crate::session::{Session, SessionHooks};
 use faxbot_plugin_abi::methods::{Health, HealthCheck, Shutdown, ShutdownRequest};
 use faxbot_plugin_abi::{ErrorCode, Method, RpcError};
@@ -51,6 +52,10 @@ pub struct PluginConfig {
     pub health_deadline: Duration,
     /// How long `plugin.shutdown` may take before the process is killed.
     pub shutdown_deadline: Duration,
+    /// Receives the plugin's stdout and stderr lines.
+    pub log: Arc<dyn LogSink>,
+    /// Line length and rate limits on that output.
+    pub output_limits: OutputLimits,
 }
 
 /// Where a plugin is in its life.
@@ -296,6 +301,34 @@ async fn run_once(entry: &Entry, stop: &mut watch::Receiver<bool>) -> Option<Str
         Ok(launched) => launched,
         Err(e) => return Some(format!("launch of plugin {id:?} failed: {e}")),
     };
+    let instance_id = config.terms.instance_id.clone();
+    for (pipe, stream) in [
+        (
+            child
+                .stdout
+                .take()
+                .map(|p| Box::new(p) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+            OutputStream::Stdout,
+        ),
+        (
+            child
+                .stderr
+                .take()
+                .map(|p| Box::new(p) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+            OutputStream::Stderr,
+        ),
+    ] {
+        if let Some(pipe) = pipe {
+            tokio::spawn(output::forward(
+                pipe,
+                stream,
+                id.clone(),
+                instance_id.clone(),
+                config.output_limits,
+                config.log.clone(),
+            ));
+        }
+    }
     let agreed = match handshake::accept(&mut stream, &config.terms).await {
         Ok(agreed) => agreed,
         Err(e) => {

@@ -9,9 +9,10 @@ use faxbot_supervisor::capability::{
 };
 use faxbot_supervisor::handshake::HandshakeTerms;
 use faxbot_supervisor::launch::UnjailedLauncherForTests;
+use faxbot_supervisor::output::{LogSink, OutputLimits, OutputLine, OutputStream};
 use faxbot_supervisor::session::SessionHooks;
 use faxbot_supervisor::supervisor::{PluginConfig, RestartPolicy, State, Supervisor};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 struct Nothing;
@@ -60,6 +61,19 @@ fn config(id: &str, mode: &str, health_interval_ms: u32) -> PluginConfig {
         },
         health_deadline: Duration::from_millis(200),
         shutdown_deadline: Duration::from_secs(1),
+        log: Arc::new(Lines::default()),
+        output_limits: OutputLimits {
+            max_line: 256,
+            lines_per_second: 50,
+        },
+    }
+}
+
+#[derive(Default)]
+struct Lines(Mutex<Vec<OutputLine>>);
+impl LogSink for Lines {
+    fn record(&self, line: OutputLine) {
+        self.0.lock().expect("lines lock").push(line);
     }
 }
 
@@ -166,4 +180,55 @@ async fn crash_looping_plugin_is_quarantined_with_a_reason_and_can_be_cleared() 
     );
     supervisor.stop("neighbour").await.expect("stop");
     supervisor.stop("looper").await.expect("stop");
+}
+
+#[tokio::test]
+async fn output_flood_is_cut_and_rate_limited_while_calls_still_work() {
+    let supervisor = Supervisor::new();
+    let lines = Arc::new(Lines::default());
+    let mut flood = config("flooder", "flood", 10_000);
+    flood.log = lines.clone();
+    supervisor.start(flood).expect("start");
+    until("running", Duration::from_secs(5), || {
+        supervisor.status("flooder").map(|s| s.state) == Ok(State::Running)
+    })
+    .await;
+    let begun = Instant::now();
+    for _ in 0..20 {
+        let report = supervisor
+            .call::<Health>("flooder", &HealthCheck {}, Duration::from_secs(5))
+            .await
+            .expect("calls are answered during the flood");
+        assert!(report.ok);
+    }
+    until(
+        "the flood's lines to arrive",
+        Duration::from_secs(10),
+        || {
+            lines
+                .0
+                .lock()
+                .expect("lock")
+                .iter()
+                .any(|l| l.dropped_before > 0)
+        },
+    )
+    .await;
+    let seen = lines.0.lock().expect("lock").clone();
+    let seconds = begun.elapsed().as_secs() + 2;
+    assert!(
+        seen.len() as u64 <= 50 * seconds,
+        "{} lines in {seconds} s",
+        seen.len()
+    );
+    assert!(seen.iter().all(|l| l.line.len() <= 256));
+    let first = &seen[0];
+    assert!(
+        first.truncated && first.line.len() == 256,
+        "the 1 MiB line is cut"
+    );
+    assert_eq!(first.stream, OutputStream::Stdout);
+    assert_eq!(first.plugin_id, "flooder");
+    assert_eq!(first.instance_id, "flooder-1");
+    supervisor.stop("flooder").await.expect("stop");
 }

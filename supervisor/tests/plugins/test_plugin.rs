@@ -4,7 +4,8 @@
 //! Modes: `echo` (answers health.check and plugin.shutdown), `never-hello`, `bad-hello`,
 //! `wrong-abi`, `wrong-id`, `garbage` (junk after the handshake), `oversized` (a frame
 //! prefix past the limit), `crash-mid-call` (exits on the first call), `hang` (reads calls,
-//! never answers), `kv-caller` (calls kv.get on the host, then answers health with the
+//! never answers), `flood` (a 1 MiB line, then lines on stdout for 2.5 s, while serving),
+//! `kv-caller` (calls kv.get on the host, then answers health with the
 //! result's error code), `raw-echo SIZE` (no ABI: echoes SIZE-byte messages, the
 //! benchmark floor).
 #![allow(unsafe_code)]
@@ -190,6 +191,25 @@ fn run(mode: &str, id: &str) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             std::thread::sleep(std::time::Duration::from_secs(60));
             Ok(())
+        }
+        "flood" => {
+            // A line far past any limit, then a flood of short lines, from a thread so
+            // calls are still answered meanwhile.
+            std::thread::spawn(|| {
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(&vec![b'x'; 1 << 20]);
+                let _ = out.write_all(b"\n");
+                let begun = std::time::Instant::now();
+                let mut n = 0u64;
+                while begun.elapsed() < std::time::Duration::from_millis(2500) {
+                    if writeln!(out, "flood line {n}").is_err() {
+                        return;
+                    }
+                    n += 1;
+                }
+                let _ = out.flush();
+            });
+            serve(&mut socket, mode)
         }
         _ => serve(&mut socket, mode),
     }
