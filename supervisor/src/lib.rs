@@ -8,6 +8,7 @@ pub mod capability;
 pub mod handshake;
 pub mod jail;
 pub mod launch;
+pub mod metrics;
 pub mod output;
 pub mod session;
 pub mod supervisor;

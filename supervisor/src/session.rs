@@ -3,6 +3,7 @@
 //! the plugin goes away so no caller waits forever.
 
 use crate::capability::{AuditSink, CapabilityCheck, CapabilityHandler, Denial};
+use crate::metrics::PluginMetrics;
 use faxbot_plugin_abi::envelope::decode_outcome;
 use faxbot_plugin_abi::frame;
 use faxbot_plugin_abi::methods::{Direction, direction_of};
@@ -37,6 +38,7 @@ pub struct Session {
     in_flight: Arc<Semaphore>,
     closed: Arc<AtomicBool>,
     max_frame: u32,
+    metrics: Arc<PluginMetrics>,
 }
 
 impl Session {
@@ -48,6 +50,25 @@ impl Session {
         max_frame: u32,
         max_in_flight: u32,
         hooks: SessionHooks,
+    ) -> Self {
+        Self::start_measured(
+            stream,
+            plugin_id,
+            max_frame,
+            max_in_flight,
+            hooks,
+            Arc::default(),
+        )
+    }
+
+    /// As [`Session::start`], counting calls, errors, latency and denials in `metrics`.
+    pub fn start_measured(
+        stream: UnixStream,
+        plugin_id: String,
+        max_frame: u32,
+        max_in_flight: u32,
+        hooks: SessionHooks,
+        metrics: Arc<PluginMetrics>,
     ) -> Self {
         let (mut read_half, mut write_half) = stream.into_split();
         let in_flight_limit = max_in_flight.max(1) as usize;
@@ -72,6 +93,7 @@ impl Session {
             outbound: outbound.clone(),
             hooks,
             max_frame,
+            metrics: metrics.clone(),
         };
         tokio::spawn(async move {
             let end = loop {
@@ -109,7 +131,13 @@ impl Session {
             in_flight: Arc::new(Semaphore::new(in_flight_limit)),
             closed,
             max_frame,
+            metrics,
         }
+    }
+
+    /// This plugin's counters.
+    pub fn metrics(&self) -> &Arc<PluginMetrics> {
+        &self.metrics
     }
 
     /// Whether the plugin's end has gone away.
@@ -123,6 +151,25 @@ impl Session {
         &self,
         request: &M::Request,
         deadline: Duration,
+    ) -> Result<M::Response, RpcError> {
+        let started = std::time::Instant::now();
+        let sizes = (AtomicU64::new(0), AtomicU64::new(0));
+        self.metrics.call_started();
+        let outcome = self.call_inner::<M>(request, deadline, &sizes).await;
+        self.metrics
+            .call_finished(started.elapsed(), outcome.as_ref().err().map(|e| e.code));
+        self.metrics.add_bytes(
+            sizes.0.load(Ordering::Relaxed),
+            sizes.1.load(Ordering::Relaxed),
+        );
+        outcome
+    }
+
+    async fn call_inner<M: Method>(
+        &self,
+        request: &M::Request,
+        deadline: Duration,
+        sizes: &(AtomicU64, AtomicU64),
     ) -> Result<M::Response, RpcError> {
         let started = tokio::time::Instant::now();
         let plugin = &self.plugin_id;
@@ -148,6 +195,7 @@ impl Session {
             .map_err(|e| RpcError::new(ErrorCode::Invalid, format!("{}: {e}", M::NAME)))?;
         let framed = frame::frame_bytes(&bytes, self.max_frame)
             .map_err(|e| RpcError::new(ErrorCode::Invalid, format!("{}: {e}", M::NAME)))?;
+        sizes.0.store(framed.len() as u64, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         lock(&self.pending).insert(id, tx);
         if self.is_closed() {
@@ -182,6 +230,7 @@ impl Session {
                 ));
             }
         };
+        sizes.1.store(body.len() as u64 + 4, Ordering::Relaxed);
         decode_outcome::<M::Response>(M::NAME, &body, faxbot_plugin_abi::codec::Compat::Exact)
             .map_err(|e| {
                 RpcError::new(
@@ -211,6 +260,7 @@ struct Reader {
     outbound: mpsc::Sender<Vec<u8>>,
     hooks: SessionHooks,
     max_frame: u32,
+    metrics: Arc<PluginMetrics>,
 }
 
 impl Reader {
@@ -229,6 +279,7 @@ impl Reader {
         let outcome = if direction_of(&envelope.method) != Some(Direction::PluginToHost) {
             Err(RpcError::unsupported_method(&envelope.method))
         } else if let Err(reason) = self.hooks.check.permits(&self.plugin_id, &envelope) {
+            self.metrics.denied();
             self.hooks.audit.denied(&Denial {
                 plugin_id: self.plugin_id.clone(),
                 method: envelope.method.clone(),

@@ -4,6 +4,7 @@
 
 use crate::handshake::{self, HandshakeTerms};
 use crate::launch::{Launched, Launcher};
+use crate::metrics::{MetricsSnapshot, PluginMetrics};
 use crate::output::{self, LogSink, OutputLimits, OutputStream};
 use crate::session::{Session, SessionHooks};
 use faxbot_plugin_abi::methods::{Health, HealthCheck, Shutdown, ShutdownRequest};
@@ -93,6 +94,7 @@ struct Entry {
     status: Mutex<PluginStatus>,
     session: Mutex<Option<Arc<Session>>>,
     stop: watch::Sender<bool>,
+    metrics: Arc<PluginMetrics>,
 }
 
 /// Why a supervisor operation failed.
@@ -143,6 +145,7 @@ impl Supervisor {
             }),
             session: Mutex::new(None),
             stop,
+            metrics: Arc::default(),
         });
         plugins.insert(id, entry.clone());
         tokio::spawn(keep_running(entry));
@@ -193,6 +196,14 @@ impl Supervisor {
     /// The plugin's state and restart count.
     pub fn status(&self, id: &str) -> Result<PluginStatus, SupervisorError> {
         Ok(lock(&self.entry(id)?.status).clone())
+    }
+
+    /// The plugin's counters, kept across its restarts.
+    pub fn metrics(&self, id: &str) -> Result<MetricsSnapshot, SupervisorError> {
+        let entry = self.entry(id)?;
+        let mut snapshot = entry.metrics.snapshot();
+        snapshot.restarts = lock(&entry.status).restarts;
+        Ok(snapshot)
     }
 
     /// Every quarantined plugin with its reason.
@@ -337,12 +348,13 @@ async fn run_once(entry: &Entry, stop: &mut watch::Receiver<bool>) -> Option<Str
             return Some(e.to_string());
         }
     };
-    let session = Arc::new(Session::start(
+    let session = Arc::new(Session::start_measured(
         stream,
         id.clone(),
         agreed.max_frame,
         config.terms.limits.max_in_flight,
         config.hooks.clone(),
+        entry.metrics.clone(),
     ));
     *lock(&entry.session) = Some(session.clone());
     set_state(entry, State::Running);

@@ -103,6 +103,15 @@ async fn running_plugin_answers_calls_and_stops_on_request() {
         .await
         .expect("health");
     assert!(report.ok);
+    let metrics = supervisor.metrics("good").expect("metrics");
+    assert_eq!(metrics.calls, 1);
+    assert!(metrics.errors.is_empty(), "{:?}", metrics.errors);
+    assert_eq!(metrics.in_flight, 0);
+    assert!(
+        metrics.bytes_out >= 20 && metrics.bytes_in >= 5,
+        "{metrics:?}"
+    );
+    assert_eq!(metrics.latency_buckets.iter().sum::<u64>(), 1);
     supervisor.stop("good").await.expect("stop");
     let status = supervisor.status("good").expect("status");
     assert_eq!(status.state, State::Stopped);
@@ -136,6 +145,10 @@ async fn plugin_that_misses_health_checks_is_killed_and_restarted() {
         quarantined[0].1
     );
     assert_eq!(supervisor.status("hangs").expect("status").restarts, 2);
+    let metrics = supervisor.metrics("hangs").expect("metrics");
+    assert_eq!(metrics.restarts, 2);
+    assert_eq!(metrics.errors.get("timeout"), Some(&3), "{metrics:?}");
+    assert_eq!(metrics.in_flight, 0);
 }
 
 #[tokio::test]

@@ -89,12 +89,13 @@ async fn started(mode: &str, kv: bool, audit: Arc<Audit>) -> (Launched, Session)
         &mut launched.stream,
         tokio::net::UnixStream::pair().expect("placeholder pair").0,
     );
-    let session = Session::start(
+    let session = Session::start_measured(
         stream,
         PLUGIN_ID.to_owned(),
         agreed.max_frame,
         16,
         hooks(kv, audit),
+        Arc::default(),
     );
     (launched, session)
 }
@@ -188,6 +189,7 @@ async fn ungranted_plugin_call_is_denied_and_audited() {
     assert_eq!(denials.len(), 1);
     assert_eq!(denials[0].method, "kv.get");
     assert_eq!(denials[0].plugin_id, PLUGIN_ID);
+    assert_eq!(session.metrics().snapshot().denials, 1);
 }
 
 #[tokio::test]
