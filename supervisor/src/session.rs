@@ -17,6 +17,8 @@ use tokio::net::UnixStream;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<Vec<u8>, RpcError>>>>>;
+/// Calls whose caller gave up, by id, with when: the plugin still owes their answer.
+type Late = Arc<Mutex<HashMap<u64, tokio::time::Instant>>>;
 
 /// What the host plugs into a session.
 #[derive(Clone)]
@@ -39,6 +41,7 @@ pub struct Session {
     closed: Arc<AtomicBool>,
     max_frame: u32,
     metrics: Arc<PluginMetrics>,
+    late: Late,
 }
 
 impl Session {
@@ -74,6 +77,7 @@ impl Session {
         let in_flight_limit = max_in_flight.max(1) as usize;
         let (outbound, mut queue) = mpsc::channel::<Vec<u8>>(in_flight_limit * 2);
         let pending: Pending = Arc::new(Mutex::new(HashMap::new()));
+        let late: Late = Arc::new(Mutex::new(HashMap::new()));
         let closed = Arc::new(AtomicBool::new(false));
 
         tokio::spawn(async move {
@@ -94,6 +98,7 @@ impl Session {
             hooks,
             max_frame,
             metrics: metrics.clone(),
+            late: late.clone(),
         };
         tokio::spawn(async move {
             let end = loop {
@@ -132,7 +137,19 @@ impl Session {
             closed,
             max_frame,
             metrics,
+            late,
         }
+    }
+
+    /// How long the oldest timed-out call has gone unanswered, if it is past `grace`: the
+    /// plugin is stuck and must be hard-stopped (frozen and killed with its cgroup).
+    pub fn overdue(&self, grace: Duration) -> Option<Duration> {
+        let now = tokio::time::Instant::now();
+        lock(&self.late)
+            .values()
+            .map(|since| now.duration_since(*since))
+            .max()
+            .filter(|waited| *waited > grace)
     }
 
     /// This plugin's counters.
@@ -216,6 +233,7 @@ impl Session {
             Ok(result) => result?,
             Err(_) => {
                 lock(&self.pending).remove(&id);
+                lock(&self.late).insert(id, tokio::time::Instant::now());
                 if let Ok(cancel) = Envelope::cancel(id).encode(self.max_frame)
                     && let Ok(framed) = frame::frame_bytes(&cancel, self.max_frame)
                 {
@@ -261,14 +279,18 @@ struct Reader {
     hooks: SessionHooks,
     max_frame: u32,
     metrics: Arc<PluginMetrics>,
+    late: Late,
 }
 
 impl Reader {
     fn receive(&self, envelope: Envelope) {
-        if envelope.kind == Kind::Response
-            && let Some(tx) = lock(&self.pending).remove(&envelope.id)
-        {
-            let _ = tx.send(Ok(envelope.body));
+        if envelope.kind == Kind::Response {
+            if let Some(tx) = lock(&self.pending).remove(&envelope.id) {
+                let _ = tx.send(Ok(envelope.body));
+            } else {
+                // A late answer: the plugin is slow, not stuck.
+                lock(&self.late).remove(&envelope.id);
+            }
         }
         // Notifications (log.write, metric.record) and cancels of calls the host is
         // serving need no answer; responses to calls that timed out are dropped.

@@ -53,6 +53,8 @@ pub struct PluginConfig {
     pub health_deadline: Duration,
     /// How long `plugin.shutdown` may take before the process is killed.
     pub shutdown_deadline: Duration,
+    /// A call unanswered this long past its deadline gets the plugin killed (hard stop).
+    pub hard_stop_grace: Duration,
     /// Receives the plugin's stdout and stderr lines.
     pub log: Arc<dyn LogSink>,
     /// Line length and rate limits on that output.
@@ -359,6 +361,9 @@ async fn run_once(entry: &Entry, stop: &mut watch::Receiver<bool>) -> Option<Str
     *lock(&entry.session) = Some(session.clone());
     set_state(entry, State::Running);
     let interval = Duration::from_millis(u64::from(config.terms.limits.health_interval_ms.max(1)));
+    let mut next_health = tokio::time::Instant::now() + interval;
+    let watchdog =
+        (config.hard_stop_grace / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
     let outcome = loop {
         tokio::select! {
             status = child.wait() => {
@@ -375,9 +380,17 @@ async fn run_once(entry: &Entry, stop: &mut watch::Receiver<bool>) -> Option<Str
                 let _ = tokio::time::timeout(config.shutdown_deadline, child.wait()).await;
                 break None;
             }
-            () = tokio::time::sleep(interval) => {
-                if let Err(e) = session.call::<Health>(&HealthCheck {}, config.health_deadline).await {
-                    break Some(format!("plugin {id:?} failed its health check: {e}"));
+            () = tokio::time::sleep(watchdog) => {
+                if let Some(waited) = session.overdue(config.hard_stop_grace) {
+                    break Some(format!(
+                        "plugin {id:?} hard-stopped: a call went unanswered {waited:?} past its deadline"
+                    ));
+                }
+                if tokio::time::Instant::now() >= next_health {
+                    next_health = tokio::time::Instant::now() + interval;
+                    if let Err(e) = session.call::<Health>(&HealthCheck {}, config.health_deadline).await {
+                        break Some(format!("plugin {id:?} failed its health check: {e}"));
+                    }
                 }
             }
         }

@@ -61,6 +61,7 @@ fn config(id: &str, mode: &str, health_interval_ms: u32) -> PluginConfig {
         },
         health_deadline: Duration::from_millis(200),
         shutdown_deadline: Duration::from_secs(1),
+        hard_stop_grace: Duration::from_millis(300),
         log: Arc::new(Lines::default()),
         output_limits: OutputLimits {
             max_line: 256,
@@ -244,4 +245,37 @@ async fn output_flood_is_cut_and_rate_limited_while_calls_still_work() {
     assert_eq!(first.plugin_id, "flooder");
     assert_eq!(first.instance_id, "flooder-1");
     supervisor.stop("flooder").await.expect("stop");
+}
+
+#[tokio::test]
+async fn plugin_stuck_on_a_call_past_deadline_and_grace_is_hard_stopped() {
+    let supervisor = Supervisor::new();
+    supervisor
+        .start(config("stuck", "hang", 60_000))
+        .expect("start");
+    until("running", Duration::from_secs(5), || {
+        supervisor.status("stuck").map(|s| s.state) == Ok(State::Running)
+    })
+    .await;
+    let begun = Instant::now();
+    let error = supervisor
+        .call::<Health>("stuck", &HealthCheck {}, Duration::from_millis(200))
+        .await
+        .expect_err("never answered");
+    assert_eq!(error.code, ErrorCode::Timeout);
+    until("the hard stop", Duration::from_secs(5), || {
+        supervisor.status("stuck").is_ok_and(|s| s.restarts >= 1)
+    })
+    .await;
+    let took = begun.elapsed();
+    assert!(
+        took >= Duration::from_millis(480) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+    until("running again", Duration::from_secs(5), || {
+        supervisor.status("stuck").map(|s| s.state) == Ok(State::Running)
+    })
+    .await;
+    assert_eq!(supervisor.status("stuck").expect("status").restarts, 1);
+    supervisor.stop("stuck").await.expect("stop");
 }
