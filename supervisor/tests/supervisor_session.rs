@@ -275,6 +275,13 @@ fn root() -> bool {
 }
 
 fn jailed(mode: &str) -> Launched {
+    jailed_with(mode, |_| {})
+}
+
+fn jailed_with(
+    mode: &str,
+    adjust: impl FnOnce(&mut faxbot_supervisor::jail::spec::JailSpec),
+) -> Launched {
     use faxbot_supervisor::jail::spec::{Bind, JailSpec, Program};
     let plugin = std::path::Path::new(env!("CARGO_BIN_EXE_faxbot-test-plugin"));
     let mut spec = JailSpec::new(
@@ -285,6 +292,7 @@ fn jailed(mode: &str) -> Launched {
         host: plugin.parent().expect("plugin dir").into(),
         jail: "/app".into(),
     });
+    adjust(&mut spec);
     faxbot_supervisor::launch::JailedLauncher {
         jail: env!("CARGO_BIN_EXE_faxbot-jail").into(),
         program: plugin.into(),
@@ -367,5 +375,80 @@ async fn jailed_plugin_crashing_mid_call_fails_the_call_as_unavailable() {
         status.code(),
         Some(3),
         "the jail passes the plugin's exit status on"
+    );
+}
+
+async fn jailed_session(launched: &mut Launched) -> Session {
+    let agreed = handshake::accept(
+        &mut launched.stream,
+        &HandshakeTerms {
+            hello_deadline: Duration::from_secs(10),
+            ..terms()
+        },
+    )
+    .await
+    .expect("jailed handshake succeeds");
+    let stream = std::mem::replace(
+        &mut launched.stream,
+        tokio::net::UnixStream::pair().expect("placeholder pair").0,
+    );
+    Session::start(
+        stream,
+        PLUGIN_ID.to_owned(),
+        agreed.max_frame,
+        16,
+        hooks(false, Arc::default()),
+    )
+}
+
+#[tokio::test]
+async fn jailed_plugin_killed_for_memory_fails_its_call_as_unavailable() {
+    if !root() {
+        return;
+    }
+    let mut launched = jailed_with("oom", |spec| spec.memory_bytes = 48 << 20);
+    let session = jailed_session(&mut launched).await;
+    let begun = Instant::now();
+    let error = health(&session, Duration::from_secs(20))
+        .await
+        .expect_err("OOM kill");
+    assert_eq!(error.code, ErrorCode::Unavailable, "{error}");
+    assert!(
+        begun.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        begun.elapsed()
+    );
+    let status = launched.child.wait().await.expect("jail exits");
+    assert_ne!(
+        status.code(),
+        Some(0),
+        "the jail reports the kill: {status}"
+    );
+    let (_good_child, good) = started("echo", false, Arc::default()).await;
+    assert_eq!(
+        health(&good, Duration::from_secs(5)).await,
+        Ok(String::new())
+    );
+}
+
+#[tokio::test]
+async fn jailed_fork_bomb_is_held_by_the_pids_limit_and_still_answers() {
+    if !root() {
+        return;
+    }
+    let mut launched = jailed_with("fork-bomb", |spec| spec.pids = 32);
+    let session = jailed_session(&mut launched).await;
+    let detail = health(&session, Duration::from_secs(10))
+        .await
+        .expect("answers after the bomb");
+    let spawned: u32 = detail
+        .strip_prefix("spawned ")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected detail {detail:?}"));
+    assert!(spawned < 32, "pids limit of 32 let {spawned} threads start");
+    let (_good_child, good) = started("echo", false, Arc::default()).await;
+    assert_eq!(
+        health(&good, Duration::from_secs(5)).await,
+        Ok(String::new())
     );
 }

@@ -5,7 +5,8 @@
 //! `wrong-abi`, `wrong-id`, `garbage` (junk after the handshake), `oversized` (a frame
 //! prefix past the limit), `crash-mid-call` (exits on the first call), `hang` (reads calls,
 //! never answers), `flood` (a 1 MiB line, then lines on stdout for 2.5 s, while serving),
-//! `kv-caller` (calls kv.get on the host, then answers health with the
+//! `oom` (allocates without end on the first call), `fork-bomb` (spawns
+//! threads until refused, then answers health with the count), `kv-caller` (calls kv.get on the host, then answers health with the
 //! result's error code), `raw-echo SIZE` (no ABI: echoes SIZE-byte messages, the
 //! benchmark floor).
 #![allow(unsafe_code)]
@@ -102,6 +103,23 @@ fn serve(socket: &mut UnixStream, mode: &str) -> Result<(), String> {
         }
         match mode {
             "crash-mid-call" => std::process::exit(3),
+            "oom" => {
+                let mut hoard: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    hoard.push(vec![1u8; 8 << 20]);
+                }
+            }
+            "fork-bomb" => {
+                let mut spawned = 0u32;
+                while spawned < 10_000
+                    && std::thread::Builder::new()
+                        .spawn(|| std::thread::sleep(std::time::Duration::from_secs(60)))
+                        .is_ok()
+                {
+                    spawned += 1;
+                }
+                kv_code = format!("spawned {spawned}");
+            }
             "hang" => continue,
             _ => {}
         }
