@@ -452,3 +452,31 @@ async fn jailed_fork_bomb_is_held_by_the_pids_limit_and_still_answers() {
         Ok(String::new())
     );
 }
+
+#[tokio::test]
+async fn plugin_that_never_reads_cannot_hold_callers_past_their_deadlines() {
+    let (_child, session) = started("never-reads", false, Arc::default()).await;
+    let session = Arc::new(session);
+    let begun = Instant::now();
+    let mut calls = Vec::new();
+    for _ in 0..64 {
+        let session = session.clone();
+        calls.push(tokio::spawn(async move {
+            health(&session, Duration::from_millis(300)).await
+        }));
+    }
+    for call in calls {
+        let error = call.await.expect("task").expect_err("no answer comes");
+        assert_eq!(error.code, ErrorCode::Timeout, "{error}");
+    }
+    assert!(
+        begun.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        begun.elapsed()
+    );
+    assert_eq!(session.metrics().snapshot().in_flight, 0);
+    assert!(
+        session.overdue(Duration::ZERO).is_some(),
+        "the plugin owes answers: hard stop due"
+    );
+}

@@ -3,7 +3,8 @@
 //!
 //! Modes: `echo` (answers health.check and plugin.shutdown), `never-hello`, `bad-hello`,
 //! `wrong-abi`, `wrong-id`, `garbage` (junk after the handshake), `oversized` (a frame
-//! prefix past the limit), `crash-mid-call` (exits on the first call), `hang` (reads calls,
+//! prefix past the limit), `never-reads` (a write stall: welcomed,
+//! then never reads), `crash-mid-call` (exits on the first call), `hang` (reads calls,
 //! never answers), `flood` (a 1 MiB line, then lines on stdout for 2.5 s, while serving),
 //! `oom` (allocates without end on the first call), `fork-bomb` (spawns
 //! threads until refused, then answers health with the count), `kv-caller` (calls kv.get on the host, then answers health with the
@@ -200,6 +201,10 @@ fn run(mode: &str, id: &str) -> Result<(), String> {
             socket
                 .write_all(&[7, 0, 0, 0, 0xff, 0xfe, 0xfd, 0xfc, 0xfb, 0xfa, 0xf9])
                 .map_err(|e| e.to_string())?;
+            std::thread::sleep(std::time::Duration::from_secs(60));
+            Ok(())
+        }
+        "never-reads" => {
             std::thread::sleep(std::time::Duration::from_secs(60));
             Ok(())
         }
