@@ -124,9 +124,23 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Supervisor {
-    /// An empty supervisor.
+    /// An empty supervisor. Creating it sweeps away the jail cgroups a previous core left
+    /// behind (see [`Supervisor::sweep_leftover_cgroups`]).
     pub fn new() -> Self {
+        Self::sweep_leftover_cgroups();
         Self::default()
+    }
+
+    /// Removes jail cgroups whose `faxbot-jail` died without cleaning up (a core killed
+    /// with SIGKILL takes its jails down through the parent-death signal, but their empty
+    /// cgroup directories stay). Best effort: without root or cgroups there is nothing to do.
+    /// Returns how many were removed.
+    pub fn sweep_leftover_cgroups() -> usize {
+        crate::jail::cgroup::Hierarchy::detect(std::path::Path::new(
+            crate::jail::cgroup::CGROUP_MOUNT,
+        ))
+        .map(|hierarchy| hierarchy.sweep_leftovers())
+        .unwrap_or(0)
     }
 
     /// Starts a plugin and keeps it running until [`Supervisor::stop`].

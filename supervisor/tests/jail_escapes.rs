@@ -697,3 +697,32 @@ fn plugin_sees_only_the_libraries_it_needs() {
     assert_blocked(&jail(&[], &["read", other]), "ENOENT");
     assert_blocked(&jail(&[], &["list", "/usr/lib/x86_64-linux-gnu"]), "EACCES");
 }
+
+#[test]
+fn a_new_supervisor_sweeps_cgroups_a_dead_core_left_behind() {
+    if !root() {
+        return;
+    }
+    // A pid that is certainly dead: a child that has exited and been reaped.
+    let mut child = Command::new("true").spawn().expect("spawn");
+    let dead = child.id();
+    child.wait().expect("reaped");
+    let name = format!("jail-{dead}-leftover");
+    let dirs: Vec<PathBuf> = ["memory", "pids", "cpu"]
+        .iter()
+        .map(|c| Path::new("/sys/fs/cgroup").join(c).join("faxbot-jails"))
+        .filter(|base| base.is_dir())
+        .map(|base| base.join(&name))
+        .collect();
+    if dirs.is_empty() {
+        eprintln!("SKIP: no cgroup v1 jail hierarchy here");
+        return;
+    }
+    for dir in &dirs {
+        std::fs::create_dir(dir).expect("plant a leftover cgroup");
+    }
+    let _supervisor = faxbot_supervisor::supervisor::Supervisor::new();
+    for dir in &dirs {
+        assert!(!dir.exists(), "{} survived the sweep", dir.display());
+    }
+}
