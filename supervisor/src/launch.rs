@@ -25,6 +25,13 @@ pub struct Launched {
 pub trait Launcher: Send + Sync {
     /// Starts the process with the plugin's end of a fresh socketpair as its fd 3.
     fn launch(&self) -> io::Result<Launched>;
+
+    /// Starts the process for plugin `plugin_id`. Launchers that control the plugin's
+    /// environment put `FAXBOT_ABI` and `FAXBOT_PLUGIN_ID` there (docs/abi.md §1).
+    fn launch_for(&self, plugin_id: &str) -> io::Result<Launched> {
+        let _ = plugin_id;
+        self.launch()
+    }
 }
 
 /// Runs a program directly, unconfined. For tests of the session layer only: never use
@@ -91,13 +98,31 @@ pub struct JailedLauncher {
 
 impl Launcher for JailedLauncher {
     fn launch(&self) -> io::Result<Launched> {
+        self.launch_spec(self.spec.clone())
+    }
+
+    fn launch_for(&self, plugin_id: &str) -> io::Result<Launched> {
+        let mut spec = self.spec.clone();
+        spec.env
+            .retain(|(name, _)| name != "FAXBOT_ABI" && name != "FAXBOT_PLUGIN_ID");
+        spec.env.push((
+            "FAXBOT_ABI".to_owned(),
+            faxbot_plugin_abi::ABI_VERSION.major.to_string(),
+        ));
+        spec.env
+            .push(("FAXBOT_PLUGIN_ID".to_owned(), plugin_id.to_owned()));
+        self.launch_spec(spec)
+    }
+}
+
+impl JailedLauncher {
+    fn launch_spec(&self, mut spec: JailSpec) -> io::Result<Launched> {
         let program: OwnedFd = std::fs::File::open(&self.program)?.into();
         let (host, plugin) = std::os::unix::net::UnixStream::pair()?;
         host.set_nonblocking(true)?;
         let plugin: OwnedFd = plugin.into();
         let (reader, mut writer) = io::pipe()?;
         let reader: OwnedFd = reader.into();
-        let mut spec = self.spec.clone();
         spec.program = Program::Fd(program.as_raw_fd());
         spec.rpc_fd = Some(plugin.as_raw_fd());
         let encoded = spec

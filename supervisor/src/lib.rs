@@ -12,5 +12,6 @@ pub mod jail;
 pub mod launch;
 pub mod metrics;
 pub mod output;
+pub mod plugin_cgroup;
 pub mod session;
 pub mod supervisor;

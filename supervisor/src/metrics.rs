@@ -19,6 +19,7 @@ pub struct PluginMetrics {
     denials: AtomicU64,
     bytes_out: AtomicU64,
     bytes_in: AtomicU64,
+    call_cpu_ns: AtomicU64,
     latency: [AtomicU64; LATENCY_BOUNDS_US.len() + 1],
     errors: Mutex<BTreeMap<&'static str, u64>>,
 }
@@ -40,8 +41,16 @@ pub struct MetricsSnapshot {
     pub bytes_in: u64,
     /// Call counts per bucket of [`LATENCY_BOUNDS_US`] (the last is everything above).
     pub latency_buckets: Vec<u64>,
+    /// CPU billed to calls (see [`crate::session::CallBill::cpu`]).
+    pub call_cpu: Duration,
     /// Restarts after crashes (filled in by the supervisor).
     pub restarts: u32,
+    /// The running instance's memory, bytes, from its cgroup (filled in by the supervisor).
+    pub memory_bytes: Option<u64>,
+    /// The running instance's peak memory, bytes, from its cgroup.
+    pub memory_peak_bytes: Option<u64>,
+    /// CPU the running instance has used, from its cgroup.
+    pub cpu_time: Option<Duration>,
 }
 
 impl PluginMetrics {
@@ -76,6 +85,12 @@ impl PluginMetrics {
         self.bytes_in.fetch_add(received, Ordering::Relaxed);
     }
 
+    /// CPU billed to one call.
+    pub fn add_call_cpu(&self, cpu: Duration) {
+        let nanos = u64::try_from(cpu.as_nanos()).unwrap_or(u64::MAX);
+        self.call_cpu_ns.fetch_add(nanos, Ordering::Relaxed);
+    }
+
     /// A plugin call was denied.
     pub fn denied(&self) {
         self.denials.fetch_add(1, Ordering::Relaxed);
@@ -99,7 +114,11 @@ impl PluginMetrics {
                 .iter()
                 .map(|b| b.load(Ordering::Relaxed))
                 .collect(),
+            call_cpu: Duration::from_nanos(self.call_cpu_ns.load(Ordering::Relaxed)),
             restarts: 0,
+            memory_bytes: None,
+            memory_peak_bytes: None,
+            cpu_time: None,
         }
     }
 }

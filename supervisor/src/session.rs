@@ -4,6 +4,7 @@
 
 use crate::capability::{AuditSink, CapabilityCheck, CapabilityHandler, Denial};
 use crate::metrics::PluginMetrics;
+use crate::plugin_cgroup::PluginCgroup;
 use faxbot_plugin_abi::envelope::decode_outcome;
 use faxbot_plugin_abi::frame;
 use faxbot_plugin_abi::methods::{Direction, direction_of};
@@ -42,6 +43,22 @@ pub struct Session {
     max_frame: u32,
     metrics: Arc<PluginMetrics>,
     late: Late,
+    cpu_meter: Option<Arc<PluginCgroup>>,
+}
+
+/// What one host-to-plugin call cost.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CallBill {
+    /// From the call's start to its outcome.
+    pub wall: Duration,
+    /// Request bytes sent (the frame with its length prefix).
+    pub bytes_out: u64,
+    /// Response bytes received (the frame with its length prefix).
+    pub bytes_in: u64,
+    /// CPU the plugin's cgroup used while the call was open: exact for a plugin serving one
+    /// call at a time, shared among calls that overlap. `None` without a cgroup that
+    /// accounts CPU.
+    pub cpu: Option<Duration>,
 }
 
 impl Session {
@@ -138,7 +155,14 @@ impl Session {
             max_frame,
             metrics,
             late,
+            cpu_meter: None,
         }
+    }
+
+    /// Bills each call's CPU from the plugin's cgroup (two small cgroupfs reads per call).
+    pub fn with_cpu_meter(mut self, cgroup: Arc<PluginCgroup>) -> Self {
+        self.cpu_meter = Some(cgroup);
+        self
     }
 
     /// How long the oldest timed-out call has gone unanswered, if it is past `grace`: the
@@ -169,17 +193,37 @@ impl Session {
         request: &M::Request,
         deadline: Duration,
     ) -> Result<M::Response, RpcError> {
+        self.call_billed::<M>(request, deadline).await.0
+    }
+
+    /// As [`Session::call`], with what the call cost.
+    pub async fn call_billed<M: Method>(
+        &self,
+        request: &M::Request,
+        deadline: Duration,
+    ) -> (Result<M::Response, RpcError>, CallBill) {
         let started = std::time::Instant::now();
+        let cpu_before = self.cpu_meter.as_ref().and_then(|c| c.cpu());
         let sizes = (AtomicU64::new(0), AtomicU64::new(0));
         self.metrics.call_started();
         let outcome = self.call_inner::<M>(request, deadline, &sizes).await;
+        let cpu = cpu_before.and_then(|before| {
+            let after = self.cpu_meter.as_ref()?.cpu()?;
+            Some(after.saturating_sub(before))
+        });
+        let bill = CallBill {
+            wall: started.elapsed(),
+            bytes_out: sizes.0.load(Ordering::Relaxed),
+            bytes_in: sizes.1.load(Ordering::Relaxed),
+            cpu,
+        };
         self.metrics
-            .call_finished(started.elapsed(), outcome.as_ref().err().map(|e| e.code));
-        self.metrics.add_bytes(
-            sizes.0.load(Ordering::Relaxed),
-            sizes.1.load(Ordering::Relaxed),
-        );
-        outcome
+            .call_finished(bill.wall, outcome.as_ref().err().map(|e| e.code));
+        self.metrics.add_bytes(bill.bytes_out, bill.bytes_in);
+        if let Some(cpu) = bill.cpu {
+            self.metrics.add_call_cpu(cpu);
+        }
+        (outcome, bill)
     }
 
     async fn call_inner<M: Method>(

@@ -6,8 +6,11 @@ use crate::handshake::{self, HandshakeTerms};
 use crate::launch::{Launched, Launcher};
 use crate::metrics::{MetricsSnapshot, PluginMetrics};
 use crate::output::{self, LogSink, OutputLimits, OutputStream};
-use crate::session::{Session, SessionHooks};
-use faxbot_plugin_abi::methods::{Health, HealthCheck, Shutdown, ShutdownRequest};
+use crate::plugin_cgroup::PluginCgroup;
+use crate::session::{CallBill, Session, SessionHooks};
+use faxbot_plugin_abi::methods::{
+    DeliverEvent, Health, HealthCheck, RunJob, ServeRoute, Shutdown, ShutdownRequest,
+};
 use faxbot_plugin_abi::{ErrorCode, Method, RpcError};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -95,6 +98,7 @@ struct Entry {
     config: PluginConfig,
     status: Mutex<PluginStatus>,
     session: Mutex<Option<Arc<Session>>>,
+    cgroup: Mutex<Option<Arc<PluginCgroup>>>,
     stop: watch::Sender<bool>,
     metrics: Arc<PluginMetrics>,
 }
@@ -160,6 +164,7 @@ impl Supervisor {
                 restarts: 0,
             }),
             session: Mutex::new(None),
+            cgroup: Mutex::new(None),
             stop,
             metrics: Arc::default(),
         });
@@ -193,19 +198,56 @@ impl Supervisor {
         request: &M::Request,
         deadline: Duration,
     ) -> Result<M::Response, RpcError> {
-        let entry = self
-            .entry(id)
-            .map_err(|e| RpcError::new(ErrorCode::NotFound, e.to_string()))?;
+        self.call_billed::<M>(id, request, deadline).await.0
+    }
+
+    /// Calls method `M` with the plugin's own deadline for its kind: `event_deadline_ms` for
+    /// `event.deliver`, `route_deadline_ms` for `route.serve`, `job_deadline_ms` for `job.run`
+    /// (5 s, 5 s and 30 s unless the plugin's settings say otherwise), the health deadline
+    /// for anything else.
+    pub async fn call_with_default_deadline<M: Method>(
+        &self,
+        id: &str,
+        request: &M::Request,
+    ) -> (Result<M::Response, RpcError>, CallBill) {
+        let deadline = match self.entry(id) {
+            Ok(entry) => default_deadline(&entry.config, M::NAME),
+            Err(e) => {
+                let error = RpcError::new(ErrorCode::NotFound, e.to_string());
+                return (Err(error), CallBill::default());
+            }
+        };
+        self.call_billed::<M>(id, request, deadline).await
+    }
+
+    /// As [`Supervisor::call`], with the call's bill: wall time, bytes each way and, for a
+    /// plugin in a cgroup that accounts CPU, CPU time.
+    pub async fn call_billed<M: Method>(
+        &self,
+        id: &str,
+        request: &M::Request,
+        deadline: Duration,
+    ) -> (Result<M::Response, RpcError>, CallBill) {
+        let entry = match self.entry(id) {
+            Ok(entry) => entry,
+            Err(e) => {
+                let error = RpcError::new(ErrorCode::NotFound, e.to_string());
+                return (Err(error), CallBill::default());
+            }
+        };
         let session = lock(&entry.session).clone();
         match session {
-            Some(session) => session.call::<M>(request, deadline).await,
-            None => Err(RpcError::new(
-                ErrorCode::Unavailable,
-                format!(
-                    "plugin {id:?} is not running ({:?})",
-                    lock(&entry.status).state
-                ),
-            )),
+            Some(session) => session.call_billed::<M>(request, deadline).await,
+            None => {
+                let error = RpcError::new(
+                    ErrorCode::Unavailable,
+                    format!(
+                        "plugin {id:?} is not running ({:?})",
+                        lock(&entry.status).state
+                    ),
+                );
+                (Err(error), CallBill::default())
+            }
         }
     }
 
@@ -214,12 +256,25 @@ impl Supervisor {
         Ok(lock(&self.entry(id)?.status).clone())
     }
 
-    /// The plugin's counters, kept across its restarts.
+    /// The plugin's counters, kept across its restarts, with the running instance's memory
+    /// and CPU read from its cgroup.
     pub fn metrics(&self, id: &str) -> Result<MetricsSnapshot, SupervisorError> {
         let entry = self.entry(id)?;
         let mut snapshot = entry.metrics.snapshot();
         snapshot.restarts = lock(&entry.status).restarts;
+        if let Some(cgroup) = lock(&entry.cgroup).clone() {
+            let usage = cgroup.usage();
+            snapshot.memory_bytes = usage.memory_bytes;
+            snapshot.memory_peak_bytes = usage.memory_peak_bytes;
+            snapshot.cpu_time = usage.cpu;
+        }
         Ok(snapshot)
+    }
+
+    /// The running instance's cgroup (none while it is not running, or when its launcher
+    /// gives it none): its name, pids and usage, for the host's diagnostics.
+    pub fn cgroup(&self, id: &str) -> Result<Option<Arc<PluginCgroup>>, SupervisorError> {
+        Ok(lock(&self.entry(id)?.cgroup).clone())
     }
 
     /// Every quarantined plugin with its reason.
@@ -249,6 +304,18 @@ impl Supervisor {
             .get(id)
             .cloned()
             .ok_or_else(|| SupervisorError::Unknown(id.to_owned()))
+    }
+}
+
+/// The configured deadline for a host-to-plugin method.
+fn default_deadline(config: &PluginConfig, method: &str) -> Duration {
+    let limits = &config.terms.limits;
+    let ms = |v: u32| Duration::from_millis(u64::from(v));
+    match method {
+        m if m == DeliverEvent::NAME => ms(limits.event_deadline_ms),
+        m if m == ServeRoute::NAME => ms(limits.route_deadline_ms),
+        m if m == RunJob::NAME => ms(limits.job_deadline_ms),
+        _ => config.health_deadline,
     }
 }
 
@@ -324,7 +391,7 @@ async fn run_once(entry: &Entry, stop: &mut watch::Receiver<bool>) -> Option<Str
     let Launched {
         mut child,
         mut stream,
-    } = match config.launcher.launch() {
+    } = match config.launcher.launch_for(&id) {
         Ok(launched) => launched,
         Err(e) => return Some(format!("launch of plugin {id:?} failed: {e}")),
     };
@@ -364,20 +431,28 @@ async fn run_once(entry: &Entry, stop: &mut watch::Receiver<bool>) -> Option<Str
             return Some(e.to_string());
         }
     };
-    let session = Arc::new(Session::start_measured(
+    // The jail made its cgroup before the plugin could say Hello, so it exists by now.
+    let cgroup = child.id().and_then(PluginCgroup::of_jail).map(Arc::new);
+    let mut session = Session::start_measured(
         stream,
         id.clone(),
         agreed.max_frame,
         config.terms.limits.max_in_flight,
         config.hooks.clone(),
         entry.metrics.clone(),
-    ));
+    );
+    if let Some(cgroup) = &cgroup {
+        session = session.with_cpu_meter(cgroup.clone());
+    }
+    let session = Arc::new(session);
+    *lock(&entry.cgroup) = cgroup.clone();
     *lock(&entry.session) = Some(session.clone());
     set_state(entry, State::Running);
     let interval = Duration::from_millis(u64::from(config.terms.limits.health_interval_ms.max(1)));
     let mut next_health = tokio::time::Instant::now() + interval;
     let watchdog =
         (config.hard_stop_grace / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
+    let mut missed_health = 0u32;
     let outcome = loop {
         tokio::select! {
             status = child.wait() => {
@@ -402,15 +477,61 @@ async fn run_once(entry: &Entry, stop: &mut watch::Receiver<bool>) -> Option<Str
                 }
                 if tokio::time::Instant::now() >= next_health {
                     next_health = tokio::time::Instant::now() + interval;
-                    if let Err(e) = session.call::<Health>(&HealthCheck {}, config.health_deadline).await {
-                        break Some(format!("plugin {id:?} failed its health check: {e}"));
+                    let miss = match session.call::<Health>(&HealthCheck {}, config.health_deadline).await {
+                        Ok(report) if report.ok => None,
+                        // The plugin's own words are not echoed: they are untrusted text.
+                        Ok(_) => Some("it reported itself unhealthy".to_owned()),
+                        Err(e) => Some(e.to_string()),
+                    };
+                    match miss {
+                        None => missed_health = 0,
+                        Some(why) => {
+                            missed_health += 1;
+                            if missed_health >= MAX_MISSED_HEALTH_CHECKS {
+                                break Some(format!(
+                                    "plugin {id:?} failed {missed_health} health checks in a row; last: {why}"
+                                ));
+                            }
+                        }
                     }
                 }
             }
         }
     };
     *lock(&entry.session) = None;
-    let _ = child.start_kill();
-    let _ = child.wait().await;
+    *lock(&entry.cgroup) = None;
+    end_instance(&mut child, cgroup).await;
     outcome
+}
+
+/// Consecutive failed `health.check`s that end an instance (docs/abi.md promises three). A
+/// plugin that stops answering altogether is hard-stopped sooner, at its first unanswered
+/// check's deadline plus the hard-stop grace.
+pub const MAX_MISSED_HEALTH_CHECKS: u32 = 3;
+
+/// How long a jail gets to notice its plugin is dead and remove its cgroup itself.
+const JAIL_CLEANUP_DEADLINE: Duration = Duration::from_secs(2);
+
+/// Ends one instance for good. A jailed plugin's cgroup is frozen and killed as a whole (so
+/// a plugin blocked in a syscall or racing forks still ends), and its `faxbot-jail` is left
+/// to remove the emptied cgroup and exit; only a jail that does not is killed, and its
+/// cgroup removed here. Without a cgroup the process itself is killed.
+async fn end_instance(child: &mut tokio::process::Child, cgroup: Option<Arc<PluginCgroup>>) {
+    let Some(cgroup) = cgroup else {
+        let _ = child.start_kill();
+        let _ = child.wait().await;
+        return;
+    };
+    let killer = cgroup.clone();
+    let _ = tokio::task::spawn_blocking(move || killer.freeze_and_kill()).await;
+    if tokio::time::timeout(JAIL_CLEANUP_DEADLINE, child.wait())
+        .await
+        .is_err()
+    {
+        let _ = child.start_kill();
+        let _ = child.wait().await;
+        if let Ok(cgroup) = Arc::try_unwrap(cgroup) {
+            let _ = tokio::task::spawn_blocking(move || cgroup.remove_leftover()).await;
+        }
+    }
 }

@@ -451,11 +451,20 @@ fn a_normal_tokio_program_runs_inside_and_talks_over_fd_3() {
         .spawn()
         .expect("spawn");
     drop(theirs);
-    ours.write_all(b"ping over fd 3").expect("write");
     let mut echoed = [0u8; 14];
-    ours.read_exact(&mut echoed).expect("echo comes back");
-    assert_eq!(&echoed, b"ping over fd 3");
+    let exchanged = ours
+        .write_all(b"ping over fd 3")
+        .and_then(|()| ours.read_exact(&mut echoed));
     let output = child.wait_with_output().expect("wait");
+    if let Err(e) = exchanged {
+        panic!(
+            "no echo over fd 3 ({e}); jail exit {:?}; stdout {}; stderr {}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    assert_eq!(&echoed, b"ping over fd 3");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(
         output.status.code(),

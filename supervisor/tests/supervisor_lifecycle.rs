@@ -127,9 +127,10 @@ async fn running_plugin_answers_calls_and_stops_on_request() {
 #[tokio::test]
 async fn plugin_that_misses_health_checks_is_killed_and_restarted() {
     let supervisor = Supervisor::new();
-    supervisor
-        .start(config("hangs", "hang", 100))
-        .expect("start");
+    let mut hangs = config("hangs", "hang", 100);
+    // Long enough that the three-miss rule, not the hard stop, ends each instance.
+    hangs.hard_stop_grace = Duration::from_secs(30);
+    supervisor.start(hangs).expect("start");
     until("a restart", Duration::from_secs(10), || {
         supervisor.status("hangs").is_ok_and(|s| s.restarts >= 1)
     })
@@ -141,14 +142,15 @@ async fn plugin_that_misses_health_checks_is_killed_and_restarted() {
     let quarantined = supervisor.quarantined();
     assert_eq!(quarantined[0].0, "hangs");
     assert!(
-        quarantined[0].1.contains("health check"),
+        quarantined[0].1.contains("failed 3 health checks in a row"),
         "{}",
         quarantined[0].1
     );
     assert_eq!(supervisor.status("hangs").expect("status").restarts, 2);
     let metrics = supervisor.metrics("hangs").expect("metrics");
     assert_eq!(metrics.restarts, 2);
-    assert_eq!(metrics.errors.get("timeout"), Some(&3), "{metrics:?}");
+    // Three instances, each ended by its third missed check in a row.
+    assert_eq!(metrics.errors.get("timeout"), Some(&9), "{metrics:?}");
     assert_eq!(metrics.in_flight, 0);
 }
 
@@ -278,4 +280,262 @@ async fn plugin_stuck_on_a_call_past_deadline_and_grace_is_hard_stopped() {
     .await;
     assert_eq!(supervisor.status("stuck").expect("status").restarts, 1);
     supervisor.stop("stuck").await.expect("stop");
+}
+
+fn root() -> bool {
+    if nix::unistd::Uid::effective().is_root() {
+        return true;
+    }
+    eprintln!("skipped: faxbot-jail needs root for its cgroup and identity layers");
+    false
+}
+
+/// As [`config`], with the plugin inside the real `faxbot-jail`.
+fn jailed_config(id: &str, mode: &str, health_interval_ms: u32) -> PluginConfig {
+    use faxbot_supervisor::jail::spec::{Bind, JailSpec, Program};
+    let plugin = std::path::Path::new(env!("CARGO_BIN_EXE_faxbot-test-plugin"));
+    let mut spec = JailSpec::new(
+        Program::Path(plugin.into()),
+        vec!["faxbot-test-plugin".into(), mode.into(), id.into()],
+    );
+    spec.ro_binds.push(Bind {
+        host: plugin.parent().expect("plugin dir").into(),
+        jail: "/app".into(),
+    });
+    PluginConfig {
+        launcher: Arc::new(faxbot_supervisor::launch::JailedLauncher {
+            jail: env!("CARGO_BIN_EXE_faxbot-jail").into(),
+            program: plugin.into(),
+            spec,
+        }),
+        ..config(id, mode, health_interval_ms)
+    }
+}
+
+fn alive(pid: i32) -> bool {
+    // A zombie still has a /proc entry; only a running or sleeping task counts.
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        !stat
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .trim_start()
+            .starts_with('Z')
+    })
+}
+
+#[tokio::test]
+async fn jailed_plugin_reports_cgroup_memory_and_cpu_and_bills_calls() {
+    if !root() {
+        return;
+    }
+    let supervisor = Supervisor::new();
+    supervisor
+        .start(jailed_config("spinner", "spin", 60_000))
+        .expect("start");
+    until("running", Duration::from_secs(10), || {
+        supervisor.status("spinner").map(|s| s.state) == Ok(State::Running)
+    })
+    .await;
+    let (outcome, bill) = supervisor
+        .call_billed::<Health>("spinner", &HealthCheck {}, Duration::from_secs(5))
+        .await;
+    assert!(outcome.expect("health").ok);
+    assert!(bill.wall >= Duration::from_millis(100), "{bill:?}");
+    assert!(bill.bytes_out > 0 && bill.bytes_in > 0, "{bill:?}");
+    let cpu = bill.cpu.expect("the jail's cgroup accounts CPU");
+    // The plugin spins for 100 ms of its own CPU time under a one-core quota.
+    assert!(
+        cpu >= Duration::from_millis(100) && cpu <= bill.wall + Duration::from_millis(20),
+        "{bill:?}"
+    );
+    let metrics = supervisor.metrics("spinner").expect("metrics");
+    assert!(metrics.memory_bytes.unwrap_or(0) > 0, "{metrics:?}");
+    assert!(
+        metrics.memory_peak_bytes >= metrics.memory_bytes,
+        "{metrics:?}"
+    );
+    assert!(metrics.cpu_time.unwrap_or_default() >= cpu, "{metrics:?}");
+    assert_eq!(metrics.call_cpu, cpu);
+    supervisor.stop("spinner").await.expect("stop");
+    let stopped = supervisor.metrics("spinner").expect("metrics");
+    assert_eq!(stopped.memory_bytes, None, "no instance, no usage");
+}
+
+#[tokio::test]
+async fn stopping_a_jailed_plugin_leaves_no_process_and_no_cgroup() {
+    if !root() {
+        return;
+    }
+    let supervisor = Supervisor::new();
+    supervisor
+        .start(jailed_config("tidy", "echo", 60_000))
+        .expect("start");
+    until("running", Duration::from_secs(10), || {
+        supervisor.status("tidy").map(|s| s.state) == Ok(State::Running)
+    })
+    .await;
+    let cgroup = supervisor
+        .cgroup("tidy")
+        .expect("known")
+        .expect("a jailed plugin has a cgroup");
+    let pids = cgroup.pids();
+    assert!(!pids.is_empty(), "the plugin runs in {}", cgroup.name());
+    assert!(!cgroup.is_removed());
+    supervisor.stop("tidy").await.expect("stop");
+    assert_eq!(
+        supervisor.status("tidy").expect("status").state,
+        State::Stopped
+    );
+    assert!(
+        supervisor.cgroup("tidy").expect("known").is_none(),
+        "no instance"
+    );
+    assert!(
+        cgroup.is_removed(),
+        "cgroup {} is gone after stop",
+        cgroup.name()
+    );
+    let survivors: Vec<i32> = pids.into_iter().filter(|pid| alive(*pid)).collect();
+    assert!(survivors.is_empty(), "still alive: {survivors:?}");
+}
+
+#[tokio::test]
+async fn jailed_plugin_blocked_in_a_syscall_is_frozen_killed_and_its_cgroup_removed() {
+    if !root() {
+        return;
+    }
+    let supervisor = Supervisor::new();
+    supervisor
+        .start(jailed_config("sleeper", "stuck", 60_000))
+        .expect("start");
+    until("running", Duration::from_secs(10), || {
+        supervisor.status("sleeper").map(|s| s.state) == Ok(State::Running)
+    })
+    .await;
+    let first = supervisor
+        .cgroup("sleeper")
+        .expect("known")
+        .expect("cgroup");
+    let pids = first.pids();
+    let begun = Instant::now();
+    let error = supervisor
+        .call::<Health>("sleeper", &HealthCheck {}, Duration::from_millis(200))
+        .await
+        .expect_err("a plugin asleep in nanosleep never answers");
+    assert_eq!(error.code, ErrorCode::Timeout);
+    until("the hard stop", Duration::from_secs(5), || {
+        supervisor.status("sleeper").is_ok_and(|s| s.restarts >= 1)
+    })
+    .await;
+    let took = begun.elapsed();
+    assert!(took < Duration::from_secs(3), "hard stop took {took:?}");
+    assert!(first.is_removed(), "the stuck instance's cgroup is gone");
+    let survivors: Vec<i32> = pids.into_iter().filter(|pid| alive(*pid)).collect();
+    assert!(survivors.is_empty(), "still alive: {survivors:?}");
+    until("running again", Duration::from_secs(10), || {
+        supervisor.status("sleeper").map(|s| s.state) == Ok(State::Running)
+    })
+    .await;
+    let second = supervisor
+        .cgroup("sleeper")
+        .expect("known")
+        .expect("cgroup");
+    assert_ne!(
+        second.name(),
+        first.name(),
+        "a fresh instance, a fresh cgroup"
+    );
+    supervisor.stop("sleeper").await.expect("stop");
+    assert!(second.is_removed());
+}
+
+#[tokio::test]
+async fn calls_without_an_explicit_deadline_use_the_plugins_per_kind_deadlines() {
+    use faxbot_plugin_abi::methods::{JobRun, RunJob};
+    let supervisor = Supervisor::new();
+    let mut slow = config("slow", "hang", 60_000);
+    slow.terms.limits.job_deadline_ms = 700;
+    slow.hard_stop_grace = Duration::from_secs(30);
+    slow.health_deadline = Duration::from_millis(150);
+    supervisor.start(slow).expect("start");
+    until("running", Duration::from_secs(5), || {
+        supervisor.status("slow").map(|s| s.state) == Ok(State::Running)
+    })
+    .await;
+    let job = JobRun {
+        name: "digest".into(),
+        run_id: "run-1".into(),
+        scheduled_at_ms: 0,
+    };
+    let begun = Instant::now();
+    let (outcome, bill) = supervisor
+        .call_with_default_deadline::<RunJob>("slow", &job)
+        .await;
+    let took = begun.elapsed();
+    assert_eq!(
+        outcome.expect_err("never answered").code,
+        ErrorCode::Timeout
+    );
+    assert!(
+        took >= Duration::from_millis(680) && took < Duration::from_millis(1_500),
+        "the job deadline (700 ms) applied: {took:?}"
+    );
+    assert!(bill.wall >= Duration::from_millis(680), "{bill:?}");
+    let begun = Instant::now();
+    let (outcome, _) = supervisor
+        .call_with_default_deadline::<Health>("slow", &HealthCheck {})
+        .await;
+    assert_eq!(
+        outcome.expect_err("never answered").code,
+        ErrorCode::Timeout
+    );
+    assert!(
+        begun.elapsed() < Duration::from_millis(600),
+        "other methods use the health deadline"
+    );
+    supervisor.stop("slow").await.expect("stop");
+}
+
+#[tokio::test]
+async fn a_plugin_reporting_itself_unhealthy_three_times_is_restarted() {
+    let supervisor = Supervisor::new();
+    supervisor
+        .start(config("sick", "unhealthy", 50))
+        .expect("start");
+    until("a restart", Duration::from_secs(10), || {
+        supervisor.status("sick").is_ok_and(|s| s.restarts >= 1)
+    })
+    .await;
+    let metrics = supervisor.metrics("sick").expect("metrics");
+    assert!(
+        metrics.calls >= 3,
+        "three checks before the restart: {metrics:?}"
+    );
+    assert!(
+        metrics.errors.is_empty(),
+        "answered, not failed: {metrics:?}"
+    );
+    supervisor.stop("sick").await.expect("stop");
+}
+
+#[tokio::test]
+async fn a_jailed_plugin_sees_only_its_abi_and_id_in_the_environment() {
+    if !root() {
+        return;
+    }
+    let supervisor = Supervisor::new();
+    supervisor
+        .start(jailed_config("envy", "env", 60_000))
+        .expect("start");
+    until("running", Duration::from_secs(10), || {
+        supervisor.status("envy").map(|s| s.state) == Ok(State::Running)
+    })
+    .await;
+    let report = supervisor
+        .call::<Health>("envy", &HealthCheck {}, Duration::from_secs(5))
+        .await
+        .expect("health");
+    assert_eq!(report.detail, "FAXBOT_ABI=1 FAXBOT_PLUGIN_ID=envy");
+    supervisor.stop("envy").await.expect("stop");
 }

@@ -30,6 +30,10 @@ pub enum Hierarchy {
         pids: PathBuf,
         /// `…/cpu/faxbot-jails`
         cpu: PathBuf,
+        /// `…/freezer/faxbot-jails` and `…/cpuacct/faxbot-jails` where those controllers
+        /// are mounted on their own: the freezer makes a kill race-free, cpuacct bills CPU
+        /// time. Neither is a limit, so a host without them still runs jails.
+        optional: Vec<PathBuf>,
     },
 }
 
@@ -79,10 +83,20 @@ impl Hierarchy {
             .iter()
             .all(|c| v1(c).join("cgroup.procs").exists())
         {
+            let cpu_mount = fs::canonicalize(v1("cpu")).ok();
+            let optional = ["freezer", "cpuacct"]
+                .iter()
+                .map(|c| v1(c))
+                .filter(|m| m.join("cgroup.procs").exists())
+                // Co-mounted with cpu (`cpu,cpuacct`): the cpu directory already has it.
+                .filter(|m| fs::canonicalize(m).ok() != cpu_mount)
+                .map(|m| m.join(JAILS_DIR))
+                .collect();
             return Ok(Hierarchy::V1 {
                 memory: v1("memory").join(JAILS_DIR),
                 pids: v1("pids").join(JAILS_DIR),
                 cpu: v1("cpu").join(JAILS_DIR),
+                optional,
             });
         }
         Err(CgroupError::Unsupported(mount.display().to_string()))
@@ -99,8 +113,40 @@ impl Hierarchy {
     fn bases(&self) -> Vec<&Path> {
         match self {
             Hierarchy::V2 { base } => vec![base],
-            Hierarchy::V1 { memory, pids, cpu } => vec![memory, pids, cpu],
+            Hierarchy::V1 {
+                memory,
+                pids,
+                cpu,
+                optional,
+            } => [memory, pids, cpu]
+                .into_iter()
+                .chain(optional)
+                .map(PathBuf::as_path)
+                .collect(),
         }
+    }
+
+    /// The name of the cgroup the `faxbot-jail` process `jail_pid` made for its jail, if it
+    /// exists now (jail cgroups are named `jail-<pid>-<nanos>`).
+    pub fn find_jail(&self, jail_pid: u32) -> Option<String> {
+        let prefix = format!("jail-{jail_pid}-");
+        fs::read_dir(self.bases().first()?)
+            .ok()?
+            .flatten()
+            .filter_map(|e| e.file_name().into_string().ok())
+            .find(|name| name.starts_with(&prefix))
+    }
+
+    /// Opens the existing cgroup `name` (made by a jail) without creating or changing it.
+    pub fn open(&self, name: &str) -> Option<Cgroup> {
+        let dirs: Vec<PathBuf> = self.bases().iter().map(|b| b.join(name)).collect();
+        if !dirs.first()?.is_dir() {
+            return None;
+        }
+        Some(Cgroup {
+            hierarchy: self.clone(),
+            dirs,
+        })
     }
 
     /// Removes jail cgroups left behind by runs that died without cleaning up (their
@@ -150,18 +196,27 @@ impl Hierarchy {
                 )?;
                 Ok(cgroup)
             }
-            Hierarchy::V1 { memory, pids, cpu } => {
-                let dirs = vec![memory.join(name), pids.join(name), cpu.join(name)];
-                for d in [memory, pids, cpu] {
-                    ensure_dir(d)?;
-                }
-                for d in &dirs {
+            Hierarchy::V1 { .. } => {
+                let bases = self.bases();
+                let dirs: Vec<PathBuf> = bases.iter().map(|b| b.join(name)).collect();
+                for d in bases
+                    .iter()
+                    .copied()
+                    .chain(dirs.iter().map(PathBuf::as_path))
+                {
                     ensure_dir(d)?;
                 }
                 let cgroup = Cgroup {
                     hierarchy: self.clone(),
                     dirs: dirs.clone(),
                 };
+                // The kernel keeps memory <= memory+swap at every step, so a recycled
+                // spare whose old memsw limit is lower than the new memory limit would
+                // refuse it (EINVAL): lift memsw first, then set both.
+                let memsw = dirs[0].join("memory.memsw.limit_in_bytes");
+                if memsw.exists() {
+                    write(&memsw, "-1")?;
+                }
                 write(
                     &dirs[0].join("memory.limit_in_bytes"),
                     &limits.memory_bytes.to_string(),
@@ -181,6 +236,21 @@ impl Hierarchy {
                     &dirs[2].join("cpu.cfs_quota_us"),
                     &limits.cpu_quota_us().to_string(),
                 )?;
+                // A recycled spare starts with clean counters and thawed. (cgroupfs refuses
+                // to create a file with EACCES, so look before writing.)
+                let reset = [
+                    ("memory.max_usage_in_bytes", "0"),
+                    ("cpuacct.usage", "0"),
+                    ("freezer.state", "THAWED"),
+                ];
+                for dir in &dirs {
+                    for (file, value) in reset {
+                        let path = dir.join(file);
+                        if path.exists() {
+                            write(&path, value)?;
+                        }
+                    }
+                }
                 Ok(cgroup)
             }
         }
@@ -280,6 +350,17 @@ pub struct Events {
     pub pids_max: bool,
 }
 
+/// What a cgroup's tasks use now; `None` where the host does not account it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// Memory charged now, bytes.
+    pub memory_bytes: Option<u64>,
+    /// Most memory charged since the cgroup was made (or its counter reset), bytes.
+    pub memory_peak_bytes: Option<u64>,
+    /// CPU time used by all tasks since the cgroup was made (or its counter reset).
+    pub cpu: Option<std::time::Duration>,
+}
+
 /// One jail's cgroup.
 #[derive(Debug)]
 pub struct Cgroup {
@@ -361,27 +442,129 @@ impl Cgroup {
         }
     }
 
-    /// Kills every process in the cgroup: `cgroup.kill` on v2, otherwise SIGKILL to each
-    /// listed pid until the list stays empty.
+    /// Kills every process in the cgroup without a fork racing the kill: `cgroup.kill` on
+    /// v2; on v1 the freezer stops every task first (when mounted), each listed pid gets
+    /// SIGKILL, the thaw lets them die, and the list is re-read until it stays empty.
     pub fn kill_all(&self) {
         if let Hierarchy::V2 { .. } = self.hierarchy
             && fs::write(self.dirs[0].join("cgroup.kill"), "1").is_ok()
         {
             return;
         }
-        for _ in 0..200 {
-            let pids = self.pids();
-            if pids.is_empty() {
-                return;
-            }
-            for pid in pids {
+        let frozen = self.freeze();
+        let kill_listed = |cgroup: &Cgroup| {
+            let pids = cgroup.pids();
+            for pid in &pids {
                 let _ = nix::sys::signal::kill(
-                    nix::unistd::Pid::from_raw(pid),
+                    nix::unistd::Pid::from_raw(*pid),
                     nix::sys::signal::Signal::SIGKILL,
                 );
             }
+            pids.is_empty()
+        };
+        kill_listed(self);
+        if frozen {
+            self.thaw();
+        }
+        for _ in 0..200 {
+            if kill_listed(self) {
+                return;
+            }
             std::thread::sleep(std::time::Duration::from_millis(2));
         }
+    }
+
+    /// Freezes every task of the cgroup (v2 `cgroup.freeze`, v1 freezer) and waits, briefly,
+    /// until the kernel reports it frozen. Returns whether it is frozen: `false` where no
+    /// freezer exists or it did not settle in time.
+    pub fn freeze(&self) -> bool {
+        let Some(file) = self.freezer() else {
+            return false;
+        };
+        let value = match self.hierarchy {
+            Hierarchy::V2 { .. } => "1",
+            Hierarchy::V1 { .. } => "FROZEN",
+        };
+        if fs::write(&file, value).is_err() {
+            return false;
+        }
+        for _ in 0..100 {
+            if self.is_frozen() {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        false
+    }
+
+    /// Undoes [`Cgroup::freeze`].
+    pub fn thaw(&self) {
+        if let Some(file) = self.freezer() {
+            let value = match self.hierarchy {
+                Hierarchy::V2 { .. } => "0",
+                Hierarchy::V1 { .. } => "THAWED",
+            };
+            let _ = fs::write(file, value);
+        }
+    }
+
+    /// The freezer's control file, where there is one.
+    fn freezer(&self) -> Option<PathBuf> {
+        match self.hierarchy {
+            Hierarchy::V2 { .. } => Some(self.dirs[0].join("cgroup.freeze")),
+            Hierarchy::V1 { .. } => self
+                .dirs
+                .iter()
+                .map(|d| d.join("freezer.state"))
+                .find(|f| f.exists()),
+        }
+        .filter(|f| f.exists())
+    }
+
+    /// Whether the kernel reports the cgroup frozen now.
+    pub fn is_frozen(&self) -> bool {
+        match self.hierarchy {
+            Hierarchy::V2 { .. } => fs::read_to_string(self.dirs[0].join("cgroup.events"))
+                .is_ok_and(|s| s.lines().any(|l| l.trim() == "frozen 1")),
+            Hierarchy::V1 { .. } => self
+                .freezer()
+                .and_then(|f| fs::read_to_string(f).ok())
+                .is_some_and(|s| s.trim() == "FROZEN"),
+        }
+    }
+
+    /// Memory and CPU the cgroup's tasks use, as far as this host accounts them.
+    pub fn usage(&self) -> Usage {
+        let number =
+            |path: PathBuf| -> Option<u64> { fs::read_to_string(path).ok()?.trim().parse().ok() };
+        match self.hierarchy {
+            Hierarchy::V2 { .. } => {
+                let dir = &self.dirs[0];
+                let cpu = fs::read_to_string(dir.join("cpu.stat")).ok().and_then(|s| {
+                    s.lines()
+                        .find_map(|l| l.strip_prefix("usage_usec "))
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                });
+                Usage {
+                    memory_bytes: number(dir.join("memory.current")),
+                    memory_peak_bytes: number(dir.join("memory.peak")),
+                    cpu: cpu.map(std::time::Duration::from_micros),
+                }
+            }
+            Hierarchy::V1 { .. } => Usage {
+                memory_bytes: number(self.dirs[0].join("memory.usage_in_bytes")),
+                memory_peak_bytes: number(self.dirs[0].join("memory.max_usage_in_bytes")),
+                cpu: self.dirs[2..]
+                    .iter()
+                    .find_map(|d| number(d.join("cpuacct.usage")))
+                    .map(std::time::Duration::from_nanos),
+            },
+        }
+    }
+
+    /// Whether every directory of the cgroup is gone.
+    pub fn is_removed(&self) -> bool {
+        self.dirs.iter().all(|d| !d.exists())
     }
 
     /// Kills what is left and removes the directories; retries while the kernel finishes
@@ -427,6 +610,13 @@ impl Cgroup {
     fn recycle(&self) -> bool {
         if self.events() != Events::default() || !self.pids().is_empty() {
             return false;
+        }
+        // v2 cannot reset memory.peak or cpu.stat: a used cgroup would bill its successor.
+        if let Hierarchy::V2 { .. } = self.hierarchy {
+            let usage = self.usage();
+            if usage.memory_peak_bytes.unwrap_or(0) > 0 || usage.cpu.is_some_and(|c| !c.is_zero()) {
+                return false;
+            }
         }
         let bases = self.hierarchy.bases();
         let spares = fs::read_dir(bases[0])
@@ -634,5 +824,156 @@ mod tests {
                 .join(&name)
                 .exists()
         );
+    }
+    #[test]
+    fn v2_usage_and_freeze_are_read_from_a_cgroupfs_like_tree() {
+        let root = tempfile::tempdir().expect("tempdir");
+        fs::write(root.path().join("cgroup.controllers"), "cpu memory pids").expect("write");
+        let hierarchy = Hierarchy::detect(root.path()).expect("v2");
+        let cgroup = hierarchy.create("jail-7-a", &limits()).expect("create");
+        let dir = &cgroup.dirs()[0];
+        fs::write(dir.join("memory.current"), "1048576\n").expect("write");
+        fs::write(dir.join("memory.peak"), "2097152\n").expect("write");
+        fs::write(
+            dir.join("cpu.stat"),
+            "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\n",
+        )
+        .expect("write");
+        assert_eq!(
+            cgroup.usage(),
+            Usage {
+                memory_bytes: Some(1 << 20),
+                memory_peak_bytes: Some(2 << 20),
+                cpu: Some(std::time::Duration::from_micros(1500)),
+            }
+        );
+        assert_eq!(hierarchy.find_jail(7).as_deref(), Some("jail-7-a"));
+        assert_eq!(hierarchy.find_jail(70), None, "pid 70 is not pid 7");
+        assert!(!cgroup.is_frozen());
+        fs::write(dir.join("cgroup.freeze"), "0").expect("write");
+        fs::write(dir.join("cgroup.events"), "populated 1\nfrozen 1\n").expect("write");
+        assert!(cgroup.freeze(), "frozen once cgroup.events says so");
+        assert_eq!(
+            fs::read_to_string(dir.join("cgroup.freeze")).expect("read"),
+            "1"
+        );
+        // A used v2 cgroup cannot have its counters reset, so it is never recycled.
+        assert!(!cgroup.recycle());
+    }
+
+    #[test]
+    fn v1_freeze_kill_and_usage_work_on_the_real_kernel() {
+        if !nix::unistd::geteuid().is_root() {
+            eprintln!("SKIP v1_freeze_kill_and_usage_work_on_the_real_kernel: needs root");
+            return;
+        }
+        let Ok(hierarchy @ Hierarchy::V1 { .. }) = Hierarchy::detect(Path::new(CGROUP_MOUNT))
+        else {
+            eprintln!("SKIP v1_freeze_kill_and_usage_work_on_the_real_kernel: no cgroup v1");
+            return;
+        };
+        let name = format!("jail-{}-freeze", std::process::id());
+        let cgroup = hierarchy.create(&name, &limits()).expect("create");
+        let procs = cgroup.procs_files();
+        // A busy loop that keeps forking short-lived children: a kill without the freezer
+        // would race the forks.
+        let mut child = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "for f in {}; do echo $$ > $f; done; while :; do ( : ) & wait; done",
+                procs
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ))
+            .spawn()
+            .expect("spawn sh");
+        let started = std::time::Instant::now();
+        while cgroup.usage().cpu.unwrap_or_default() < std::time::Duration::from_millis(20)
+            && started.elapsed() < std::time::Duration::from_secs(5)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let usage = cgroup.usage();
+        assert!(
+            usage.cpu.unwrap_or_default() >= std::time::Duration::from_millis(20),
+            "cpuacct bills the loop: {usage:?}"
+        );
+        assert!(
+            usage.memory_bytes.unwrap_or(0) > 0,
+            "memory is charged: {usage:?}"
+        );
+        assert!(usage.memory_peak_bytes >= usage.memory_bytes);
+        let has_freezer = cgroup
+            .dirs()
+            .iter()
+            .any(|d| d.join("freezer.state").exists());
+        assert_eq!(
+            has_freezer,
+            Path::new(CGROUP_MOUNT)
+                .join("freezer/cgroup.procs")
+                .exists(),
+            "the jail joins the v1 freezer wherever it is mounted"
+        );
+        if has_freezer {
+            assert!(cgroup.freeze(), "the v1 freezer settles");
+            assert!(cgroup.is_frozen());
+            let frozen_cpu = cgroup.usage().cpu;
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            assert_eq!(
+                cgroup.usage().cpu,
+                frozen_cpu,
+                "a frozen cgroup uses no CPU"
+            );
+            cgroup.thaw();
+            assert!(!cgroup.is_frozen());
+        }
+        cgroup.kill_all();
+        assert!(cgroup.pids().is_empty(), "every task is gone");
+        let status = child.wait().expect("wait");
+        assert!(!status.success(), "the loop was killed: {status}");
+        cgroup.remove().expect("removed");
+    }
+    #[test]
+    fn a_v1_spare_with_a_small_memory_limit_takes_a_larger_one() {
+        if !nix::unistd::geteuid().is_root() {
+            eprintln!("SKIP a_v1_spare_with_a_small_memory_limit_takes_a_larger_one: needs root");
+            return;
+        }
+        let Ok(hierarchy @ Hierarchy::V1 { .. }) = Hierarchy::detect(Path::new(CGROUP_MOUNT))
+        else {
+            eprintln!("SKIP a_v1_spare_with_a_small_memory_limit_takes_a_larger_one: no v1");
+            return;
+        };
+        let small = Limits {
+            memory_bytes: 8 << 20,
+            ..limits()
+        };
+        let first = hierarchy
+            .create(&format!("jail-{}-small", std::process::id()), &small)
+            .expect("create small");
+        if !first.recycle() {
+            eprintln!("SKIP: the spare pool is full, nothing was recycled");
+            first.remove().expect("remove");
+            return;
+        }
+        // Every spare is claimed in turn until ours (with its 8 MiB memsw) is among them.
+        let large = Limits {
+            memory_bytes: 512 << 20,
+            ..limits()
+        };
+        for i in 0..=MAX_SPARES {
+            let name = format!("jail-{}-large{i}", std::process::id());
+            let cgroup = hierarchy
+                .create(&name, &large)
+                .expect("a larger limit is accepted");
+            let written =
+                fs::read_to_string(cgroup.dirs()[0].join("memory.limit_in_bytes")).expect("read");
+            assert_eq!(written.trim(), (512u64 << 20).to_string());
+            for dir in cgroup.dirs() {
+                fs::remove_dir(dir).expect("rmdir");
+            }
+        }
     }
 }

@@ -122,11 +122,44 @@ fn serve(socket: &mut UnixStream, mode: &str) -> Result<(), String> {
                 kv_code = format!("spawned {spawned}");
             }
             "hang" => continue,
+            "stuck" => loop {
+                // Blocked in nanosleep, deaf to the socket: only a kill from outside ends it.
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+            },
+            "spin" => {
+                // 100 ms of CPU, however long a busy host makes that take.
+                let cpu = || {
+                    nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF)
+                        .map(|u| {
+                            let t = |tv: nix::sys::time::TimeVal| {
+                                std::time::Duration::new(
+                                    u64::try_from(tv.tv_sec()).unwrap_or(0),
+                                    u32::try_from(tv.tv_usec()).unwrap_or(0) * 1000,
+                                )
+                            };
+                            t(u.user_time()) + t(u.system_time())
+                        })
+                        .unwrap_or_default()
+                };
+                let begun = cpu();
+                let mut x = 0u64;
+                while cpu().saturating_sub(begun) < std::time::Duration::from_millis(100) {
+                    for _ in 0..10_000 {
+                        x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+                    }
+                }
+            }
+            "env" => {
+                let mut vars: Vec<String> =
+                    std::env::vars().map(|(k, v)| format!("{k}={v}")).collect();
+                vars.sort();
+                kv_code = vars.join(" ");
+            }
             _ => {}
         }
         if envelope.method == Health::NAME {
             let report = HealthReport {
-                ok: true,
+                ok: mode != "unhealthy",
                 detail: kv_code.clone(),
             };
             send(
