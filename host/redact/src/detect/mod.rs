@@ -1,0 +1,344 @@
+//! The free-text layer: finds the HIPAA Safe Harbor identifiers in a text and returns their
+//! spans.
+//!
+//! One multi-pattern automaton ([`patterns::table`]) finds candidates in a single left-to-right
+//! pass; each match is then judged by its rule: check digits and assignment rules
+//! ([`checks`]), cue words before it, the name dictionaries ([`names`]). Non-PHI look-alikes
+//! (fax job ids, ICD-10 and CPT codes, dosages, prices, page counts, machine timestamps) are
+//! matched first and consumed, so nothing inside them is taken for an identifier. A rejected
+//! candidate lets the search resume one character later, so a pattern further down the table
+//! can still match there.
+
+pub mod checks;
+mod names;
+mod patterns;
+
+use regex_automata::meta::{self, Regex};
+use regex_automata::{Anchored, Input, util::syntax};
+
+pub use names::NameDictionaries;
+use patterns::{CueValue, Rule};
+
+use crate::PhiKind;
+use crate::span::{Span, merge};
+
+/// Finds PHI spans in free text. Build it once and share it: it is immutable and `Sync`, and
+/// searching allocates only the returned spans.
+#[derive(Debug)]
+pub struct Detector {
+    re: Regex,
+    rules: Vec<Rule>,
+    cues: Vec<Option<Regex>>,
+    names: NameDictionaries,
+}
+
+impl Default for Detector {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// What one candidate turned out to be.
+enum Verdict {
+    /// PHI over this range.
+    Found(usize, usize, PhiKind),
+    /// A look-alike: skip past it.
+    Suppressed,
+    /// Not PHI: search again one character after its start.
+    Rejected,
+}
+
+fn build(patterns: &[&str]) -> Regex {
+    Regex::builder()
+        .syntax(syntax::Config::new().unicode(false))
+        .configure(
+            meta::Config::new()
+                .match_kind(regex_automata::MatchKind::LeftmostFirst)
+                .hybrid_cache_capacity(8 << 20),
+        )
+        .build_many(patterns)
+        // The patterns are constants of this crate; a test compiles them.
+        .expect("the bundled PHI patterns compile")
+}
+
+impl Detector {
+    /// Compiles the bundled patterns and loads the bundled name dictionaries.
+    pub fn new() -> Self {
+        let table = patterns::table();
+        let sources: Vec<&str> = table.iter().map(|p| p.regex.as_str()).collect();
+        let re = build(&sources);
+        let cues = table
+            .iter()
+            .map(|p| p.cue.as_deref().map(|c| build(&[c])))
+            .collect();
+        Detector {
+            re,
+            rules: table.iter().map(|p| p.rule).collect(),
+            cues,
+            names: NameDictionaries::bundled(),
+        }
+    }
+
+    /// The PHI spans of `text`, sorted, merged where they overlap or touch.
+    pub fn find(&self, text: &str) -> Vec<Span> {
+        let mut spans = Vec::new();
+        self.find_into(text, &mut spans);
+        spans
+    }
+
+    /// Like [`find`](Self::find), appending to `spans` (cleared first) to reuse its buffer.
+    pub fn find_into(&self, text: &str, spans: &mut Vec<Span>) {
+        spans.clear();
+        if !may_hold_phi(text.as_bytes()) {
+            return;
+        }
+        let len = text.len();
+        let mut pos = 0;
+        while pos < len {
+            let Some(m) = self.re.search(&Input::new(text).span(pos..len)) else {
+                break;
+            };
+            match self.judge(text, m.pattern().as_usize(), m.start(), m.end()) {
+                Verdict::Found(start, end, kind) => {
+                    spans.push(Span::new(start, end, kind));
+                    pos = m.end().max(m.start() + 1);
+                }
+                Verdict::Suppressed => pos = m.end().max(m.start() + 1),
+                Verdict::Rejected => pos = m.start() + 1,
+            }
+            while pos < len && !text.is_char_boundary(pos) {
+                pos += 1;
+            }
+        }
+        merge(spans);
+    }
+
+    fn judge(&self, text: &str, pattern: usize, start: usize, end: usize) -> Verdict {
+        let s = &text[start..end];
+        let found = |kind| Verdict::Found(start, end, kind);
+        let when = |ok: bool, kind| if ok { found(kind) } else { Verdict::Rejected };
+        match self.rules[pattern] {
+            Rule::Suppress => Verdict::Suppressed,
+            Rule::Plain(kind) => found(kind),
+            Rule::Url => {
+                let trimmed = s.trim_end_matches(['.', ',', ';', ':', '!', '?', ')']);
+                when(trimmed.len() > 4, PhiKind::Url).with_end(start + trimmed.len())
+            }
+            Rule::Ssn => when(checks::ssn_ok(s), PhiKind::Ssn),
+            Rule::Phone => found(phone_or_fax(text, start)),
+            Rule::IntlPhone => {
+                let n = digit_count(s);
+                when((8..=15).contains(&n), phone_or_fax(text, start))
+            }
+            Rule::LocalPhone => match nearest_number_cue(text, start) {
+                Some(kind) => found(kind),
+                None => Verdict::Rejected,
+            },
+            Rule::TenDigits => {
+                let d: Vec<u8> = s.bytes().map(|b| b - b'0').collect();
+                if checks::npi_ok(s) {
+                    found(PhiKind::License)
+                } else {
+                    when(checks::nanp_ok(&d), phone_or_fax(text, start))
+                }
+            }
+            Rule::Card => when(checks::card_like(s), PhiKind::Account),
+            Rule::Dea => when(checks::dea_ok(s), PhiKind::License),
+            Rule::Vin => when(
+                checks::vin_ok(s) && s.bytes().any(|b| b.is_ascii_alphabetic()),
+                PhiKind::Vehicle,
+            ),
+            Rule::Ipv6 => when(s.bytes().any(|b| b.is_ascii_digit()), PhiKind::Ip),
+            Rule::NumericDate => {
+                let parts = numbers(s);
+                let ok = parts.len() == 3
+                    && (checks::month_day_ok(parts[0], parts[1])
+                        || checks::month_day_ok(parts[1], parts[0]));
+                when(ok, PhiKind::Date)
+            }
+            Rule::IsoDate => {
+                let p = numbers(s);
+                let ok = p.len() == 3
+                    && (1800..=2199).contains(&p[0])
+                    && checks::month_day_ok(p[1], p[2]);
+                when(ok, PhiKind::Date)
+            }
+            Rule::MonthYear => {
+                let p = numbers(s);
+                let ok = p.len() == 2 && (1..=12).contains(&p[0]) && (1900..=2199).contains(&p[1]);
+                when(ok, PhiKind::Date)
+            }
+            Rule::ShortDate => {
+                let p = numbers(s);
+                let ok = p.len() == 2
+                    && checks::month_day_ok(p[0], p[1])
+                    && previous_word_is(text, start, DATE_CUES);
+                when(ok, PhiKind::Date)
+            }
+            Rule::NamePair => match self.names.pair(text, start, end) {
+                Some((a, b)) => Verdict::Found(a, b, PhiKind::Name),
+                None => Verdict::Rejected,
+            },
+            Rule::Cue(value) => self.judge_cue(text, pattern, start, end, value),
+        }
+    }
+
+    fn judge_cue(
+        &self,
+        text: &str,
+        pattern: usize,
+        start: usize,
+        end: usize,
+        value: CueValue,
+    ) -> Verdict {
+        let Some(cue) = &self.cues[pattern] else {
+            return Verdict::Rejected;
+        };
+        let input = Input::new(text).range(start..end).anchored(Anchored::Yes);
+        let Some(c) = cue.search(&input) else {
+            return Verdict::Rejected;
+        };
+        let vstart = c.end();
+        if vstart >= end {
+            return Verdict::Rejected;
+        }
+        let v = &text[vstart..end];
+        match value {
+            CueValue::Id(kind) => {
+                let b = text.as_bytes();
+                // `SNOMED` is not the cue `sn` before the value `OMED`.
+                let glued = b[vstart - 1].is_ascii_alphabetic() && b[vstart].is_ascii_alphabetic();
+                let ok = !glued && v.bytes().any(|b| b.is_ascii_digit());
+                if ok {
+                    Verdict::Found(vstart, end, kind)
+                } else {
+                    Verdict::Rejected
+                }
+            }
+            CueValue::Number(kind) => {
+                if (7..=15).contains(&digit_count(v)) {
+                    Verdict::Found(vstart, end, kind)
+                } else {
+                    Verdict::Rejected
+                }
+            }
+            CueValue::Date => {
+                let separated = v.bytes().any(|b| matches!(b, b'/' | b'-' | b'.'));
+                if separated || v.len() >= 6 {
+                    Verdict::Found(vstart, end, PhiKind::Date)
+                } else {
+                    Verdict::Rejected
+                }
+            }
+            CueValue::Name { strong } => match self.names.after_cue(text, vstart, end, strong) {
+                Some((a, b)) => Verdict::Found(a, b, PhiKind::Name),
+                None => Verdict::Rejected,
+            },
+        }
+    }
+}
+
+impl Verdict {
+    fn with_end(self, new_end: usize) -> Verdict {
+        match self {
+            Verdict::Found(s, _, k) => Verdict::Found(s, new_end, k),
+            other => other,
+        }
+    }
+}
+
+/// Text with no digit, no capital letter, no `@` and no `://` cannot hold any identifier the
+/// table knows (every pattern needs one of them), so it skips the automaton.
+fn may_hold_phi(b: &[u8]) -> bool {
+    b.iter()
+        .any(|&c| c.is_ascii_digit() || c.is_ascii_uppercase() || c == b'@' || c == b':')
+        || b.windows(4).any(|w| w.eq_ignore_ascii_case(b"www."))
+}
+
+fn digit_count(s: &str) -> usize {
+    s.bytes().filter(u8::is_ascii_digit).count()
+}
+
+/// The decimal numbers in `s`, in order (each capped so it cannot overflow).
+fn numbers(s: &str) -> Vec<u32> {
+    s.split(|c: char| !c.is_ascii_digit())
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.bytes()
+                .take(6)
+                .fold(0u32, |n, b| n * 10 + u32::from(b - b'0'))
+        })
+        .collect()
+}
+
+const DATE_CUES: &[&str] = &[
+    "on",
+    "seen",
+    "dos",
+    "date",
+    "dated",
+    "since",
+    "until",
+    "from",
+    "by",
+    "admitted",
+    "discharged",
+    "visit",
+    "dob",
+    "born",
+    "through",
+    "thru",
+    "due",
+    "effective",
+];
+
+/// Whether the word just before `at` (skipping spaces and `:`) is one of `words`.
+fn previous_word_is(text: &str, at: usize, words: &[&str]) -> bool {
+    let b = text.as_bytes();
+    let mut end = at;
+    while end > 0 && matches!(b[end - 1], b' ' | b'\t' | b':') {
+        end -= 1;
+    }
+    let mut start = end;
+    while start > 0 && b[start - 1].is_ascii_alphabetic() {
+        start -= 1;
+    }
+    let word = &text[start..end];
+    words.iter().any(|w| w.eq_ignore_ascii_case(word))
+}
+
+/// Case-insensitive `rfind` of an ASCII needle.
+fn rfind_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len())
+        .rposition(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// The kind the nearest phone or fax cue on the same line, in the 32 bytes before `at`, gives
+/// a number.
+fn nearest_number_cue(text: &str, at: usize) -> Option<PhiKind> {
+    let b = text.as_bytes();
+    let mut from = at.saturating_sub(32);
+    if let Some(nl) = b[from..at].iter().rposition(|&c| c == b'\n') {
+        from += nl + 1;
+    }
+    let window = &b[from..at];
+    let fax = rfind_ci(window, b"fax");
+    let phone = [&b"phone"[..], b"tel", b"cell", b"call", b"mobile", b"ph"]
+        .iter()
+        .filter_map(|n| rfind_ci(window, n))
+        .max();
+    match (fax, phone) {
+        (Some(f), Some(p)) if p > f => Some(PhiKind::Phone),
+        (Some(_), _) => Some(PhiKind::Fax),
+        (None, Some(_)) => Some(PhiKind::Phone),
+        (None, None) => None,
+    }
+}
+
+/// PHONE, or FAX when the nearest cue before the number says fax.
+fn phone_or_fax(text: &str, at: usize) -> PhiKind {
+    nearest_number_cue(text, at).unwrap_or(PhiKind::Phone)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,558 @@
+//! The pattern table: every candidate the detector looks for, as one regular expression per
+//! rule, all compiled into a single multi-pattern automaton. Order matters: where two patterns
+//! match at the same position the earlier one wins, so look-alikes to suppress come first,
+//! then identifiers with a cue word, then the bare formats.
+//!
+//! Patterns are ASCII-only (Unicode is off), so every match starts and ends on a character
+//! boundary of any UTF-8 text and the automaton stays a small, fast DFA.
+
+use crate::PhiKind;
+
+/// What to do with a match of one pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// A non-PHI look-alike: consume it so no other pattern matches inside it.
+    Suppress,
+    /// The match is the identifier.
+    Plain(PhiKind),
+    /// A URL: trim trailing sentence punctuation.
+    Url,
+    /// `ddd-dd-dddd` or `ddd dd dddd`: an SSN when the assignment rules hold.
+    Ssn,
+    /// A telephone number; FAX when the nearest cue before it says so.
+    Phone,
+    /// An international `+CC …` number: 8 to 15 digits.
+    IntlPhone,
+    /// `ddd-dddd`: a local number, only right after a phone or fax cue.
+    LocalPhone,
+    /// Ten bare digits: an NPI when its check digit holds, else a NANP phone number.
+    TenDigits,
+    /// 13–19 digits in groups: an account number when Luhn holds.
+    Card,
+    /// Two letters and seven digits: a DEA number when its checksum holds.
+    Dea,
+    /// Seventeen characters: a VIN when its check digit holds.
+    Vin,
+    /// IPv6 in full or compressed form (must hold a digit).
+    Ipv6,
+    /// `m/d/y`, `d.m.y`, `m-d-yy`: month and day must be plausible either way round.
+    NumericDate,
+    /// `yyyy-mm-dd`.
+    IsoDate,
+    /// `mm/yyyy`.
+    MonthYear,
+    /// `m/d` without a year: only after a date cue word.
+    ShortDate,
+    /// A cue word, a separator and a value; the span is the value alone.
+    Cue(CueValue),
+    /// Two or three name-shaped words without a cue: a name when the dictionaries say so.
+    NamePair,
+}
+
+/// What follows a cue word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CueValue {
+    /// An identifier of this kind (at least one digit, four characters or more).
+    Id(PhiKind),
+    /// A phone-like number of this kind (PHONE or FAX).
+    Number(PhiKind),
+    /// A date in any numeric form.
+    Date,
+    /// A name; `strong` cues accept any name-shaped words, weak ones need a dictionary hit.
+    Name {
+        /// Whether the cue alone makes the words a name.
+        strong: bool,
+    },
+}
+
+/// One entry of the table: the full pattern, the cue-word part alone (for cue rules, to find
+/// where the value starts) and the rule.
+pub struct Pattern {
+    /// The whole pattern.
+    pub regex: String,
+    /// For cue rules: the cue alternation, matched anchored at the match start.
+    pub cue: Option<String>,
+    /// What a match means.
+    pub rule: Rule,
+}
+
+const STATES: &str = "AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC|PR";
+
+const MONTHS: &str = "January|February|March|April|May|June|July|August|September|October|November|December|JANUARY|FEBRUARY|MARCH|APRIL|MAY|JUNE|JULY|AUGUST|SEPTEMBER|OCTOBER|NOVEMBER|DECEMBER|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec|JAN|FEB|MAR|APR|JUN|JUL|AUG|SEPT|SEP|OCT|NOV|DEC";
+
+const STREET_SUFFIX: &str = "Street|St|Avenue|Ave|Av|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Way|Court|Ct|Place|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Loop|Route|Rte|Pike|Plaza|Plz|Row|Alley|Crossing|Xing|Run|Path|Walk|Ridge|Heights|Hts";
+
+/// Between a cue word and its value: quotes (JSON), `:`, `=`, `#`, `-`, `no.`, spaces.
+const SEP: &str = r#"(?:[ \t]*["']?[ \t]*(?:[:=#]|-(?:[ \t]|$)|\b(?i:no\.?|number|num|nbr)\b)?[ \t]*#?[ \t]*["']?[ \t]*)"#;
+
+/// One word of a name: capitalised, all caps, an initial; hyphens and apostrophes inside.
+pub const NAME_TOKEN: &str = r"(?:[A-Z][A-Za-z]*(?:['-][A-Z][A-Za-z]*)*\b\.?)";
+
+/// A cue phrase whose words may be joined by a space, `_`, `-` or nothing (`member_id`,
+/// `MemberID`), matched case-insensitively at a word start.
+fn cue(words: &[&str]) -> String {
+    let alts: Vec<String> = words
+        .iter()
+        .map(|w| {
+            w.replace('.', r"\.")
+                .split(' ')
+                .collect::<Vec<_>>()
+                .join(r"[ _-]?")
+        })
+        .collect();
+    format!(r"\b(?i:{})", alts.join("|"))
+}
+
+fn cue_pattern(words: &[&str], value: &str, rule: CueValue) -> Pattern {
+    let c = cue(words);
+    Pattern {
+        regex: format!("{c}{SEP}{value}"),
+        cue: Some(format!("{c}{SEP}")),
+        rule: Rule::Cue(rule),
+    }
+}
+
+fn plain(regex: &str, rule: Rule) -> Pattern {
+    Pattern {
+        regex: regex.to_owned(),
+        cue: None,
+        rule,
+    }
+}
+
+/// The whole table, in priority order.
+pub fn table() -> Vec<Pattern> {
+    let id_value = r"[A-Za-z0-9](?:[A-Za-z0-9-]{2,30})[A-Za-z0-9]\b";
+    let number_value =
+        r"\+?[0-9(](?:[0-9(). -]{5,22})[0-9](?:[ \t]*(?i:ext\.?|x)[ \t]*[0-9]{1,6})?\b";
+    let date_value = r"[0-9]{1,4}[/.-]?[0-9]{1,2}[/.-]?[0-9]{2,4}\b";
+    let name_seq = format!(r"{NAME_TOKEN}(?:,?[ \t]+{NAME_TOKEN}){{0,4}}");
+    let ext = r"(?:[ \t]*,?[ \t]*(?i:ext\.?|extension|x|\#)[ \t]*[0-9]{1,6}\b)?";
+
+    vec![
+        // --- non-PHI look-alikes, consumed first ---
+        // Our fax job ids (fj_ + Crockford base32), machine timestamps (RFC 3339 with a time).
+        plain(r"\bfj_[0-9A-Za-z]{6,40}\b", Rule::Suppress),
+        plain(
+            r"\b[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})",
+            Rule::Suppress,
+        ),
+        // Prices, dosages and lab quantities, page counts, CPT codes, blood pressure, ICD-10.
+        plain(
+            r"\$[ \t]?[0-9]{1,3}(?:,[0-9]{3})*(?:\.[0-9]{2})?|\$[0-9]+(?:\.[0-9]{2})?",
+            Rule::Suppress,
+        ),
+        plain(
+            r"\b[0-9]+(?:\.[0-9]+)?[ \t]?(?:mg|mcg|g|kg|ml|mL|L|units?|IU|mEq|mmol/L|mg/dL|g/dL|mmHg|bpm|cm|mm|lbs?|oz|tabs?|tablets?|capsules?|caps|puffs?|drops?|days?|weeks?|months?|hours?|hrs?|min|minutes?|years?|yrs?|%)\b",
+            Rule::Suppress,
+        ),
+        plain(
+            r"\b(?i:pages?|pg)[ \t]*[:#]?[ \t]*[0-9]+(?:[ \t]*(?i:of|/)[ \t]*[0-9]+)?\b",
+            Rule::Suppress,
+        ),
+        plain(
+            r"\b(?i:CPT|HCPCS)(?:[ \t]+(?i:codes?))?[ \t]*[:#]?[ \t]*[0-9]{4}[0-9A-Z](?:[ \t]*,[ \t]*[0-9]{4}[0-9A-Z])*\b",
+            Rule::Suppress,
+        ),
+        plain(
+            r"\b(?i:BP|blood pressure)[ \t]*:?[ \t]*[0-9]{2,3}/[0-9]{2,3}\b",
+            Rule::Suppress,
+        ),
+        plain(
+            r"\b[A-TV-Z][0-9][0-9AB](?:\.[0-9A-Z]{1,4})?\b",
+            Rule::Suppress,
+        ),
+        // --- web and network ---
+        plain(
+            r"(?i:https?://|www\.)[A-Za-z0-9./?=&%#:_~+@!$,;*()-]+",
+            Rule::Url,
+        ),
+        plain(
+            r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}\b",
+            Rule::Plain(PhiKind::Email),
+        ),
+        // --- identifiers after a cue word ---
+        cue_pattern(
+            &[
+                "ssn",
+                "ss#",
+                "social security number",
+                "social security no",
+                "social security #",
+                "social security",
+                "soc sec no",
+                "soc sec #",
+                "soc sec",
+            ],
+            r"[0-9Xx*]{3}[ -]?[0-9Xx*]{2}[ -]?[0-9]{4}\b",
+            CueValue::Id(PhiKind::Ssn),
+        ),
+        cue_pattern(
+            &[
+                "medical record number",
+                "medical record no",
+                "medical record #",
+                "medical record",
+                "med rec no",
+                "med rec #",
+                "med rec",
+                "mrn",
+                "m.r.n.",
+                "chart number",
+                "chart no",
+                "chart #",
+                "chart",
+                "patient id",
+                "patient #",
+                "patient no",
+                "pt id",
+                "pt #",
+            ],
+            id_value,
+            CueValue::Id(PhiKind::Mrn),
+        ),
+        cue_pattern(
+            &[
+                "member id",
+                "member number",
+                "member no",
+                "member #",
+                "member",
+                "subscriber id",
+                "subscriber number",
+                "subscriber #",
+                "subscriber",
+                "policy number",
+                "policy no",
+                "policy #",
+                "policy",
+                "group number",
+                "group no",
+                "group #",
+                "group",
+                "insurance id",
+                "plan id",
+                "beneficiary id",
+                "medicaid id",
+                "medicaid #",
+                "medicaid",
+                "medicare id",
+                "medicare #",
+                "medicare",
+                "mbi",
+                "hicn",
+                "health plan id",
+                "health plan number",
+            ],
+            id_value,
+            CueValue::Id(PhiKind::HealthPlan),
+        ),
+        cue_pattern(
+            &[
+                "account number",
+                "account no",
+                "account #",
+                "account",
+                "acct no",
+                "acct #",
+                "acct.",
+                "acct",
+                "a/c",
+                "claim number",
+                "claim no",
+                "claim #",
+                "claim id",
+                "claim",
+                "billing id",
+                "billing #",
+            ],
+            id_value,
+            CueValue::Id(PhiKind::Account),
+        ),
+        cue_pattern(
+            &[
+                "dea number",
+                "dea no",
+                "dea #",
+                "dea registration",
+                "dea",
+                "npi number",
+                "npi no",
+                "npi #",
+                "npi",
+                "state license number",
+                "state license",
+                "medical license number",
+                "medical license",
+                "license number",
+                "license no",
+                "license #",
+                "license",
+                "lic no",
+                "lic #",
+                "lic.",
+                "lic",
+                "certificate number",
+                "certificate #",
+                "driver's license",
+                "drivers license",
+                "dl #",
+                "dl no",
+            ],
+            id_value,
+            CueValue::Id(PhiKind::License),
+        ),
+        cue_pattern(
+            &[
+                "vin number",
+                "vin #",
+                "vin",
+                "vehicle id",
+                "license plate number",
+                "license plate",
+                "plate number",
+                "plate #",
+                "plate",
+                "tag number",
+                "tag #",
+            ],
+            id_value,
+            CueValue::Id(PhiKind::Vehicle),
+        ),
+        cue_pattern(
+            &[
+                "serial number",
+                "serial no",
+                "serial #",
+                "serial",
+                "s/n",
+                "sn",
+                "device id",
+                "device serial",
+                "device #",
+                "udi",
+                "imei",
+                "implant id",
+            ],
+            id_value,
+            CueValue::Id(PhiKind::Device),
+        ),
+        cue_pattern(
+            &["zip code", "zipcode", "zip", "postal code"],
+            r"[0-9]{5}(?:-[0-9]{4})?\b",
+            CueValue::Id(PhiKind::Zip),
+        ),
+        cue_pattern(
+            &["fax number", "fax no", "fax #", "fax", "facsimile", "fx"],
+            number_value,
+            CueValue::Number(PhiKind::Fax),
+        ),
+        cue_pattern(
+            &[
+                "phone number",
+                "phone no",
+                "phone #",
+                "phone",
+                "telephone",
+                "tel",
+                "cell",
+                "mobile",
+                "ph",
+                "call back number",
+                "callback number",
+                "callback",
+                "contact number",
+            ],
+            number_value,
+            CueValue::Number(PhiKind::Phone),
+        ),
+        cue_pattern(
+            &[
+                "date of birth",
+                "birth date",
+                "birthdate",
+                "dob",
+                "d.o.b.",
+                "born",
+                "date of service",
+                "dos",
+                "date of death",
+                "dod",
+                "admit date",
+                "admission date",
+                "discharge date",
+                "service date",
+            ],
+            date_value,
+            CueValue::Date,
+        ),
+        // --- names after a cue word ---
+        Pattern {
+            regex: format!(
+                r"\b(?:Dr|DR|Mr|MR|Mrs|MRS|Ms|MS|Mx|Miss|MISS|Prof)(?:\.[ \t]*|[ \t]+){name_seq}"
+            ),
+            cue: Some(
+                r"\b(?:Dr|DR|Mr|MR|Mrs|MRS|Ms|MS|Mx|Miss|MISS|Prof)(?:\.[ \t]*|[ \t]+)".to_owned(),
+            ),
+            rule: Rule::Cue(CueValue::Name { strong: true }),
+        },
+        {
+            let c = cue(&[
+                "patient name",
+                "patient",
+                "pt name",
+                "pt",
+                "name",
+                "insured",
+                "insured name",
+                "subscriber name",
+                "member name",
+                "guarantor",
+                "attn",
+                "attention",
+                "electronically signed by",
+                "signed by",
+                "signed",
+                "signature",
+                "caregiver",
+                "emergency contact",
+                "next of kin",
+                "mother",
+                "father",
+                "spouse",
+                "husband",
+                "wife",
+                "guardian",
+                "physician",
+                "referring physician",
+                "referring provider",
+                "ordering physician",
+                "ordering provider",
+                "attending physician",
+                "attending",
+                "provider",
+                "prescriber",
+                "pcp",
+                "nurse",
+                "contact person",
+                "authorized by",
+                "reviewed by",
+                "patient_name",
+                "full name",
+            ]);
+            let sep = r#"(?:"[ \t]*:[ \t]*"|[ \t]*[:#-][ \t]*|[ \t]+)"#;
+            Pattern {
+                regex: format!(r"{c}{sep}{name_seq}"),
+                cue: Some(format!(r"{c}{sep}")),
+                rule: Rule::Cue(CueValue::Name { strong: true }),
+            }
+        },
+        {
+            let c = cue(&[
+                "re",
+                "regarding",
+                "to",
+                "from",
+                "cc",
+                "contact",
+                "for",
+                "with",
+                "spoke with",
+                "per",
+            ]);
+            let sep = r"(?:[ \t]*:[ \t]*|[ \t]+)";
+            Pattern {
+                regex: format!(r"{c}{sep}{name_seq}"),
+                cue: Some(format!(r"{c}{sep}")),
+                rule: Rule::Cue(CueValue::Name { strong: false }),
+            }
+        },
+        // --- addresses ---
+        plain(
+            &format!(
+                r"\b[0-9]{{1,6}}[A-Za-z]?[ \t]+(?:[NSEW]\.?[ \t]+|(?:North|South|East|West)[ \t]+)?(?:[A-Z0-9][A-Za-z0-9'.-]*[ \t]+){{1,4}}(?:{STREET_SUFFIX}|(?i:street|avenue|road|boulevard|drive|lane|court|place|st|ave|rd|blvd|dr|ln|ct))\b\.?(?:,?[ \t]+(?:[NSEW]|NE|NW|SE|SW)\b\.?)?(?:,?[ \t]*(?:(?i:apt|apartment|unit|suite|ste|bldg|building|fl|floor|rm|room)\.?[ \t]*#?|\#[ \t]*)[A-Za-z0-9-]+\b)?"
+            ),
+            Rule::Plain(PhiKind::Address),
+        ),
+        plain(
+            r"\b(?i:P\.?[ \t]?O\.?[ \t]*Box|Post Office Box)[ \t]+[0-9]+\b",
+            Rule::Plain(PhiKind::Address),
+        ),
+        plain(
+            &format!(
+                r"\b(?:[A-Z][A-Za-z.'-]*[ \t]+){{0,2}}[A-Z][A-Za-z.'-]*,[ \t]*(?:{STATES})\.?[ \t]+[0-9]{{5}}(?:-[0-9]{{4}})?\b"
+            ),
+            Rule::Plain(PhiKind::Address),
+        ),
+        plain(
+            &format!(r"\b(?:{STATES})[ \t]+[0-9]{{5}}(?:-[0-9]{{4}})?\b"),
+            Rule::Plain(PhiKind::Zip),
+        ),
+        plain(r"\b[0-9]{5}-[0-9]{4}\b", Rule::Plain(PhiKind::Zip)),
+        // --- numbers with a shape of their own ---
+        plain(
+            r"\b(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\b",
+            Rule::Plain(PhiKind::Ip),
+        ),
+        plain(
+            r"\b(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}\b|\b(?:[0-9A-Fa-f]{1,4}:){1,6}:(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,5})?",
+            Rule::Ipv6,
+        ),
+        plain(
+            r"\b[0-9]{3}-[0-9]{2}-[0-9]{4}\b|\b[0-9]{3} [0-9]{2} [0-9]{4}\b",
+            Rule::Ssn,
+        ),
+        plain(
+            &format!(
+                r"(?:\+1[-. ]?|\b1[-. ])?(?:\([0-9]{{3}}\)[-. ]?|\b[0-9]{{3}}[-. ])[0-9]{{3}}[-. ][0-9]{{4}}\b{ext}"
+            ),
+            Rule::Phone,
+        ),
+        plain(&format!(r"\+1[-. ]?[0-9]{{10}}\b{ext}"), Rule::Phone),
+        plain(
+            r"\+[2-9][0-9]{0,2}(?:[-. ]?\(?[0-9]{1,5}\)?){2,5}\b",
+            Rule::IntlPhone,
+        ),
+        plain(
+            r"\(01\)[0-9]{14}(?:\([0-9]{2}\)[A-Za-z0-9]{1,20}){0,4}",
+            Rule::Plain(PhiKind::Device),
+        ),
+        plain(
+            r"\b[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9][0-9]-?[AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9][0-9]-?[AC-HJKMNP-RT-Y]{2}[0-9]{2}\b",
+            Rule::Plain(PhiKind::HealthPlan),
+        ),
+        plain(r"\b[A-HJ-NPR-Z0-9]{17}\b", Rule::Vin),
+        plain(r"\b[A-Z][A-Z9][0-9]{7}\b", Rule::Dea),
+        plain(
+            r"\b[0-9]{4}(?:[ -]?[0-9]{4}){2}[ -]?[0-9]{1,7}\b",
+            Rule::Card,
+        ),
+        plain(r"\b[0-9]{10}\b", Rule::TenDigits),
+        // --- dates ---
+        plain(r"\b[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}\b", Rule::IsoDate),
+        plain(
+            r"\b[0-9]{1,2}[/.-][0-9]{1,2}[/.-](?:[0-9]{4}|[0-9]{2})\b",
+            Rule::NumericDate,
+        ),
+        plain(
+            &format!(
+                r"\b(?:{MONTHS})\.?[ \t]+(?:[0-9]{{1,2}}(?:st|nd|rd|th)?\b(?:,?[ \t]+[0-9]{{4}}\b)?|[0-9]{{4}}\b)"
+            ),
+            Rule::Plain(PhiKind::Date),
+        ),
+        plain(
+            &format!(
+                r"\b[0-9]{{1,2}}(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?(?:{MONTHS})\b\.?(?:,?[ \t]+[0-9]{{4}}\b)?"
+            ),
+            Rule::Plain(PhiKind::Date),
+        ),
+        plain(r"\b[0-9]{1,2}/[0-9]{4}\b", Rule::MonthYear),
+        plain(r"\b[0-9]{1,2}/[0-9]{1,2}\b", Rule::ShortDate),
+        plain(r"\b[0-9]{3}-[0-9]{4}\b", Rule::LocalPhone),
+        // --- names without a cue: two name-shaped words, checked against the dictionaries ---
+        plain(
+            &format!(r"\b{NAME_TOKEN}(?:[ \t]+[A-Z]\.?)?,?[ \t]+{NAME_TOKEN}"),
+            Rule::NamePair,
+        ),
+    ]
+}

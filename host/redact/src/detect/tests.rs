@@ -1,0 +1,198 @@
+use super::*;
+
+fn kinds(text: &str) -> Vec<(String, PhiKind)> {
+    Detector::new()
+        .find(text)
+        .into_iter()
+        .map(|s| (text[s.start..s.end].to_owned(), s.kind))
+        .collect()
+}
+
+fn found(text: &str, value: &str, kind: PhiKind) {
+    let got = kinds(text);
+    assert!(
+        got.iter().any(|(v, k)| v.contains(value) && *k == kind),
+        "{value:?} as {kind} not found in {text:?}: {got:?}"
+    );
+}
+
+fn nothing(text: &str) {
+    let got = kinds(text);
+    assert!(got.is_empty(), "false positive in {text:?}: {got:?}");
+}
+
+#[test]
+fn phone_numbers_in_common_formats_are_found() {
+    for p in [
+        "+1 (555) 867-5309",
+        "(555) 867-5309",
+        "555-867-5309",
+        "555.867.5309",
+        "555 867 5309",
+        "1-555-867-5309",
+        "+15558675309",
+        "555-867-5309 ext. 204",
+        "+44 20 7946 0958",
+    ] {
+        found(&format!("Call {p} today"), p, PhiKind::Phone);
+    }
+    found("Phone: 867-5309", "867-5309", PhiKind::Phone);
+}
+
+#[test]
+fn a_number_after_a_fax_cue_is_a_fax_number() {
+    found("Fax: (555) 867-5309", "(555) 867-5309", PhiKind::Fax);
+    found(
+        "Tel 555-123-4567 / Fax 555-123-4568",
+        "555-123-4568",
+        PhiKind::Fax,
+    );
+    found(
+        "Tel 555-123-4567 / Fax 555-123-4568",
+        "555-123-4567",
+        PhiKind::Phone,
+    );
+}
+
+#[test]
+fn identifiers_after_cue_words_take_the_cues_kind() {
+    found("MRN: 00451234", "00451234", PhiKind::Mrn);
+    found("Medical Record #A7734521", "A7734521", PhiKind::Mrn);
+    found(r#"{"mrn": "00451234"}"#, "00451234", PhiKind::Mrn);
+    found("mrn=00451234 status=ok", "00451234", PhiKind::Mrn);
+    found(
+        "Member ID: XGH443829101",
+        "XGH443829101",
+        PhiKind::HealthPlan,
+    );
+    found("Acct. 88213-0042", "88213-0042", PhiKind::Account);
+    found("SSN: 123 45 6789", "123 45 6789", PhiKind::Ssn);
+    found("DEA # AB1234563", "AB1234563", PhiKind::License);
+    found("S/N: PM2841-77X", "PM2841-77X", PhiKind::Device);
+    found("ZIP 94105", "94105", PhiKind::Zip);
+}
+
+#[test]
+fn check_digits_find_bare_identifiers() {
+    found("npi 1234567893 on file", "1234567893", PhiKind::License);
+    found("prescriber AB1234563 signed", "AB1234563", PhiKind::License);
+    found(
+        "card 4111 1111 1111 1111 charged",
+        "4111 1111 1111 1111",
+        PhiKind::Account,
+    );
+    found(
+        "VIN 1M8GDM9AXKP042788",
+        "1M8GDM9AXKP042788",
+        PhiKind::Vehicle,
+    );
+    nothing("lot 1M8GDM9A1KP042788 expired");
+    found("ssn 123-45-6789", "123-45-6789", PhiKind::Ssn);
+    nothing("ref 912 45 6789");
+}
+
+#[test]
+fn dates_other_than_years_are_found_and_years_are_not() {
+    for d in [
+        "03/14/2021",
+        "3/4/21",
+        "2021-03-14",
+        "14.03.2021",
+        "March 14, 2021",
+        "Mar. 14th 2021",
+        "14 March 2021",
+        "MARCH 2021",
+    ] {
+        found(&format!("seen {d} in clinic"), d, PhiKind::Date);
+    }
+    found("DOB: 19600229", "19600229", PhiKind::Date);
+    found("seen on 3/14 for follow-up", "3/14", PhiKind::Date);
+    nothing("diagnosed in 2019, stable since");
+    nothing("take 1/2 tablet");
+}
+
+#[test]
+fn addresses_zip_codes_email_urls_and_ips_are_found() {
+    found(
+        "lives at 42 Wallaby Way, Apt 3B",
+        "42 Wallaby Way, Apt 3B",
+        PhiKind::Address,
+    );
+    found(
+        "1600 N. Pennsylvania Ave NW",
+        "1600 N. Pennsylvania Ave NW",
+        PhiKind::Address,
+    );
+    found(
+        "Springfield, IL 62704-1234",
+        "Springfield, IL 62704-1234",
+        PhiKind::Address,
+    );
+    found("P.O. Box 1234", "P.O. Box 1234", PhiKind::Address);
+    found(
+        "mail jane.doe+fax@example.co.uk now",
+        "jane.doe+fax@example.co.uk",
+        PhiKind::Email,
+    );
+    found(
+        "see https://portal.example.org/p?id=77.",
+        "https://portal.example.org/p?id=77",
+        PhiKind::Url,
+    );
+    found("from 192.168.10.4 at", "192.168.10.4", PhiKind::Ip);
+    found(
+        "from fe80::1ff:fe23:4567:890a at",
+        "fe80::1ff:fe23:4567:890a",
+        PhiKind::Ip,
+    );
+}
+
+#[test]
+fn names_are_found_after_cues_and_by_dictionary() {
+    found(
+        "Patient: Zyxwerth Quonk DOB 01/02/1960",
+        "Zyxwerth Quonk",
+        PhiKind::Name,
+    );
+    found("Dr. Sarah Kim-Lee, MD", "Sarah Kim-Lee", PhiKind::Name);
+    found("RE: SMITH, JOHN A", "SMITH, JOHN", PhiKind::Name);
+    found(
+        "spoke with Maria O'Brien today",
+        "Maria O'Brien",
+        PhiKind::Name,
+    );
+    found(
+        "Gonzalez, Maria presented",
+        "Gonzalez, Maria",
+        PhiKind::Name,
+    );
+    found("Mr. D'Angelo called", "D'Angelo", PhiKind::Name);
+    nothing("RE: Prior Authorization Request");
+    nothing("Will Call Pharmacy");
+}
+
+#[test]
+fn non_phi_look_alikes_are_left_alone() {
+    nothing("Job fj_01HZX3M4Q8J9K2 sent, 4 pages");
+    nothing("Dx E11.9, I10; CPT 99213, 99214");
+    nothing("Metformin 500 mg twice daily, Lisinopril 10mg");
+    nothing("Page 2 of 5");
+    nothing("Copay $1,250.00 due");
+    nothing("BP 120/80, HR 72 bpm");
+    nothing("2026-11-24T10:22:01Z INFO fax.sent latency_ms=182");
+    nothing("Hemoglobin A1c 7.2 %, glucose 143 mg/dL");
+}
+
+#[test]
+fn text_without_digits_capitals_or_at_signs_passes_untouched() {
+    nothing("the patient tolerated the procedure well and was discharged home");
+}
+
+#[test]
+fn spans_are_on_char_boundaries_in_non_ascii_text() {
+    let text = "Größe: Patient: José Müller — Tel. 555-867-5309 — café";
+    for s in Detector::new().find(text) {
+        assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end));
+    }
+    found(text, "555-867-5309", PhiKind::Phone);
+}
