@@ -211,6 +211,38 @@ async fn run(full: bool, jailed: bool) {
         us(floor_p50),
         p50.as_secs_f64() / floor_p50.as_secs_f64()
     );
+    if jailed {
+        // The cost of billing each call's CPU from the cgroup: the same plugin kind, one
+        // session metered, one not, alternating so both see the same machine load.
+        let (metered_child, metered) = ready(jailed, 16).await;
+        let cgroup = metered_child
+            .child
+            .id()
+            .and_then(faxbot_supervisor::plugin_cgroup::PluginCgroup::of_jail)
+            .expect("the jailed plugin's cgroup");
+        let metered = metered.with_cpu_meter(Arc::new(cgroup));
+        let (mut plain, mut billed) = (Vec::new(), Vec::new());
+        for _ in 0..rounds {
+            for (meter, samples) in [(false, &mut plain), (true, &mut billed)] {
+                let target = if meter { &metered } else { &*session };
+                let start = Instant::now();
+                target
+                    .call::<Health>(&HealthCheck {}, Duration::from_secs(10))
+                    .await
+                    .expect("health call");
+                samples.push(start.elapsed());
+            }
+        }
+        plain.sort();
+        billed.sort();
+        println!(
+            "SUMMARY session_rtt_cpu_billing (jailed): p50 {:.1} us with the cgroup CPU read before and after, {:.1} us without; +{:.1} us",
+            us(percentile(&billed, 0.5)),
+            us(percentile(&plain, 0.5)),
+            us(percentile(&billed, 0.5)) - us(percentile(&plain, 0.5))
+        );
+        drop(metered_child);
+    }
     for in_flight in [1usize, 16, 256] {
         let total = if full {
             200_000.max(in_flight * 100)

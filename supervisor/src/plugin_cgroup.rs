@@ -15,6 +15,53 @@ use std::time::Duration;
 pub struct PluginCgroup {
     name: String,
     cgroup: Cgroup,
+    cpu_counter: Option<CpuCounter>,
+}
+
+/// The cgroup's CPU counter file, kept open: re-reading it from offset 0 costs a fraction of
+/// an open/read/close, which matters when every call is billed.
+#[derive(Debug)]
+struct CpuCounter {
+    file: std::fs::File,
+    unit: Duration,
+    /// The `key value` line holding the counter (v2 `cpu.stat`), or none for a bare number.
+    key: Option<&'static str>,
+}
+
+impl CpuCounter {
+    fn open(cgroup: &Cgroup) -> Option<Self> {
+        for dir in cgroup.dirs() {
+            let v1 = dir.join("cpuacct.usage");
+            if let Ok(file) = std::fs::File::open(&v1) {
+                return Some(Self {
+                    file,
+                    unit: Duration::from_nanos(1),
+                    key: None,
+                });
+            }
+        }
+        let v2 = cgroup.dirs().first()?.join("cpu.stat");
+        let file = std::fs::File::open(v2).ok()?;
+        Some(Self {
+            file,
+            unit: Duration::from_micros(1),
+            key: Some("usage_usec "),
+        })
+    }
+
+    fn read(&self) -> Option<Duration> {
+        use std::os::unix::fs::FileExt;
+        let mut buf = [0u8; 512];
+        let n = self.file.read_at(&mut buf, 0).ok()?;
+        let text = std::str::from_utf8(buf.get(..n)?).ok()?;
+        let value = match self.key {
+            None => text.trim(),
+            Some(key) => text.lines().find_map(|l| l.strip_prefix(key))?.trim(),
+        };
+        let units: u64 = value.parse().ok()?;
+        let unit_nanos = u64::try_from(self.unit.as_nanos()).ok()?;
+        Some(Duration::from_nanos(units.saturating_mul(unit_nanos)))
+    }
 }
 
 impl PluginCgroup {
@@ -28,7 +75,12 @@ impl PluginCgroup {
     pub fn of_jail_in(hierarchy: &Hierarchy, jail_pid: u32) -> Option<Self> {
         let name = hierarchy.find_jail(jail_pid)?;
         let cgroup = hierarchy.open(&name)?;
-        Some(Self { name, cgroup })
+        let cpu_counter = CpuCounter::open(&cgroup);
+        Some(Self {
+            name,
+            cgroup,
+            cpu_counter,
+        })
     }
 
     /// The cgroup's name under the jails directory.
@@ -43,7 +95,7 @@ impl PluginCgroup {
 
     /// CPU time used so far (`None` where the host does not account it).
     pub fn cpu(&self) -> Option<Duration> {
-        self.cgroup.usage().cpu
+        self.cpu_counter.as_ref()?.read()
     }
 
     /// Host pids of the plugin's processes.
