@@ -128,7 +128,7 @@ impl Session {
                     Ok(envelope) => envelope,
                     Err(e) => break format!("the plugin sent an undecodable envelope: {e}"),
                 };
-                if envelope.kind == Kind::Request {
+                if matches!(envelope.kind, Kind::Request | Kind::Notification) {
                     // Backpressure: past the limit, stop reading until a call finishes.
                     let Ok(permit) = inbound_permits.clone().acquire_owned().await else {
                         break "session closed".to_owned();
@@ -306,6 +306,12 @@ impl Session {
     }
 }
 
+/// The methods a plugin may send as notifications.
+const NOTIFIABLE: [&str; 2] = [
+    <faxbot_plugin_abi::methods::Log as Method>::NAME,
+    <faxbot_plugin_abi::methods::Metric as Method>::NAME,
+];
+
 fn unavailable(plugin: &str, why: &str) -> RpcError {
     RpcError::new(ErrorCode::Unavailable, format!("plugin {plugin:?}: {why}"))
 }
@@ -342,6 +348,12 @@ impl Reader {
 
     async fn serve(&self, envelope: Envelope) {
         let id = envelope.id;
+        // Only `log.write` and `metric.record` may come as notifications (docs/abi.md);
+        // they pass the same check and reach the handler, but nothing is answered.
+        let notification = envelope.kind == Kind::Notification;
+        if notification && !NOTIFIABLE.contains(&envelope.method.as_str()) {
+            return;
+        }
         let outcome = if direction_of(&envelope.method) != Some(Direction::PluginToHost) {
             Err(RpcError::unsupported_method(&envelope.method))
         } else if let Err(reason) = self.hooks.check.permits(&self.plugin_id, &envelope) {
@@ -355,6 +367,9 @@ impl Reader {
         } else {
             self.hooks.handler.handle(&self.plugin_id, envelope).await
         };
+        if notification {
+            return;
+        }
         let body = match outcome {
             Ok(body) => Envelope {
                 id,

@@ -3,7 +3,9 @@
 
 use faxbot_plugin_abi::methods::{Health, HealthCheck, KvGet, KvGetResponse};
 use faxbot_plugin_abi::version::VersionRange;
-use faxbot_plugin_abi::{ABI_VERSION, Envelope, ErrorCode, GrantedCapabilities, Limits, Method};
+use faxbot_plugin_abi::{
+    ABI_VERSION, Envelope, ErrorCode, GrantedCapabilities, Kind, Limits, Method,
+};
 use faxbot_supervisor::capability::{
     AuditSink, CapabilityCheck, CapabilityHandler, Denial, HandlerFuture,
 };
@@ -479,4 +481,66 @@ async fn plugin_that_never_reads_cannot_hold_callers_past_their_deadlines() {
         session.overdue(Duration::ZERO).is_some(),
         "the plugin owes answers: hard stop due"
     );
+}
+
+#[tokio::test]
+async fn log_and_metric_notifications_reach_the_check_and_handler_and_nothing_else_does() {
+    struct OnlyLogs;
+    impl CapabilityCheck for OnlyLogs {
+        fn permits(&self, _: &str, call: &Envelope) -> Result<(), String> {
+            if call.method == "log.write" {
+                Ok(())
+            } else {
+                Err(format!("no grant covers {}", call.method))
+            }
+        }
+    }
+    #[derive(Default)]
+    struct Seen(Mutex<Vec<(String, Kind)>>);
+    impl CapabilityHandler for Seen {
+        fn handle<'a>(&'a self, _: &'a str, call: Envelope) -> HandlerFuture<'a> {
+            self.0
+                .lock()
+                .expect("seen lock")
+                .push((call.method.clone(), call.kind));
+            Box::pin(async { Ok(Vec::new()) })
+        }
+    }
+    let audit = Arc::new(Audit::default());
+    let seen = Arc::new(Seen::default());
+    let mut launched = launch("notifier");
+    let agreed = handshake::accept(&mut launched.stream, &terms())
+        .await
+        .expect("handshake");
+    let stream = std::mem::replace(
+        &mut launched.stream,
+        tokio::net::UnixStream::pair().expect("pair").0,
+    );
+    let session = Session::start(
+        stream,
+        PLUGIN_ID.to_owned(),
+        agreed.max_frame,
+        16,
+        SessionHooks {
+            check: Arc::new(OnlyLogs),
+            handler: seen.clone(),
+            audit: audit.clone(),
+        },
+    );
+    // The plugin sent its three notifications before it serves this call.
+    health(&session, Duration::from_secs(5))
+        .await
+        .expect("health");
+    let begun = Instant::now();
+    while audit.0.lock().expect("audit").is_empty() && begun.elapsed() < Duration::from_secs(3) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        *seen.0.lock().expect("seen"),
+        vec![("log.write".to_owned(), Kind::Notification)],
+        "the log notification reached the handler; kv.get as a notification did not"
+    );
+    let denials = audit.0.lock().expect("audit").clone();
+    assert_eq!(denials.len(), 1, "{denials:?}");
+    assert_eq!(denials[0].method, "metric.record");
 }

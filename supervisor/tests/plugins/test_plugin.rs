@@ -13,7 +13,10 @@
 #![allow(unsafe_code)]
 
 use faxbot_plugin_abi::frame::{self, DEFAULT_MAX_FRAME};
-use faxbot_plugin_abi::methods::{Ack, Health, HealthReport, KvGet, KvGetRequest, Shutdown};
+use faxbot_plugin_abi::methods::{
+    Ack, Health, HealthReport, KvGet, KvGetRequest, Log, LogLevel, LogRecord, Metric, MetricKind,
+    MetricSample, Shutdown,
+};
 use faxbot_plugin_abi::version::VersionRange;
 use faxbot_plugin_abi::{ABI_VERSION, AbiVersion, Envelope, HandshakeReply, Hello, Kind, Method};
 use std::io::Write;
@@ -86,6 +89,35 @@ fn serve(socket: &mut UnixStream, mode: &str) -> Result<(), String> {
             // A host call that arrived while this one was pending is served afterwards.
             backlog.push(envelope);
         }
+    }
+    if mode == "notifier" {
+        let log = LogRecord {
+            level: LogLevel::Info,
+            message: "hello from a notification".into(),
+            fields: Vec::new(),
+        };
+        send(
+            socket,
+            &Envelope::notification::<Log>(&log, DEFAULT_MAX_FRAME).map_err(|e| e.to_string())?,
+        )?;
+        let kv = KvGetRequest {
+            key: "counter".into(),
+        };
+        send(
+            socket,
+            &Envelope::notification::<KvGet>(&kv, DEFAULT_MAX_FRAME).map_err(|e| e.to_string())?,
+        )?;
+        let sample = MetricSample {
+            name: "sent".into(),
+            kind: MetricKind::Counter,
+            value: 1.0,
+            labels: Vec::new(),
+        };
+        send(
+            socket,
+            &Envelope::notification::<Metric>(&sample, DEFAULT_MAX_FRAME)
+                .map_err(|e| e.to_string())?,
+        )?;
     }
     backlog.reverse();
     loop {
