@@ -1,0 +1,299 @@
+//! Reading a package from untrusted bytes.
+
+use super::path::{check_relative_path, shown};
+use super::{FILES_DIR, Package, PackageError, PackageFile, PackageLimits, canonical_digest};
+use crate::manifest::{MANIFEST_FILE, MAX_MANIFEST_BYTES, Manifest, ResourceCeilings};
+use flate2::bufread::GzDecoder;
+use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::{self, BufRead, BufReader, Read};
+use std::rc::Rc;
+use tar::EntryType;
+
+/// The first limit a stream broke, kept beside the `io::Error` that stopped the tar reader
+/// so the caller gets the precise reason.
+type Violation = Rc<Cell<Option<LimitHit>>>;
+
+#[derive(Clone, Copy, Debug)]
+enum LimitHit {
+    Compressed(u64),
+    Uncompressed(u64),
+    Ratio(u64),
+}
+
+impl LimitHit {
+    fn error(self) -> PackageError {
+        match self {
+            LimitHit::Compressed(limit) => PackageError::CompressedTooLarge { limit },
+            LimitHit::Uncompressed(limit) => PackageError::TooManyBytes { limit },
+            LimitHit::Ratio(limit) => PackageError::RatioExceeded { limit },
+        }
+    }
+}
+
+/// Counts compressed bytes as they are read.
+struct CompressedSide<R> {
+    inner: R,
+    read: Rc<Cell<u64>>,
+    limit: u64,
+    violation: Violation,
+}
+
+impl<R: Read> Read for CompressedSide<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let total = self.read.get() + n as u64;
+        self.read.set(total);
+        if total > self.limit {
+            self.violation.set(Some(LimitHit::Compressed(self.limit)));
+            return Err(io::Error::other("compressed limit"));
+        }
+        Ok(n)
+    }
+}
+
+/// Counts decompressed bytes and stops the stream the moment a limit is passed, so a bomb
+/// is never inflated further than the limit.
+struct InflatedSide<D> {
+    inner: D,
+    out: u64,
+    compressed: Rc<Cell<u64>>,
+    limits: PackageLimits,
+    violation: Violation,
+}
+
+impl<D: Read> Read for InflatedSide<D> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.out += n as u64;
+        let hit = if self.out > self.limits.max_uncompressed_bytes {
+            Some(LimitHit::Uncompressed(self.limits.max_uncompressed_bytes))
+        } else if self.out > self.limits.ratio_grace_bytes
+            && self.out > self.compressed.get().saturating_mul(self.limits.max_ratio)
+        {
+            Some(LimitHit::Ratio(self.limits.max_ratio))
+        } else {
+            None
+        };
+        if let Some(hit) = hit {
+            self.violation.set(Some(hit));
+            return Err(io::Error::other("package limit"));
+        }
+        Ok(n)
+    }
+}
+
+fn io_error(e: &io::Error, violation: &Violation) -> PackageError {
+    if let Some(hit) = violation.get() {
+        return hit.error();
+    }
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof => PackageError::Truncated,
+        _ => PackageError::Corrupt(e.to_string()),
+    }
+}
+
+/// Reads, checks and returns a whole package. Nothing is returned until every entry has
+/// passed every check, the gzip trailer has been verified and the manifest validated.
+pub fn read_package<R: Read>(
+    input: R,
+    limits: &PackageLimits,
+    ceilings: &ResourceCeilings,
+) -> Result<Package, PackageError> {
+    let violation: Violation = Rc::new(Cell::new(None));
+    let compressed = Rc::new(Cell::new(0u64));
+    let counted = CompressedSide {
+        inner: input,
+        read: compressed.clone(),
+        limit: limits.max_compressed_bytes,
+        violation: violation.clone(),
+    };
+    let mut inflated = InflatedSide {
+        inner: GzDecoder::new(BufReader::new(counted)),
+        out: 0,
+        compressed,
+        limits: limits.clone(),
+        violation: violation.clone(),
+    };
+
+    let contents = read_entries(&mut inflated, limits, &violation)?;
+
+    // The tar reader stops at the end-of-archive block; what follows must be zero padding,
+    // and reading it to the end makes the decoder check the gzip CRC and length.
+    let mut rest = [0u8; 8192];
+    loop {
+        match inflated.read(&mut rest) {
+            Ok(0) => break,
+            Ok(n) => {
+                if rest[..n].iter().any(|b| *b != 0) {
+                    return Err(PackageError::TrailingData);
+                }
+            }
+            Err(e) => return Err(io_error(&e, &violation)),
+        }
+    }
+    let mut tail = inflated.inner.into_inner();
+    match tail.fill_buf() {
+        Ok([]) => {}
+        Ok(_) => return Err(PackageError::TrailingData),
+        Err(e) => return Err(io_error(&e, &violation)),
+    }
+    assemble(contents, ceilings)
+}
+
+struct RawContents {
+    manifest: Option<Vec<u8>>,
+    files: BTreeMap<String, PackageFile>,
+    dirs: BTreeSet<String>,
+}
+
+fn read_entries<R: Read>(
+    stream: R,
+    limits: &PackageLimits,
+    violation: &Violation,
+) -> Result<RawContents, PackageError> {
+    let mut archive = tar::Archive::new(stream);
+    let entries = archive.entries().map_err(|e| io_error(&e, violation))?;
+    let mut raw = RawContents {
+        manifest: None,
+        files: BTreeMap::new(),
+        dirs: BTreeSet::new(),
+    };
+    let mut folded: HashMap<String, String> = HashMap::new();
+    let mut count = 0usize;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| io_error(&e, violation))?;
+        count += 1;
+        if count > limits.max_entries {
+            return Err(PackageError::TooManyFiles {
+                limit: limits.max_entries,
+            });
+        }
+        let path_bytes = entry.path_bytes().into_owned();
+        let display = shown(&path_bytes);
+        let kind = entry.header().entry_type();
+        match kind {
+            EntryType::Regular | EntryType::Directory => {}
+            EntryType::Symlink => return Err(PackageError::Symlink(display)),
+            EntryType::Link => return Err(PackageError::Hardlink(display)),
+            EntryType::Char | EntryType::Block | EntryType::Fifo => {
+                return Err(PackageError::Device(display));
+            }
+            other => {
+                return Err(PackageError::UnsupportedEntry {
+                    path: display,
+                    kind: char::from(other.as_byte()),
+                });
+            }
+        }
+        let Ok(path) = std::str::from_utf8(&path_bytes) else {
+            return Err(PackageError::BadPath {
+                path: display,
+                problem: super::path::PathProblem::BadCharacter(char::REPLACEMENT_CHARACTER),
+            });
+        };
+        let is_dir = kind == EntryType::Directory;
+        let path = if is_dir {
+            path.strip_suffix('/').unwrap_or(path)
+        } else {
+            path
+        };
+        check_relative_path(path).map_err(|problem| PackageError::BadPath {
+            path: display.clone(),
+            problem,
+        })?;
+        let mode = entry.header().mode().map_err(|e| io_error(&e, violation))? & 0o7777;
+        if mode & 0o7000 != 0 {
+            return Err(PackageError::SpecialMode {
+                path: display,
+                mode,
+            });
+        }
+        if is_dir {
+            if path != "files" && !path.starts_with(FILES_DIR) {
+                return Err(PackageError::OutsideFiles(display));
+            }
+            if !raw.dirs.insert(path.to_string()) {
+                return Err(PackageError::DuplicatePath(display));
+            }
+            continue;
+        }
+        let is_manifest = path == MANIFEST_FILE;
+        let relative = match path.strip_prefix(FILES_DIR) {
+            Some(r) => r.to_string(),
+            None if is_manifest => String::new(),
+            None => return Err(PackageError::OutsideFiles(display)),
+        };
+        let size = entry.size();
+        let max = if is_manifest {
+            MAX_MANIFEST_BYTES as u64
+        } else {
+            limits.max_file_bytes
+        };
+        if size > max {
+            return Err(PackageError::FileTooLarge {
+                path: display,
+                limit: max,
+            });
+        }
+        let key = path.to_ascii_lowercase();
+        if let Some(other) = folded.get(&key) {
+            return Err(if other == path {
+                PackageError::DuplicatePath(display)
+            } else {
+                PackageError::CaseCollision(shown(other.as_bytes()), display)
+            });
+        }
+        folded.insert(key, path.to_string());
+        let mut contents = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(1 << 20));
+        (&mut entry)
+            .take(max + 1)
+            .read_to_end(&mut contents)
+            .map_err(|e| io_error(&e, violation))?;
+        if contents.len() as u64 != size {
+            return Err(PackageError::Truncated);
+        }
+        if is_manifest {
+            raw.manifest = Some(contents);
+        } else {
+            raw.files
+                .insert(relative, PackageFile::new(contents, mode & 0o111 != 0));
+        }
+    }
+    Ok(raw)
+}
+
+fn assemble(raw: RawContents, ceilings: &ResourceCeilings) -> Result<Package, PackageError> {
+    for path in raw.files.keys() {
+        let full = format!("{FILES_DIR}{path}");
+        if raw.dirs.contains(&full) {
+            return Err(PackageError::FileDirConflict(shown(full.as_bytes())));
+        }
+        let mut ancestor = path.as_str();
+        while let Some((parent, _)) = ancestor.rsplit_once('/') {
+            if raw.files.contains_key(parent) {
+                return Err(PackageError::FileDirConflict(shown(
+                    format!("{FILES_DIR}{parent}").as_bytes(),
+                )));
+            }
+            ancestor = parent;
+        }
+    }
+    let manifest_bytes = raw.manifest.ok_or(PackageError::ManifestMissing)?;
+    let manifest =
+        Manifest::parse_bytes(&manifest_bytes, ceilings).map_err(PackageError::ManifestInvalid)?;
+    match raw.files.get(&manifest.entry) {
+        None => return Err(PackageError::EntryMissing(manifest.entry.clone())),
+        Some(f) if !f.is_executable() => {
+            return Err(PackageError::EntryNotExecutable(manifest.entry.clone()));
+        }
+        Some(_) => {}
+    }
+    let digest = canonical_digest(&manifest_bytes, &raw.files);
+    Ok(Package {
+        manifest,
+        manifest_bytes,
+        files: raw.files,
+        digest,
+    })
+}
