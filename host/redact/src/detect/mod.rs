@@ -101,7 +101,9 @@ impl Detector {
             match self.judge(text, m.pattern().as_usize(), m.start(), m.end()) {
                 Verdict::Found(start, end, kind) => {
                     spans.push(Span::new(start, end, kind));
-                    pos = m.end().max(m.start() + 1);
+                    // A cue match may run past the value it found ("RE: Jane Doe, DOB
+                    // Mar"): search again right after the value.
+                    pos = end.max(m.start() + 1);
                 }
                 Verdict::Suppressed => pos = m.end().max(m.start() + 1),
                 Verdict::Rejected => pos = m.start() + 1,
@@ -151,7 +153,11 @@ impl Detector {
             Rule::Ipv6 => when(s.bytes().any(|b| b.is_ascii_digit()), PhiKind::Ip),
             Rule::NumericDate => {
                 let parts = numbers(s);
-                let ok = parts.len() == 3
+                // 4.5-11 is a reference range: a date uses one separator throughout.
+                let mut seps = s.bytes().filter(|b| !b.is_ascii_digit());
+                let same = seps.next() == seps.next();
+                let ok = same
+                    && parts.len() == 3
                     && (checks::month_day_ok(parts[0], parts[1])
                         || checks::month_day_ok(parts[1], parts[0]));
                 when(ok, PhiKind::Date)
@@ -165,7 +171,11 @@ impl Detector {
             }
             Rule::MonthYear => {
                 let p = numbers(s);
-                let ok = p.len() == 2 && (1..=12).contains(&p[0]) && (1900..=2199).contains(&p[1]);
+                // "exp 03/2027" on a drug lot is not about a person.
+                let ok = p.len() == 2
+                    && (1..=12).contains(&p[0])
+                    && (1900..=2199).contains(&p[1])
+                    && !previous_word_is(text, start, EXPIRY_CUES);
                 when(ok, PhiKind::Date)
             }
             Rule::ShortDate => {
@@ -270,6 +280,15 @@ fn numbers(s: &str) -> Vec<u32> {
         })
         .collect()
 }
+
+const EXPIRY_CUES: &[&str] = &[
+    "exp",
+    "expires",
+    "expiry",
+    "expiration",
+    "use by",
+    "best by",
+];
 
 const DATE_CUES: &[&str] = &[
     "on",

@@ -47,6 +47,70 @@ const AMBIGUOUS_FIRST: &[&str] = &[
     "lawrence",
 ];
 
+/// Surnames that are also everyday words ("Park", "Long", "White"): without a cue they count
+/// only after a given name.
+const AMBIGUOUS_LAST: &[&str] = &[
+    "white",
+    "green",
+    "brown",
+    "black",
+    "gray",
+    "young",
+    "king",
+    "hill",
+    "wood",
+    "woods",
+    "long",
+    "price",
+    "bell",
+    "rose",
+    "stone",
+    "fox",
+    "west",
+    "park",
+    "lane",
+    "rice",
+    "mills",
+    "hunt",
+    "cole",
+    "ford",
+    "grant",
+    "mason",
+    "hunter",
+    "carter",
+    "reed",
+    "ray",
+    "banks",
+    "rivers",
+    "hall",
+    "cook",
+    "baker",
+    "wells",
+    "little",
+    "washington",
+    "lincoln",
+    "jordan",
+    "webb",
+    "porter",
+    "gardner",
+    "snyder",
+    "marshall",
+    "may",
+    "page",
+    "bishop",
+    "church",
+    "chase",
+    "guy",
+    "love",
+    "hope",
+    "joy",
+    "house",
+    "street",
+    "spencer",
+    "morgan",
+    "lee",
+];
+
 /// The longest word looked up; longer words are never in the dictionaries.
 const MAX_WORD: usize = 24;
 
@@ -57,6 +121,7 @@ pub struct NameDictionaries {
     last: HashSet<&'static str>,
     stop: HashSet<&'static str>,
     ambiguous: HashSet<&'static str>,
+    ambiguous_last: HashSet<&'static str>,
 }
 
 fn word_list(data: &'static str) -> HashSet<&'static str> {
@@ -129,6 +194,7 @@ impl NameDictionaries {
             last: word_list(SURNAMES),
             stop: word_list(NOT_NAMES),
             ambiguous: AMBIGUOUS_FIRST.iter().copied().collect(),
+            ambiguous_last: AMBIGUOUS_LAST.iter().copied().collect(),
         }
     }
 
@@ -171,7 +237,10 @@ impl NameDictionaries {
         if !kept.iter().any(|w| !is_initial(w.text(text))) {
             return None;
         }
-        if !strong && !kept.iter().any(|w| self.is_known(w.text(text))) {
+        // A weak cue ("RE:", "call", "for") needs a dictionary word, or two name-shaped
+        // words that are not field labels or clinical and organisational vocabulary.
+        let shaped = kept.iter().filter(|w| !is_initial(w.text(text))).count();
+        if !strong && shaped < 2 && !kept.iter().any(|w| self.is_known(w.text(text))) {
             return None;
         }
         Some((kept.first()?.start, trim_end(text, kept.last()?)))
@@ -191,31 +260,33 @@ impl NameDictionaries {
         let middle_initial = ws.len() == 3 && is_initial(ws[1].text(text));
         let comma = text[first.end..last.start].contains(',');
         let name = if comma {
-            self.is_surname(a) && self.is_first_name(b)
+            (self.is_surname(a) && (self.is_first_name(b) || is_capitalised(b)))
+                || (self.is_first_name(b) && is_capitalised(a))
         } else {
-            self.is_first_name(a)
+            (self.is_first_name(a)
                 && (self.is_surname(b)
                     || middle_initial
-                    || (!contains(&self.ambiguous, a) && b.len() > 2 && is_capitalised(b)))
+                    || (!contains(&self.ambiguous, a) && b.len() > 2 && is_capitalised(b))))
+                || (self.is_surname(b)
+                    && !contains(&self.ambiguous_last, b)
+                    && is_capitalised(a)
+                    && a.len() > 2)
         };
         name.then(|| (first.start, trim_end(text, last)))
     }
 }
 
-/// `Xxxx` (not all caps: an all-caps word beside a given name is more often a heading).
+/// `Xxxx`, `O'Xxx`, `McXxx` (not all caps: an all-caps word beside a given name is more
+/// often a heading).
 fn is_capitalised(w: &str) -> bool {
     let b = w.as_bytes();
-    b.len() > 1 && b[0].is_ascii_uppercase() && b[1].is_ascii_lowercase()
+    b.len() > 1 && b[0].is_ascii_uppercase() && b.iter().any(u8::is_ascii_lowercase)
 }
 
-/// A word's end, less a sentence-ending `.` (an initial keeps its dot).
-fn trim_end(text: &str, w: &Word) -> usize {
-    let t = w.text(text);
-    if t.len() > 2 && t.ends_with('.') {
-        w.end - 1
-    } else {
-        w.end
-    }
+/// A word's end. A trailing `.` stays inside the span: it may belong to the name ("Jr.",
+/// "Q."), and redacting a full stop costs nothing.
+fn trim_end(_text: &str, w: &Word) -> usize {
+    w.end
 }
 
 #[cfg(test)]
@@ -236,8 +307,10 @@ mod tests {
         let d = NameDictionaries::bundled();
         let text = "Zyx Qwerty DOB 1/2/1960";
         assert_eq!(d.after_cue(text, 0, 14, true), Some((0, 10)));
-        // A weak cue needs a dictionary word.
-        assert_eq!(d.after_cue(text, 0, 14, false), None);
+        // A weak cue needs a dictionary word or two name-shaped words.
+        assert_eq!(d.after_cue(text, 0, 14, false), Some((0, 10)));
+        assert_eq!(d.after_cue("Zyx DOB", 0, 7, false), None);
+        assert_eq!(d.after_cue("Zyx Cardiology", 0, 14, false), None);
         assert_eq!(d.after_cue("Information", 0, 11, true), None);
     }
 

@@ -83,7 +83,7 @@ const MONTHS: &str = "January|February|March|April|May|June|July|August|Septembe
 const STREET_SUFFIX: &str = "Street|St|Avenue|Ave|Av|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Way|Court|Ct|Place|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Loop|Route|Rte|Pike|Plaza|Plz|Row|Alley|Crossing|Xing|Run|Path|Walk|Ridge|Heights|Hts";
 
 /// Between a cue word and its value: quotes (JSON), `:`, `=`, `#`, `-`, `no.`, spaces.
-const SEP: &str = r#"(?:[ \t]*["']?[ \t]*(?:[:=#]|-(?:[ \t]|$)|\b(?i:no\.?|number|num|nbr)\b)?[ \t]*#?[ \t]*["']?[ \t]*)"#;
+const SEP: &str = r#"(?:\.?[ \t]*["']?[ \t]*(?:[:=#]|-(?:[ \t]|$)|\b(?i:no\.?|number|num|nbr)\b)?[ \t]*#?[ \t]*["']?[ \t]*)"#;
 
 /// One word of a name: capitalised, all caps, an initial; hyphens and apostrophes inside.
 pub const NAME_TOKEN: &str = r"(?:[A-Z][A-Za-z]*(?:['-][A-Z][A-Za-z]*)*\b\.?)";
@@ -152,6 +152,10 @@ pub fn table() -> Vec<Pattern> {
         ),
         plain(
             r"\b(?i:CPT|HCPCS)(?:[ \t]+(?i:codes?))?[ \t]*[:#]?[ \t]*[0-9]{4}[0-9A-Z](?:[ \t]*,[ \t]*[0-9]{4}[0-9A-Z])*\b",
+            Rule::Suppress,
+        ),
+        plain(
+            r"\b(?i:version|ver\.?|v)[ \t]*[=:]?[ \t]*[0-9]+\.[0-9]+(?:\.[0-9]+){1,2}\b",
             Rule::Suppress,
         ),
         plain(
@@ -435,12 +439,18 @@ pub fn table() -> Vec<Pattern> {
                 "pcp",
                 "nurse",
                 "contact person",
+                "daughter",
+                "son",
+                "brother",
+                "sister",
+                "grandson",
+                "granddaughter",
                 "authorized by",
                 "reviewed by",
                 "patient_name",
                 "full name",
             ]);
-            let sep = r#"(?:"[ \t]*:[ \t]*"|[ \t]*[:#-][ \t]*|[ \t]+)"#;
+            let sep = r#"(?:"[ \t]*:[ \t]*"|[ \t]*[:#=,-][ \t]*"?|[ \t]+)"#;
             Pattern {
                 regex: format!(r"{c}{sep}{name_seq}"),
                 cue: Some(format!(r"{c}{sep}")),
@@ -458,6 +468,12 @@ pub fn table() -> Vec<Pattern> {
                 "for",
                 "with",
                 "spoke with",
+                "call",
+                "called",
+                "calling",
+                "referring",
+                "notified",
+                "informed",
                 "per",
             ]);
             let sep = r"(?:[ \t]*:[ \t]*|[ \t]+)";
@@ -470,7 +486,7 @@ pub fn table() -> Vec<Pattern> {
         // --- addresses ---
         plain(
             &format!(
-                r"\b[0-9]{{1,6}}[A-Za-z]?[ \t]+(?:[NSEW]\.?[ \t]+|(?:North|South|East|West)[ \t]+)?(?:[A-Z0-9][A-Za-z0-9'.-]*[ \t]+){{1,4}}(?:{STREET_SUFFIX}|(?i:street|avenue|road|boulevard|drive|lane|court|place|st|ave|rd|blvd|dr|ln|ct))\b\.?(?:,?[ \t]+(?:[NSEW]|NE|NW|SE|SW)\b\.?)?(?:,?[ \t]*(?:(?i:apt|apartment|unit|suite|ste|bldg|building|fl|floor|rm|room)\.?[ \t]*#?|\#[ \t]*)[A-Za-z0-9-]+\b)?"
+                r"\b[0-9]{{1,6}}[A-Za-z]?[ \t]+(?:[NSEW]\.?[ \t]+|(?:North|South|East|West)[ \t]+)?(?:[A-Z0-9][A-Za-z0-9'.-]*[ \t]+){{1,4}}(?i:{STREET_SUFFIX})\b\.?(?:,?[ \t]+(?:[NSEW]|NE|NW|SE|SW)\b\.?)?(?:,?[ \t]*(?:(?i:apt|apartment|unit|suite|ste|bldg|building|fl|floor|rm|room)\.?[ \t]*#?|\#[ \t]*)[A-Za-z0-9-]+\b)?"
             ),
             Rule::Plain(PhiKind::Address),
         ),
