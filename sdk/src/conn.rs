@@ -1,0 +1,274 @@
+//! The plugin's end of a live session: numbering and sending its own calls, matching the
+//! host's answers to them by id, and the single writer every frame goes through.
+
+use crate::error::Error;
+use faxbot_plugin_abi::codec::Compat;
+use faxbot_plugin_abi::envelope::decode_outcome;
+use faxbot_plugin_abi::{Envelope, Method, frame};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+use tokio::net::unix::OwnedWriteHalf;
+use tokio::sync::{Semaphore, mpsc, oneshot};
+
+/// Frames queued for the writer before senders wait.
+const OUTBOUND_QUEUE: usize = 256;
+
+/// What the writer task is asked to do.
+pub(crate) enum Outbound {
+    /// Write one framed message.
+    Frame(Vec<u8>),
+    /// Report back once everything queued before this has been written.
+    Flush(oneshot::Sender<()>),
+}
+
+type Pending = Mutex<HashMap<u64, oneshot::Sender<Vec<u8>>>>;
+
+/// Calls from the plugin to the host, and the way out for every frame.
+pub(crate) struct Conn {
+    outbound: mpsc::Sender<Outbound>,
+    pending: Pending,
+    next_id: AtomicU64,
+    slots: Semaphore,
+    closed: AtomicBool,
+    max_frame: u32,
+    compat: Compat,
+    #[cfg(feature = "tracing")]
+    dropped: AtomicU64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Conn {
+    /// Starts the writer task on `writer` and returns the connection.
+    pub(crate) fn start(
+        writer: OwnedWriteHalf,
+        max_frame: u32,
+        max_in_flight: u32,
+        compat: Compat,
+    ) -> Arc<Self> {
+        let (outbound, queue) = mpsc::channel(OUTBOUND_QUEUE);
+        let conn = Arc::new(Self {
+            outbound,
+            pending: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(1),
+            slots: Semaphore::new(max_in_flight.max(1) as usize),
+            closed: AtomicBool::new(false),
+            max_frame,
+            compat,
+            #[cfg(feature = "tracing")]
+            dropped: AtomicU64::new(0),
+        });
+        tokio::spawn(write_loop(writer, queue, Arc::downgrade(&conn)));
+        conn
+    }
+
+    /// Whether the session has ended.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// Ends the session: every call waiting for an answer fails as unavailable.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        lock(&self.pending).clear();
+        self.slots.close();
+    }
+
+    /// Queues an envelope for the writer.
+    pub(crate) async fn send(&self, envelope: &Envelope) -> Result<(), Error> {
+        let framed = self.frame(envelope)?;
+        self.outbound
+            .send(Outbound::Frame(framed))
+            .await
+            .map_err(|_| closed())
+    }
+
+    /// Waits until everything queued so far has been written.
+    pub(crate) async fn flush(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.outbound.send(Outbound::Flush(tx)).await.is_ok() {
+            let _ = rx.await;
+        }
+    }
+
+    fn frame(&self, envelope: &Envelope) -> Result<Vec<u8>, Error> {
+        let body = envelope
+            .encode(self.max_frame)
+            .map_err(|e| Error::invalid(format!("{}: {e}", describe(envelope))))?;
+        frame::frame_bytes(&body, self.max_frame)
+            .map_err(|e| Error::invalid(format!("{}: {e}", describe(envelope))))
+    }
+
+    /// Sends a request for `M` without waiting for (or keeping) its answer, and without
+    /// waiting for queue space: dropped and counted when the queue is full, so code that
+    /// may not block (a `tracing` layer) never stalls on the host.
+    #[cfg(feature = "tracing")]
+    pub(crate) fn send_unanswered<M: Method>(&self, request: &M::Request) -> Result<(), Error> {
+        if self.is_closed() {
+            return Err(closed());
+        }
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let envelope = Envelope::request::<M>(id, request, 0, self.max_frame)
+            .map_err(|e| Error::invalid(format!("{}: {e}", M::NAME)))?;
+        let framed = self.frame(&envelope)?;
+        match self.outbound.try_send(Outbound::Frame(framed)) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+                Err(Error::QuotaExceeded(format!(
+                    "{}: the outbound queue is full; the call was dropped",
+                    M::NAME
+                )))
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(closed()),
+        }
+    }
+
+    /// Calls dropped by [`Conn::send_unanswered`] because the queue was full.
+    #[cfg(feature = "tracing")]
+    pub(crate) fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Calls method `M` on the host and waits at most `deadline` for the answer. When the
+    /// deadline passes, or the calling future is dropped, the host is sent a Cancel.
+    pub(crate) async fn call<M: Method>(
+        &self,
+        request: &M::Request,
+        deadline: Duration,
+    ) -> Result<M::Response, Error> {
+        let started = tokio::time::Instant::now();
+        if self.is_closed() {
+            return Err(closed());
+        }
+        let _slot = tokio::time::timeout(deadline, self.slots.acquire())
+            .await
+            .map_err(|_| {
+                Error::Timeout(format!(
+                    "{}: no call slot free within {} ms",
+                    M::NAME,
+                    deadline.as_millis()
+                ))
+            })?
+            .map_err(|_| closed())?;
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let deadline_ms = u32::try_from(deadline.as_millis()).unwrap_or(u32::MAX);
+        let envelope = Envelope::request::<M>(id, request, deadline_ms, self.max_frame)
+            .map_err(|e| Error::invalid(format!("{}: {e}", M::NAME)))?;
+        let framed = self.frame(&envelope)?;
+        let (tx, rx) = oneshot::channel();
+        lock(&self.pending).insert(id, tx);
+        let guard = CancelOnDrop {
+            conn: self,
+            id,
+            armed: true,
+        };
+        if self.is_closed() {
+            return Err(closed());
+        }
+        let remaining = deadline.saturating_sub(started.elapsed());
+        let answer = tokio::time::timeout(remaining, async {
+            self.outbound
+                .send(Outbound::Frame(framed))
+                .await
+                .map_err(|_| closed())?;
+            rx.await.map_err(|_| closed())
+        })
+        .await;
+        let body = match answer {
+            Ok(Ok(body)) => body,
+            Ok(Err(e)) => return Err(e),
+            Err(_) => {
+                return Err(Error::Timeout(format!(
+                    "{}: no answer from the host within {} ms",
+                    M::NAME,
+                    deadline.as_millis()
+                )));
+            }
+        };
+        guard.disarm();
+        match decode_outcome::<M::Response>(M::NAME, &body, self.compat) {
+            Ok(Ok(response)) => Ok(response),
+            Ok(Err(error)) => Err(Error::from_host(M::NAME, error)),
+            Err(e) => Err(Error::internal(format!(
+                "{}: the host's answer does not decode: {e}",
+                M::NAME
+            ))),
+        }
+    }
+
+    /// Hands a response body from the host to the call waiting for it.
+    pub(crate) fn complete(&self, id: u64, body: Vec<u8>) {
+        if let Some(tx) = lock(&self.pending).remove(&id) {
+            let _ = tx.send(body);
+        }
+    }
+}
+
+/// Cancels a plugin call at the host when the caller stops waiting for it.
+struct CancelOnDrop<'a> {
+    conn: &'a Conn,
+    id: u64,
+    armed: bool,
+}
+
+impl CancelOnDrop<'_> {
+    fn disarm(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for CancelOnDrop<'_> {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        if lock(&self.conn.pending).remove(&self.id).is_some()
+            && !self.conn.is_closed()
+            && let Ok(framed) = self.conn.frame(&Envelope::cancel(self.id))
+        {
+            let _ = self.conn.outbound.try_send(Outbound::Frame(framed));
+        }
+    }
+}
+
+fn closed() -> Error {
+    Error::Unavailable("the session with the host has ended".to_owned())
+}
+
+fn describe(envelope: &Envelope) -> String {
+    if envelope.method.is_empty() {
+        format!("{:?} {}", envelope.kind, envelope.id)
+    } else {
+        envelope.method.clone()
+    }
+}
+
+async fn write_loop(
+    mut writer: OwnedWriteHalf,
+    mut queue: mpsc::Receiver<Outbound>,
+    conn: std::sync::Weak<Conn>,
+) {
+    while let Some(item) = queue.recv().await {
+        match item {
+            Outbound::Frame(bytes) => {
+                if writer.write_all(&bytes).await.is_err() {
+                    break;
+                }
+            }
+            Outbound::Flush(done) => {
+                let _ = writer.flush().await;
+                let _ = done.send(());
+            }
+        }
+    }
+    if let Some(conn) = conn.upgrade() {
+        conn.close();
+    }
+    let _ = writer.shutdown().await;
+}

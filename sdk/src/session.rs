@@ -1,0 +1,412 @@
+//! One session with the host: the handshake, then the read loop that routes the host's
+//! frames (answers to the plugin's calls, new calls, cancels) until Shutdown or close.
+
+use crate::conn::Conn;
+use crate::ctx::{Ctx, Shared};
+use crate::dispatch::{self, CatchUnwind};
+use crate::error::Error;
+use crate::grants::Grants;
+use crate::handshake;
+use crate::plugin::Plugin;
+use faxbot_plugin_abi::codec::Compat;
+use faxbot_plugin_abi::methods::{
+    Ack, DeliverEvent, Health, LogLevel, RunJob, ServeRoute, Shutdown, ShutdownRequest,
+};
+use faxbot_plugin_abi::{ABI_VERSION, Envelope, ErrorCode, Kind, Method, RpcError, frame};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::UnixStream;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot, watch};
+use tokio::time::Instant;
+
+/// How long a health check may take when the host sets no deadline.
+const HEALTH_DEADLINE: Duration = Duration::from_secs(5);
+/// Kept back from the host's shutdown deadline to answer it in time.
+const SHUTDOWN_MARGIN: Duration = Duration::from_millis(100);
+
+/// Why a session ended other than by the host's Shutdown or a clean close.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// The handshake did not complete.
+    #[error("handshake with the host failed: {0}")]
+    Handshake(String),
+    /// The host refused the plugin (unknown id, version mismatch, not approved).
+    #[error("the host refused this plugin ({code}): {message}")]
+    Rejected {
+        /// The host's reject code.
+        code: String,
+        /// The host's reason.
+        message: String,
+    },
+    /// The plugin's `on_init` hook failed.
+    #[error("the plugin's init hook failed: {0}")]
+    Init(Error),
+    /// The host broke the protocol (a bad frame or envelope); the session cannot go on.
+    #[error("the session with the host broke: {0}")]
+    Broken(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Readiness {
+    Starting,
+    Ready,
+    Failed(String),
+}
+
+type Running = Arc<Mutex<HashMap<u64, oneshot::Sender<()>>>>;
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Runs `plugin` on an established socket to the host until the host shuts it down or
+/// closes the socket. [`crate::run`] calls this on fd 3; call it yourself only if you build
+/// your own runtime.
+pub async fn serve(plugin: Plugin, mut stream: UnixStream) -> Result<(), SessionError> {
+    let welcome = handshake::introduce(&mut stream, &plugin.id, &plugin.version).await?;
+    let compat = Compat::for_session(ABI_VERSION, welcome.abi);
+    let max_frame = frame::clamp_max_frame(welcome.limits.max_frame);
+    let (mut reader, writer) = stream.into_split();
+    let conn = Conn::start(writer, max_frame, welcome.limits.max_in_flight, compat);
+    let shared = Arc::new(Shared {
+        conn: conn.clone(),
+        grants: Grants::new(welcome.capabilities),
+        config: crate::Config::new(welcome.config),
+        plugin_id: plugin.id.clone(),
+        instance_id: welcome.instance_id,
+        limits: welcome.limits,
+    });
+    #[cfg(feature = "tracing")]
+    crate::trace::attach(&conn);
+    let plugin = Arc::new(plugin);
+    let (ready_tx, mut ready_rx) = watch::channel(Readiness::Starting);
+    tokio::spawn(initialise(plugin.clone(), shared.clone(), ready_tx));
+
+    let server = Server {
+        plugin,
+        shared: shared.clone(),
+        running: Arc::default(),
+        slots: Arc::new(Semaphore::new(shared.limits.max_in_flight.max(1) as usize)),
+        ready: ready_rx.clone(),
+        compat,
+        max_frame,
+    };
+    let (stop_tx, mut stop_rx) = oneshot::channel::<()>();
+    let mut stop_tx = Some(stop_tx);
+    let mut init_settled = false;
+    let outcome = loop {
+        let body = tokio::select! {
+            read = frame::read_frame_async(&mut reader, max_frame) => match read {
+                Ok(Some(body)) => body,
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(SessionError::Broken(format!("reading a frame: {e}"))),
+            },
+            _ = &mut stop_rx => break Ok(()),
+            changed = ready_rx.changed(), if !init_settled => {
+                let state = ready_rx.borrow_and_update().clone();
+                match state {
+                    Readiness::Failed(why) => break Err(SessionError::Init(Error::internal(why))),
+                    Readiness::Ready => init_settled = true,
+                    Readiness::Starting => init_settled = changed.is_err(),
+                }
+                continue;
+            }
+        };
+        let envelope = match Envelope::decode(&body) {
+            Ok(envelope) => envelope,
+            Err(e) => {
+                break Err(SessionError::Broken(format!(
+                    "an envelope from the host: {e}"
+                )));
+            }
+        };
+        match envelope.kind {
+            Kind::Response => conn.complete(envelope.id, envelope.body),
+            Kind::Cancel => {
+                if let Some(cancel) = lock(&server.running).remove(&envelope.id) {
+                    let _ = cancel.send(());
+                }
+            }
+            Kind::Notification => {}
+            Kind::Request if envelope.method == Shutdown::NAME => {
+                if let Some(stop) = stop_tx.take() {
+                    tokio::spawn(server.clone().shut_down(envelope, stop));
+                }
+            }
+            Kind::Request => server.accept(envelope),
+        }
+    };
+    conn.close();
+    outcome
+}
+
+async fn initialise(plugin: Arc<Plugin>, shared: Arc<Shared>, ready: watch::Sender<Readiness>) {
+    let ctx = Ctx::new(shared.clone(), None);
+    let outcome = match &plugin.init {
+        None => Ok(()),
+        Some(init) => match CatchUnwind::new(init(ctx.clone())).await {
+            Ok(result) => result.map_err(|e| e.to_string()),
+            Err(panic) => Err(format!("init panicked: {panic}")),
+        },
+    };
+    match outcome {
+        Ok(()) => {
+            let _ = ready.send(Readiness::Ready);
+            warn_about_ungranted(&plugin, &ctx).await;
+        }
+        Err(why) => {
+            let _ = ctx
+                .log()
+                .write(LogLevel::Error, format!("init failed: {why}"), Vec::new())
+                .await;
+            shared.conn.flush().await;
+            let _ = ready.send(Readiness::Failed(why));
+        }
+    }
+}
+
+/// Tells the author, through the host's log, about handlers the host will never call.
+async fn warn_about_ungranted(plugin: &Plugin, ctx: &Ctx) {
+    let grants = ctx.grants();
+    let mut warnings = Vec::new();
+    for r in &plugin.events {
+        if !grants.subscribed(&r.pattern) {
+            warnings.push(format!(
+                "events matching {} are not subscribed; that handler will not be called",
+                r.pattern
+            ));
+        }
+    }
+    for r in &plugin.routes {
+        if !grants.route(&r.path) {
+            warnings.push(format!(
+                "route {} is not granted; the host will not serve it",
+                r.path
+            ));
+        }
+    }
+    for j in &plugin.jobs {
+        if !grants.job(&j.name) {
+            warnings.push(format!(
+                "job {} is not granted; the host will not run it",
+                j.name
+            ));
+        }
+    }
+    for warning in warnings {
+        let _ = ctx.log().write(LogLevel::Warn, warning, Vec::new()).await;
+    }
+}
+
+/// Everything a spawned call needs.
+#[derive(Clone)]
+struct Server {
+    plugin: Arc<Plugin>,
+    shared: Arc<Shared>,
+    running: Running,
+    slots: Arc<Semaphore>,
+    ready: watch::Receiver<Readiness>,
+    compat: Compat,
+    max_frame: u32,
+}
+
+impl Server {
+    /// Starts serving a host request without blocking the read loop, which must keep
+    /// reading the host's answers to the plugin's own calls.
+    fn accept(&self, envelope: Envelope) {
+        let id = envelope.id;
+        if envelope.method == Health::NAME {
+            tokio::spawn(self.clone().health(envelope));
+            return;
+        }
+        if !matches!(
+            envelope.method.as_str(),
+            DeliverEvent::NAME | ServeRoute::NAME | RunJob::NAME
+        ) {
+            let error = RpcError::unsupported_method(&envelope.method);
+            self.answer_later(dispatch::error_response(id, &error));
+            return;
+        }
+        let Ok(slot) = self.slots.clone().try_acquire_owned() else {
+            let error = RpcError::new(
+                ErrorCode::Unavailable,
+                format!(
+                    "the plugin has {} calls in flight, its limit",
+                    self.shared.limits.max_in_flight
+                ),
+            );
+            self.answer_later(dispatch::error_response(id, &error));
+            return;
+        };
+        let (cancel_tx, cancel_rx) = oneshot::channel();
+        lock(&self.running).insert(id, cancel_tx);
+        tokio::spawn(self.clone().call(envelope, cancel_rx, slot));
+    }
+
+    fn deadline_for(&self, envelope: &Envelope) -> Duration {
+        let limits = &self.shared.limits;
+        let default_ms = match envelope.method.as_str() {
+            DeliverEvent::NAME => limits.event_deadline_ms,
+            ServeRoute::NAME => limits.route_deadline_ms,
+            RunJob::NAME => limits.job_deadline_ms,
+            _ => 5_000,
+        };
+        let ms = if envelope.deadline_ms == 0 {
+            default_ms
+        } else {
+            envelope.deadline_ms
+        };
+        Duration::from_millis(u64::from(ms.max(1)))
+    }
+
+    async fn call(
+        self,
+        envelope: Envelope,
+        cancelled: oneshot::Receiver<()>,
+        _slot: OwnedSemaphorePermit,
+    ) {
+        let id = envelope.id;
+        let method = envelope.method.clone();
+        let deadline = Instant::now() + self.deadline_for(&envelope);
+        let ctx = Ctx::new(self.shared.clone(), Some(deadline));
+        let work = async {
+            self.until_ready().await?;
+            Ok(dispatch::serve(&self.plugin, ctx, &envelope, self.compat, self.max_frame).await)
+        };
+        let outcome: Result<Envelope, RpcError> = tokio::select! {
+            done = tokio::time::timeout_at(deadline, CatchUnwind::new(work)) => match done {
+                Ok(Ok(result)) => result,
+                Ok(Err(panic)) => Err(RpcError::new(
+                    ErrorCode::Internal,
+                    format!("the {method} handler panicked: {panic}"),
+                )),
+                Err(_) => Err(RpcError::new(
+                    ErrorCode::Timeout,
+                    format!("the {method} handler did not finish within its deadline"),
+                )),
+            },
+            // Answered even though the host stopped waiting: the answer settles the call,
+            // so the host does not count it as owed and hard-stop the plugin.
+            _ = cancelled => Err(RpcError::new(
+                ErrorCode::Cancelled,
+                format!("the host cancelled {method}"),
+            )),
+        };
+        lock(&self.running).remove(&id);
+        let response = outcome.unwrap_or_else(|error| dispatch::error_response(id, &error));
+        self.answer(response).await;
+    }
+
+    async fn until_ready(&self) -> Result<(), RpcError> {
+        let mut ready = self.ready.clone();
+        let state = ready
+            .wait_for(|r| *r != Readiness::Starting)
+            .await
+            .map(|r| r.clone());
+        match state {
+            Ok(Readiness::Ready) => Ok(()),
+            _ => Err(RpcError::new(
+                ErrorCode::Unavailable,
+                "the plugin failed to initialise",
+            )),
+        }
+    }
+
+    async fn health(self, envelope: Envelope) {
+        let id = envelope.id;
+        let deadline = if envelope.deadline_ms == 0 {
+            HEALTH_DEADLINE
+        } else {
+            Duration::from_millis(u64::from(envelope.deadline_ms))
+        };
+        let until = Instant::now() + deadline;
+        // A check that arrives while init runs waits for it, within the check's deadline.
+        let mut ready = self.ready.clone();
+        let state = tokio::time::timeout_at(until, ready.wait_for(|r| *r != Readiness::Starting))
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .map_or(Readiness::Starting, |r| r.clone());
+        let response = match state {
+            Readiness::Starting => dispatch::response::<Health>(
+                id,
+                &Ok(faxbot_plugin_abi::methods::HealthReport {
+                    ok: false,
+                    detail: "init has not finished".to_owned(),
+                }),
+                self.max_frame,
+            ),
+            Readiness::Failed(_) => dispatch::response::<Health>(
+                id,
+                &Ok(faxbot_plugin_abi::methods::HealthReport {
+                    ok: false,
+                    detail: "init failed".to_owned(),
+                }),
+                self.max_frame,
+            ),
+            Readiness::Ready => {
+                let ctx = Ctx::new(self.shared.clone(), Some(until));
+                match tokio::time::timeout_at(
+                    until,
+                    dispatch::health(&self.plugin, ctx, &envelope, self.max_frame),
+                )
+                .await
+                {
+                    Ok(response) => response,
+                    Err(_) => dispatch::error_response(
+                        id,
+                        &RpcError::new(ErrorCode::Timeout, "the health check did not finish"),
+                    ),
+                }
+            }
+        };
+        self.answer(response).await;
+    }
+
+    /// Runs the shutdown hook within the host's deadline, answers, flushes, then ends the
+    /// read loop.
+    async fn shut_down(self, envelope: Envelope, stop: oneshot::Sender<()>) {
+        let id = envelope.id;
+        let budget = match envelope.decode_request_with::<Shutdown>(self.compat) {
+            Ok(ShutdownRequest { deadline_ms }) => {
+                Duration::from_millis(u64::from(deadline_ms)).saturating_sub(SHUTDOWN_MARGIN)
+            }
+            Err(_) => Duration::from_secs(1),
+        };
+        let ctx = Ctx::new(self.shared.clone(), Some(Instant::now() + budget));
+        if let Some(hook) = &self.plugin.shutdown {
+            let outcome = tokio::time::timeout(budget, CatchUnwind::new(hook(ctx.clone()))).await;
+            let problem = match outcome {
+                Ok(Ok(Ok(()))) => None,
+                Ok(Ok(Err(e))) => Some(format!("the shutdown hook failed: {e}")),
+                Ok(Err(panic)) => Some(format!("the shutdown hook panicked: {panic}")),
+                Err(_) => Some("the shutdown hook did not finish in time".to_owned()),
+            };
+            if let Some(problem) = problem {
+                let _ = ctx.log().write(LogLevel::Warn, problem, Vec::new()).await;
+            }
+        }
+        self.answer(dispatch::response::<Shutdown>(
+            id,
+            &Ok(Ack {}),
+            self.max_frame,
+        ))
+        .await;
+        self.shared.conn.flush().await;
+        let _ = stop.send(());
+    }
+
+    async fn answer(&self, response: Envelope) {
+        // A failed send means the session is over; nobody is left to answer.
+        let _ = self.shared.conn.send(&response).await;
+    }
+
+    fn answer_later(&self, response: Envelope) {
+        let conn = self.shared.conn.clone();
+        tokio::spawn(async move {
+            let _ = conn.send(&response).await;
+        });
+    }
+}
