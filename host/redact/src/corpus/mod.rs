@@ -21,7 +21,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::Span;
 pub use score::{
-    KindScore, PRECISION_GOAL, RECALL_GOAL, Score, ZERO_LEAK_KINDS, covered, leaks, residue, score,
+    KindScore, PRECISION_GOAL, RECALL_GOAL, Score, ZERO_LEAK_KINDS, covered, leaked, leaks,
+    residue, score,
 };
 
 /// The seed the detector was tuned on. Tests assert the goals on other seeds.

@@ -163,14 +163,14 @@ pub fn score(redactor: &Redactor, docs: &[Document]) -> Score {
         let out = redactor.redact_text(None, &doc.text);
         s.documents += 1;
         s.bytes += doc.text.len();
-        let residue = residue(&doc.text, &doc.spans);
-        for label in &doc.spans {
+        let leaked = leaked(doc, &out.spans);
+        for (label, leaked) in doc.spans.iter().zip(leaked) {
             let k = s.per_kind.entry(label.kind).or_default();
             k.labelled += 1;
             if covered(label, &out.spans) {
                 k.found += 1;
             }
-            if leaks(&doc.text[label.start..label.end], &out.text, &residue) {
+            if leaked {
                 k.leaked += 1;
             }
         }
@@ -184,6 +184,51 @@ pub fn score(redactor: &Redactor, docs: &[Document]) -> Score {
         }
     }
     s
+}
+
+/// For each labelled span of `doc`, whether it leaked when `predicted` (sorted, merged) was
+/// redacted. Each label is judged on the output as it would be with every *other* label's
+/// surviving text blanked out, so one missed identifier is not also charged to a found one
+/// that happens to share four letters with it.
+pub fn leaked(doc: &Document, predicted: &[Span]) -> Vec<bool> {
+    let residue = residue(&doc.text, &doc.spans);
+    (0..doc.spans.len())
+        .map(|i| {
+            let label = &doc.spans[i];
+            let output = output_seen_by(doc, predicted, i);
+            leaks(&doc.text[label.start..label.end], &output, &residue)
+        })
+        .collect()
+}
+
+/// The redacted text, with the text of labels other than `own` that redaction missed
+/// replaced by NULs.
+fn output_seen_by(doc: &Document, predicted: &[Span], own: usize) -> String {
+    let text = &doc.text;
+    let mut out = String::with_capacity(text.len());
+    let mut p = predicted.iter().peekable();
+    let mut i = 0;
+    while i < text.len() {
+        while p.peek().is_some_and(|s| s.end <= i) {
+            p.next();
+        }
+        if let Some(s) = p.peek().filter(|s| s.start <= i) {
+            out.push_str(s.kind.placeholder());
+            i = s.end;
+            continue;
+        }
+        let Some(c) = text[i..].chars().next() else {
+            break;
+        };
+        let in_other = doc
+            .spans
+            .iter()
+            .enumerate()
+            .any(|(j, l)| j != own && l.start <= i && i < l.end);
+        out.push(if in_other { '\0' } else { c });
+        i += c.len_utf8();
+    }
+    out
 }
 
 /// Whether the sorted, merged `predicted` spans cover every byte of `label`.
