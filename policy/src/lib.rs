@@ -23,5 +23,8 @@ pub mod address;
 pub mod capability;
 pub mod egress;
 pub mod manifest;
+pub mod marketplace;
 pub mod package;
+pub mod signature;
 pub mod size;
+pub mod trust;

@@ -16,9 +16,25 @@ use ring::digest::{Context, SHA256, digest};
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// A package digest.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A package digest; serialised as `sha256:<hex>`.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(try_from = "String", into = "String")]
 pub struct PackageDigest(pub [u8; 32]);
+
+impl TryFrom<String> for PackageDigest {
+    type Error = BadDigest;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<PackageDigest> for String {
+    fn from(d: PackageDigest) -> Self {
+        d.to_string()
+    }
+}
 
 /// A digest string that does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

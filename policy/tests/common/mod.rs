@@ -2,6 +2,8 @@
 //! produce what well-behaved tar libraries refuse to write.
 #![allow(dead_code)]
 
+pub mod signers;
+
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use std::io::Write;

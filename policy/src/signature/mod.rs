@@ -1,0 +1,75 @@
+//! Detached signatures over a package's canonical digest, in three schemes:
+//! Ed25519 (native), OpenPGP and Sigstore (key-based). Each scheme verifies the same
+//! bytes, [`crate::package::PackageDigest::signing_payload`].
+//!
+//! A signature travels beside the package as a small TOML file (`<package>.fxp.sig`, see
+//! [`SignatureFile`]) that names the scheme, the digest it was made for and the signing
+//! key's fingerprint. Which keys are trusted is the trust store's business, not this
+//! module's.
+
+pub mod ed25519;
+mod file;
+pub mod openpgp;
+pub mod sigstore;
+
+pub use file::{SignatureFile, SignatureFileError};
+
+use std::fmt;
+
+/// A signature scheme.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scheme {
+    /// Ed25519 over the signing payload (`cargo faxbot sign`).
+    Ed25519,
+    /// An OpenPGP detached signature (binary or ASCII-armoured).
+    Openpgp,
+    /// A Sigstore signature: a cosign blob signature or a Sigstore bundle, verified with
+    /// the publisher's public key.
+    Sigstore,
+}
+
+impl fmt::Display for Scheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Scheme::Ed25519 => "ed25519",
+            Scheme::Openpgp => "openpgp",
+            Scheme::Sigstore => "sigstore",
+        })
+    }
+}
+
+/// Why a signature did not verify.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    /// The signature or key bytes do not parse.
+    #[error("{scheme} signature or key is malformed: {detail}")]
+    Malformed {
+        /// The scheme.
+        scheme: Scheme,
+        /// What did not parse.
+        detail: String,
+    },
+    /// The signature is well formed but does not verify with the key over the payload.
+    #[error("{scheme} signature does not verify: {detail}")]
+    BadSignature {
+        /// The scheme.
+        scheme: Scheme,
+        /// What failed.
+        detail: String,
+    },
+    /// A bundle whose recorded digest is not the payload's.
+    #[error("the sigstore bundle was made for other content (its message digest differs)")]
+    BundleDigestMismatch,
+    /// A keyless (certificate-based) Sigstore bundle: not verifiable offline here.
+    #[error(
+        "keyless sigstore bundles (Fulcio certificates) are refused: they cannot be verified offline against an operator trust root; sign with a key"
+    )]
+    KeylessUnsupported,
+    /// A bundle form this crate does not verify (DSSE envelopes, unknown versions).
+    #[error("unsupported sigstore bundle: {0}")]
+    UnsupportedBundle(String),
+    /// The system's random number generator failed (key generation only).
+    #[error("the system random number generator failed")]
+    Random,
+}

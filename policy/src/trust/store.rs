@@ -1,0 +1,328 @@
+//! The trust store: its file format, and verification against it.
+//!
+//! ```toml
+//! [[key]]
+//! publisher = "acme"
+//! tier = "curated"                     # curated | verified | community
+//! ed25519 = "ed25519:…"                # exactly one of ed25519, openpgp, sigstore
+//! # openpgp = """-----BEGIN PGP PUBLIC KEY BLOCK-----…"""
+//! # sigstore = """-----BEGIN PUBLIC KEY-----…"""
+//! note = "release key 2026"
+//!
+//! [revoked]
+//! keys = ["ed25519:…"]                 # fingerprints
+//! packages = ["sha256:…"]              # package digests
+//! ```
+
+use super::{TierRequirement, TrustError, TrustTier, Verified};
+use crate::package::{Package, PackageDigest};
+use crate::signature::ed25519::Ed25519PublicKey;
+use crate::signature::openpgp::OpenPgpCert;
+use crate::signature::sigstore::SigstoreKey;
+use crate::signature::{Scheme, SignatureError, SignatureFile};
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A trusted public key of one scheme.
+#[derive(Clone, Debug)]
+pub enum PublicKey {
+    /// Ed25519.
+    Ed25519(Ed25519PublicKey),
+    /// An OpenPGP certificate.
+    Openpgp(Box<OpenPgpCert>),
+    /// A Sigstore/cosign public key.
+    Sigstore(Box<SigstoreKey>),
+}
+
+impl PublicKey {
+    /// The key's fingerprint, as signature files name it.
+    pub fn fingerprint(&self) -> String {
+        match self {
+            PublicKey::Ed25519(k) => k.fingerprint(),
+            PublicKey::Openpgp(c) => c.fingerprint(),
+            PublicKey::Sigstore(k) => k.fingerprint().to_string(),
+        }
+    }
+
+    /// The key's scheme.
+    pub fn scheme(&self) -> Scheme {
+        match self {
+            PublicKey::Ed25519(_) => Scheme::Ed25519,
+            PublicKey::Openpgp(_) => Scheme::Openpgp,
+            PublicKey::Sigstore(_) => Scheme::Sigstore,
+        }
+    }
+
+    fn verify(
+        &self,
+        digest: &PackageDigest,
+        signature: &[u8],
+        now_ms: u64,
+    ) -> Result<(), SignatureError> {
+        match self {
+            PublicKey::Ed25519(k) => k.verify(digest, signature),
+            PublicKey::Openpgp(c) => c.verify(digest, signature, now_ms),
+            PublicKey::Sigstore(k) => k.verify(digest, signature),
+        }
+    }
+}
+
+/// A key the operator trusts.
+#[derive(Clone, Debug)]
+pub struct TrustedKey {
+    /// The publisher id the key signs for (a manifest's `publisher`).
+    pub publisher: String,
+    /// How far it is trusted.
+    pub tier: TrustTier,
+    /// The key.
+    pub key: PublicKey,
+    /// The operator's note.
+    pub note: String,
+}
+
+/// The operator's trust store.
+#[derive(Clone, Debug, Default)]
+pub struct TrustStore {
+    keys: BTreeMap<String, TrustedKey>,
+    revoked_keys: BTreeSet<String>,
+    revoked_packages: BTreeSet<PackageDigest>,
+}
+
+/// A trust store file that does not parse; every problem is listed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("trust store is invalid:{}", .0.iter().map(|p| format!("\n  {p}")).collect::<String>())]
+pub struct TrustStoreError(pub Vec<String>);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Wire {
+    #[serde(default)]
+    key: Vec<WireKey>,
+    #[serde(default)]
+    revoked: WireRevoked,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireKey {
+    publisher: String,
+    tier: TrustTier,
+    ed25519: Option<String>,
+    openpgp: Option<String>,
+    sigstore: Option<String>,
+    #[serde(default)]
+    note: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct WireRevoked {
+    #[serde(default)]
+    keys: Vec<String>,
+    #[serde(default)]
+    packages: Vec<String>,
+}
+
+impl TrustStore {
+    /// An empty store: trusts nothing.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Parses the operator's trust store file.
+    pub fn parse(text: &str) -> Result<Self, TrustStoreError> {
+        let wire: Wire =
+            toml::from_str(text).map_err(|e| TrustStoreError(vec![e.message().to_string()]))?;
+        let mut store = TrustStore::new();
+        let mut problems = Vec::new();
+        for (i, k) in wire.key.into_iter().enumerate() {
+            let path = format!("key[{i}]");
+            let key = match (k.ed25519, k.openpgp, k.sigstore) {
+                (Some(e), None, None) => Ed25519PublicKey::parse(&e).map(PublicKey::Ed25519),
+                (None, Some(p), None) => {
+                    OpenPgpCert::parse(p.as_bytes()).map(|c| PublicKey::Openpgp(Box::new(c)))
+                }
+                (None, None, Some(s)) => {
+                    SigstoreKey::from_pem(&s).map(|k| PublicKey::Sigstore(Box::new(k)))
+                }
+                _ => {
+                    problems.push(format!(
+                        "{path}: give exactly one of ed25519, openpgp, sigstore"
+                    ));
+                    continue;
+                }
+            };
+            match key {
+                Ok(key) => {
+                    if let Err(e) = store.add_key(TrustedKey {
+                        publisher: k.publisher,
+                        tier: k.tier,
+                        key,
+                        note: k.note,
+                    }) {
+                        problems.push(format!("{path}: {e}"));
+                    }
+                }
+                Err(e) => problems.push(format!("{path}: {e}")),
+            }
+        }
+        for (i, fp) in wire.revoked.keys.into_iter().enumerate() {
+            if fp.trim().is_empty() {
+                problems.push(format!("revoked.keys[{i}]: empty fingerprint"));
+            } else {
+                store.revoke_key(&fp);
+            }
+        }
+        for (i, d) in wire.revoked.packages.iter().enumerate() {
+            match PackageDigest::parse(d) {
+                Ok(d) => store.revoke_package(d),
+                Err(e) => problems.push(format!("revoked.packages[{i}]: {e}")),
+            }
+        }
+        if problems.is_empty() {
+            Ok(store)
+        } else {
+            Err(TrustStoreError(problems))
+        }
+    }
+
+    /// Adds a key; a fingerprint already present is refused.
+    pub fn add_key(&mut self, key: TrustedKey) -> Result<(), String> {
+        let fp = key.key.fingerprint();
+        if self.keys.contains_key(&fp) {
+            return Err(format!("key {fp} is listed twice"));
+        }
+        crate::manifest::check_publisher(&key.publisher)?;
+        self.keys.insert(fp, key);
+        Ok(())
+    }
+
+    /// Revokes a key by fingerprint; its signatures are refused from now on.
+    pub fn revoke_key(&mut self, fingerprint: &str) {
+        self.revoked_keys.insert(fingerprint.trim().to_string());
+    }
+
+    /// Revokes a package digest.
+    pub fn revoke_package(&mut self, digest: PackageDigest) {
+        self.revoked_packages.insert(digest);
+    }
+
+    /// The trusted keys, by fingerprint.
+    pub fn keys(&self) -> &BTreeMap<String, TrustedKey> {
+        &self.keys
+    }
+
+    fn live_key(&self, fingerprint: &str) -> Result<&TrustedKey, TrustError> {
+        if self.revoked_keys.contains(fingerprint) {
+            return Err(TrustError::RevokedKey(fingerprint.to_string()));
+        }
+        self.keys
+            .get(fingerprint)
+            .ok_or_else(|| TrustError::UnknownKey(shown(fingerprint)))
+    }
+
+    /// The install-time verdict: is this package, with this signature, trusted at
+    /// `required`? Checks, in order: revoked package, the signature names this package,
+    /// the key is known and not revoked, the scheme matches the key, the key belongs to
+    /// the manifest's publisher, the tier is allowed, and the signature verifies.
+    pub fn verify(
+        &self,
+        package: &Package,
+        signature: Option<&SignatureFile>,
+        required: TierRequirement,
+        now_ms: u64,
+    ) -> Result<Verified, TrustError> {
+        self.verify_digest(
+            &package.digest(),
+            &package.manifest().publisher,
+            signature,
+            required,
+            now_ms,
+        )
+    }
+
+    /// [`TrustStore::verify`] for a digest and publisher already known.
+    pub fn verify_digest(
+        &self,
+        digest: &PackageDigest,
+        publisher: &str,
+        signature: Option<&SignatureFile>,
+        required: TierRequirement,
+        now_ms: u64,
+    ) -> Result<Verified, TrustError> {
+        let digest = *digest;
+        if self.revoked_packages.contains(&digest) {
+            return Err(TrustError::RevokedPackage(digest));
+        }
+        let sig = signature.ok_or(TrustError::Unsigned(digest))?;
+        if sig.digest != digest {
+            return Err(TrustError::DigestMismatch {
+                signed: sig.digest,
+                actual: digest,
+            });
+        }
+        let trusted = self.live_key(&sig.key)?;
+        if trusted.key.scheme() != sig.scheme {
+            return Err(TrustError::SchemeMismatch {
+                scheme: sig.scheme,
+                key: sig.key.clone(),
+            });
+        }
+        if trusted.publisher != publisher {
+            return Err(TrustError::PublisherMismatch {
+                key: sig.key.clone(),
+                key_publisher: trusted.publisher.clone(),
+                manifest_publisher: shown(publisher),
+            });
+        }
+        if !required.allows(trusted.tier) {
+            return Err(TrustError::TierNotAllowed {
+                key: sig.key.clone(),
+                tier: trusted.tier,
+                required,
+            });
+        }
+        trusted.key.verify(&digest, &sig.signature, now_ms)?;
+        Ok(Verified {
+            digest,
+            key: sig.key.clone(),
+            publisher: trusted.publisher.clone(),
+            tier: trusted.tier,
+            scheme: sig.scheme,
+        })
+    }
+
+    /// The before-every-start check of an installed plugin: its digest and key are not
+    /// revoked, the key is still in the store, for the same publisher, at a tier the
+    /// current requirement allows. The caller also confirms the files on disk still hash
+    /// to `verified.digest`.
+    pub fn recheck(
+        &self,
+        verified: &Verified,
+        required: TierRequirement,
+    ) -> Result<(), TrustError> {
+        if self.revoked_packages.contains(&verified.digest) {
+            return Err(TrustError::RevokedPackage(verified.digest));
+        }
+        let trusted = self.live_key(&verified.key)?;
+        if trusted.publisher != verified.publisher {
+            return Err(TrustError::PublisherMismatch {
+                key: verified.key.clone(),
+                key_publisher: trusted.publisher.clone(),
+                manifest_publisher: verified.publisher.clone(),
+            });
+        }
+        if !required.allows(trusted.tier) {
+            return Err(TrustError::TierNotAllowed {
+                key: verified.key.clone(),
+                tier: trusted.tier,
+                required,
+            });
+        }
+        Ok(())
+    }
+}
+
+fn shown(s: &str) -> String {
+    s.chars().take(100).flat_map(char::escape_debug).collect()
+}
