@@ -20,12 +20,15 @@ enum Command {
     Audit(cli::audit::AuditArgs),
     /// Which plugin jail layers this host supports (exit 1 when any is missing).
     Doctor(cli::doctor::DoctorArgs),
+    /// Redact PHI from standard input; write or score the labelled evaluation corpus.
+    Redact(cli::redact::RedactArgs),
 }
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Audit(args) => cli::audit::run(args),
         Command::Doctor(args) => cli::doctor::run(args),
+        Command::Redact(args) => cli::redact::run(args),
     };
     result.unwrap_or_else(|error| {
         eprintln!("faxbot: {error:#}");

@@ -36,7 +36,9 @@ pub use event::{Action, Actor, AuditEvent, CorrelationId, FieldError, Outcome, T
 pub use index::{INDEX_STRIDE, IndexEntry};
 pub use query::{Filter, QueryError, QuerySummary, export_json_lines, query};
 pub use record::AuditRecord;
-pub use redaction::{DetailsRedactor, WITHHELD, WithholdStrings};
+pub use redaction::{
+    DetailsRedactor, PhiRedactor, WITHHELD, WithholdStrings, audit_details_schema,
+};
 pub use time::{Timestamp, TimestampError};
 pub use trail::{AuditTrail, MAX_DETAILS_DEPTH, OpenReport, Receipt, TailRepair};
 

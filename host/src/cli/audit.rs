@@ -13,8 +13,8 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use faxbot_host::audit::{
-    self, Action, Actor, AuditEvent, AuditTrail, CorrelationId, Filter, Outcome, Target, TenantId,
-    Timestamp, WithholdStrings,
+    self, Action, Actor, AuditEvent, AuditTrail, CorrelationId, Filter, Outcome, PhiRedactor,
+    Target, TenantId, Timestamp,
 };
 use faxbot_host::keys::{KEY_FILE_NAME, KeyMaterial};
 
@@ -223,7 +223,7 @@ fn report_tail(summary: audit::QuerySummary) {
 
 fn exercise(state_dir: &Path, dir: &Path, args: ExerciseArgs) -> Result<ExitCode> {
     let keys = KeyMaterial::load_or_create(state_dir).context("loading the core's key material")?;
-    let (trail, report) = AuditTrail::open(dir, &keys, Arc::new(WithholdStrings))?;
+    let (trail, report) = AuditTrail::open(dir, &keys, Arc::new(PhiRedactor::new(&keys)))?;
     if let Some(repair) = &report.repaired {
         println!(
             "repaired torn tail: cut {} bytes after seq {}, reported as seq {}",
