@@ -15,6 +15,47 @@
 //! - [`signature::ed25519`]: key generation, signing and verification;
 //! - [`trust::TrustStore::verify`]: the install-time and start-time verdict.
 //!
+//! ```
+//! use faxbot_policy::manifest::ResourceCeilings;
+//! use faxbot_policy::package::{PackageBuilder, PackageLimits, read_package};
+//! use faxbot_policy::signature::{SignatureFile, ed25519::Ed25519Keypair};
+//! use faxbot_policy::trust::{PublicKey, TierRequirement, TrustStore, TrustTier, TrustedKey};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let manifest = br#"
+//! id = "hello-plugin"
+//! name = "Hello"
+//! version = "1.0.0"
+//! publisher = "acme"
+//! min_core_version = "0.1.0"
+//! entry = "bin/hello"
+//! "#;
+//! let ceilings = ResourceCeilings::default();
+//! // `cargo faxbot pack`: deterministic .fxp bytes from files the caller read.
+//! let mut builder = PackageBuilder::new(manifest.to_vec());
+//! builder.add_file("bin/hello", b"#!/bin/true\n".to_vec(), true)?;
+//! let fxp = builder.build(&ceilings)?;
+//!
+//! // `cargo faxbot keygen` / `sign`: a detached signature over the canonical digest.
+//! let key = Ed25519Keypair::generate()?;
+//! let sig = SignatureFile::ed25519(&key, &builder.digest()).to_toml();
+//!
+//! // The host, at install: read hostile bytes, then ask the operator's trust store.
+//! let package = read_package(&fxp[..], &PackageLimits::default(), &ceilings)?;
+//! let mut store = TrustStore::new();
+//! store.add_key(TrustedKey {
+//!     publisher: "acme".into(),
+//!     tier: TrustTier::Curated,
+//!     key: PublicKey::Ed25519(key.public_key()),
+//!     note: String::new(),
+//! })?;
+//! let sig = SignatureFile::parse(sig.as_bytes())?;
+//! let verified = store.verify(&package, Some(&sig), TierRequirement::CuratedOnly, 0)?;
+//! assert_eq!(verified.digest, package.digest());
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! The host additionally uses [`capability::check`] on every plugin call,
 //! [`egress::NormalizedUrl`] and [`egress::EgressRule`] in the HTTP broker,
 //! [`address::check_resolved`] after DNS resolution, and [`marketplace`] for listings.

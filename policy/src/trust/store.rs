@@ -160,7 +160,7 @@ impl TrustStore {
                         key,
                         note: k.note,
                     }) {
-                        problems.push(format!("{path}: {e}"));
+                        problems.extend(e.0.into_iter().map(|p| format!("{path}: {p}")));
                     }
                 }
                 Err(e) => problems.push(format!("{path}: {e}")),
@@ -187,12 +187,12 @@ impl TrustStore {
     }
 
     /// Adds a key; a fingerprint already present is refused.
-    pub fn add_key(&mut self, key: TrustedKey) -> Result<(), String> {
+    pub fn add_key(&mut self, key: TrustedKey) -> Result<(), TrustStoreError> {
         let fp = key.key.fingerprint();
         if self.keys.contains_key(&fp) {
-            return Err(format!("key {fp} is listed twice"));
+            return Err(TrustStoreError(vec![format!("key {fp} is listed twice")]));
         }
-        crate::manifest::check_publisher(&key.publisher)?;
+        crate::manifest::check_publisher(&key.publisher).map_err(|e| TrustStoreError(vec![e]))?;
         self.keys.insert(fp, key);
         Ok(())
     }
