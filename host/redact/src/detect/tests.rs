@@ -196,3 +196,24 @@ fn spans_are_on_char_boundaries_in_non_ascii_text() {
     }
     found(text, "555-867-5309", PhiKind::Phone);
 }
+
+#[test]
+fn the_anchored_fast_path_finds_exactly_what_the_reference_search_finds() {
+    let d = Detector::new();
+    let mut texts: Vec<String> = crate::corpus::generate(11, 120)
+        .into_iter()
+        .map(|d| d.text)
+        .collect();
+    texts.push(
+        "x\u{e9}Patient: Jos\u{e9} M\u{fc}ller +1 (555) 867-5309 \u{2014} $12 (01)00884838000013"
+            .to_owned(),
+    );
+    for text in &texts {
+        let fast = d.find(text);
+        let mut slow = Vec::new();
+        email::find(text, &mut slow);
+        d.find_slow(text, &mut slow);
+        merge(&mut slow);
+        assert_eq!(fast, slow, "fast and reference paths disagree on {text:?}");
+    }
+}
