@@ -339,6 +339,20 @@ pub fn table() -> Vec<Pattern> {
             id_value,
             CueValue::Id(PhiKind::Device),
         ),
+        // Any other identifier introduced as one ("ID: W123456789", "Case #: 88-2041").
+        cue_pattern(
+            &[
+                "id",
+                "id number",
+                "identifier",
+                "case number",
+                "case no",
+                "case #",
+                "reference id",
+            ],
+            id_value,
+            CueValue::Id(PhiKind::Id),
+        ),
         cue_pattern(
             &["zip code", "zipcode", "zip", "postal code"],
             r"[0-9]{5}(?:-[0-9]{4})?\b",

@@ -217,3 +217,13 @@ fn the_anchored_fast_path_finds_exactly_what_the_reference_search_finds() {
         assert_eq!(fast, slow, "fast and reference paths disagree on {text:?}");
     }
 }
+
+#[test]
+fn an_identifier_after_a_plain_id_cue_is_redacted() {
+    found(
+        "Insurance: Aetna PPO, ID W123456789.",
+        "W123456789",
+        PhiKind::Id,
+    );
+    nothing("ID badge required; ICD-10 E11.9");
+}
