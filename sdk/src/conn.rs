@@ -104,16 +104,15 @@ impl Conn {
             .map_err(|e| Error::invalid(format!("{}: {e}", describe(envelope))))
     }
 
-    /// Sends a request for `M` without waiting for (or keeping) its answer, and without
-    /// waiting for queue space: dropped and counted when the queue is full, so code that
-    /// may not block (a `tracing` layer) never stalls on the host.
+    /// Sends a notification for `M` (`log.write`, `metric.record`) without waiting for
+    /// queue space: dropped and counted when the queue is full, so code that may not block
+    /// (a `tracing` layer) never stalls on the host.
     #[cfg(feature = "tracing")]
-    pub(crate) fn send_unanswered<M: Method>(&self, request: &M::Request) -> Result<(), Error> {
+    pub(crate) fn notify_now<M: Method>(&self, request: &M::Request) -> Result<(), Error> {
         if self.is_closed() {
             return Err(closed());
         }
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let envelope = Envelope::request::<M>(id, request, 0, self.max_frame)
+        let envelope = Envelope::notification::<M>(request, self.max_frame)
             .map_err(|e| Error::invalid(format!("{}: {e}", M::NAME)))?;
         let framed = self.frame(&envelope)?;
         match self.outbound.try_send(Outbound::Frame(framed)) {
@@ -121,7 +120,7 @@ impl Conn {
             Err(mpsc::error::TrySendError::Full(_)) => {
                 self.dropped.fetch_add(1, Ordering::Relaxed);
                 Err(Error::QuotaExceeded(format!(
-                    "{}: the outbound queue is full; the call was dropped",
+                    "{}: the outbound queue is full; the notification was dropped",
                     M::NAME
                 )))
             }
@@ -129,7 +128,7 @@ impl Conn {
         }
     }
 
-    /// Calls dropped by [`Conn::send_unanswered`] because the queue was full.
+    /// Notifications dropped by [`Conn::notify_now`] because the queue was full.
     #[cfg(feature = "tracing")]
     pub(crate) fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)

@@ -90,9 +90,18 @@ impl Grants {
             .any(|granted| granted == topic_or_pattern || topic_matches(granted, topic_or_pattern))
     }
 
-    /// Whether the route `path` is granted.
+    /// Whether the route `path` is granted: exactly, or by a grant ending in `/*` that
+    /// covers everything below its prefix.
     pub fn route(&self, path: &str) -> bool {
-        self.0.routes.iter().any(|r| r == path)
+        self.0
+            .routes
+            .iter()
+            .any(|granted| match granted.strip_suffix("/*") {
+                Some(prefix) => path
+                    .strip_prefix(prefix)
+                    .is_some_and(|rest| rest.len() > 1 && rest.starts_with('/')),
+                None => granted == path,
+            })
     }
 
     /// Whether the job `name` is granted.
@@ -128,6 +137,19 @@ mod tests {
         assert!(grants.emit("plugin.p.done").is_ok());
         assert!(grants.emit("plugin.q.done").is_err());
         assert!(grants.emit("plugin.p").is_err());
+    }
+
+    #[test]
+    fn a_route_grant_ending_in_a_wildcard_covers_paths_below_it() {
+        let grants = Grants::new(GrantedCapabilities {
+            routes: vec!["/status".into(), "/jobs/*".into()],
+            ..Default::default()
+        });
+        assert!(grants.route("/status"));
+        assert!(!grants.route("/status/x"));
+        assert!(grants.route("/jobs/42"));
+        assert!(!grants.route("/jobs"));
+        assert!(!grants.route("/jobsx/1"));
     }
 
     #[test]

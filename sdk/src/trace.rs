@@ -1,6 +1,6 @@
 //! A `tracing` layer that forwards events to the host's log (feature `tracing`).
 //!
-//! Events become `log.write` calls (answers ignored) with the event's fields as structured fields.
+//! Events become `log.write` notifications with the event's fields as structured fields.
 //! Sending never blocks: when the outbound queue is full the record is dropped and counted,
 //! so logging cannot stall a handler. Before the session starts and after it ends, events
 //! go nowhere.
@@ -80,7 +80,7 @@ impl<S: Subscriber> Layer<S> for HostLayer {
             message: visitor.message,
             fields: visitor.fields,
         };
-        let _ = conn.send_unanswered::<Log>(&record);
+        let _ = conn.notify_now::<Log>(&record);
     }
 }
 
