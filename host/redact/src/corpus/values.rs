@@ -73,6 +73,10 @@ const GIVEN: &[&str] = &[
     "Casimir",
     "Delphine",
     "Ezekiel",
+    "José",
+    "Zoë",
+    "Søren",
+    "Inês",
 ];
 
 /// Surnames: common ones and rarer ones, hyphenated and apostrophised among them.
@@ -137,6 +141,10 @@ const FAMILY: &[&str] = &[
     "Kristiansen",
     "Lindqvist",
     "D'Souza",
+    "Müller",
+    "Núñez",
+    "Sørensen",
+    "Gómez-Peña",
 ];
 
 const STREETS: &[&str] = &[

@@ -1,14 +1,16 @@
 //! Email addresses, found from their `@`: the local part is read backwards and the domain
 //! forwards. Kept out of the pattern automaton because a local part may begin any word.
+//! Non-ASCII letters count as letters on both sides (`josé.núñez@example.com`); the scan only
+//! ever stops at ASCII bytes, so spans fall on character boundaries.
 
 use crate::{PhiKind, Span};
 
 fn local_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-')
+    b.is_ascii_alphanumeric() || b >= 0x80 || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-')
 }
 
 fn domain_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-')
+    b.is_ascii_alphanumeric() || b >= 0x80 || matches!(b, b'.' | b'-')
 }
 
 /// Appends a span for every email address in `text`.
@@ -21,7 +23,7 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         while start > 0 && local_byte(b[start - 1]) {
             start -= 1;
         }
-        while start < at && !b[start].is_ascii_alphanumeric() {
+        while start < at && matches!(b[start], b'.' | b'_' | b'%' | b'+' | b'-') {
             start += 1;
         }
         let mut end = at + 1;
@@ -46,9 +48,9 @@ fn valid_domain(d: &str) -> bool {
         && labels
             .iter()
             .all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-'))
-        && labels
-            .last()
-            .is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|c| c.is_ascii_alphabetic()))
+        && labels.last().is_some_and(|tld| {
+            tld.len() >= 2 && tld.bytes().all(|c| c.is_ascii_alphabetic() || c >= 0x80)
+        })
 }
 
 #[cfg(test)]
@@ -68,6 +70,10 @@ mod tests {
             ["jane.doe+fax@mail.example.co.uk", "j_smith1970@example.com"]
         );
         assert_eq!(emails(r#"{"email":"a@b.example"}"#), ["a@b.example"]);
+        assert_eq!(
+            emails("é josé.núñez@exämple.com."),
+            ["josé.núñez@exämple.com"]
+        );
     }
 
     #[test]

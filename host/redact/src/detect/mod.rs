@@ -53,7 +53,7 @@ enum Verdict {
 
 fn build(patterns: &[&str]) -> Regex {
     Regex::builder()
-        .syntax(syntax::Config::new().unicode(false))
+        .syntax(syntax::Config::new().unicode(false).utf8(false))
         .configure(
             meta::Config::new()
                 .match_kind(regex_automata::MatchKind::LeftmostFirst)

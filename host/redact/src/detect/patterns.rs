@@ -3,8 +3,9 @@
 //! match at the same position the earlier one wins, so look-alikes to suppress come first,
 //! then identifiers with a cue word, then the bare formats.
 //!
-//! Patterns are ASCII-only (Unicode is off), so every match starts and ends on a character
-//! boundary of any UTF-8 text and the automaton stays a small, fast DFA.
+//! Patterns are ASCII (Unicode is off), so the automaton stays a small, fast DFA; the only
+//! non-ASCII bytes they take are whole characters inside names (see [`NAME_TOKEN`]), so every
+//! match starts and ends on a character boundary of any UTF-8 text.
 
 use crate::PhiKind;
 
@@ -86,7 +87,11 @@ const STREET_SUFFIX: &str = "Street|St|Avenue|Ave|Av|Road|Rd|Boulevard|Blvd|Driv
 const SEP: &str = r#"(?:\.?[ \t]*["']?[ \t]*(?:[:=#]|-(?:[ \t]|$)|\b(?i:no\.?|number|num|nbr)\b)?[ \t]*#?[ \t]*["']?[ \t]*)"#;
 
 /// One word of a name: capitalised, all caps, an initial; hyphens and apostrophes inside.
-pub const NAME_TOKEN: &str = r"(?:[A-Z][A-Za-z]*(?:['-][A-Z][A-Za-z]*)*\b\.?)";
+///
+/// After its first (ASCII capital) letter a word may hold any non-ASCII bytes, so "José" and
+/// "Müller" are whole words: `(?-u:[\x80-\xFF])` takes every byte of a multi-byte
+/// character, so a match still ends on a character boundary.
+pub const NAME_TOKEN: &str = r"(?:[A-Z](?:[A-Za-z]|(?-u:[\x80-\xFF]))*(?:['-](?:[A-Z]|(?-u:[\x80-\xFF]))(?:[A-Za-z]|(?-u:[\x80-\xFF]))*)*(?:\b|(?-u:[\x80-\xFF])|$)\.?)";
 
 /// A cue phrase whose words may be joined by a space, `_`, `-` or nothing (`member_id`,
 /// `MemberID`), matched case-insensitively at a word start.

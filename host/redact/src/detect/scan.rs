@@ -56,7 +56,7 @@ impl Scanner {
                     .match_kind(MatchKind::LeftmostFirst)
                     .cache_capacity(8 << 20),
             )
-            .syntax(syntax::Config::new().unicode(false))
+            .syntax(syntax::Config::new().unicode(false).utf8(false))
             .build_many(patterns)
             // The patterns are constants of this crate; a test compiles them.
             .expect("the bundled PHI patterns compile");

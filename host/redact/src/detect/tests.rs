@@ -227,3 +227,14 @@ fn an_identifier_after_a_plain_id_cue_is_redacted() {
     );
     nothing("ID badge required; ICD-10 E11.9");
 }
+
+#[test]
+fn names_with_non_ascii_letters_are_redacted_whole() {
+    let text = "Patient: José Müller-Łęcka, DOB 01/02/1960";
+    found(text, "José Müller-Łęcka", PhiKind::Name);
+    let out = Detector::new().find(text);
+    assert!(
+        out.iter()
+            .all(|s| text.is_char_boundary(s.start) && text.is_char_boundary(s.end))
+    );
+}
