@@ -367,3 +367,37 @@ mod properties {
         }
     }
 }
+
+mod templates {
+    use super::*;
+    use faxbot_plugin_abi::secret::SecretTemplate;
+
+    #[test]
+    fn a_secret_in_the_path_or_query_is_matched_with_its_placeholder() {
+        let t = SecretTemplate::text("https://hooks.slack.com/services/").and_secret("SLACK_PATH");
+        let url = NormalizedUrl::parse_template(&t).expect("ok");
+        assert!(rule(SLACK).matches(&url));
+        let t = SecretTemplate::text("https://api.example.com/v1?token=").and_secret("TOKEN");
+        assert!(NormalizedUrl::parse_template(&t).is_ok());
+    }
+
+    #[test]
+    fn a_secret_in_the_host_cannot_steer_the_destination() {
+        for t in [
+            SecretTemplate::text("https://")
+                .and_secret("HOST")
+                .and_text("/services/x"),
+            SecretTemplate::text("https://hooks.slack.com")
+                .and_secret("SUFFIX")
+                .and_text("/services/x"),
+            SecretTemplate::text("https://hooks.slack.com:").and_secret("PORT"),
+            SecretTemplate::default().and_secret("WHOLE_URL"),
+        ] {
+            assert_eq!(
+                NormalizedUrl::parse_template(&t),
+                Err(UrlError::SecretInAuthority),
+                "{t:?}"
+            );
+        }
+    }
+}

@@ -4,6 +4,7 @@
 //! uses, so the host checked here is the host connected to. Spellings that parsers
 //! disagree on are refused rather than interpreted.
 
+use faxbot_plugin_abi::secret::{SecretTemplate, Segment};
 use std::fmt;
 use std::net::IpAddr;
 
@@ -62,6 +63,12 @@ pub enum UrlError {
     /// `%2F`, `%5C` or `%00` in the path, or a dot segment left after decoding.
     #[error("path has an encoded slash, backslash, NUL or dot segment, which is refused")]
     AmbiguousPath,
+    /// A secret placeholder in the scheme, host or port: the checked destination would not
+    /// be the one connected to.
+    #[error(
+        "a secret may appear only in the URL's path or query, never in its scheme, host or port"
+    )]
+    SecretInAuthority,
 }
 
 impl NormalizedUrl {
@@ -120,6 +127,34 @@ impl NormalizedUrl {
             path,
             query: parsed.query().map(str::to_string),
         })
+    }
+
+    /// Normalises the URL of an `http.fetch` request with its secrets still as
+    /// placeholders. Secrets may sit only in the path or query, so the destination checked is
+    /// the destination connected to; the broker must percent-encode each secret value it
+    /// fills into the path, so a value cannot add path segments.
+    pub fn parse_template(template: &SecretTemplate) -> Result<Self, UrlError> {
+        let mut text = String::new();
+        let mut authority_closed = false;
+        for segment in &template.0 {
+            match segment {
+                Segment::Text(t) => {
+                    text.push_str(t);
+                    if !authority_closed {
+                        authority_closed = text
+                            .split_once("://")
+                            .is_some_and(|(_, rest)| rest.contains(['/', '?']));
+                    }
+                }
+                Segment::Secret(_) | Segment::BodyHmacSha256Hex(_) => {
+                    if !authority_closed {
+                        return Err(UrlError::SecretInAuthority);
+                    }
+                    text.push_str("FAXBOT-SECRET");
+                }
+            }
+        }
+        Self::parse(&text)
     }
 
     /// `https` or `http`.
