@@ -166,12 +166,13 @@ pub fn project(
                 .collect(),
         })
     };
+    let days_ago_ms = u64::from(event.days_ago.unwrap_or(0)) * 86_400_000;
     Ok(Event {
         id,
         topic: event.topic.clone(),
         tenant_id: tenant,
         sequence,
-        occurred_at_ms: now_ms,
+        occurred_at_ms: now_ms.saturating_sub(days_ago_ms),
         payload,
     })
 }

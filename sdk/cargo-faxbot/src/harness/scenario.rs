@@ -133,6 +133,8 @@ pub struct CoreEvent {
     pub remote_number: Option<String>,
     /// The patient's name from the cover sheet (PHI; plugins never see it).
     pub patient_name: Option<String>,
+    /// How many days before the run the event happened (default 0: now).
+    pub days_ago: Option<u32>,
     /// Free-form fields of a custom event (redacted before delivery).
     pub fields: Option<serde_json::Map<String, serde_json::Value>>,
 }
