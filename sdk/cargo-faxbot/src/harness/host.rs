@@ -150,9 +150,10 @@ impl HarnessHost {
                 for name in template_secrets(&request) {
                     decide(Action::UseSecret { name: &name })?;
                 }
-                let url = self.render(&request.url, &request.body)?;
-                let url =
-                    NormalizedUrl::parse(&url).map_err(|e| format!("http.egress denied: {e}"))?;
+                // As the host's broker: the destination is checked with the secrets still
+                // as placeholders, so a secret value can never steer where a request goes.
+                let url = NormalizedUrl::parse_template(&request.url)
+                    .map_err(|e| format!("http.egress denied: {e}"))?;
                 decide(Action::Egress { url: &url })
             }
             other => Err(format!("no capability covers {other}")),
@@ -320,7 +321,7 @@ impl HarnessHost {
                 }
                 let mut record = lock(&self.record);
                 record.secrets_used.extend(template_secrets(&request));
-                if let Ok(normalized) = NormalizedUrl::parse(&url) {
+                if let Ok(normalized) = NormalizedUrl::parse_template(&request.url) {
                     record.fetched.push(normalized);
                 }
                 drop(record);

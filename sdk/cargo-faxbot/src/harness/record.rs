@@ -32,8 +32,9 @@ pub fn quota_for(peak: u64) -> Option<String> {
     })
 }
 
-/// An egress rule covering `url`'s origin and first path segment, unless that segment came
-/// from a secret (then only the origin), so no secret value is ever printed.
+/// An egress rule covering `url`'s origin and first path segment, unless that segment is
+/// a secret's placeholder or looks like a secret's value (then only the origin), so no
+/// secret value is ever printed.
 fn egress_rule(url: &faxbot_policy::egress::NormalizedUrl, secret_values: &[&str]) -> String {
     let origin = url.origin();
     let first = url
@@ -42,9 +43,10 @@ fn egress_rule(url: &faxbot_policy::egress::NormalizedUrl, secret_values: &[&str
         .split('/')
         .next()
         .unwrap_or("");
-    let from_secret = secret_values
-        .iter()
-        .any(|s| !first.is_empty() && s.contains(first));
+    let from_secret = first.contains("FAXBOT-SECRET")
+        || secret_values
+            .iter()
+            .any(|s| !first.is_empty() && s.contains(first));
     let candidate = if first.is_empty() || from_secret {
         format!("{origin}/*")
     } else {
