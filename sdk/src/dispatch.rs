@@ -22,6 +22,9 @@ pub(crate) fn response<M: Method>(
     outcome: &Result<M::Response, RpcError>,
     max_frame: u32,
 ) -> Envelope {
+    if let Err(error) = outcome {
+        return error_response(id, error);
+    }
     Envelope::response::<M>(id, outcome, max_frame).unwrap_or_else(|e| {
         error_response(
             id,
@@ -30,8 +33,21 @@ pub(crate) fn response<M: Method>(
     })
 }
 
+/// Longest error message sent to the host; longer ones are cut (at a char boundary).
+const MAX_ERROR_MESSAGE: usize = 4096;
+
 /// An error response to host call `id`.
 pub(crate) fn error_response(id: u64, error: &RpcError) -> Envelope {
+    let mut error = error.clone();
+    if error.message.len() > MAX_ERROR_MESSAGE {
+        let mut end = MAX_ERROR_MESSAGE;
+        while !error.message.is_char_boundary(end) {
+            end -= 1;
+        }
+        error.message.truncate(end);
+        error.message.push_str(" [cut]");
+    }
+    let error = &error;
     Envelope {
         id,
         kind: faxbot_plugin_abi::Kind::Response,

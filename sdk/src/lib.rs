@@ -32,6 +32,8 @@
 //! plugin does not need (no policy, jail, HTTP or crypto crates: the host does those), or
 //! panic on anything the host sends.
 
+#![deny(missing_docs)]
+
 mod config;
 mod conn;
 mod ctx;

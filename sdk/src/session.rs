@@ -130,11 +130,17 @@ pub async fn serve(plugin: Plugin, mut stream: UnixStream) -> Result<(), Session
                 }
             }
             Kind::Notification => {}
-            Kind::Request if envelope.method == Shutdown::NAME => {
-                if let Some(stop) = stop_tx.take() {
+            Kind::Request if envelope.method == Shutdown::NAME => match stop_tx.take() {
+                Some(stop) => {
                     tokio::spawn(server.clone().shut_down(envelope, stop));
                 }
-            }
+                // Already stopping: acknowledge again rather than leave the host waiting.
+                None => server.answer_later(dispatch::response::<Shutdown>(
+                    envelope.id,
+                    &Ok(Ack {}),
+                    max_frame,
+                )),
+            },
             Kind::Request => server.accept(envelope),
         }
     };

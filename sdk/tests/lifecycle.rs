@@ -111,6 +111,61 @@ async fn a_panicking_handler_is_answered_internal_and_the_plugin_keeps_serving()
     assert!(report.ok);
 }
 
+#[tokio::test]
+async fn a_huge_error_message_is_cut_so_the_answer_still_fits() {
+    let Running {
+        session,
+        launched: _child,
+        ..
+    } = start(all_grants(), vec![]).await;
+    let error = session
+        .call::<RunJob>(&run("long-error"), Duration::from_secs(5))
+        .await
+        .expect_err("the job fails");
+    assert_eq!(error.code, ErrorCode::Internal);
+    assert!(error.message.len() <= 4200, "{} bytes", error.message.len());
+    assert!(error.message.ends_with(" [cut]"));
+}
+
+#[tokio::test]
+async fn calls_past_the_in_flight_limit_are_refused_not_queued() {
+    let mut terms = terms(all_grants(), vec![]);
+    terms.limits.max_in_flight = 2;
+    let Running {
+        session,
+        launched: _child,
+        ..
+    } = support::start_with_terms(std::sync::Arc::default(), terms).await;
+    let session = std::sync::Arc::new(session);
+    let calls: Vec<_> = (0..3)
+        .map(|_| {
+            let session = session.clone();
+            tokio::spawn(async move {
+                session
+                    .call::<RunJob>(&run("hold"), Duration::from_secs(5))
+                    .await
+            })
+        })
+        .collect();
+    let mut refused = 0;
+    for call in calls {
+        match call.await.expect("task") {
+            Ok(report) => assert_eq!(report.summary.as_deref(), Some("held")),
+            Err(e) => {
+                assert_eq!(e.code, ErrorCode::Unavailable, "{e}");
+                assert!(e.message.contains("2 calls in flight"), "{e}");
+                refused += 1;
+            }
+        }
+    }
+    assert_eq!(refused, 1);
+    let report = session
+        .call::<Health>(&HealthCheck {}, Duration::from_secs(5))
+        .await
+        .expect("health is never refused for load");
+    assert!(report.ok);
+}
+
 /// A host → plugin method this SDK version does not know.
 enum Poke {}
 impl Method for Poke {

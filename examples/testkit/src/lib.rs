@@ -8,6 +8,8 @@
 //!
 //! Test-only: it must never be a dependency of a plugin.
 
+#![deny(missing_docs)]
+
 mod check;
 mod host;
 mod start;

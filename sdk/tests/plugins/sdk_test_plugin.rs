@@ -148,6 +148,13 @@ fn plugin(id: &str) -> Plugin {
             // A capability call that outlives the handler's deadline.
             report(ctx.kv().get("hang").await.map(|_| "answered".to_owned()))
         })
+        .job("long-error", |_ctx, _run| async move {
+            Err::<(), _>(Error::internal("x".repeat(100_000)))
+        })
+        .job("hold", |_ctx, _run| async move {
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            Ok("held")
+        })
         .job("panic", |_ctx, _run| async move {
             if std::env::args().count() < 100 {
                 panic!("the panic job panicked");

@@ -234,8 +234,12 @@ pub async fn start_with(
     grants: GrantedCapabilities,
     config: Vec<(String, Value)>,
 ) -> Running {
+    start_with_terms(host, terms(grants, config)).await
+}
+
+pub async fn start_with_terms(host: Arc<Host>, terms: HandshakeTerms) -> Running {
     let mut launched = launch_as(PLUGIN_ID);
-    let agreed = handshake::accept(&mut launched.stream, &terms(grants, config))
+    let agreed = handshake::accept(&mut launched.stream, &terms)
         .await
         .expect("the SDK completes the handshake");
     assert_eq!(agreed.hello.sdk_name, "faxbot-sdk");
