@@ -20,6 +20,15 @@ pub(crate) type HealthFn = Arc<dyn Fn(Ctx) -> BoxFuture<Health> + Send + Sync>;
 
 /// What a job handler may return as its one-line summary for the admin: nothing (`()`),
 /// a `String`, a `&'static str` or an `Option<String>`.
+///
+/// ```
+/// use faxbot_sdk::Plugin;
+///
+/// let plugin = Plugin::new("daily-digest", "0.1.0")
+///     .job("quiet", |_ctx, _run| async move { Ok(()) })
+///     .job("chatty", |_ctx, run| async move { Ok(format!("ran {}", run.run_id)) });
+/// # let _ = plugin;
+/// ```
 pub trait JobSummary {
     /// The summary, if any.
     fn into_summary(self) -> Option<String>;
@@ -47,6 +56,19 @@ impl JobSummary for Option<String> {
 }
 
 /// A plugin's own account of its health, answered to the host's `health.check`.
+///
+/// ```
+/// use faxbot_sdk::{Health, Plugin};
+///
+/// let plugin = Plugin::new("status-route", "0.1.0").on_health(|ctx| async move {
+///     match ctx.kv().get("last-error").await {
+///         Ok(None) => Health::ok("no errors"),
+///         Ok(Some(_)) => Health::failing("the last webhook post failed"),
+///         Err(e) => Health::failing(format!("kv: {e}")),
+///     }
+/// });
+/// # let _ = plugin;
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Health {
     /// Whether the plugin considers itself healthy.

@@ -6,6 +6,14 @@ use faxbot_plugin_abi::methods::{RouteRequest, RouteResponse};
 use std::fmt;
 
 /// An HTTP method.
+///
+/// ```
+/// use faxbot_sdk::HttpMethod;
+///
+/// assert_eq!(HttpMethod::parse("GET"), Some(HttpMethod::Get));
+/// assert_eq!(HttpMethod::Post.to_string(), "POST");
+/// assert_eq!(HttpMethod::parse("get"), None);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum HttpMethod {
     /// `GET`

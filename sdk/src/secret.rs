@@ -6,6 +6,14 @@ use std::fmt;
 
 /// A granted secret, by name. It holds no value and cannot reveal one: its only use is in a
 /// [`Template`]. Obtain it with [`crate::Ctx::secret`], which checks the grant.
+///
+/// ```no_run
+/// # fn f(ctx: faxbot_sdk::Ctx) -> faxbot_sdk::Result<()> {
+/// let token = ctx.secret("SLACK_WEBHOOK_PATH")?;
+/// assert_eq!(token.name(), "SLACK_WEBHOOK_PATH");
+/// assert_eq!(format!("{token:?}"), "Secret(SLACK_WEBHOOK_PATH)");
+/// # Ok(()) }
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret {
     name: String,

@@ -64,6 +64,21 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// Runs `plugin` on an established socket to the host until the host shuts it down or
 /// closes the socket. [`crate::run`] calls this on fd 3; call it yourself only if you build
 /// your own runtime.
+///
+/// ```no_run
+/// use std::os::fd::FromRawFd;
+///
+/// #[tokio::main(flavor = "current_thread")]
+/// async fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     // Prefer faxbot_sdk::run, which checks that fd 3 really is the host's socket.
+///     # #[allow(unsafe_code)]
+///     let socket = unsafe { std::os::unix::net::UnixStream::from_raw_fd(3) };
+///     socket.set_nonblocking(true)?;
+///     let stream = tokio::net::UnixStream::from_std(socket)?;
+///     faxbot_sdk::serve(faxbot_sdk::Plugin::new("hello", "0.1.0"), stream).await?;
+///     Ok(())
+/// }
+/// ```
 pub async fn serve(plugin: Plugin, mut stream: UnixStream) -> Result<(), SessionError> {
     let welcome = handshake::introduce(&mut stream, &plugin.id, &plugin.version).await?;
     let compat = Compat::for_session(ABI_VERSION, welcome.abi);
