@@ -53,8 +53,14 @@ async fn a_handler_past_its_deadline_is_stopped_and_the_call_settled() {
     );
     // The plugin answers the cancelled call, so the host is owed nothing and has no reason
     // to hard-stop it.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(session.overdue(Duration::ZERO), None);
+    let settled = Instant::now();
+    while session.overdue(Duration::ZERO).is_some() {
+        assert!(
+            settled.elapsed() < Duration::from_secs(3),
+            "the plugin never answered the timed-out call"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert_eq!(host.kv_value("slow-finished"), None);
     let report = session
         .call::<Health>(&HealthCheck {}, Duration::from_secs(5))
