@@ -63,7 +63,7 @@ pub use handshake::{SDK_NAME, SDK_VERSION};
 pub use kv::Kv;
 pub use log::Log;
 pub use metrics::Metrics;
-pub use plugin::{Health, JobSummary, Plugin};
+pub use plugin::{FaxJobUpdate, Health, JobSummary, Plugin};
 pub use retry::Backoff;
 pub use route::HttpMethod;
 pub use secret::{Secret, Template};

@@ -3,7 +3,7 @@
 use crate::ctx::Ctx;
 use crate::error::Error;
 use crate::route::{HttpMethod, Request, Response};
-use faxbot_plugin_abi::event::{Event, topic_matches};
+use faxbot_plugin_abi::event::{Event, EventPayload, FaxJobEvent, topic_matches};
 use faxbot_plugin_abi::methods::JobRun;
 use std::future::Future;
 use std::pin::Pin;
@@ -93,6 +93,21 @@ impl Health {
             detail: reason.into(),
         }
     }
+}
+
+/// A fax job event with its job typed, as [`Plugin::on_fax_job`] hands it over.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FaxJobUpdate {
+    /// The event's id: the idempotency key (delivery is at least once).
+    pub event_id: String,
+    /// The event's topic, e.g. `fax.job.delivered`.
+    pub topic: String,
+    /// The tenant (an opaque id).
+    pub tenant_id: String,
+    /// When it happened, ms since the Unix epoch.
+    pub occurred_at_ms: u64,
+    /// The job: ids, state, provider, counts and timings; never a number, name or content.
+    pub job: FaxJobEvent,
 }
 
 pub(crate) struct EventRoute {
@@ -188,6 +203,48 @@ impl Plugin {
             handler: Arc::new(move |ctx, event| Box::pin(handler(ctx, event))),
         });
         self
+    }
+
+    /// Handles fax job events whose topic matches `pattern` (`fax.job.*`, `fax.job.failed`)
+    /// with the job typed: like [`Plugin::on_event`], without matching on the payload. An
+    /// event on a matching topic that carries no fax job is refused as invalid.
+    ///
+    /// ```
+    /// use faxbot_sdk::Plugin;
+    ///
+    /// let plugin = Plugin::new("slack-notifier", "0.1.0").on_fax_job("fax.job.*", |ctx, update| async move {
+    ///     let line = format!("job {} is {}", update.job.job_id, update.job.state.name());
+    ///     ctx.log().info(line).await
+    /// });
+    /// # let _ = plugin;
+    /// ```
+    pub fn on_fax_job<F, Fut>(self, pattern: impl Into<String>, handler: F) -> Self
+    where
+        F: Fn(Ctx, FaxJobUpdate) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), Error>> + Send + 'static,
+    {
+        let handler = Arc::new(handler);
+        self.on_event(pattern, move |ctx, event: Event| {
+            let handler = handler.clone();
+            async move {
+                match event.payload {
+                    EventPayload::FaxJob(job) => {
+                        let update = FaxJobUpdate {
+                            event_id: event.id,
+                            topic: event.topic,
+                            tenant_id: event.tenant_id,
+                            occurred_at_ms: event.occurred_at_ms,
+                            job,
+                        };
+                        handler(ctx, update).await
+                    }
+                    _ => Err(Error::invalid(format!(
+                        "event {} on {} carries no fax job",
+                        event.id, event.topic
+                    ))),
+                }
+            }
+        })
     }
 
     /// Serves `method path` under the host's `/ext/<plugin-id>/` prefix (`path` starts with

@@ -86,18 +86,49 @@ async fn events_reach_the_first_handler_whose_pattern_matches() {
 }
 
 #[tokio::test]
-async fn an_event_without_a_handler_is_acknowledged_with_a_warning() {
+async fn a_fax_job_handler_gets_the_job_typed_and_refuses_other_payloads() {
     let Running {
         session,
         host,
         launched: _child,
     } = start(all_grants(), vec![]).await;
     deliver(&session, "e1", "fax.inbound.received", 1).await;
+    assert_eq!(host.kv_value("inbound:job-1").as_deref(), Some("sent"));
+    let mut odd = event("e2", "fax.inbound.other");
+    odd.payload = faxbot_plugin_abi::event::EventPayload::PluginLifecycle(
+        faxbot_plugin_abi::event::PluginLifecycleEvent {
+            plugin_id: "x".into(),
+            version: "1".into(),
+            state: "started".into(),
+        },
+    );
+    let error = session
+        .call::<DeliverEvent>(
+            &EventDelivery {
+                event: odd,
+                attempt: 1,
+            },
+            DEADLINE,
+        )
+        .await
+        .expect_err("not a fax job");
+    assert_eq!(error.code, ErrorCode::Invalid, "{error}");
+    assert!(error.message.contains("carries no fax job"), "{error}");
+}
+
+#[tokio::test]
+async fn an_event_without_a_handler_is_acknowledged_with_a_warning() {
+    let Running {
+        session,
+        host,
+        launched: _child,
+    } = start(all_grants(), vec![]).await;
+    deliver(&session, "e1", "tenant.settings.changed", 1).await;
     let logs = host.logs.lock().expect("logs").clone();
     assert!(
         logs.iter().any(|l| l
             .message
-            .contains("no handler registered for event topic fax.inbound.received")),
+            .contains("no handler registered for event topic tenant.settings.changed")),
         "{logs:?}"
     );
 }

@@ -10,9 +10,7 @@
 //!   a summary, not an audit record.
 //! - Logs go through `tracing`, forwarded to the host by the SDK's layer.
 
-use faxbot_sdk::{
-    Backoff, Ctx, Error, Event, EventPayload, HttpMethod, JobRun, Plugin, Template, Value,
-};
+use faxbot_sdk::{Backoff, Ctx, Error, FaxJobUpdate, HttpMethod, JobRun, Plugin, Template, Value};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -42,11 +40,8 @@ fn date(day: u64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-async fn count(ctx: Ctx, event: Event) -> Result<(), Error> {
-    let EventPayload::FaxJob(job) = &event.payload else {
-        return Ok(());
-    };
-    let key = count_key(event.occurred_at_ms / DAY_MS, job.state.name());
+async fn count(ctx: Ctx, update: FaxJobUpdate) -> Result<(), Error> {
+    let key = count_key(update.occurred_at_ms / DAY_MS, update.job.state.name());
     let n = ctx.kv().get_u64(&key).await?.unwrap_or(0);
     ctx.kv().put_u64(&key, n + 1).await
 }
@@ -157,7 +152,7 @@ fn main() -> ExitCode {
     }
     faxbot_sdk::run(
         Plugin::new("daily-digest", env!("CARGO_PKG_VERSION"))
-            .on_event("fax.job.*", count)
+            .on_fax_job("fax.job.*", count)
             .job("digest", digest),
     )
 }

@@ -12,7 +12,7 @@
 //!   posted events are kept in kv).
 
 use faxbot_sdk::abi::event::FaxJobEvent;
-use faxbot_sdk::{Backoff, Ctx, Error, Event, EventPayload, HttpMethod, Plugin, Template};
+use faxbot_sdk::{Backoff, Ctx, Error, FaxJobUpdate, HttpMethod, Plugin, Template};
 use serde::Serialize;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -116,15 +116,13 @@ async fn post(ctx: &Ctx, text: String) -> Result<(), Error> {
         .await
 }
 
-async fn notify(ctx: Ctx, event: Event) -> Result<(), Error> {
-    let EventPayload::FaxJob(job) = &event.payload else {
-        return Ok(());
-    };
+async fn notify(ctx: Ctx, update: FaxJobUpdate) -> Result<(), Error> {
+    let job = &update.job;
     if !wanted(&ctx, job.state.name()) {
         return Ok(());
     }
     let recent = recently_posted(&ctx).await?;
-    if recent.contains(&event.id) {
+    if recent.contains(&update.event_id) {
         return Ok(());
     }
     let started = Instant::now();
@@ -134,14 +132,14 @@ async fn notify(ctx: Ctx, event: Event) -> Result<(), Error> {
             ctx.metrics()
                 .histogram("post_ms", started.elapsed().as_secs_f64() * 1000.0)
                 .await?;
-            remember(&ctx, recent, &event.id).await
+            remember(&ctx, recent, &update.event_id).await
         }
         Err(error) => {
             ctx.metrics().counter("post_failures", 1.0).await?;
             ctx.log()
                 .warn(format!(
                     "posting event {} to Slack failed: {error}",
-                    event.id
+                    update.event_id
                 ))
                 .await?;
             Err(error)
@@ -151,7 +149,7 @@ async fn notify(ctx: Ctx, event: Event) -> Result<(), Error> {
 
 fn main() -> ExitCode {
     faxbot_sdk::run(
-        Plugin::new("slack-notifier", env!("CARGO_PKG_VERSION")).on_event("fax.job.*", notify),
+        Plugin::new("slack-notifier", env!("CARGO_PKG_VERSION")).on_fax_job("fax.job.*", notify),
     )
 }
 

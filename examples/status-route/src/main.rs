@@ -5,7 +5,7 @@
 //! It stores only counters; events carry no PHI, and neither do its answers.
 
 use faxbot_sdk::route::{Request, Response};
-use faxbot_sdk::{Ctx, Error, Event, EventPayload, HttpMethod, Plugin};
+use faxbot_sdk::{Ctx, Error, FaxJobUpdate, HttpMethod, Plugin};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -40,17 +40,15 @@ struct JobStatus {
     updated_at_ms: u64,
 }
 
-async fn count(ctx: Ctx, event: Event) -> Result<(), Error> {
-    let EventPayload::FaxJob(job) = &event.payload else {
-        return Ok(());
-    };
+async fn count(ctx: Ctx, update: FaxJobUpdate) -> Result<(), Error> {
     let kv = ctx.kv();
-    let key = format!("count:{}", job.state.name());
+    let key = format!("count:{}", update.job.state.name());
     let seen = kv.get_u64(&key).await?.unwrap_or(0);
     kv.put_u64(&key, seen + 1).await?;
     let last = kv.get_u64("last_event_at_ms").await?.unwrap_or(0);
-    if event.occurred_at_ms > last {
-        kv.put_u64("last_event_at_ms", event.occurred_at_ms).await?;
+    if update.occurred_at_ms > last {
+        kv.put_u64("last_event_at_ms", update.occurred_at_ms)
+            .await?;
     }
     Ok(())
 }
@@ -95,7 +93,7 @@ async fn job_status(ctx: Ctx, request: Request) -> Result<Response, Error> {
 fn main() -> ExitCode {
     faxbot_sdk::run(
         Plugin::new("status-route", env!("CARGO_PKG_VERSION"))
-            .on_event("fax.job.*", count)
+            .on_fax_job("fax.job.*", count)
             .route(HttpMethod::Get, "/status", status)
             .route(HttpMethod::Get, "/status/job", job_status),
     )

@@ -33,6 +33,14 @@ fn plugin(id: &str) -> Plugin {
             }
             Ok(())
         })
+        .on_fax_job("fax.inbound.*", |ctx, update| async move {
+            ctx.kv()
+                .put(
+                    &format!("inbound:{}", update.job.job_id),
+                    update.job.state.name().as_bytes().to_vec(),
+                )
+                .await
+        })
         .on_event("plugin.*", |ctx, event| async move {
             ctx.kv().put_u64(&format!("other:{}", event.topic), 1).await
         })

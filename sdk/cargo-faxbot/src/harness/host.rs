@@ -12,12 +12,13 @@ use faxbot_plugin_abi::methods::{
 };
 use faxbot_plugin_abi::secret::{SecretTemplate, Segment};
 use faxbot_plugin_abi::{Envelope, ErrorCode, Method, RpcError};
-use faxbot_policy::capability::{Action, Decision, Grants, check};
+use faxbot_policy::capability::Grants;
 use faxbot_policy::egress::NormalizedUrl;
 use faxbot_redact::Redactor;
 use faxbot_supervisor::capability::{
     AuditSink, CapabilityCheck, CapabilityHandler, Denial, HandlerFuture,
 };
+use faxbot_supervisor::grant_check::check_call;
 use faxbot_supervisor::output::{LogSink, OutputLine};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -122,42 +123,10 @@ impl HarnessHost {
         current + (key.len() + value_len) as u64
     }
 
-    /// The actions a call needs, each checked against the grants.
+    /// The host's own grant check (`faxbot_supervisor::grant_check`), with this run's kv.
     fn actions_allowed(&self, call: &Envelope) -> Result<(), String> {
-        let decide = |action: Action<'_>| match check(&self.grants, &action, now_ms()) {
-            Decision::Allow => Ok(()),
-            Decision::Deny(denial) => Err(denial.to_string()),
-        };
-        let bad = |e: faxbot_plugin_abi::DecodeError| format!("undecodable request: {e}");
-        match call.method.as_str() {
-            m if m == Log::NAME || m == Metric::NAME => Ok(()),
-            m if m == KvGet::NAME || m == KvList::NAME || m == KvDelete::NAME => {
-                decide(Action::KvRead)
-            }
-            m if m == KvPut::NAME => {
-                let put: KvPutRequest = call.decode_request::<KvPut>().map_err(bad)?;
-                decide(Action::KvWrite {
-                    total_bytes_after: self.kv_total_after(&put.key, put.value.len()),
-                })
-            }
-            m if m == EmitEvent::NAME => {
-                let emit: EmitEventRequest = call.decode_request::<EmitEvent>().map_err(bad)?;
-                decide(Action::EmitEvent { topic: &emit.topic })
-            }
-            m if m == FaxJobStatus::NAME => decide(Action::FaxJobStatus),
-            m if m == HttpFetch::NAME => {
-                let request: HttpRequest = call.decode_request::<HttpFetch>().map_err(bad)?;
-                for name in template_secrets(&request) {
-                    decide(Action::UseSecret { name: &name })?;
-                }
-                // As the host's broker: the destination is checked with the secrets still
-                // as placeholders, so a secret value can never steer where a request goes.
-                let url = NormalizedUrl::parse_template(&request.url)
-                    .map_err(|e| format!("http.egress denied: {e}"))?;
-                decide(Action::Egress { url: &url })
-            }
-            other => Err(format!("no capability covers {other}")),
-        }
+        let total = |key: &str, len: usize| self.kv_total_after(key, len);
+        check_call(&self.grants, call, now_ms(), &total)
     }
 
     /// A template rendered with the scenario's secret values, as the host's broker does.
