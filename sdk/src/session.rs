@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::UnixStream;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 /// How long a health check may take when the host sets no deadline.
@@ -108,15 +108,28 @@ pub async fn serve(plugin: Plugin, mut stream: UnixStream) -> Result<(), Session
         compat,
         max_frame,
     };
+    // Frames are read by a task of their own: a frame read is not cancel-safe, so it must
+    // never be a branch of the select below, where another branch winning would drop a
+    // half-read frame and desynchronise the stream.
+    let (frames_tx, mut frames) = mpsc::channel(16);
+    tokio::spawn(async move {
+        loop {
+            let read = frame::read_frame_async(&mut reader, max_frame).await;
+            let more = matches!(read, Ok(Some(_)));
+            if frames_tx.send(read).await.is_err() || !more {
+                break;
+            }
+        }
+    });
     let (stop_tx, mut stop_rx) = oneshot::channel::<()>();
     let mut stop_tx = Some(stop_tx);
     let mut init_settled = false;
     let outcome = loop {
         let body = tokio::select! {
-            read = frame::read_frame_async(&mut reader, max_frame) => match read {
-                Ok(Some(body)) => body,
-                Ok(None) => break Ok(()),
-                Err(e) => break Err(SessionError::Broken(format!("reading a frame: {e}"))),
+            read = frames.recv() => match read {
+                Some(Ok(Some(body))) => body,
+                Some(Ok(None)) | None => break Ok(()),
+                Some(Err(e)) => break Err(SessionError::Broken(format!("reading a frame: {e}"))),
             },
             _ = &mut stop_rx => break Ok(()),
             changed = ready_rx.changed(), if !init_settled => {
