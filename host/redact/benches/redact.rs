@@ -49,7 +49,10 @@ impl Naive {
                 r"(?:\+?1[-. ]?)?(?:\(\d{3}\)|(?-u:\b)\d{3})[-. ]?\d{3}[-. ]\d{4}(?-u:\b)",
                 "[PHONE]",
             ),
-            (r"[A-Za-z0-9_.+-]+@[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+", "[EMAIL]"),
+            (
+                r"[A-Za-z0-9_.+-]+@[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+",
+                "[EMAIL]",
+            ),
             (
                 r"(?i)(?-u:\b)(?:mrn|medical record(?: number| #)?)[:#\s]*[A-Z0-9-]{4,}(?-u:\b)",
                 "[MRN]",
@@ -78,7 +81,10 @@ impl Naive {
                 r"(?-u:\b)\d{1,6} (?:[A-Z][a-z]+ ){1,3}(?:Street|St|Avenue|Ave|Road|Rd|Drive|Dr|Lane|Ln|Way|Court|Ct|Blvd)(?-u:\b)",
                 "[ADDRESS]",
             ),
-            (r"(?-u:\b)[A-Z][a-z]+, [A-Z]{2} \d{5}(?:-\d{4})?(?-u:\b)", "[ADDRESS]"),
+            (
+                r"(?-u:\b)[A-Z][a-z]+, [A-Z]{2} \d{5}(?:-\d{4})?(?-u:\b)",
+                "[ADDRESS]",
+            ),
             (r"https?://\S+|www\.\S+", "[URL]"),
             (r"(?-u:\b)(?:\d{1,3}\.){3}\d{1,3}(?-u:\b)", "[IP]"),
             (r"(?-u:\b)[A-HJ-NPR-Z0-9]{17}(?-u:\b)", "[VEHICLE]"),
