@@ -7,6 +7,7 @@
 //! the supervisor checks every plugin call against its grants before the host sees it.
 
 pub mod capability;
+pub mod grant_check;
 pub mod handshake;
 pub mod jail;
 pub mod launch;
