@@ -116,6 +116,7 @@ impl Session {
             max_frame,
             metrics: metrics.clone(),
             late: late.clone(),
+            serving: Arc::default(),
         };
         tokio::spawn(async move {
             let end = loop {
@@ -133,15 +134,29 @@ impl Session {
                     let Ok(permit) = inbound_permits.clone().acquire_owned().await else {
                         break "session closed".to_owned();
                     };
-                    let reader = reader.clone();
-                    tokio::spawn(async move {
-                        reader.serve(envelope).await;
+                    let id = envelope.id;
+                    let is_request = envelope.kind == Kind::Request;
+                    let serving = reader.clone();
+                    let task = tokio::spawn(async move {
+                        serving.serve(envelope).await;
+                        lock(&serving.serving).remove(&id);
                         drop(permit);
                     });
+                    if is_request && !task.is_finished() {
+                        lock(&reader.serving).insert(id, task.abort_handle());
+                    }
+                } else if envelope.kind == Kind::Cancel {
+                    // The plugin no longer wants the answer: stop the work, answer nothing.
+                    if let Some(task) = lock(&reader.serving).remove(&envelope.id) {
+                        task.abort();
+                    }
                 } else {
                     reader.receive(envelope);
                 }
             };
+            for (_, task) in lock(&reader.serving).drain() {
+                task.abort();
+            }
             reader.close(&end);
         });
 
@@ -330,6 +345,8 @@ struct Reader {
     max_frame: u32,
     metrics: Arc<PluginMetrics>,
     late: Late,
+    /// The plugin's calls being served, by id, so a Cancel can stop one.
+    serving: Arc<Mutex<HashMap<u64, tokio::task::AbortHandle>>>,
 }
 
 impl Reader {
@@ -364,6 +381,21 @@ impl Reader {
                 reason: reason.clone(),
             });
             Err(RpcError::denied(reason))
+        } else if envelope.deadline_ms > 0 {
+            // The host stops working for the plugin when the plugin's own deadline passes.
+            let deadline = Duration::from_millis(u64::from(envelope.deadline_ms));
+            let method = envelope.method.clone();
+            tokio::time::timeout(
+                deadline,
+                self.hooks.handler.handle(&self.plugin_id, envelope),
+            )
+            .await
+            .unwrap_or_else(|_| {
+                Err(RpcError::new(
+                    ErrorCode::Timeout,
+                    format!("{method}: not served within the call's {deadline:?} deadline"),
+                ))
+            })
         } else {
             self.hooks.handler.handle(&self.plugin_id, envelope).await
         };

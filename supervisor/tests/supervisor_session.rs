@@ -544,3 +544,98 @@ async fn log_and_metric_notifications_reach_the_check_and_handler_and_nothing_el
     assert_eq!(denials.len(), 1, "{denials:?}");
     assert_eq!(denials[0].method, "metric.record");
 }
+
+/// A handler that takes `delay` and records whether it finished or was dropped unfinished.
+struct Slow {
+    delay: Duration,
+    finished: std::sync::atomic::AtomicBool,
+    dropped: Arc<std::sync::atomic::AtomicBool>,
+}
+impl Slow {
+    fn taking(delay: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            delay,
+            finished: Default::default(),
+            dropped: Arc::default(),
+        })
+    }
+}
+struct DropFlag(Arc<std::sync::atomic::AtomicBool>, bool);
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        if !self.1 {
+            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
+impl CapabilityHandler for Slow {
+    fn handle<'a>(&'a self, _: &'a str, call: Envelope) -> HandlerFuture<'a> {
+        Box::pin(async move {
+            let mut flag = DropFlag(self.dropped.clone(), false);
+            tokio::time::sleep(self.delay).await;
+            flag.1 = true;
+            self.finished
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+            let outcome = Ok(KvGetResponse { value: None });
+            Ok(Envelope::response::<KvGet>(call.id, &outcome, 1 << 20)
+                .map_err(|e| faxbot_plugin_abi::RpcError::new(ErrorCode::Internal, e.to_string()))?
+                .body)
+        })
+    }
+}
+
+async fn started_with(mode: &str, handler: Arc<Slow>) -> (Launched, Session) {
+    let mut launched = launch(mode);
+    let agreed = handshake::accept(&mut launched.stream, &terms())
+        .await
+        .expect("handshake");
+    let stream = std::mem::replace(
+        &mut launched.stream,
+        tokio::net::UnixStream::pair().expect("pair").0,
+    );
+    let session = Session::start(
+        stream,
+        PLUGIN_ID.to_owned(),
+        agreed.max_frame,
+        16,
+        SessionHooks {
+            check: Arc::new(Grants { kv: true }),
+            handler,
+            audit: Arc::new(Audit::default()),
+        },
+    );
+    (launched, session)
+}
+
+#[tokio::test]
+async fn a_plugin_cancelling_its_own_call_stops_the_hosts_work_on_it() {
+    let slow = Slow::taking(Duration::from_millis(300));
+    let (_child, session) = started_with("cancel-own", slow.clone()).await;
+    health(&session, Duration::from_secs(5))
+        .await
+        .expect("the plugin still answers");
+    // Without the Cancel the handler would finish 300 ms after the call.
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert!(
+        !slow.finished.load(std::sync::atomic::Ordering::SeqCst),
+        "the handler's work on the cancelled call was stopped"
+    );
+}
+
+#[tokio::test]
+async fn the_host_stops_serving_a_plugin_call_at_the_plugins_own_deadline() {
+    let slow = Slow::taking(Duration::from_secs(3));
+    let begun = Instant::now();
+    let (_child, session) = started_with("kv-caller", slow.clone()).await;
+    // kv-caller asks with a 1 s deadline and reports the error code it got.
+    assert_eq!(
+        health(&session, Duration::from_secs(5)).await,
+        Ok("timeout".to_owned())
+    );
+    let took = begun.elapsed();
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_millis(2_900),
+        "answered at the plugin's deadline, not after the handler's 3 s: {took:?}"
+    );
+    assert!(slow.dropped.load(std::sync::atomic::Ordering::SeqCst));
+}

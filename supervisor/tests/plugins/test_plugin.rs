@@ -90,6 +90,15 @@ fn serve(socket: &mut UnixStream, mode: &str) -> Result<(), String> {
             backlog.push(envelope);
         }
     }
+    if mode == "cancel-own" {
+        let request = KvGetRequest { key: "slow".into() };
+        send(
+            socket,
+            &Envelope::request::<KvGet>(1, &request, 30_000, DEFAULT_MAX_FRAME)
+                .map_err(|e| e.to_string())?,
+        )?;
+        send(socket, &Envelope::cancel(1))?;
+    }
     if mode == "notifier" {
         let log = LogRecord {
             level: LogLevel::Info,
