@@ -508,25 +508,12 @@ async fn log_and_metric_notifications_reach_the_check_and_handler_and_nothing_el
     }
     let audit = Arc::new(Audit::default());
     let seen = Arc::new(Seen::default());
-    let mut launched = launch("notifier");
-    let agreed = handshake::accept(&mut launched.stream, &terms())
-        .await
-        .expect("handshake");
-    let stream = std::mem::replace(
-        &mut launched.stream,
-        tokio::net::UnixStream::pair().expect("pair").0,
-    );
-    let session = Session::start(
-        stream,
-        PLUGIN_ID.to_owned(),
-        agreed.max_frame,
-        16,
-        SessionHooks {
-            check: Arc::new(OnlyLogs),
-            handler: seen.clone(),
-            audit: audit.clone(),
-        },
-    );
+    let hooks = SessionHooks {
+        check: Arc::new(OnlyLogs),
+        handler: seen.clone(),
+        audit: audit.clone(),
+    };
+    let (_child, session) = started_hooked("notifier", hooks).await;
     // The plugin sent its three notifications before it serves this call.
     health(&session, Duration::from_secs(5))
         .await
@@ -584,7 +571,8 @@ impl CapabilityHandler for Slow {
     }
 }
 
-async fn started_with(mode: &str, handler: Arc<Slow>) -> (Launched, Session) {
+/// Launches `mode` unjailed, shakes hands and starts a session with `hooks`.
+async fn started_hooked(mode: &str, hooks: SessionHooks) -> (Launched, Session) {
     let mut launched = launch(mode);
     let agreed = handshake::accept(&mut launched.stream, &terms())
         .await
@@ -593,18 +581,17 @@ async fn started_with(mode: &str, handler: Arc<Slow>) -> (Launched, Session) {
         &mut launched.stream,
         tokio::net::UnixStream::pair().expect("pair").0,
     );
-    let session = Session::start(
-        stream,
-        PLUGIN_ID.to_owned(),
-        agreed.max_frame,
-        16,
-        SessionHooks {
-            check: Arc::new(Grants { kv: true }),
-            handler,
-            audit: Arc::new(Audit::default()),
-        },
-    );
+    let session = Session::start(stream, PLUGIN_ID.to_owned(), agreed.max_frame, 16, hooks);
     (launched, session)
+}
+
+async fn started_with(mode: &str, handler: Arc<Slow>) -> (Launched, Session) {
+    let hooks = SessionHooks {
+        check: Arc::new(Grants { kv: true }),
+        handler,
+        audit: Arc::new(Audit::default()),
+    };
+    started_hooked(mode, hooks).await
 }
 
 #[tokio::test]
