@@ -451,6 +451,9 @@ impl Cgroup {
         {
             return;
         }
+        if self.pids().is_empty() {
+            return; // the usual teardown: nothing left to freeze or kill
+        }
         let frozen = self.freeze();
         let kill_listed = |cgroup: &Cgroup| {
             let pids = cgroup.pids();
