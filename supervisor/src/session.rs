@@ -321,6 +321,9 @@ impl Session {
     }
 }
 
+/// How long the host serves a plugin call that names no deadline (`deadline_ms` 0).
+pub const PLUGIN_CALL_DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
+
 /// The methods a plugin may send as notifications.
 const NOTIFIABLE: [&str; 2] = [
     <faxbot_plugin_abi::methods::Log as Method>::NAME,
@@ -381,9 +384,14 @@ impl Reader {
                 reason: reason.clone(),
             });
             Err(RpcError::denied(reason))
-        } else if envelope.deadline_ms > 0 {
-            // The host stops working for the plugin when the plugin's own deadline passes.
-            let deadline = Duration::from_millis(u64::from(envelope.deadline_ms));
+        } else {
+            // The host stops working for the plugin when the plugin's own deadline passes;
+            // a call without one (0: "the method's default") gets the host's default, so no
+            // plugin call holds host work without bound.
+            let deadline = match envelope.deadline_ms {
+                0 => PLUGIN_CALL_DEFAULT_DEADLINE,
+                ms => Duration::from_millis(u64::from(ms)),
+            };
             let method = envelope.method.clone();
             tokio::time::timeout(
                 deadline,
@@ -396,8 +404,6 @@ impl Reader {
                     format!("{method}: not served within the call's {deadline:?} deadline"),
                 ))
             })
-        } else {
-            self.hooks.handler.handle(&self.plugin_id, envelope).await
         };
         if notification {
             return;
