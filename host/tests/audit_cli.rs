@@ -96,3 +96,34 @@ fn a_bad_filter_is_refused_with_the_rule_it_breaks() {
         "{err}"
     );
 }
+
+#[test]
+fn faxbot_audit_verify_names_the_first_bad_record_and_exits_nonzero() {
+    let tmp = written_trail();
+    let ok = faxbot(tmp.path(), &["verify"]);
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("OK: "));
+
+    let trail = tmp.path().join("audit").join("trail.log");
+    let text = std::fs::read_to_string(&trail).expect("trail");
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let victim = lines
+        .iter()
+        .position(|l| l.contains("exercise.writer1"))
+        .expect("a record of writer1");
+    lines[victim] = lines[victim].replacen("exercise.writer1", "exercise.writerX", 1);
+    std::fs::write(&trail, lines.join("\n") + "\n").expect("tamper");
+
+    let bad = Command::new(env!("CARGO_BIN_EXE_faxbot"))
+        .args(["audit", "--state-dir"])
+        .arg(tmp.path())
+        .arg("verify")
+        .output()
+        .expect("run faxbot");
+    assert_eq!(bad.status.code(), Some(1), "{bad:?}");
+    let out = String::from_utf8_lossy(&bad.stdout);
+    assert!(
+        out.contains(&format!("BROKEN at record seq {victim}")),
+        "{out}"
+    );
+    assert!(out.contains("MAC mismatch"), "{out}");
+}

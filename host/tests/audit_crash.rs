@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use faxbot_host::audit::{self, AuditTrail, Filter, WithholdStrings};
-use faxbot_host::keys::KeyMaterial;
+use faxbot_audit::keys::KeyMaterial;
+use faxbot_audit::{self as audit, AuditTrail, Filter, WithholdStrings};
 
 fn faxbot() -> Command {
     Command::new(env!("CARGO_BIN_EXE_faxbot"))

@@ -25,5 +25,5 @@ fn doctor_reports_every_layer_and_agrees_with_the_jail_check() {
     );
     let complete = layers.iter().all(|l| l["available"] == true);
     assert_eq!(output.status.code(), Some(if complete { 0 } else { 1 }));
-    assert_eq!(complete, faxbot_supervisor::jail::check().complete());
+    assert_eq!(complete, faxbot_jail::check().complete());
 }

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const PLUGIN: &str = env!("CARGO_BIN_EXE_faxbot-test-plugin");
-const JAIL: &str = env!("CARGO_BIN_EXE_faxbot-jail");
+
 const ID: &str = "bench-plugin";
 
 struct DenyAll;
@@ -56,7 +56,8 @@ fn launcher(jailed: bool, args: Vec<String>) -> Box<dyn Launcher> {
             jail: "/app".into(),
         });
         Box::new(JailedLauncher {
-            jail: JAIL.into(),
+            jail: faxbot_jail::binary::locate()
+                .expect("faxbot-jail is built (cargo build -p faxbot-jail)"),
             program: plugin.into(),
             spec,
         })

@@ -5,7 +5,7 @@
 //! layer can be tested against plain child processes.
 #![allow(unsafe_code)]
 
-use crate::jail::spec::{JailSpec, Program};
+use faxbot_jail::spec::{JailSpec, Program};
 use std::io::{self, Write};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::path::PathBuf;

@@ -6,7 +6,7 @@
 //! freeze, kill every task, and let the jail remove the directory (or remove it itself
 //! when the jail is gone too).
 
-use crate::jail::cgroup::{CGROUP_MOUNT, Cgroup, Hierarchy, Usage};
+use faxbot_cgroup::{CGROUP_MOUNT, Cgroup, Hierarchy, Usage};
 use std::path::Path;
 use std::time::Duration;
 

@@ -140,11 +140,9 @@ impl Supervisor {
     /// cgroup directories stay). Best effort: without root or cgroups there is nothing to do.
     /// Returns how many were removed.
     pub fn sweep_leftover_cgroups() -> usize {
-        crate::jail::cgroup::Hierarchy::detect(std::path::Path::new(
-            crate::jail::cgroup::CGROUP_MOUNT,
-        ))
-        .map(|hierarchy| hierarchy.sweep_leftovers())
-        .unwrap_or(0)
+        faxbot_cgroup::Hierarchy::detect(std::path::Path::new(faxbot_cgroup::CGROUP_MOUNT))
+            .map(|hierarchy| hierarchy.sweep_leftovers())
+            .unwrap_or(0)
     }
 
     /// Starts a plugin and keeps it running until [`Supervisor::stop`].

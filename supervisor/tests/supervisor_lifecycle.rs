@@ -304,7 +304,7 @@ fn jailed_config(id: &str, mode: &str, health_interval_ms: u32) -> PluginConfig 
     });
     PluginConfig {
         launcher: Arc::new(faxbot_supervisor::launch::JailedLauncher {
-            jail: env!("CARGO_BIN_EXE_faxbot-jail").into(),
+            jail: faxbot_jail::binary::locate().expect("faxbot-jail is built"),
             program: plugin.into(),
             spec,
         }),
@@ -538,4 +538,38 @@ async fn a_jailed_plugin_sees_only_its_abi_and_id_in_the_environment() {
         .expect("health");
     assert_eq!(report.detail, "FAXBOT_ABI=1 FAXBOT_PLUGIN_ID=envy");
     supervisor.stop("envy").await.expect("stop");
+}
+
+#[test]
+fn a_new_supervisor_sweeps_cgroups_a_dead_core_left_behind() {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("SKIP: needs root");
+        return;
+    }
+    // A pid that is certainly dead: a child that has exited and been reaped.
+    let mut child = std::process::Command::new("true").spawn().expect("spawn");
+    let dead = child.id();
+    child.wait().expect("reaped");
+    let name = format!("jail-{dead}-leftover");
+    let dirs: Vec<std::path::PathBuf> = ["memory", "pids", "cpu"]
+        .iter()
+        .map(|c| {
+            std::path::Path::new("/sys/fs/cgroup")
+                .join(c)
+                .join("faxbot-jails")
+        })
+        .filter(|base| base.is_dir())
+        .map(|base| base.join(&name))
+        .collect();
+    if dirs.is_empty() {
+        eprintln!("SKIP: no cgroup v1 jail hierarchy here");
+        return;
+    }
+    for dir in &dirs {
+        std::fs::create_dir(dir).expect("plant a leftover cgroup");
+    }
+    let _supervisor = faxbot_supervisor::supervisor::Supervisor::new();
+    for dir in &dirs {
+        assert!(!dir.exists(), "{} survived the sweep", dir.display());
+    }
 }

@@ -296,7 +296,7 @@ fn jailed_with(
     });
     adjust(&mut spec);
     faxbot_supervisor::launch::JailedLauncher {
-        jail: env!("CARGO_BIN_EXE_faxbot-jail").into(),
+        jail: faxbot_jail::binary::locate().expect("faxbot-jail is built"),
         program: plugin.into(),
         spec,
     }

@@ -8,13 +8,15 @@ use faxbot_plugin_abi::methods::{
     DeliverEvent, EventDelivery, Health, HealthCheck, HealthReport, JobRun, RouteRequest,
     RouteResponse, RunJob, ServeRoute,
 };
-use faxbot_plugin_abi::version::VersionRange;
-use faxbot_plugin_abi::{ABI_VERSION, Limits, RpcError, Value};
+use faxbot_plugin_abi::{RpcError, Value};
 use faxbot_policy::manifest::Manifest;
 use faxbot_supervisor::handshake::{self, HandshakeTerms};
-use faxbot_supervisor::jail::spec::{Bind, JailSpec, Program};
+use faxbot_supervisor::jail::spec::JailSpec;
 use faxbot_supervisor::launch::{JailedLauncher, Launched, Launcher, UnjailedLauncherForTests};
 use faxbot_supervisor::output::OutputLimits;
+use faxbot_supervisor::plugin_config::{
+    OperatorSettings, PluginFiles, handshake_terms, jail_spec_for_manifest,
+};
 use faxbot_supervisor::session::Session;
 use faxbot_supervisor::supervisor::{PluginConfig, RestartPolicy, Supervisor};
 use std::path::{Path, PathBuf};
@@ -86,15 +88,11 @@ impl Running {
 }
 
 fn terms(manifest: &Manifest, host: &Host, config: Vec<(String, Value)>) -> HandshakeTerms {
-    HandshakeTerms {
-        plugin_id: manifest.id.clone(),
-        host_abi: VersionRange::exactly(ABI_VERSION),
-        instance_id: format!("{}-test", manifest.id),
-        capabilities: host.grants.to_abi(now_ms()),
-        config,
-        limits: Limits::default(),
+    let settings = OperatorSettings {
         hello_deadline: Duration::from_secs(10),
-    }
+        ..OperatorSettings::default()
+    };
+    handshake_terms(manifest, &host.grants, config, &settings, now_ms())
 }
 
 async fn handshake_and_session(
@@ -138,22 +136,19 @@ pub async fn start(program: &Path, manifest: &Manifest, config: Vec<(String, Val
     handshake_and_session(launched, manifest, host, config).await
 }
 
+/// Where the plugin's files are: the binary and its directory, as the package layout has them.
+fn files(program: &Path) -> PluginFiles {
+    PluginFiles {
+        jail: jail_binary(),
+        entry: program.into(),
+        app_dir: program.parent().unwrap_or(Path::new("/")).into(),
+    }
+}
+
+/// The plugin's jail spec, from its manifest through the supervisor's one mapping.
 fn jail_spec(program: &Path, manifest: &Manifest) -> JailSpec {
-    let name = program
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("plugin")
-        .to_owned();
-    let mut spec = JailSpec::new(Program::Path(program.into()), vec![name]);
-    spec.ro_binds.push(Bind {
-        host: program.parent().unwrap_or(Path::new("/")).into(),
-        jail: "/app".into(),
-    });
-    spec.env = vec![
-        ("FAXBOT_ABI".into(), "1".into()),
-        ("FAXBOT_PLUGIN_ID".into(), manifest.id.clone()),
-    ];
-    spec
+    jail_spec_for_manifest(manifest, &files(program), &[])
+        .unwrap_or_else(|e| panic!("jail spec: {e}"))
 }
 
 /// Starts `program` inside the real `faxbot-jail` (needs root), the spec adjusted by `adjust`.
@@ -185,35 +180,46 @@ pub fn supervised_jailed(
     adjust: impl FnOnce(&mut JailSpec),
 ) -> (Supervisor, Arc<Host>) {
     let host = Host::for_manifest(manifest);
+    let files = files(program);
     let mut spec = jail_spec(program, manifest);
     adjust(&mut spec);
-    let mut terms = terms(manifest, &host, config);
-    terms.limits.health_interval_ms = 500;
+    let settings = OperatorSettings {
+        restart: RestartPolicy {
+            initial_backoff: Duration::from_millis(50),
+            max_backoff: Duration::from_millis(500),
+            max_crashes: 5,
+            window: Duration::from_secs(60),
+        },
+        hello_deadline: Duration::from_secs(10),
+        health_deadline: Duration::from_secs(1),
+        health_interval: Duration::from_millis(500),
+        shutdown_deadline: Duration::from_secs(1),
+        hard_stop_grace: Duration::from_millis(500),
+        output_limits: OutputLimits {
+            max_line: 512,
+            lines_per_second: 50,
+        },
+        ..OperatorSettings::default()
+    };
+    let mut plugin = PluginConfig::for_manifest(
+        manifest,
+        &host.grants,
+        &files,
+        config,
+        &settings,
+        host.hooks(),
+        host.log_sink(),
+        now_ms(),
+    )
+    .unwrap_or_else(|e| panic!("plugin config: {e}"));
+    plugin.launcher = Arc::new(JailedLauncher {
+        jail: files.jail,
+        program: files.entry,
+        spec,
+    });
     let supervisor = Supervisor::default();
     supervisor
-        .start(PluginConfig {
-            launcher: Arc::new(JailedLauncher {
-                jail: jail_binary(),
-                program: program.into(),
-                spec,
-            }),
-            terms,
-            hooks: host.hooks(),
-            restart: RestartPolicy {
-                initial_backoff: Duration::from_millis(50),
-                max_backoff: Duration::from_millis(500),
-                max_crashes: 5,
-                window: Duration::from_secs(60),
-            },
-            health_deadline: Duration::from_secs(1),
-            shutdown_deadline: Duration::from_secs(1),
-            hard_stop_grace: Duration::from_millis(500),
-            log: host.log_sink(),
-            output_limits: OutputLimits {
-                max_line: 512,
-                lines_per_second: 50,
-            },
-        })
+        .start(plugin)
         .unwrap_or_else(|e| panic!("supervisor start: {e}"));
     (supervisor, host)
 }
@@ -224,27 +230,27 @@ pub fn jail_binary() -> PathBuf {
     static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     BUILT
         .get_or_init(|| {
+            if let Some(jail) = faxbot_jail::binary::locate() {
+                return jail;
+            }
             let exe = std::env::current_exe().expect("test executable path");
             // <target>/<profile>/deps/<test>
             let profile_dir = exe
                 .parent()
                 .and_then(Path::parent)
                 .expect("test executable lies in <target>/<profile>/deps");
-            let jail = profile_dir.join("faxbot-jail");
-            if !jail.exists() {
-                let target_dir = profile_dir.parent().expect("target dir");
-                let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-                let mut build = std::process::Command::new(cargo);
-                build
-                    .args(["build", "-p", "faxbot-supervisor", "--bin", "faxbot-jail"])
-                    .env("CARGO_TARGET_DIR", target_dir);
-                if profile_dir.file_name().is_some_and(|n| n == "release") {
-                    build.arg("--release");
-                }
-                let status = build.status().expect("cargo runs");
-                assert!(status.success(), "building faxbot-jail failed: {status}");
+            let target_dir = profile_dir.parent().expect("target dir");
+            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+            let mut build = std::process::Command::new(cargo);
+            build
+                .args(["build", "-p", "faxbot-jail", "--bin", "faxbot-jail"])
+                .env("CARGO_TARGET_DIR", target_dir);
+            if profile_dir.file_name().is_some_and(|n| n == "release") {
+                build.arg("--release");
             }
-            jail
+            let status = build.status().expect("cargo runs");
+            assert!(status.success(), "building faxbot-jail failed: {status}");
+            profile_dir.join(faxbot_jail::binary::PROGRAM_NAME)
         })
         .clone()
 }

@@ -12,11 +12,11 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
-use faxbot_host::audit::{
-    self, Action, Actor, AuditEvent, AuditTrail, CorrelationId, Filter, Outcome, PhiRedactor,
-    Target, TenantId, Timestamp,
+use faxbot_audit::keys::{KEY_FILE_NAME, KeyMaterial};
+use faxbot_audit::{
+    self as audit, self, Action, Actor, AuditEvent, AuditTrail, CorrelationId, Filter, Outcome,
+    PhiRedactor, Target, TenantId, Timestamp,
 };
-use faxbot_host::keys::{KEY_FILE_NAME, KeyMaterial};
 
 /// `faxbot audit …`
 #[derive(Debug, Args)]

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Args;
-use faxbot_supervisor::jail;
+use faxbot_jail as jail;
 
 /// Options of `faxbot doctor`.
 #[derive(Debug, Args)]

@@ -112,6 +112,6 @@ fn find_jail(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
         .chain(on_path)
         .find(|p| p.is_file())
         .context(
-            "faxbot-jail was not found beside cargo-faxbot or on PATH; build it (`cargo build --release -p faxbot-supervisor --bin faxbot-jail`) and pass --jail or set FAXBOT_JAIL",
+            "faxbot-jail was not found beside cargo-faxbot or on PATH; build it (`cargo build --release -p faxbot-jail --bin faxbot-jail`) and pass --jail or set FAXBOT_JAIL",
         )
 }

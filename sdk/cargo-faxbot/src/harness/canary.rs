@@ -9,11 +9,8 @@
 //! capability call, a log line or a route response, the boundary leaked and the run fails.
 
 use super::scenario::CoreEvent;
-use faxbot_plugin_abi::Value;
-use faxbot_plugin_abi::event::{
-    CustomEvent, Event, EventPayload, FaxDirection, FaxJobEvent, FaxJobState,
-};
-use faxbot_redact::{PhiKind, PseudonymKey, RecordSchema, Redactor};
+use faxbot_plugin_abi::event::{Event, FaxDirection, FaxJobState};
+use faxbot_redact::{PseudonymKey, Redactor};
 
 /// The canaries planted in one event.
 #[derive(Clone, Debug)]
@@ -139,51 +136,35 @@ pub fn find_leaks(place: &str, haystack: &[u8], canaries: &[Canaries]) -> Vec<Le
     leaks
 }
 
-/// The core's projection of a recorded event to the event a plugin receives.
-pub fn project(
-    redactor: &Redactor,
-    event: &CoreEvent,
-    id: String,
-    sequence: u64,
-    now_ms: u64,
-) -> Result<Event, String> {
-    let tenant = event.tenant.clone().unwrap_or_else(|| "tenant-test".into());
-    let payload = if event.topic.starts_with("fax.") {
-        EventPayload::FaxJob(fax_job(redactor, &tenant, event, now_ms)?)
-    } else {
-        let schema = RecordSchema::new("custom-event");
-        let fields = event.fields.clone().unwrap_or_default();
-        let redacted =
-            redactor.redact_value(Some(&tenant), &schema, serde_json::Value::Object(fields));
-        let serde_json::Value::Object(map) = redacted else {
-            return Err("the redactor changed an object into something else".into());
-        };
-        EventPayload::Custom(CustomEvent {
-            source_plugin: "harness".into(),
-            fields: map
-                .into_iter()
-                .map(|(k, v)| (k, json_to_value(v)))
-                .collect(),
-        })
-    };
+/// The tenant a scenario event belongs to when it names none.
+const DEFAULT_TENANT: &str = "tenant-test";
+
+/// A recorded scenario event as the core event the host would publish (`now_ms` is the
+/// run's clock). The projection itself is the core's own: [`faxbot_events::project`].
+pub fn core_event(event: &CoreEvent, now_ms: u64) -> Result<faxbot_events::CoreEvent, String> {
+    let tenant = event
+        .tenant
+        .clone()
+        .unwrap_or_else(|| DEFAULT_TENANT.into());
     let days_ago_ms = u64::from(event.days_ago.unwrap_or(0)) * 86_400_000;
-    Ok(Event {
-        id,
+    let occurred_at_ms = now_ms.saturating_sub(days_ago_ms);
+    if event.topic.starts_with("fax.") {
+        return fax_job_record(event, now_ms).map(faxbot_events::CoreEvent::FaxJob);
+    }
+    Ok(faxbot_events::CoreEvent::Custom {
         topic: event.topic.clone(),
-        tenant_id: tenant,
-        sequence,
-        occurred_at_ms: now_ms.saturating_sub(days_ago_ms),
-        payload,
+        tenant,
+        source_plugin: "harness".into(),
+        occurred_at_ms,
+        fields: event.fields.clone().unwrap_or_default(),
     })
 }
 
-/// A fax job event as a plugin sees it (also the answer to `fax.job_status`).
-pub fn fax_job(
-    redactor: &Redactor,
-    tenant: &str,
+/// A scenario's fax job (an event or a `[[fax_job]]`) as the core's record of it.
+pub fn fax_job_record(
     event: &CoreEvent,
     now_ms: u64,
-) -> Result<FaxJobEvent, String> {
+) -> Result<faxbot_events::FaxJobRecord, String> {
     let state_name = event
         .state
         .clone()
@@ -208,59 +189,38 @@ pub fn fax_job(
         "inbound" => FaxDirection::Inbound,
         other => return Err(format!("unknown direction {other:?}")),
     };
-    Ok(FaxJobEvent {
+    let days_ago_ms = u64::from(event.days_ago.unwrap_or(0)) * 86_400_000;
+    Ok(faxbot_events::FaxJobRecord {
         job_id: event.job_id.clone().unwrap_or_else(|| "fx_unknown".into()),
+        tenant: event
+            .tenant
+            .clone()
+            .unwrap_or_else(|| DEFAULT_TENANT.into()),
         direction,
         state,
         provider: event.provider.clone().unwrap_or_else(|| "test".into()),
         pages: event.pages,
         attempt: event.attempt.unwrap_or(1),
         queued_at_ms: now_ms,
+        occurred_at_ms: now_ms.saturating_sub(days_ago_ms),
         duration_ms: event.duration_ms,
-        failure: event.failure_detail.as_deref().map(failure_category),
-        remote_token: event
-            .remote_number
-            .as_deref()
-            .map(|number| redactor.token(Some(tenant), PhiKind::Fax, number)),
+        failure_detail: event.failure_detail.clone(),
+        remote_number: event.remote_number.clone(),
+        patient_name: event.patient_name.clone(),
+        file_name: None,
     })
 }
 
-/// A provider's failure text reduced to a category: the text itself never leaves the core.
-pub fn failure_category(detail: &str) -> String {
-    let lower = detail.to_ascii_lowercase();
-    let category = [
-        ("busy", "busy"),
-        ("no answer", "no_answer"),
-        ("no_answer", "no_answer"),
-        ("rejected", "rejected"),
-        ("line", "line_error"),
-        ("timeout", "timeout"),
-    ]
-    .iter()
-    .find(|(cue, _)| lower.contains(cue))
-    .map_or("other", |(_, category)| category);
-    category.to_owned()
-}
-
-/// JSON as the ABI's `Value`.
-pub fn json_to_value(value: serde_json::Value) -> Value {
-    match value {
-        serde_json::Value::Null => Value::Null,
-        serde_json::Value::Bool(b) => Value::Bool(b),
-        serde_json::Value::Number(n) => n
-            .as_i64()
-            .map(Value::Int)
-            .unwrap_or_else(|| Value::Float(n.as_f64().unwrap_or(0.0))),
-        serde_json::Value::String(s) => Value::Text(s),
-        serde_json::Value::Array(items) => {
-            Value::List(items.into_iter().map(json_to_value).collect())
-        }
-        serde_json::Value::Object(map) => Value::Map(
-            map.into_iter()
-                .map(|(k, v)| (k, json_to_value(v)))
-                .collect(),
-        ),
-    }
+/// The core's projection of a recorded event to the event a plugin receives.
+pub fn project(
+    redactor: &Redactor,
+    event: &CoreEvent,
+    id: String,
+    sequence: u64,
+    now_ms: u64,
+) -> Result<Event, String> {
+    let core = core_event(event, now_ms)?;
+    faxbot_events::project(redactor, &core, id, sequence).map_err(|e| e.to_string())
 }
 
 /// A redactor with a key made for this run only.
@@ -297,7 +257,7 @@ mod tests {
             find_leaks("event", &bytes, std::slice::from_ref(&canaries)),
             vec![]
         );
-        let EventPayload::FaxJob(job) = delivered.payload else {
+        let faxbot_plugin_abi::event::EventPayload::FaxJob(job) = delivered.payload else {
             panic!("a fax job event");
         };
         assert_eq!(job.failure.as_deref(), Some("busy"));

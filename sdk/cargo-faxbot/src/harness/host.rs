@@ -2,7 +2,7 @@
 //! capability handler answering from fixtures, and the recorder of everything the plugin
 //! did.
 
-use super::canary::{Canaries, Leak, fax_job, find_leaks};
+use super::canary::{Canaries, Leak, fax_job_record, find_leaks};
 use super::scenario::Scenario;
 use faxbot_plugin_abi::methods::{
     Ack, EmitEvent, EmitEventRequest, EmitEventResponse, FaxJobStatus, FaxJobStatusRequest,
@@ -255,15 +255,12 @@ impl HarnessHost {
                     .iter()
                     .find(|j| j.job_id.as_deref() == Some(ask.job_id.as_str()));
                 let outcome = match found {
-                    Some(job) => {
-                        let tenant = job.tenant.clone().unwrap_or_else(|| "tenant-test".into());
-                        fax_job(&self.redactor, &tenant, job, now_ms())
-                            .map(|job| FaxJobStatusResponse {
-                                job,
-                                updated_at_ms: now_ms(),
-                            })
-                            .map_err(|e| RpcError::new(ErrorCode::Internal, e))
-                    }
+                    Some(job) => fax_job_record(job, now_ms())
+                        .map(|record| FaxJobStatusResponse {
+                            job: faxbot_events::fax_job(&self.redactor, &record),
+                            updated_at_ms: now_ms(),
+                        })
+                        .map_err(|e| RpcError::new(ErrorCode::Internal, e)),
                     None => Err(RpcError::new(
                         ErrorCode::NotFound,
                         "no such fax job (add it under [[fax_job]] in faxbot-test.toml)",

@@ -15,13 +15,10 @@ use canary::{Canaries, run_redactor};
 use faxbot_plugin_abi::methods::{
     DeliverEvent, EventDelivery, JobRun, RouteRequest, RunJob, ServeRoute,
 };
-use faxbot_plugin_abi::version::VersionRange;
-use faxbot_plugin_abi::{ABI_VERSION, Limits};
 use faxbot_policy::capability::{Action, Decision, Grants, check};
-use faxbot_supervisor::handshake::HandshakeTerms;
-use faxbot_supervisor::jail::spec::{Bind, JailSpec, Layer, Program};
-use faxbot_supervisor::launch::JailedLauncher;
+use faxbot_supervisor::jail::spec::Layer;
 use faxbot_supervisor::output::OutputLimits;
+use faxbot_supervisor::plugin_config::{OperatorSettings, PluginFiles};
 use faxbot_supervisor::session::SessionHooks;
 use faxbot_supervisor::supervisor::{PluginConfig, RestartPolicy, State, Supervisor};
 use host::{HarnessHost, Hooks};
@@ -82,7 +79,7 @@ pub async fn run(project: &Project, options: &Options) -> anyhow::Result<Report>
     let mut failures = Vec::new();
     let mut not_subscribed = Vec::new();
     let mut used = Used::default();
-    let limits = Limits::default();
+    let limits = faxbot_plugin_abi::Limits::default();
     let event_deadline = Duration::from_millis(u64::from(limits.event_deadline_ms));
     for (index, core) in host.scenario().events.iter().enumerate() {
         let n = index as u64 + 1;
@@ -328,71 +325,53 @@ fn plugin_config(
     let manifest = &project.manifest;
     // The launcher hands the jail the binary as an open fd; the spec still names where it
     // would be inside (its directory, read-only, at /app) for argv[0] and the checks.
-    let directory = options
-        .binary
-        .parent()
-        .context("the plugin binary has no directory")?
-        .to_owned();
-    let mut spec = JailSpec::new(
-        Program::Path(options.binary.clone()),
-        vec![format!("/app/{}", project.bin_name())],
-    );
-    spec.ro_binds.push(Bind {
-        host: directory,
-        jail: "/app".into(),
-    });
-    spec.memory_bytes = manifest.resources.memory_bytes;
-    spec.pids = u64::from(manifest.resources.pids);
-    spec.cpu_cores = f64::from(manifest.resources.cpu_percent) / 100.0;
-    if manifest.resources.scratch_bytes > 0 {
-        spec.scratch_bytes = manifest.resources.scratch_bytes;
-    }
-    spec.allow_missing = options.allow_missing.clone();
-    spec.validate()
-        .map_err(|e| crate::CheckFailed(format!("the manifest's resources: {e}")))?;
+    let files = PluginFiles {
+        jail: options.jail.clone(),
+        entry: options.binary.clone(),
+        app_dir: options
+            .binary
+            .parent()
+            .context("the plugin binary has no directory")?
+            .to_owned(),
+    };
     let config = host
         .scenario()
         .config
         .iter()
-        .map(|(k, v)| (k.clone(), canary::json_to_value(v.clone())))
+        .map(|(k, v)| (k.clone(), faxbot_events::json_to_value(v.clone())))
         .collect();
-    let limits = Limits {
-        memory_bytes: manifest.resources.memory_bytes,
-        ..Limits::default()
-    };
-    Ok(PluginConfig {
-        launcher: Arc::new(JailedLauncher {
-            jail: options.jail.clone(),
-            program: options.binary.clone(),
-            spec,
-        }),
-        terms: HandshakeTerms {
-            plugin_id: manifest.id.clone(),
-            host_abi: VersionRange::exactly(ABI_VERSION),
-            instance_id: format!("{}-harness", manifest.id),
-            capabilities: host.grants().to_abi(now_ms()),
-            config,
-            limits,
-            hello_deadline: Duration::from_secs(5),
-        },
-        hooks: SessionHooks {
-            check: Arc::new(hooks.clone()),
-            handler: Arc::new(hooks.clone()),
-            audit: Arc::new(hooks.clone()),
-        },
+    let settings = OperatorSettings {
+        allow_missing: options.allow_missing.clone(),
         restart: RestartPolicy {
             initial_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(1),
             max_crashes: 2,
             window: Duration::from_secs(60),
         },
+        hello_deadline: Duration::from_secs(5),
         health_deadline: Duration::from_secs(2),
         shutdown_deadline: Duration::from_secs(2),
         hard_stop_grace: Duration::from_secs(2),
-        log: Arc::new(hooks),
         output_limits: OutputLimits {
             max_line: 4096,
             lines_per_second: 200,
         },
-    })
+        ..OperatorSettings::default()
+    };
+    let hooks_for_session = SessionHooks {
+        check: Arc::new(hooks.clone()),
+        handler: Arc::new(hooks.clone()),
+        audit: Arc::new(hooks.clone()),
+    };
+    PluginConfig::for_manifest(
+        manifest,
+        host.grants(),
+        &files,
+        config,
+        &settings,
+        hooks_for_session,
+        Arc::new(hooks),
+        now_ms(),
+    )
+    .map_err(|e| crate::CheckFailed(e.to_string()).into())
 }

@@ -9,13 +9,13 @@
 //! ```
 #![allow(unsafe_code)]
 
-use super::cgroup::{CGROUP_MOUNT, Cgroup, CgroupError, Hierarchy, Limits};
 use super::check::SupportReport;
 use super::report::{Ending, KmsgCursor, seccomp_syscall_from_kmsg};
 use super::rootfs::{self, RootPlan};
 use super::seccomp;
 use super::spec::{JailSpec, Layer, Program};
 use super::{identity, landlock_rules};
+use faxbot_cgroup::{CGROUP_MOUNT, Cgroup, CgroupError, Hierarchy, Limits};
 use nix::sched::CloneFlags;
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};

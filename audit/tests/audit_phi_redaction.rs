@@ -6,10 +6,10 @@
 use std::fs;
 use std::sync::Arc;
 
-use faxbot_host::audit::{
-    self, Action, AuditEvent, AuditTrail, Filter, Outcome, PhiRedactor, TenantId,
+use faxbot_audit::keys::KeyMaterial;
+use faxbot_audit::{
+    self as audit, Action, AuditEvent, AuditTrail, Filter, Outcome, PhiRedactor, TenantId,
 };
-use faxbot_host::keys::KeyMaterial;
 
 const PHI: [&str; 10] = [
     "Jane Q. Doe",

@@ -4,7 +4,7 @@
 //! root, rlimits/fds/environment, identity and capabilities, Landlock, seccomp. Each module
 //! holds one layer; [`run`] holds the order.
 
-pub mod cgroup;
+pub mod binary;
 pub mod check;
 pub mod elf;
 pub mod identity;

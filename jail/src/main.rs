@@ -1,7 +1,7 @@
 //! `faxbot-jail`: runs one program in the faxbot plugin jail, like `bwrap` or `nsjail`.
 
 use clap::Parser;
-use faxbot_supervisor::jail::{self, Bind, JailSpec, Layer, Program, parse_size};
+use faxbot_jail::{self as jail, Bind, JailSpec, Layer, Program, parse_size};
 use std::io::Read;
 use std::os::fd::FromRawFd;
 use std::path::PathBuf;
@@ -178,7 +178,7 @@ fn main() -> ExitCode {
     }
     if let Some(count) = cli.prepare_cgroups {
         let prepared =
-            jail::cgroup::Hierarchy::detect(std::path::Path::new(jail::cgroup::CGROUP_MOUNT))
+            faxbot_cgroup::Hierarchy::detect(std::path::Path::new(faxbot_cgroup::CGROUP_MOUNT))
                 .and_then(|h| h.prepare_spares(count));
         return match prepared {
             Ok(n) => {

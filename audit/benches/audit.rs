@@ -19,11 +19,11 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-use faxbot_host::audit::{
+use faxbot_audit::keys::KeyMaterial;
+use faxbot_audit::{
     Action, Actor, AuditEvent, AuditTrail, CorrelationId, Outcome, Target, TenantId,
     WithholdStrings,
 };
-use faxbot_host::keys::KeyMaterial;
 use ring::hmac;
 
 /// A representative record: ~300 bytes on disk, like a capability call's audit line.
@@ -307,11 +307,11 @@ fn fsync_latency(dir: &Path) -> (Vec<f64>, Vec<f64>) {
 fn verify_speed(state: &Path) {
     let keys = KeyMaterial::load_or_create(state).expect("keys");
     let dir = state.join("audit");
-    let bytes = std::fs::metadata(dir.join(faxbot_host::audit::TRAIL_FILE_NAME))
+    let bytes = std::fs::metadata(dir.join(faxbot_audit::TRAIL_FILE_NAME))
         .expect("stat")
         .len();
     let start = Instant::now();
-    let ok = faxbot_host::audit::verify_trail(&dir, &keys.audit_chain_key()).expect("verify");
+    let ok = faxbot_audit::verify_trail(&dir, &keys.audit_chain_key()).expect("verify");
     let secs = start.elapsed().as_secs_f64();
     println!(
         "verify_trail: {} records ({:.1} MB) in {:.2} s = {:.0} records/s, {:.0} MB/s",

@@ -2,8 +2,8 @@
 //! asserts the attempt fails the intended way, and that the host is unharmed afterwards.
 //! Needs root (CI runs as root); without it each test says so and returns.
 
-use faxbot_supervisor::jail::Layer;
-use faxbot_supervisor::jail::seccomp::policy::{ArgRule, allowlist};
+use faxbot_jail::Layer;
+use faxbot_jail::seccomp::policy::{ArgRule, allowlist};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -422,68 +422,11 @@ fn a_plugin_directory_under_host_tmp_is_still_bound() {
 }
 
 #[test]
-fn a_normal_tokio_program_runs_inside_and_talks_over_fd_3() {
-    if !root() {
-        return;
-    }
-    use std::io::{Read, Write};
-    use std::os::fd::AsRawFd;
-    let demo = Path::new(env!("CARGO_BIN_EXE_faxbot-jail-tokio-demo"));
-    let (mut ours, theirs) = std::os::unix::net::UnixStream::pair().expect("socketpair");
-    let theirs_fd = theirs.as_raw_fd();
-    // Let the socket survive exec into faxbot-jail (std opens it close-on-exec).
-    nix::fcntl::fcntl(
-        &theirs,
-        nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()),
-    )
-    .expect("clear cloexec");
-    let child = Command::new(JAIL)
-        .arg("--ro")
-        .arg(format!("{}:/app", demo.parent().expect("dir").display()))
-        .args([
-            "--rpc-fd",
-            &theirs_fd.to_string(),
-            "--",
-            "/app/faxbot-jail-tokio-demo",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    drop(theirs);
-    let mut echoed = [0u8; 14];
-    let exchanged = ours
-        .write_all(b"ping over fd 3")
-        .and_then(|()| ours.read_exact(&mut echoed));
-    let output = child.wait_with_output().expect("wait");
-    if let Err(e) = exchanged {
-        panic!(
-            "no echo over fd 3 ({e}); jail exit {:?}; stdout {}; stderr {}",
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    assert_eq!(&echoed, b"ping over fd 3");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{stdout} {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        stdout.contains("DEMO ok sum=140") && stdout.contains("scratch=scratch"),
-        "{stdout}"
-    );
-}
-
-#[test]
 fn the_supervisor_spec_fd_path_runs_the_verified_fd() {
     if !root() {
         return;
     }
-    use faxbot_supervisor::jail::{Bind, JailSpec, Program};
+    use faxbot_jail::{Bind, JailSpec, Program};
     use std::io::Write;
     use std::os::fd::AsRawFd;
     let program = std::fs::File::open(PROBE).expect("open the verified binary once");
@@ -601,7 +544,7 @@ fn as_developer(args: &[&str]) -> Run {
 
 #[test]
 fn an_unprivileged_developer_gets_the_jail_through_a_user_namespace() {
-    if !root() || !faxbot_supervisor::jail::check::user_namespaces_available() {
+    if !root() || !faxbot_jail::check::user_namespaces_available() {
         eprintln!(
             "SKIP: needs root to switch to a developer uid, and unprivileged user namespaces"
         );
@@ -705,33 +648,4 @@ fn plugin_sees_only_the_libraries_it_needs() {
     }
     assert_blocked(&jail(&[], &["read", other]), "ENOENT");
     assert_blocked(&jail(&[], &["list", "/usr/lib/x86_64-linux-gnu"]), "EACCES");
-}
-
-#[test]
-fn a_new_supervisor_sweeps_cgroups_a_dead_core_left_behind() {
-    if !root() {
-        return;
-    }
-    // A pid that is certainly dead: a child that has exited and been reaped.
-    let mut child = Command::new("true").spawn().expect("spawn");
-    let dead = child.id();
-    child.wait().expect("reaped");
-    let name = format!("jail-{dead}-leftover");
-    let dirs: Vec<PathBuf> = ["memory", "pids", "cpu"]
-        .iter()
-        .map(|c| Path::new("/sys/fs/cgroup").join(c).join("faxbot-jails"))
-        .filter(|base| base.is_dir())
-        .map(|base| base.join(&name))
-        .collect();
-    if dirs.is_empty() {
-        eprintln!("SKIP: no cgroup v1 jail hierarchy here");
-        return;
-    }
-    for dir in &dirs {
-        std::fs::create_dir(dir).expect("plant a leftover cgroup");
-    }
-    let _supervisor = faxbot_supervisor::supervisor::Supervisor::new();
-    for dir in &dirs {
-        assert!(!dir.exists(), "{} survived the sweep", dir.display());
-    }
 }

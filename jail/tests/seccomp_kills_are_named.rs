@@ -5,7 +5,7 @@
 //! (kernel.printk_ratelimit_burst, 10 records per 5 s by default). This binary runs its one
 //! test serially and raises the burst for its duration, then restores it.
 
-use faxbot_supervisor::jail::seccomp::policy::notable_denied;
+use faxbot_jail::seccomp::policy::notable_denied;
 use std::path::Path;
 use std::process::Command;
 

@@ -22,6 +22,7 @@ mod chain;
 mod event;
 mod head;
 mod index;
+pub mod keys;
 mod query;
 mod record;
 mod redaction;

@@ -216,7 +216,7 @@ impl AuditTrail {
     /// that needs an audit record must not proceed unless this returns `Ok`:
     ///
     /// ```no_run
-    /// # use faxbot_host::audit::{AuditTrail, AuditEvent, AuditError, Actor, Action, Outcome, Target};
+    /// # use faxbot_audit::{AuditTrail, AuditEvent, AuditError, Actor, Action, Outcome, Target};
     /// # async fn approve(trail: &AuditTrail) -> Result<(), AuditError> {
     /// let event = AuditEvent::new(
     ///     Actor::api_key("k_77")?,

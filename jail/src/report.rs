@@ -1,9 +1,9 @@
 //! How a jailed run ended, in words, and the kernel-log lookup that names the syscall of a
 //! seccomp kill.
 
-use super::cgroup::Events;
 use super::seccomp::policy::syscall_name;
 use super::spec::JailSpec;
+use faxbot_cgroup::Events;
 use nix::sys::signal::Signal;
 use nix::sys::wait::WaitStatus;
 use std::io::{Read, Seek, SeekFrom};

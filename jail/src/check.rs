@@ -1,8 +1,8 @@
 //! What this kernel supports, layer by layer: the data behind `faxbot-jail --check` and
 //! `faxbot doctor`.
 
-use super::cgroup::{CGROUP_MOUNT, Hierarchy};
 use super::spec::Layer;
+use faxbot_cgroup::{CGROUP_MOUNT, Hierarchy};
 use serde::Serialize;
 use std::path::Path;
 

@@ -7,11 +7,11 @@ use std::fs;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use faxbot_host::audit::{
-    self, Action, Actor, AuditError, AuditEvent, AuditTrail, CorrelationId, Filter, Outcome,
-    Target, TenantId, Timestamp, WithholdStrings,
+use faxbot_audit::keys::KeyMaterial;
+use faxbot_audit::{
+    self as audit, Action, Actor, AuditError, AuditEvent, AuditTrail, CorrelationId, Filter,
+    Outcome, Target, TenantId, Timestamp, WithholdStrings,
 };
-use faxbot_host::keys::KeyMaterial;
 
 struct Fixture {
     _tmp: tempfile::TempDir,

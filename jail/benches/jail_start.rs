@@ -2,7 +2,7 @@
 //! all seven layers) and under `bwrap` with comparable isolation, interleaved in one run.
 //! Hot: back-to-back launches. Cold: each launch after an idle pause.
 //!
-//! `cargo bench -p faxbot-supervisor --bench jail_start` (root; bubblewrap from
+//! `cargo bench -p faxbot-jail --bench jail_start` (root; bubblewrap from
 //! scripts/setup). Options: `--runs N` (default 200), `--cold N` (default 20),
 //! `--idle-ms MS` (default 1000). Under `cargo test --benches` (argument `--test`
 //! or no `--bench`) it does a quick smoke pass of 3 runs each.
