@@ -160,7 +160,7 @@ impl PluginConfig {
             shutdown_deadline: settings.shutdown_deadline,
             hard_stop_grace: settings.hard_stop_grace,
             log,
-            output_limits: settings.output_limits.clone(),
+            output_limits: settings.output_limits,
         })
     }
 }
