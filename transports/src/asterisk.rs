@@ -305,7 +305,9 @@ async fn handle(
     events: &broadcast::Sender<CallbackEvent>,
 ) {
     let mut state = shared.lock().await;
-    if message.get("Response").is_some() {
+    // Events carry a `Response` header too (OriginateResponse): only a block without
+    // `Event` answers an action.
+    if message.get("Event").is_none() && message.get("Response").is_some() {
         if let Some(waiter) = message
             .get("ActionID")
             .and_then(|id| state.pending.remove(id))
