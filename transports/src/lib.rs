@@ -17,6 +17,7 @@
 
 pub mod asterisk;
 pub mod callback;
+pub mod document;
 pub mod error;
 pub mod freeswitch;
 pub mod http;
