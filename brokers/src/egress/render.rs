@@ -160,6 +160,31 @@ pub fn render(
 ) -> Result<Rendered, EgressError> {
     let text = render_url(&request.url, &request.body, secrets, plugin_id)?;
     let url = url::Url::parse(&text).map_err(|e| EgressError::BadUrl(e.to_string()))?;
+    // The destination with the values in place must be the one the template names with
+    // placeholders: no value, however spelled, may move the request to another host.
+    let placeholders: String = request
+        .url
+        .0
+        .iter()
+        .map(|s| match s {
+            Segment::Text(t) => t.as_str(),
+            _ => "faxbot-secret",
+        })
+        .collect();
+    let template =
+        url::Url::parse(&placeholders).map_err(|e| EgressError::BadUrl(e.to_string()))?;
+    if (
+        template.scheme(),
+        template.host(),
+        template.port_or_known_default(),
+    ) != (url.scheme(), url.host(), url.port_or_known_default())
+        || !text.starts_with(&format!("{}://", url.scheme()))
+        || text[url.scheme().len() + 3..].starts_with(['/', '\\'])
+    {
+        return Err(EgressError::NotAllowed {
+            origin: "a secret that changes the destination".into(),
+        });
+    }
     if url.scheme() != "https" {
         return Err(EgressError::BadUrl("only https is allowed".into()));
     }
@@ -260,11 +285,19 @@ mod tests {
             SecretTemplate::text("https://user:")
                 .and_secret("TOKEN")
                 .and_text("@x.com/"),
+            // WHATWG parsers skip extra slashes (and backslashes) before the host.
+            SecretTemplate::text("https:///").and_secret("TOKEN"),
+            SecretTemplate::text("https:\\\\").and_secret("TOKEN"),
+            SecretTemplate::text("https:////").and_secret("TOKEN"),
         ] {
-            assert!(matches!(
-                render("p", &request(url), &Secrets),
-                Err(EgressError::NotAllowed { .. })
-            ));
+            assert!(
+                matches!(
+                    render("p", &request(url.clone()), &Secrets),
+                    Err(EgressError::NotAllowed { .. } | EgressError::BadUrl(_))
+                ),
+                "{}",
+                url.display_redacted()
+            );
         }
         let missing = SecretTemplate::text("https://a.example/").and_secret("NOPE");
         let err = render("p", &request(missing), &Secrets).expect_err("missing");
