@@ -53,18 +53,7 @@ impl SupportReport {
 
 /// The Landlock ABI version the kernel offers (0 when Landlock is absent or disabled).
 pub fn landlock_abi() -> i32 {
-    // SAFETY: landlock_create_ruleset with a null attribute, size 0 and the VERSION flag
-    // only returns the ABI version (or an error); it reads and writes no memory.
-    #[allow(unsafe_code)]
-    let version = unsafe {
-        libc::syscall(
-            libc::SYS_landlock_create_ruleset,
-            std::ptr::null::<libc::c_void>(),
-            0usize,
-            1u32, // LANDLOCK_CREATE_RULESET_VERSION
-        )
-    };
-    i32::try_from(version).unwrap_or(0).max(0)
+    crate::syscalls::linux::landlock_abi()
 }
 
 /// Whether an unprivileged process may create a user namespace here.

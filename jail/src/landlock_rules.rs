@@ -1,13 +1,13 @@
-//! Landlock: read/execute only what was bound read-only, write only /tmp; TCP bind and
-//! connect denied (ABI >= 4); abstract Unix sockets and signals scoped to the jail (ABI >= 6).
+//! Layer 6, Landlock: read/execute only what was bound read-only, write only /tmp; TCP bind
+//! and connect denied (ABI >= 4); abstract Unix sockets and signals scoped to the jail
+//! (ABI >= 6). This module decides the rules; [`crate::syscalls`] enforces them.
 
-use landlock::{
-    ABI, Access, AccessFs, AccessNet, CompatLevel, Compatible, PathBeneath, PathFd, Ruleset,
-    RulesetAttr, RulesetCreatedAttr, RulesetStatus, Scope,
-};
+use crate::syscalls::{LandlockRule, LandlockRuleset, RuleTarget, SysError, Syscalls};
+use landlock::{ABI, Access, AccessFs, BitFlags};
 use std::path::PathBuf;
 
-/// What the ruleset allows.
+/// What the ruleset allows, by kind of place.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LandlockPlan {
     /// Read and execute below these.
     pub read_exec: Vec<PathBuf>,
@@ -21,12 +21,9 @@ pub struct LandlockPlan {
     pub read_only: Vec<PathBuf>,
 }
 
-/// The ruleset could not be built or enforced.
-#[derive(Debug, thiserror::Error)]
-#[error("landlock: {0}")]
-pub struct LandlockError(String);
-
-fn abi_for(version: i32) -> ABI {
+/// The ABI the rules are written for: the kernel's, capped at the newest one whose
+/// rights this module knows (V6).
+pub fn abi_for(version: i32) -> ABI {
     match version {
         ..=0 => ABI::Unsupported,
         1 => ABI::V1,
@@ -38,29 +35,11 @@ fn abi_for(version: i32) -> ABI {
     }
 }
 
-/// Enforces the plan on the calling process, refusing to go on unless the kernel enforced
-/// everything its ABI offers.
-pub fn enforce(plan: &LandlockPlan, kernel_abi: i32) -> Result<(), LandlockError> {
+/// The ruleset of `plan` for a kernel offering Landlock ABI `kernel_abi`.
+pub fn ruleset(plan: &LandlockPlan, kernel_abi: i32) -> LandlockRuleset {
     let abi = abi_for(kernel_abi);
-    if abi == ABI::Unsupported {
-        return Err(LandlockError("the kernel offers no Landlock ABI".into()));
-    }
-    let err = |e: &dyn std::fmt::Display| LandlockError(e.to_string());
-    let mut ruleset = Ruleset::default()
-        .set_compatibility(CompatLevel::HardRequirement)
-        .handle_access(AccessFs::from_all(abi))
-        .map_err(|e| err(&e))?;
-    if abi >= ABI::V4 {
-        ruleset = ruleset
-            .handle_access(AccessNet::from_all(abi))
-            .map_err(|e| err(&e))?;
-    }
-    if abi >= ABI::V6 {
-        ruleset = ruleset.scope(Scope::from_all(abi)).map_err(|e| err(&e))?;
-    }
-    let mut created = ruleset.create().map_err(|e| err(&e))?;
     let file_rw = AccessFs::ReadFile | AccessFs::WriteFile;
-    let rules: [(&Vec<PathBuf>, landlock::BitFlags<AccessFs>); 5] = [
+    let kinds: [(&Vec<PathBuf>, BitFlags<AccessFs>); 5] = [
         (&plan.read_exec, AccessFs::from_read(abi)),
         (
             &plan.read_exec_files,
@@ -70,18 +49,22 @@ pub fn enforce(plan: &LandlockPlan, kernel_abi: i32) -> Result<(), LandlockError
         (&plan.devices, file_rw),
         (&plan.read_only, AccessFs::ReadFile | AccessFs::ReadDir),
     ];
-    for (paths, access) in rules {
-        for path in paths {
-            let fd =
-                PathFd::new(path).map_err(|e| LandlockError(format!("{}: {e}", path.display())))?;
-            created = created
-                .add_rule(PathBeneath::new(fd, access))
-                .map_err(|e| err(&e))?;
-        }
+    let rules = kinds
+        .into_iter()
+        .flat_map(|(paths, access)| {
+            paths.iter().map(move |path| LandlockRule {
+                target: RuleTarget::Path(path.clone()),
+                access,
+            })
+        })
+        .collect();
+    LandlockRuleset {
+        abi: kernel_abi,
+        rules,
     }
-    let status = created.restrict_self().map_err(|e| err(&e))?;
-    if status.ruleset != RulesetStatus::FullyEnforced {
-        return Err(LandlockError(format!("ruleset only {:?}", status.ruleset)));
-    }
-    Ok(())
+}
+
+/// Enforces `ruleset` on the calling process (the kernel must enforce all of it).
+pub fn restrict(sys: &dyn Syscalls, ruleset: &LandlockRuleset) -> Result<(), SysError> {
+    sys.landlock_restrict_self(ruleset)
 }

@@ -3,7 +3,6 @@
 use clap::Parser;
 use faxbot_jail::{self as jail, Bind, JailSpec, Layer, Program, parse_size};
 use std::io::Read;
-use std::os::fd::FromRawFd;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -141,9 +140,10 @@ fn spec_from_fd(fd: i32) -> Result<JailSpec, String> {
     if fd < 0 {
         return Err(format!("--spec-fd {fd}: not a file descriptor"));
     }
-    // SAFETY: the caller promised an open fd it hands over to us; we own it from here.
-    #[allow(unsafe_code)]
-    let file = unsafe { std::fs::File::from_raw_fd(fd) };
+    let file = std::fs::File::from(
+        jail::syscalls::linux::adopt_inherited_fd(fd)
+            .map_err(|e| format!("--spec-fd {fd}: {e}"))?,
+    );
     let mut bytes = Vec::new();
     file.take(jail::spec::MAX_SPEC_BYTES as u64 + 4)
         .read_to_end(&mut bytes)

@@ -1,40 +1,45 @@
-//! The fresh root: a tmpfs holding read-only binds of what the spec names, the system
-//! library directories a dynamically linked program needs, a size-limited /tmp, a minimal
+//! Layer 3, the fresh root: a tmpfs holding read-only binds of what the spec names, the
+//! system library files a dynamically linked program needs, a size-limited /tmp, a minimal
 //! /dev and a private /proc; then pivot_root with the old root detached.
+//!
+//! Every change goes through [`Syscalls`]; the host is only read (what a bind source is,
+//! where the symlinks on a library's path lead).
 
-use super::spec::Bind;
-use nix::mount::{MntFlags, MsFlags, mount, umount2};
+use crate::spec::Bind;
+use crate::syscalls::{SysError, Syscalls};
+use nix::mount::{MntFlags, MsFlags};
+use std::collections::BTreeSet;
 use std::fs;
 use std::io;
-use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 
 /// Where the new root may be assembled: a tmpfs is mounted over the first of these that
 /// exists and holds none of the bind sources (the mount is private to the jail's mount
 /// namespace; the host's directory is untouched, but it is hidden from the binds).
-const STAGING_CANDIDATES: [&str; 5] = ["/tmp", "/mnt", "/run", "/media", "/srv"];
+pub const STAGING_CANDIDATES: [&str; 5] = ["/tmp", "/mnt", "/run", "/media", "/srv"];
 /// Device nodes bound from the host.
 pub const DEVICES: [&str; 5] = ["null", "zero", "full", "random", "urandom"];
 
 /// A step of building the root failed.
 #[derive(Debug, thiserror::Error)]
-#[error("{step} {path}: {source}")]
-pub struct RootfsError {
-    step: &'static str,
-    path: String,
-    source: io::Error,
+pub enum RootfsError {
+    /// A call through the seam failed.
+    #[error(transparent)]
+    Sys(#[from] SysError),
+    /// Reading the host (a bind source, a library path) failed.
+    #[error("{step} {path}: {source}")]
+    Host {
+        /// What was being done.
+        step: &'static str,
+        /// The host path.
+        path: String,
+        /// The error.
+        source: io::Error,
+    },
 }
 
-fn fail<'a>(step: &'static str, path: &'a Path) -> impl FnOnce(nix::Error) -> RootfsError + 'a {
-    move |e| RootfsError {
-        step,
-        path: path.display().to_string(),
-        source: io::Error::from(e),
-    }
-}
-
-fn fail_io<'a>(step: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> RootfsError + 'a {
-    move |source| RootfsError {
+fn host_err<'a>(step: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> RootfsError + 'a {
+    move |source| RootfsError::Host {
         step,
         path: path.display().to_string(),
         source,
@@ -42,23 +47,58 @@ fn fail_io<'a>(step: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> 
 }
 
 /// What the root holds.
-pub struct RootPlan<'a> {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RootPlan {
     /// Read-only binds.
-    pub binds: &'a [Bind],
+    pub binds: Vec<Bind>,
     /// Size of /tmp.
     pub scratch_bytes: u64,
     /// The interpreter and libraries the program needs (host paths as the loader names them).
-    pub libraries: &'a [PathBuf],
+    pub libraries: Vec<PathBuf>,
     /// Whether a /proc of the jail's own pid namespace can be mounted.
     pub own_pid_namespace: bool,
 }
 
 /// Builds the root and pivots into it. Must run in a private mount namespace.
-pub fn enter(plan: &RootPlan<'_>) -> Result<(), RootfsError> {
-    let none: Option<&str> = None;
-    mount(none, "/", none, MsFlags::MS_REC | MsFlags::MS_PRIVATE, none)
-        .map_err(fail("make / private", Path::new("/")))?;
-    let root = STAGING_CANDIDATES
+pub fn enter(sys: &dyn Syscalls, plan: &RootPlan) -> Result<(), RootfsError> {
+    sys.mount(
+        None,
+        Path::new("/"),
+        None,
+        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+        None,
+    )?;
+    let root = staging_dir(plan)?;
+    sys.mount(
+        Some(Path::new("tmpfs")),
+        root,
+        Some("tmpfs"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+        Some("mode=0755,size=4m"),
+    )?;
+    let mut builder = RootBuilder {
+        sys,
+        root,
+        made: BTreeSet::new(),
+        bound_dirs: Vec::new(),
+    };
+    for bind in &plan.binds {
+        builder.bind_read_only(&bind.host, &under(root, &bind.jail))?;
+    }
+    for library in &plan.libraries {
+        builder.expose_file(library)?;
+    }
+    builder.scratch(plan.scratch_bytes)?;
+    builder.devices()?;
+    if plan.own_pid_namespace {
+        builder.proc()?;
+    }
+    pivot(sys, root)?;
+    Ok(())
+}
+
+fn staging_dir(plan: &RootPlan) -> Result<&'static Path, RootfsError> {
+    STAGING_CANDIDATES
         .iter()
         .map(Path::new)
         .find(|dir| {
@@ -66,164 +106,224 @@ pub fn enter(plan: &RootPlan<'_>) -> Result<(), RootfsError> {
                 && !plan.binds.iter().any(|b| b.host.starts_with(dir))
                 && !plan.libraries.iter().any(|l| l.starts_with(dir))
         })
-        .ok_or_else(|| RootfsError {
+        .ok_or_else(|| RootfsError::Host {
             step: "find a staging directory outside the bind sources among",
             path: STAGING_CANDIDATES.join(", "),
             source: io::Error::from(io::ErrorKind::NotFound),
-        })?;
-    mount(
-        Some("tmpfs"),
-        root,
-        Some("tmpfs"),
-        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
-        Some("mode=0755,size=4m"),
-    )
-    .map_err(fail("mount root tmpfs on", root))?;
+        })
+}
 
-    for bind in plan.binds {
-        bind_read_only(&bind.host, &under(root, &bind.jail))?;
-    }
-    for library in plan.libraries {
-        expose_file(root, library)?;
-    }
-
-    let tmp = root.join("tmp");
-    fs::create_dir(&tmp).map_err(fail_io("mkdir", &tmp))?;
-    let tmp_options = format!("mode=1777,size={}", plan.scratch_bytes.max(4096));
-    mount(
-        Some("tmpfs"),
-        &tmp,
-        Some("tmpfs"),
-        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
-        Some(tmp_options.as_str()),
-    )
-    .map_err(fail("mount scratch tmpfs on", &tmp))?;
-
-    let dev = root.join("dev");
-    fs::create_dir(&dev).map_err(fail_io("mkdir", &dev))?;
-    mount(
-        Some("tmpfs"),
-        &dev,
-        Some("tmpfs"),
-        MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC,
-        Some("mode=0755,size=64k"),
-    )
-    .map_err(fail("mount /dev tmpfs on", &dev))?;
-    for name in DEVICES {
-        let target = dev.join(name);
-        fs::write(&target, b"").map_err(fail_io("create device mount point", &target))?;
-        let host = Path::new("/dev").join(name);
-        mount(Some(&host), &target, none, MsFlags::MS_BIND, none)
-            .map_err(fail("bind device", &target))?;
-        mount(
-            none,
-            &target,
-            none,
-            MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC,
-            none,
-        )
-        .map_err(fail("remount device", &target))?;
-    }
-    for (name, target) in [
-        ("fd", "/proc/self/fd"),
-        ("stdin", "/proc/self/fd/0"),
-        ("stdout", "/proc/self/fd/1"),
-        ("stderr", "/proc/self/fd/2"),
-    ] {
-        let link = dev.join(name);
-        symlink(target, &link).map_err(fail_io("symlink", &link))?;
-    }
-    mount(
-        none,
-        &dev,
-        none,
-        MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC,
-        Some("mode=0755,size=64k"),
-    )
-    .map_err(fail("remount /dev read-only", &dev))?;
-
-    if plan.own_pid_namespace {
-        let proc_dir = root.join("proc");
-        fs::create_dir(&proc_dir).map_err(fail_io("mkdir", &proc_dir))?;
-        mount(
-            Some("proc"),
-            &proc_dir,
-            Some("proc"),
-            MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
-            none,
-        )
-        .map_err(fail("mount proc on", &proc_dir))?;
-    }
-
+/// pivot_root into `root`, detach the old root, and make `/` read-only.
+fn pivot(sys: &dyn Syscalls, root: &Path) -> Result<(), SysError> {
     let old = root.join(".old-root");
-    fs::create_dir(&old).map_err(fail_io("mkdir", &old))?;
-    nix::unistd::pivot_root(root, &old).map_err(fail("pivot_root into", root))?;
-    nix::unistd::chdir("/").map_err(fail("chdir", Path::new("/")))?;
-    umount2("/.old-root", MntFlags::MNT_DETACH)
-        .map_err(fail("detach old root", Path::new("/.old-root")))?;
-    fs::remove_dir("/.old-root").map_err(fail_io("rmdir", Path::new("/.old-root")))?;
-    mount(
-        none,
-        "/",
-        none,
+    sys.create_dir(&old)?;
+    sys.pivot_root(root, &old)?;
+    sys.chdir(Path::new("/"))?;
+    sys.unmount(Path::new("/.old-root"), MntFlags::MNT_DETACH)?;
+    sys.remove_dir(Path::new("/.old-root"))?;
+    sys.mount(
+        None,
+        Path::new("/"),
+        None,
         MsFlags::MS_REMOUNT
             | MsFlags::MS_BIND
             | MsFlags::MS_RDONLY
             | MsFlags::MS_NOSUID
             | MsFlags::MS_NODEV,
-        none,
+        None,
     )
-    .map_err(fail("remount / read-only", Path::new("/")))?;
-    Ok(())
 }
 
-/// Makes host file `path` visible at the same path under `root`: every symlink on the way
-/// (merged-/usr links such as `/lib64 -> usr/lib64`, soname links) is recreated as a
-/// symlink, and the real file at the end is bound read-only.
-fn expose_file(root: &Path, path: &Path) -> Result<(), RootfsError> {
-    let mut wanted = lexical_normal(path);
-    for _hop in 0..40 {
-        let components: Vec<_> = wanted.components().skip(1).collect();
-        let mut prefix = PathBuf::from("/");
-        let mut link_at = None;
-        for (i, component) in components.iter().enumerate() {
-            prefix.push(component);
-            let meta =
-                fs::symlink_metadata(&prefix).map_err(fail_io("stat library path", &prefix))?;
-            if meta.file_type().is_symlink() {
-                link_at = Some(i);
-                break;
-            }
-        }
-        let Some(i) = link_at else {
-            let target = under(root, &wanted);
-            if fs::symlink_metadata(&target).is_err() {
-                bind_read_only(&wanted, &target)?;
-            }
-            return Ok(());
-        };
-        let link = fs::read_link(&prefix).map_err(fail_io("read link", &prefix))?;
-        let target = under(root, &prefix);
-        if fs::symlink_metadata(&target).is_err() {
-            mkdir_parents(&target)?;
-            symlink(&link, &target).map_err(fail_io("symlink", &target))?;
-        }
-        // Every component before the link is a real directory, so `..` resolves lexically.
-        let mut next = if link.is_absolute() {
-            link
-        } else {
-            prefix.parent().unwrap_or(Path::new("/")).join(link)
-        };
-        for rest in &components[i + 1..] {
-            next.push(rest);
-        }
-        wanted = lexical_normal(&next);
+/// The root under construction, and what is already in it.
+struct RootBuilder<'a> {
+    sys: &'a dyn Syscalls,
+    root: &'a Path,
+    /// What this builder created under the root.
+    made: BTreeSet<PathBuf>,
+    /// Directories bound so far: (where under the root, the host directory).
+    bound_dirs: Vec<(PathBuf, PathBuf)>,
+}
+
+impl RootBuilder<'_> {
+    /// Whether `path` (under the root) exists: created here, or inside a bound directory
+    /// (whose contents are the host directory's).
+    fn exists(&self, path: &Path) -> bool {
+        self.made.contains(path)
+            || self.bound_dirs.iter().any(|(target, host)| {
+                path.strip_prefix(target)
+                    .is_ok_and(|rest| fs::symlink_metadata(host.join(rest)).is_ok())
+            })
     }
-    Err(RootfsError {
-        step: "too many symlinks while exposing",
-        path: path.display().to_string(),
-        source: io::Error::from_raw_os_error(libc::ELOOP),
-    })
+
+    fn mkdir(&mut self, dir: &Path) -> Result<(), SysError> {
+        if dir == self.root || self.exists(dir) {
+            return Ok(());
+        }
+        if let Some(parent) = dir.parent()
+            && parent.starts_with(self.root)
+        {
+            self.mkdir(parent)?;
+        }
+        self.sys.create_dir(dir)?;
+        self.made.insert(dir.to_owned());
+        Ok(())
+    }
+
+    fn mkdir_parent(&mut self, path: &Path) -> Result<(), SysError> {
+        match path.parent() {
+            Some(parent) => self.mkdir(parent),
+            None => Ok(()),
+        }
+    }
+
+    /// A size-limited writable /tmp.
+    fn scratch(&mut self, bytes: u64) -> Result<(), SysError> {
+        let tmp = self.root.join("tmp");
+        self.mkdir(&tmp)?;
+        let options = format!("mode=1777,size={}", bytes.max(4096));
+        self.sys.mount(
+            Some(Path::new("tmpfs")),
+            &tmp,
+            Some("tmpfs"),
+            MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+            Some(&options),
+        )
+    }
+
+    /// A read-only /dev holding the five harmless device nodes and the fd symlinks.
+    fn devices(&mut self) -> Result<(), SysError> {
+        let dev = self.root.join("dev");
+        self.mkdir(&dev)?;
+        self.sys.mount(
+            Some(Path::new("tmpfs")),
+            &dev,
+            Some("tmpfs"),
+            MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC,
+            Some("mode=0755,size=64k"),
+        )?;
+        for name in DEVICES {
+            let target = dev.join(name);
+            self.sys.create_file(&target)?;
+            let host = Path::new("/dev").join(name);
+            self.sys
+                .mount(Some(&host), &target, None, MsFlags::MS_BIND, None)?;
+            self.sys.mount(
+                None,
+                &target,
+                None,
+                MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC,
+                None,
+            )?;
+        }
+        for (name, target) in [
+            ("fd", "/proc/self/fd"),
+            ("stdin", "/proc/self/fd/0"),
+            ("stdout", "/proc/self/fd/1"),
+            ("stderr", "/proc/self/fd/2"),
+        ] {
+            self.sys.symlink(Path::new(target), &dev.join(name))?;
+        }
+        self.sys.mount(
+            None,
+            &dev,
+            None,
+            MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC,
+            Some("mode=0755,size=64k"),
+        )
+    }
+
+    /// A /proc of the jail's own pid namespace.
+    fn proc(&mut self) -> Result<(), SysError> {
+        let proc_dir = self.root.join("proc");
+        self.mkdir(&proc_dir)?;
+        self.sys.mount(
+            Some(Path::new("proc")),
+            &proc_dir,
+            Some("proc"),
+            MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+            None,
+        )
+    }
+
+    /// Makes host file `path` visible at the same path under the root: every symlink on
+    /// the way (merged-/usr links such as `/lib64 -> usr/lib64`, soname links) is
+    /// recreated as a symlink, and the real file at the end is bound read-only.
+    fn expose_file(&mut self, path: &Path) -> Result<(), RootfsError> {
+        let mut wanted = lexical_normal(path);
+        for _hop in 0..40 {
+            let components: Vec<_> = wanted.components().skip(1).collect();
+            let mut prefix = PathBuf::from("/");
+            let mut link_at = None;
+            for (i, component) in components.iter().enumerate() {
+                prefix.push(component);
+                let meta = fs::symlink_metadata(&prefix)
+                    .map_err(host_err("stat library path", &prefix))?;
+                if meta.file_type().is_symlink() {
+                    link_at = Some(i);
+                    break;
+                }
+            }
+            let Some(i) = link_at else {
+                let target = under(self.root, &wanted);
+                if !self.exists(&target) {
+                    self.bind_read_only(&wanted, &target)?;
+                }
+                return Ok(());
+            };
+            let link = fs::read_link(&prefix).map_err(host_err("read link", &prefix))?;
+            let target = under(self.root, &prefix);
+            if !self.exists(&target) {
+                self.mkdir_parent(&target)?;
+                self.sys.symlink(&link, &target)?;
+                self.made.insert(target);
+            }
+            // Every component before the link is a real directory, so `..` resolves lexically.
+            let mut next = if link.is_absolute() {
+                link
+            } else {
+                prefix.parent().unwrap_or(Path::new("/")).join(link)
+            };
+            for rest in &components[i + 1..] {
+                next.push(rest);
+            }
+            wanted = lexical_normal(&next);
+        }
+        Err(RootfsError::Host {
+            step: "too many symlinks while exposing",
+            path: path.display().to_string(),
+            source: io::Error::from_raw_os_error(libc::ELOOP),
+        })
+    }
+
+    fn bind_read_only(&mut self, host: &Path, target: &Path) -> Result<(), RootfsError> {
+        let meta = fs::metadata(host).map_err(host_err("stat bind source", host))?;
+        self.mkdir_parent(target)?;
+        if meta.is_dir() {
+            self.mkdir(target)?;
+        } else if !self.exists(target) {
+            self.sys.create_file(target)?;
+            self.made.insert(target.to_owned());
+        }
+        // Not MS_REC: mounts below the source stay out of the jail (and could not be made
+        // read-only by the remount below).
+        self.sys
+            .mount(Some(host), target, None, MsFlags::MS_BIND, None)?;
+        self.sys.mount(
+            None,
+            target,
+            None,
+            MsFlags::MS_BIND
+                | MsFlags::MS_REMOUNT
+                | MsFlags::MS_RDONLY
+                | MsFlags::MS_NOSUID
+                | MsFlags::MS_NODEV,
+            None,
+        )?;
+        if meta.is_dir() {
+            self.bound_dirs.push((target.to_owned(), host.to_owned()));
+        }
+        Ok(())
+    }
 }
 
 fn lexical_normal(path: &Path) -> PathBuf {
@@ -243,38 +343,4 @@ fn lexical_normal(path: &Path) -> PathBuf {
 /// `root` joined with an absolute jail path.
 pub fn under(root: &Path, jail_path: &Path) -> PathBuf {
     root.join(jail_path.strip_prefix("/").unwrap_or(jail_path))
-}
-
-fn mkdir_parents(path: &Path) -> Result<(), RootfsError> {
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).map_err(fail_io("mkdir", parent))?;
-    }
-    Ok(())
-}
-
-fn bind_read_only(host: &Path, target: &Path) -> Result<(), RootfsError> {
-    let none: Option<&str> = None;
-    let meta = fs::metadata(host).map_err(fail_io("stat bind source", host))?;
-    mkdir_parents(target)?;
-    if meta.is_dir() {
-        fs::create_dir_all(target).map_err(fail_io("mkdir", target))?;
-    } else {
-        fs::write(target, b"").map_err(fail_io("create mount point", target))?;
-    }
-    // Not MS_REC: mounts below the source stay out of the jail (and could not be made
-    // read-only by the remount below).
-    mount(Some(host), target, none, MsFlags::MS_BIND, none).map_err(fail("bind", target))?;
-    mount(
-        none,
-        target,
-        none,
-        MsFlags::MS_BIND
-            | MsFlags::MS_REMOUNT
-            | MsFlags::MS_RDONLY
-            | MsFlags::MS_NOSUID
-            | MsFlags::MS_NODEV,
-        none,
-    )
-    .map_err(fail("remount read-only", target))?;
-    Ok(())
 }

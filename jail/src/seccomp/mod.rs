@@ -10,6 +10,7 @@
 
 pub mod policy;
 
+use crate::syscalls::{SeccompProgram, SysError, Syscalls};
 use policy::{ArgRule, allowlist};
 use seccompiler::{
     BpfProgram, SeccompAction, SeccompCmpArgLen as Len, SeccompCmpOp as Op,
@@ -27,9 +28,11 @@ pub const CLONE_NAMESPACE_FLAGS: u64 = (libc::CLONE_NEWNS
     | libc::CLONE_NEWNET) as u64
     | 0x80; // CLONE_NEWTIME
 
-/// The compiled filters, ready to install (compile before dropping privileges: it allocates).
+/// The compiled filters, in the order they are installed (compiled in the outer process).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CompiledPolicy {
-    programs: [BpfProgram; 3],
+    /// The filters.
+    pub programs: Vec<SeccompProgram>,
 }
 
 /// The policy could not be compiled or installed.
@@ -38,9 +41,6 @@ pub enum SeccompError {
     /// seccompiler refused the rules.
     #[error("seccomp policy does not compile: {0}")]
     Compile(String),
-    /// The kernel refused the filter.
-    #[error("seccomp filter could not be installed: {0}")]
-    Install(String),
 }
 
 fn cond(arg: u8, op: Op, value: u64) -> Result<Cond, SeccompError> {
@@ -107,17 +107,36 @@ pub fn compile_policy() -> Result<CompiledPolicy, SeccompError> {
     // The soft filters go first: each installation must itself be allowed by the filters
     // already in place, and the allowlist permits `seccomp` via `prctl` only.
     Ok(CompiledPolicy {
-        programs: [soft_enosys, soft_family, allow],
+        programs: vec![
+            SeccompProgram {
+                name: "clone3 fails with ENOSYS",
+                program: soft_enosys,
+            },
+            SeccompProgram {
+                name: "socket families other than AF_UNIX fail with EAFNOSUPPORT",
+                program: soft_family,
+            },
+            SeccompProgram {
+                name: "the allowlist",
+                program: allow,
+            },
+        ],
     })
 }
 
-impl CompiledPolicy {
-    /// Installs the filters on the calling thread (the jail is single-threaded, and the
-    /// filters are inherited across `execve`). Requires `no_new_privs` or CAP_SYS_ADMIN.
-    pub fn install(&self) -> Result<(), SeccompError> {
-        for program in &self.programs {
-            seccompiler::apply_filter(program).map_err(|e| SeccompError::Install(e.to_string()))?;
-        }
-        Ok(())
+/// Installs the filters on the calling thread (the jail is single-threaded, and the filters
+/// are inherited across `execve`). Installing needs `no_new_privs` (or CAP_SYS_ADMIN): it is
+/// set first when the identity layer, which otherwise sets it, is off.
+pub fn install(
+    sys: &dyn Syscalls,
+    policy: &CompiledPolicy,
+    set_no_new_privs: bool,
+) -> Result<(), SysError> {
+    if set_no_new_privs {
+        sys.set_no_new_privs()?;
     }
+    for program in &policy.programs {
+        sys.seccomp_install(program)?;
+    }
+    Ok(())
 }

@@ -1,0 +1,53 @@
+//! What one cgroup version does for a jail's cgroup. [`crate::Cgroup`] and the spares pool
+//! use only this; [`crate::v1::V1`] and [`crate::v2::V2`] implement it.
+
+use crate::{CgroupError, Events, Limits, Usage};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A freezer's control file and the values it takes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Freezer {
+    /// The file written to freeze or thaw.
+    pub file: PathBuf,
+    /// What freezes.
+    pub frozen: &'static str,
+    /// What thaws.
+    pub thawed: &'static str,
+}
+
+/// One cgroup version's files. A jail's cgroup is a list of directories, one per base in
+/// [`Backend::bases`] order.
+pub trait Backend: fmt::Debug + Send + Sync {
+    /// `"v1"` or `"v2"`.
+    fn version(&self) -> &'static str;
+    /// The directories that hold the jails' cgroups: one on v2; on v1 memory, pids and
+    /// cpu, then the optional controllers (freezer, cpuacct) where mounted on their own.
+    fn bases(&self) -> &[PathBuf];
+    /// Makes the bases ready to hold jails (creates them; v2 enables the controllers).
+    fn prepare_bases(&self) -> Result<(), CgroupError>;
+    /// Writes `limits` into a new or recycled cgroup and clears what a previous jail left.
+    fn set_limits(&self, dirs: &[PathBuf], limits: &Limits) -> Result<(), CgroupError>;
+    /// Which limits were hit.
+    fn events(&self, dirs: &[PathBuf]) -> Events;
+    /// Memory now and at peak, CPU time.
+    fn usage(&self, dirs: &[PathBuf]) -> Usage;
+    /// The freezer, where there is one.
+    fn freezer(&self, dirs: &[PathBuf]) -> Option<Freezer>;
+    /// Whether the kernel reports the cgroup frozen.
+    fn is_frozen(&self, dirs: &[PathBuf]) -> bool;
+    /// Kills every task at once where the kernel has a switch for it (v2 `cgroup.kill`);
+    /// `false` when the caller must kill task by task.
+    fn kill_at_once(&self, dirs: &[PathBuf]) -> bool;
+    /// Whether an emptied cgroup that hit no limit can be handed to another jail: its
+    /// counters must be resettable (v2 cannot reset `memory.peak` or `cpu.stat`).
+    fn reusable(&self, dirs: &[PathBuf]) -> bool;
+    /// Resets what the next holder must not inherit, once a cgroup became a spare at `dirs`.
+    fn reset_spare(&self, dirs: &[PathBuf]);
+}
+
+/// `dirs[i]`, or an empty path where a cgroup has fewer directories than its backend
+/// expects (an `open`ed cgroup that lost one): reading it then finds nothing.
+pub(crate) fn dir(dirs: &[PathBuf], i: usize) -> &Path {
+    dirs.get(i).map(PathBuf::as_path).unwrap_or(Path::new(""))
+}

@@ -1,0 +1,164 @@
+//! cgroup v1: one hierarchy per controller (memory, pids, cpu; freezer and cpuacct where
+//! mounted on their own), so a jail's cgroup is one directory in each.
+
+use crate::backend::{Backend, Freezer, dir};
+use crate::files::{ensure_dir, keyed, number, write, write_optional};
+use crate::{CPU_PERIOD_US, CgroupError, Events, Limits, Usage};
+use std::path::{Path, PathBuf};
+
+const MEMORY: usize = 0;
+const PIDS: usize = 1;
+const CPU: usize = 2;
+
+/// The legacy hierarchies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct V1 {
+    /// `…/memory/faxbot-jails`, `…/pids/faxbot-jails`, `…/cpu/faxbot-jails`, then the
+    /// optional ones.
+    bases: Vec<PathBuf>,
+}
+
+impl V1 {
+    /// The jails' directories in the memory, pids and cpu hierarchies, and in `optional`
+    /// ones (`…/freezer/faxbot-jails`, `…/cpuacct/faxbot-jails`): the freezer makes a kill
+    /// race-free, cpuacct bills CPU time. Neither is a limit, so a host without them still
+    /// runs jails.
+    pub fn new(memory: PathBuf, pids: PathBuf, cpu: PathBuf, optional: Vec<PathBuf>) -> Self {
+        let mut bases = vec![memory, pids, cpu];
+        bases.extend(optional);
+        Self { bases }
+    }
+}
+
+impl Backend for V1 {
+    fn version(&self) -> &'static str {
+        "v1"
+    }
+
+    fn bases(&self) -> &[PathBuf] {
+        &self.bases
+    }
+
+    fn prepare_bases(&self) -> Result<(), CgroupError> {
+        self.bases.iter().try_for_each(|b| ensure_dir(b))
+    }
+
+    fn set_limits(&self, dirs: &[PathBuf], limits: &Limits) -> Result<(), CgroupError> {
+        let memory = dir(dirs, MEMORY);
+        // The kernel keeps memory <= memory+swap at every step, so a recycled spare whose
+        // old memsw limit is lower than the new memory limit would refuse it (EINVAL):
+        // lift memsw first, then set both.
+        let memsw = memory.join("memory.memsw.limit_in_bytes");
+        if memsw.exists() {
+            write(&memsw, "-1")?;
+        }
+        let bytes = limits.memory_bytes.to_string();
+        write(&memory.join("memory.limit_in_bytes"), &bytes)?;
+        // No swap: where the kernel accounts swap, cap memory+swap at the same value.
+        write_optional(&memsw, &bytes)?;
+        write_optional(&memory.join("memory.swappiness"), "0")?;
+        write(&dir(dirs, PIDS).join("pids.max"), &limits.pids.to_string())?;
+        let cpu = dir(dirs, CPU);
+        write(&cpu.join("cpu.cfs_period_us"), &CPU_PERIOD_US.to_string())?;
+        write(
+            &cpu.join("cpu.cfs_quota_us"),
+            &limits.cpu_quota_us().to_string(),
+        )?;
+        // A recycled spare starts with clean counters and thawed. (cgroupfs refuses to
+        // create a file with EACCES, so look before writing.)
+        let reset = [
+            ("memory.max_usage_in_bytes", "0"),
+            ("cpuacct.usage", "0"),
+            ("freezer.state", "THAWED"),
+        ];
+        for d in dirs {
+            for (file, value) in reset {
+                let path = d.join(file);
+                if path.exists() {
+                    write(&path, value)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn events(&self, dirs: &[PathBuf]) -> Events {
+        let memory = dir(dirs, MEMORY);
+        let oom_kills = keyed(&memory.join("memory.oom_control"), "oom_kill").unwrap_or(0);
+        let failcnt = number(&memory.join("memory.failcnt")).unwrap_or(0);
+        Events {
+            oom: oom_kills > 0 || failcnt > 0,
+            pids_max: keyed(&dir(dirs, PIDS).join("pids.events"), "max").unwrap_or(0) > 0,
+        }
+    }
+
+    fn usage(&self, dirs: &[PathBuf]) -> Usage {
+        let memory = dir(dirs, MEMORY);
+        Usage {
+            memory_bytes: number(&memory.join("memory.usage_in_bytes")),
+            memory_peak_bytes: number(&memory.join("memory.max_usage_in_bytes")),
+            // cpuacct lives with cpu (`cpu,cpuacct`) or in its own hierarchy.
+            cpu: dirs
+                .get(CPU..)
+                .unwrap_or_default()
+                .iter()
+                .find_map(|d| number(&d.join("cpuacct.usage")))
+                .map(std::time::Duration::from_nanos),
+        }
+    }
+
+    fn freezer(&self, dirs: &[PathBuf]) -> Option<Freezer> {
+        dirs.iter()
+            .map(|d| d.join("freezer.state"))
+            .find(|f| f.exists())
+            .map(|file| Freezer {
+                file,
+                frozen: "FROZEN",
+                thawed: "THAWED",
+            })
+    }
+
+    fn is_frozen(&self, dirs: &[PathBuf]) -> bool {
+        self.freezer(dirs)
+            .and_then(|f| std::fs::read_to_string(f.file).ok())
+            .is_some_and(|s| s.trim() == "FROZEN")
+    }
+
+    fn kill_at_once(&self, _dirs: &[PathBuf]) -> bool {
+        false
+    }
+
+    fn reusable(&self, _dirs: &[PathBuf]) -> bool {
+        true // set_limits resets the peak, CPU and freezer; reset_spare the fail count
+    }
+
+    fn reset_spare(&self, dirs: &[PathBuf]) {
+        let _ = std::fs::write(dir(dirs, MEMORY).join("memory.failcnt"), "0");
+    }
+}
+
+/// The v1 hierarchies under `mount`, when memory, pids and cpu are all mounted there.
+pub fn detect(mount: &Path, jails_dir: &str) -> Option<V1> {
+    let controller = |c: &str| mount.join(c);
+    if !["memory", "pids", "cpu"]
+        .iter()
+        .all(|c| controller(c).join("cgroup.procs").exists())
+    {
+        return None;
+    }
+    let cpu_mount = std::fs::canonicalize(controller("cpu")).ok();
+    let optional = ["freezer", "cpuacct"]
+        .iter()
+        .map(|c| controller(c))
+        .filter(|m| m.join("cgroup.procs").exists())
+        // Co-mounted with cpu (`cpu,cpuacct`): the cpu directory already has it.
+        .filter(|m| std::fs::canonicalize(m).ok() != cpu_mount)
+        .map(|m| m.join(jails_dir))
+        .collect();
+    Some(V1::new(
+        controller("memory").join(jails_dir),
+        controller("pids").join(jails_dir),
+        controller("cpu").join(jails_dir),
+        optional,
+    ))
+}

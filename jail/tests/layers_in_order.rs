@@ -1,0 +1,458 @@
+//! The jail's setup recorded, without root: the seven layers run in order and end in one
+//! exec; a failing layer stops the launch with the layer named and nothing after it runs;
+//! a layer allowed to be missing is announced and skipped, one not allowed refuses.
+//!
+//! These run as any user (the recording double changes nothing); what only the kernel can
+//! show is in `jail_escapes.rs`.
+
+use faxbot_jail::check::{LayerSupport, SupportReport};
+use faxbot_jail::resources::PROGRAM_FD;
+use faxbot_jail::syscalls::{Call, CapabilitySet, RecordingSyscalls, RuleTarget};
+use faxbot_jail::{Bind, HostFacts, JailError, JailPlan, JailSpec, Layer, Program, launch};
+use landlock::AccessFs;
+use nix::errno::Errno;
+use nix::mount::MsFlags;
+use nix::sched::CloneFlags;
+use std::path::{Path, PathBuf};
+
+/// What a recorded call belongs to: a layer, the exec, or process plumbing (`None`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    Layer(Layer),
+    Exec,
+}
+
+fn step_of(call: &Call) -> Option<Step> {
+    use Call::*;
+    let layer = match call {
+        WriteFile { path, .. } if path.ends_with("cgroup.procs") => Layer::Cgroup,
+        WriteFile { .. } | Unshare(_) | SetHostname(_) => Layer::Namespaces,
+        Mount { .. }
+        | Unmount { .. }
+        | PivotRoot { .. }
+        | Chdir(_)
+        | CreateDir(_)
+        | CreateFile(_)
+        | Symlink { .. }
+        | RemoveDir(_) => Layer::Rootfs,
+        DupAbove { .. } | DupTo { .. } | Close(_) | CloseFrom(_) | SetRlimit { .. } => {
+            Layer::Rlimits
+        }
+        SetGroups(_) | SetResGid(_) | SetResUid(_) | DropBoundingSet | ClearCapabilities(_) => {
+            Layer::Identity
+        }
+        LandlockRestrictSelf(_) => Layer::Landlock,
+        SeccompInstall(_) => Layer::Seccomp,
+        Execveat { .. } => return Some(Step::Exec),
+        Fork | Exit(_) | ParentDeathSignal | BlockSignals(_) | UnblockAllSignals | SetSid
+        | NoNewPrivs => return None,
+    };
+    Some(Step::Layer(layer))
+}
+
+/// The steps of `calls` in order, each run of one step shown once.
+fn steps(calls: &[Call]) -> Vec<Step> {
+    let mut out: Vec<Step> = Vec::new();
+    for step in calls.iter().filter_map(step_of) {
+        if out.last() != Some(&step) {
+            out.push(step);
+        }
+    }
+    out
+}
+
+fn all_layers_in_order() -> Vec<Step> {
+    Layer::ALL
+        .iter()
+        .map(|l| Step::Layer(*l))
+        .chain([Step::Exec])
+        .collect()
+}
+
+fn support(missing: &[Layer]) -> SupportReport {
+    SupportReport {
+        layers: Layer::ALL
+            .iter()
+            .map(|l| LayerSupport {
+                layer: l.name(),
+                available: !missing.contains(l),
+                detail: if missing.contains(l) {
+                    format!("no {l} on this test host")
+                } else {
+                    format!("{l} here")
+                },
+            })
+            .collect(),
+        landlock_abi: 6,
+        cgroup_version: "v1".into(),
+    }
+}
+
+fn spec() -> JailSpec {
+    let mut spec = JailSpec::new(Program::Fd(7), vec!["plugin".into(), "serve".into()]);
+    spec.ro_binds.push(Bind {
+        host: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+        jail: "/app".into(),
+    });
+    spec.env.push(("FAXBOT_ABI".into(), "1".into()));
+    spec.rpc_fd = Some(5);
+    spec
+}
+
+fn host(outer_uid: u32) -> HostFacts {
+    let me = std::fs::File::open(std::env::current_exe().expect("exe")).expect("open");
+    HostFacts {
+        program_fd: 7,
+        libraries: faxbot_jail::elf::library_closure(&me),
+        cgroup_procs: vec![
+            "/sys/fs/cgroup/memory/faxbot-jails/jail-1-2/cgroup.procs".into(),
+            "/sys/fs/cgroup/pids/faxbot-jails/jail-1-2/cgroup.procs".into(),
+        ],
+        outer_uid,
+        outer_gid: outer_uid,
+        outer_in_user_namespace: false,
+        landlock_abi: 6,
+    }
+}
+
+/// Plans `spec` on a host lacking `missing` and launches it on `sys`.
+fn launch_on(
+    sys: &RecordingSyscalls,
+    spec: &JailSpec,
+    missing: &[Layer],
+    outer_uid: u32,
+) -> Result<Vec<String>, JailError> {
+    let layers = faxbot_jail::plan_layers(spec, &support(missing))?;
+    let plan = JailPlan::new(spec, &layers, &host(outer_uid))?;
+    let outcome = launch(sys, &plan)?;
+    assert_eq!(
+        outcome, None,
+        "under the double the launch ends inside the jail"
+    );
+    Ok(layers.notices)
+}
+
+#[test]
+fn the_seven_layers_run_in_order_and_end_in_one_exec() {
+    let sys = RecordingSyscalls::new();
+    launch_on(&sys, &spec(), &[], 0).expect("launch");
+    let calls = sys.calls();
+    assert_eq!(steps(&calls), all_layers_in_order(), "{calls:#?}");
+    let execs: Vec<&Call> = calls
+        .iter()
+        .filter(|c| matches!(c, Call::Execveat { .. }))
+        .collect();
+    assert_eq!(
+        execs,
+        [&Call::Execveat {
+            fd: PROGRAM_FD,
+            argv: vec!["plugin".into(), "serve".into()],
+        }]
+    );
+    // Three processes: the shim, init and the program, each forked before its layers.
+    let forks: Vec<usize> = calls
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c == Call::Fork)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(forks.len(), 3, "{calls:#?}");
+    let first = |wanted: fn(&Call) -> bool| calls.iter().position(wanted).expect("present");
+    assert!(forks[0] < first(|c| matches!(c, Call::WriteFile { .. })));
+    assert!(forks[1] > first(|c| matches!(c, Call::Unshare(_))));
+    assert!(forks[1] < first(|c| matches!(c, Call::Mount { .. })));
+    assert!(forks[2] > first(|c| matches!(c, Call::PivotRoot { .. })));
+    assert!(forks[2] < first(|c| matches!(c, Call::DupAbove { .. })));
+}
+
+#[test]
+fn the_shim_joins_the_cgroup_before_it_creates_any_namespace() {
+    let sys = RecordingSyscalls::new();
+    launch_on(&sys, &spec(), &[], 0).expect("launch");
+    let calls = sys.calls();
+    let layer1: Vec<&Call> = calls
+        .iter()
+        .take_while(|c| !matches!(c, Call::Unshare(_)))
+        .filter(|c| matches!(c, Call::WriteFile { .. }))
+        .collect();
+    assert_eq!(
+        layer1.len(),
+        2,
+        "every controller's cgroup.procs: {calls:#?}"
+    );
+    let unshare = calls.iter().find_map(|c| match c {
+        Call::Unshare(flags) => Some(*flags),
+        _ => None,
+    });
+    assert_eq!(
+        unshare,
+        Some(
+            CloneFlags::CLONE_NEWNS
+                | CloneFlags::CLONE_NEWPID
+                | CloneFlags::CLONE_NEWNET
+                | CloneFlags::CLONE_NEWIPC
+                | CloneFlags::CLONE_NEWUTS
+                | CloneFlags::CLONE_NEWCGROUP
+        ),
+        "as root no user namespace"
+    );
+}
+
+#[test]
+fn identity_drops_groups_and_gid_then_the_bounding_set_then_the_uid_then_every_other_set() {
+    let sys = RecordingSyscalls::new();
+    launch_on(&sys, &spec(), &[], 0).expect("launch");
+    let identity: Vec<Call> = sys
+        .calls()
+        .into_iter()
+        .skip_while(|c| !matches!(c, Call::SetGroups(_)))
+        .take_while(|c| !matches!(c, Call::LandlockRestrictSelf(_)))
+        .collect();
+    let id = faxbot_jail::spec::DEFAULT_JAIL_ID;
+    assert_eq!(
+        identity,
+        vec![
+            Call::SetGroups(vec![]),
+            Call::SetResGid(id),
+            Call::DropBoundingSet,
+            Call::ClearCapabilities(CapabilitySet::Ambient),
+            Call::SetResUid(id),
+            Call::ClearCapabilities(CapabilitySet::Inheritable),
+            Call::ClearCapabilities(CapabilitySet::Effective),
+            Call::ClearCapabilities(CapabilitySet::Permitted),
+            Call::NoNewPrivs,
+            Call::ParentDeathSignal,
+        ]
+    );
+}
+
+#[test]
+fn the_root_is_made_private_first_and_read_only_last_after_the_pivot() {
+    let sys = RecordingSyscalls::new();
+    launch_on(&sys, &spec(), &[], 0).expect("launch");
+    let rootfs: Vec<Call> = sys
+        .calls()
+        .into_iter()
+        .filter(|c| step_of(c) == Some(Step::Layer(Layer::Rootfs)))
+        .filter(|c| !matches!(c, Call::DupAbove { .. }))
+        .collect();
+    assert_eq!(
+        rootfs.first(),
+        Some(&Call::Mount {
+            source: None,
+            target: "/".into(),
+            fstype: None,
+            flags: MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+            data: None,
+        }),
+        "nothing is mounted before propagation to the host is cut"
+    );
+    let pivot = rootfs
+        .iter()
+        .position(|c| matches!(c, Call::PivotRoot { .. }))
+        .expect("pivot_root");
+    let after: Vec<&Call> = rootfs[pivot..].iter().collect();
+    assert!(
+        matches!(after[1], Call::Chdir(p) if p == Path::new("/"))
+            && matches!(after[2], Call::Unmount { target, .. } if target == Path::new("/.old-root")),
+        "the old root is detached right after the pivot: {after:#?}"
+    );
+    assert!(
+        matches!(rootfs.last(), Some(Call::Mount { target, flags, .. })
+            if target == Path::new("/") && flags.contains(MsFlags::MS_RDONLY | MsFlags::MS_REMOUNT)),
+        "{rootfs:#?}"
+    );
+    // The spec's bind is read-only, and the program's loader is bound too.
+    assert!(
+        rootfs
+            .iter()
+            .any(|c| matches!(c, Call::Mount { target, flags, .. }
+        if target == Path::new("/tmp/app") && flags.contains(MsFlags::MS_RDONLY)))
+    );
+    assert!(
+        rootfs
+            .iter()
+            .any(|c| matches!(c, Call::Mount { source: Some(s), .. }
+        if s.to_string_lossy().contains("ld-linux")))
+    );
+}
+
+#[test]
+fn a_failing_layer_stops_the_launch_with_its_layer_named_and_nothing_after_it_runs() {
+    for layer in Layer::ALL {
+        let sys = RecordingSyscalls::new().failing(
+            move |c| step_of(c) == Some(Step::Layer(layer)),
+            Errno::EPERM,
+        );
+        let err = launch_on(&sys, &spec(), &[], 0).expect_err("a failed layer fails the launch");
+        assert!(
+            matches!(&err, JailError::Setup { layer: named, .. } if *named == layer),
+            "{layer}: {err}"
+        );
+        assert!(err.to_string().starts_with(&format!("{layer}: ")), "{err}");
+        let calls = sys.calls();
+        let expected: Vec<Step> = Layer::ALL
+            .iter()
+            .take_while(|l| **l != layer)
+            .map(|l| Step::Layer(*l))
+            .chain([Step::Layer(layer)])
+            .collect();
+        assert_eq!(steps(&calls), expected, "{layer}: {calls:#?}");
+        assert_eq!(
+            calls
+                .iter()
+                .filter(|c| step_of(c).is_some())
+                .filter(|c| step_of(c) == Some(Step::Layer(layer)))
+                .count(),
+            1,
+            "{layer}: the failed call is the layer's last"
+        );
+        assert!(calls.contains(&Call::Exit(125)), "{layer}: exit status 125");
+    }
+}
+
+#[test]
+fn a_layer_missing_but_allowed_is_announced_and_skipped() {
+    let mut spec = spec();
+    spec.allow_missing = vec![Layer::Landlock];
+    let sys = RecordingSyscalls::new();
+    let notices = launch_on(&sys, &spec, &[Layer::Landlock], 0).expect("allowed to be missing");
+    assert_eq!(
+        notices,
+        [
+            "warning: layer landlock unavailable here (no landlock on this test host); running without it as --allow-missing asked"
+        ]
+    );
+    let expected: Vec<Step> = all_layers_in_order()
+        .into_iter()
+        .filter(|s| *s != Step::Layer(Layer::Landlock))
+        .collect();
+    assert_eq!(steps(&sys.calls()), expected);
+}
+
+#[test]
+fn a_missing_layer_not_allowed_refuses_before_anything_runs() {
+    for layer in Layer::ALL {
+        let sys = RecordingSyscalls::new();
+        let err = launch_on(&sys, &spec(), &[layer], 0).expect_err("refused");
+        assert!(
+            matches!(&err, JailError::Missing { layer: named, .. } if *named == layer),
+            "{err}"
+        );
+        assert!(
+            err.to_string().contains("refusing to run without it"),
+            "{err}"
+        );
+        assert!(sys.calls().is_empty(), "{layer}: {:#?}", sys.calls());
+    }
+}
+
+#[test]
+fn a_disabled_layer_is_announced_loudly_and_makes_no_call() {
+    let mut spec = spec();
+    spec.disabled = vec![Layer::Seccomp];
+    let sys = RecordingSyscalls::new();
+    let notices = launch_on(&sys, &spec, &[], 0).expect("launch");
+    assert!(
+        notices[0].starts_with("WARNING: layer seccomp disabled"),
+        "{notices:?}"
+    );
+    assert!(
+        !sys.calls()
+            .iter()
+            .any(|c| matches!(c, Call::SeccompInstall(_)))
+    );
+}
+
+#[test]
+fn without_identity_seccomp_sets_no_new_privs_itself() {
+    let mut spec = spec();
+    spec.disabled = vec![Layer::Identity];
+    let sys = RecordingSyscalls::new();
+    launch_on(&sys, &spec, &[], 0).expect("launch");
+    let calls = sys.calls();
+    let nnp = calls.iter().position(|c| *c == Call::NoNewPrivs);
+    let filter = calls
+        .iter()
+        .position(|c| matches!(c, Call::SeccompInstall(_)));
+    assert!(
+        nnp.is_some() && nnp < filter,
+        "no_new_privs before the first filter: {calls:#?}"
+    );
+}
+
+#[test]
+fn an_unprivileged_launch_maps_one_id_in_a_user_namespace() {
+    let mut spec = spec();
+    spec.allow_missing = vec![Layer::Cgroup];
+    let sys = RecordingSyscalls::new();
+    launch_on(&sys, &spec, &[Layer::Cgroup], 1000).expect("launch");
+    let calls = sys.calls();
+    let unshare = calls
+        .iter()
+        .position(|c| matches!(c, Call::Unshare(f) if f.contains(CloneFlags::CLONE_NEWUSER)))
+        .expect("a user namespace");
+    let id = faxbot_jail::spec::DEFAULT_JAIL_ID;
+    let write = |file: &str, contents: String| Call::WriteFile {
+        path: Path::new("/proc/self").join(file),
+        contents,
+    };
+    assert_eq!(
+        calls[unshare + 1..unshare + 4],
+        [
+            write("setgroups", "deny".into()),
+            write("uid_map", format!("{id} 1000 1\n")),
+            write("gid_map", format!("{id} 1000 1\n")),
+        ]
+    );
+    assert!(
+        !calls.iter().any(|c| matches!(c, Call::SetGroups(_))),
+        "setgroups is denied in a user namespace, so not attempted"
+    );
+}
+
+#[test]
+fn without_root_rootfs_and_identity_need_the_namespaces_layer() {
+    let mut spec = spec();
+    spec.disabled = vec![Layer::Namespaces];
+    spec.allow_missing = vec![Layer::Cgroup];
+    let sys = RecordingSyscalls::new();
+    let err = launch_on(&sys, &spec, &[Layer::Cgroup], 1000).expect_err("refused");
+    assert!(
+        matches!(
+            err,
+            JailError::Setup {
+                layer: Layer::Namespaces,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(sys.calls().is_empty());
+}
+
+#[test]
+fn landlock_rules_cover_the_binds_tmp_and_the_devices() {
+    let sys = RecordingSyscalls::new();
+    launch_on(&sys, &spec(), &[], 0).expect("launch");
+    let ruleset = sys
+        .calls()
+        .into_iter()
+        .find_map(|c| match c {
+            Call::LandlockRestrictSelf(r) => Some(r),
+            _ => None,
+        })
+        .expect("a ruleset");
+    let rule = |path: &str| {
+        ruleset
+            .rules
+            .iter()
+            .find(|r| r.target == RuleTarget::Path(path.into()))
+            .map(|r| r.access)
+    };
+    assert!(rule("/app").is_some_and(|a| a.contains(AccessFs::ReadFile)));
+    assert!(rule("/app").is_some_and(|a| !a.contains(AccessFs::WriteFile)));
+    assert!(rule("/tmp").is_some_and(|a| a.contains(AccessFs::WriteFile)));
+    assert!(rule("/dev/null").is_some_and(|a| a.contains(AccessFs::WriteFile)));
+    assert!(rule("/etc").is_none());
+}
