@@ -12,7 +12,7 @@ use crate::rootfs::{self, RootPlan};
 use crate::run::JailError;
 use crate::seccomp::{self, CompiledPolicy};
 use crate::spec::{JailSpec, Layer, Program};
-use crate::syscalls::{LandlockRuleset, linux};
+use crate::syscalls::{LandlockRuleset, SeccompProgram, linux};
 use faxbot_cgroup::{CGROUP_MOUNT, Cgroup, Hierarchy, Limits};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
@@ -73,6 +73,8 @@ pub struct HostFacts {
     pub program_fd: RawFd,
     /// The program's ELF interpreter and libraries (host paths as the loader names them).
     pub libraries: Vec<PathBuf>,
+    /// The program's ELF interpreter (`PT_INTERP`), when dynamically linked.
+    pub interpreter: Option<PathBuf>,
     /// The `cgroup.procs` files of the jail's cgroup (empty without the cgroup layer).
     pub cgroup_procs: Vec<PathBuf>,
     /// The outer process's effective uid; not root means a user namespace is added.
@@ -84,6 +86,9 @@ pub struct HostFacts {
     pub outer_in_user_namespace: bool,
     /// The kernel's Landlock ABI version.
     pub landlock_abi: i32,
+    /// What the host's /proc holds besides processes (masked in the jail's /proc on
+    /// kernels that cannot leave it out).
+    pub proc_kernel_entries: Vec<rootfs::ProcEntry>,
 }
 
 impl HostFacts {
@@ -95,7 +100,9 @@ impl HostFacts {
 /// The seccomp layer's part.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SeccompPlan {
-    /// The filters.
+    /// The exec guard init installs on itself before it forks the program.
+    pub exec_guard: SeccompProgram,
+    /// The filters the program installs last.
     pub policy: CompiledPolicy,
     /// Whether no_new_privs is set first (the identity layer, which sets it, is off).
     pub set_no_new_privs: bool,
@@ -112,7 +119,7 @@ pub struct ProgramPlan {
     pub identity: Option<IdentityPlan>,
     /// Layer 6.
     pub landlock: Option<LandlockRuleset>,
-    /// Layer 7.
+    /// Layer 7 (the exec guard is installed by init; the program installs the rest).
     pub seccomp: Option<SeccompPlan>,
     /// The exec.
     pub exec: ExecPlan,
@@ -157,6 +164,7 @@ impl JailPlan {
             scratch_bytes: spec.scratch_bytes,
             libraries: host.libraries.clone(),
             own_pid_namespace: on(Layer::Namespaces),
+            proc_kernel_entries: host.proc_kernel_entries.clone(),
         });
         let identity = on(Layer::Identity).then_some(IdentityPlan {
             uid: spec.uid,
@@ -171,6 +179,7 @@ impl JailPlan {
         });
         let seccomp = if on(Layer::Seccomp) {
             Some(SeccompPlan {
+                exec_guard: seccomp::exec_guard::filter(),
                 policy: seccomp::compile_policy()
                     .map_err(|e| failed(Layer::Seccomp)(e.to_string()))?,
                 set_no_new_privs: !on(Layer::Identity),
@@ -208,8 +217,16 @@ fn landlock_plan(
     rootfs: bool,
     namespaces: bool,
 ) -> LandlockPlan {
+    let canonical = |paths: &[PathBuf]| -> Vec<PathBuf> {
+        paths
+            .iter()
+            .filter_map(|l| std::fs::canonicalize(l).ok())
+            .collect()
+    };
+    let interpreter: Vec<PathBuf> = host.interpreter.iter().cloned().collect();
+    let interpreter = canonical(&interpreter);
     LandlockPlan {
-        read_exec: spec
+        read_only: spec
             .ro_binds
             .iter()
             .map(|b| {
@@ -220,19 +237,19 @@ fn landlock_plan(
                 }
             })
             .collect(),
-        read_exec_files: host
-            .libraries
-            .iter()
-            .filter_map(|l| std::fs::canonicalize(l).ok())
+        read_only_files: canonical(&host.libraries)
+            .into_iter()
+            .filter(|l| !interpreter.contains(l))
             .collect(),
+        execute_files: interpreter,
         read_write: vec!["/tmp".into()],
         devices: rootfs::DEVICES
             .iter()
             .map(|d| Path::new("/dev").join(d))
             .collect(),
-        // The root has a /proc only with a pid namespace of its own.
-        read_only: if rootfs && namespaces {
-            vec!["/proc".into()]
+        // Inside the fresh root there is a /proc only with a pid namespace of its own.
+        proc_self: if !rootfs || namespaces {
+            vec!["/proc/self".into()]
         } else {
             Vec::new()
         },
@@ -260,10 +277,12 @@ pub fn prepare(spec: &JailSpec, layers: &LayerPlan) -> Result<Prepared, JailErro
             .map_err(|e| failed(Layer::Rootfs)(format!("open program {}: {e}", path.display())))?
             .into(),
     };
-    let libraries = program
+    let program_file = program
         .try_clone()
-        .map(|fd| crate::elf::library_closure(&std::fs::File::from(fd)))
-        .unwrap_or_default();
+        .map(std::fs::File::from)
+        .map_err(|e| failed(Layer::Rootfs)(format!("program fd: {e}")))?;
+    let libraries = crate::elf::library_closure(&program_file);
+    let interpreter = crate::elf::parse_file(&program_file).and_then(|deps| deps.interpreter);
     let cgroup = if layers.on(Layer::Cgroup) {
         let hierarchy = Hierarchy::detect(Path::new(CGROUP_MOUNT))
             .map_err(|e| failed(Layer::Cgroup)(e.to_string()))?;
@@ -285,12 +304,14 @@ pub fn prepare(spec: &JailSpec, layers: &LayerPlan) -> Result<Prepared, JailErro
     let facts = HostFacts {
         program_fd: program.as_raw_fd(),
         libraries,
+        interpreter,
         cgroup_procs: cgroup.as_ref().map(Cgroup::procs_files).unwrap_or_default(),
         outer_uid: nix::unistd::geteuid().as_raw(),
         outer_gid: nix::unistd::getegid().as_raw(),
         outer_in_user_namespace: std::fs::read_to_string("/proc/self/uid_map")
             .is_ok_and(|m| !m.contains("4294967295")),
         landlock_abi: linux::landlock_abi(),
+        proc_kernel_entries: rootfs::proc_kernel_entries(Path::new("/proc")),
     };
     Ok(Prepared {
         program,

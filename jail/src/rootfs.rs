@@ -57,6 +57,45 @@ pub struct RootPlan {
     pub libraries: Vec<PathBuf>,
     /// Whether a /proc of the jail's own pid namespace can be mounted.
     pub own_pid_namespace: bool,
+    /// What /proc holds besides processes (read from the host's procfs), masked where the
+    /// kernel cannot leave it out.
+    pub proc_kernel_entries: Vec<ProcEntry>,
+}
+
+/// The mount options of the jail's /proc.
+pub const PROC_OPTIONS: &str = "hidepid=invisible,subset=pid";
+
+/// A top-level /proc entry that is not a process.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProcEntry {
+    /// Its name.
+    pub name: String,
+    /// Whether it is a directory.
+    pub is_dir: bool,
+}
+
+/// The host procfs's entries that are not processes, `self` or `thread-self`; symlinks
+/// (`mounts`, `net`, …) point into `self` and are left alone.
+pub fn proc_kernel_entries(proc_dir: &Path) -> Vec<ProcEntry> {
+    let Ok(entries) = fs::read_dir(proc_dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<ProcEntry> = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let kind = e.file_type().ok()?;
+            let process = name.bytes().all(|b| b.is_ascii_digit());
+            (!process && !kind.is_symlink() && name != "self" && name != "thread-self").then_some(
+                ProcEntry {
+                    name,
+                    is_dir: kind.is_dir(),
+                },
+            )
+        })
+        .collect();
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    found
 }
 
 /// Builds the root and pivots into it. Must run in a private mount namespace.
@@ -73,7 +112,7 @@ pub fn enter(sys: &dyn Syscalls, plan: &RootPlan) -> Result<(), RootfsError> {
         Some(Path::new("tmpfs")),
         root,
         Some("tmpfs"),
-        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
         Some("mode=0755,size=4m"),
     )?;
     let mut builder = RootBuilder {
@@ -91,7 +130,7 @@ pub fn enter(sys: &dyn Syscalls, plan: &RootPlan) -> Result<(), RootfsError> {
     builder.scratch(plan.scratch_bytes)?;
     builder.devices()?;
     if plan.own_pid_namespace {
-        builder.proc()?;
+        builder.proc(&plan.proc_kernel_entries)?;
     }
     pivot(sys, root)?;
     Ok(())
@@ -129,7 +168,8 @@ fn pivot(sys: &dyn Syscalls, root: &Path) -> Result<(), SysError> {
             | MsFlags::MS_BIND
             | MsFlags::MS_RDONLY
             | MsFlags::MS_NOSUID
-            | MsFlags::MS_NODEV,
+            | MsFlags::MS_NODEV
+            | MsFlags::MS_NOEXEC,
         None,
     )
 }
@@ -176,7 +216,7 @@ impl RootBuilder<'_> {
         }
     }
 
-    /// A size-limited writable /tmp.
+    /// A size-limited writable /tmp, where nothing can be executed or mapped executable.
     fn scratch(&mut self, bytes: u64) -> Result<(), SysError> {
         let tmp = self.root.join("tmp");
         self.mkdir(&tmp)?;
@@ -185,7 +225,7 @@ impl RootBuilder<'_> {
             Some(Path::new("tmpfs")),
             &tmp,
             Some("tmpfs"),
-            MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+            MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
             Some(&options),
         )
     }
@@ -232,17 +272,64 @@ impl RootBuilder<'_> {
         )
     }
 
-    /// A /proc of the jail's own pid namespace.
-    fn proc(&mut self) -> Result<(), SysError> {
+    /// A /proc of the jail's own pid namespace that shows processes only (`subset=pid`:
+    /// no kallsyms, modules, sys/, keys, …), and of those only the ones the caller may
+    /// ptrace (`hidepid=invisible`). On kernels without those options (before 5.8) every
+    /// kernel entry the host's procfs has is masked instead, as runc masks its paths.
+    fn proc(&mut self, kernel_entries: &[ProcEntry]) -> Result<(), SysError> {
         let proc_dir = self.root.join("proc");
         self.mkdir(&proc_dir)?;
-        self.sys.mount(
-            Some(Path::new("proc")),
-            &proc_dir,
-            Some("proc"),
-            MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
-            None,
-        )
+        let flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
+        let proc = Some(Path::new("proc"));
+        match self
+            .sys
+            .mount(proc, &proc_dir, Some("proc"), flags, Some(PROC_OPTIONS))
+        {
+            Ok(()) => Ok(()),
+            Err(e) if e.source.raw_os_error() == Some(libc::EINVAL) => {
+                eprintln!(
+                    "faxbot-jail: warning: this kernel's procfs refuses {PROC_OPTIONS} (Linux < 5.8); masking its {} kernel entries instead",
+                    kernel_entries.len()
+                );
+                self.sys.mount(proc, &proc_dir, Some("proc"), flags, None)?;
+                self.mask(&proc_dir, kernel_entries)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Covers each entry: a file with /dev/null, a directory with an empty read-only tmpfs.
+    fn mask(&mut self, proc_dir: &Path, entries: &[ProcEntry]) -> Result<(), SysError> {
+        let sealed =
+            MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
+        for entry in entries {
+            let target = proc_dir.join(&entry.name);
+            if entry.is_dir {
+                self.sys.mount(
+                    Some(Path::new("tmpfs")),
+                    &target,
+                    Some("tmpfs"),
+                    sealed,
+                    Some("size=0"),
+                )?;
+            } else {
+                self.sys.mount(
+                    Some(Path::new("/dev/null")),
+                    &target,
+                    None,
+                    MsFlags::MS_BIND,
+                    None,
+                )?;
+                self.sys.mount(
+                    None,
+                    &target,
+                    None,
+                    MsFlags::MS_BIND | MsFlags::MS_REMOUNT | sealed,
+                    None,
+                )?;
+            }
+        }
+        Ok(())
     }
 
     /// Makes host file `path` visible at the same path under the root: every symlink on

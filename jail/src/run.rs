@@ -21,6 +21,7 @@ use crate::syscalls::{Forked, LinuxSyscalls, Syscalls, linux};
 use crate::{cgroup_join, identity, landlock_rules, namespaces, resources, rootfs, seccomp};
 use faxbot_cgroup::Cgroup;
 use nix::unistd::Pid;
+use std::os::fd::RawFd;
 use std::time::{Duration, Instant};
 
 /// The jail could not be set up (exit status 125).
@@ -167,7 +168,8 @@ fn shim(sys: &dyn Syscalls, plan: &JailPlan) -> Result<i32, JailError> {
     }
 }
 
-/// init, pid 1 of the jail: layers 2 (hostname) and 3, then the program; reaps.
+/// init, pid 1 of the jail: layers 2 (hostname) and 3, the exec guard of layer 7, then the
+/// program; reaps, forwards signals and answers the guard.
 fn init(sys: &dyn Syscalls, plan: &JailPlan) -> Result<i32, JailError> {
     sys.set_parent_death_signal()
         .map_err(failed(Layer::Identity))?;
@@ -175,14 +177,23 @@ fn init(sys: &dyn Syscalls, plan: &JailPlan) -> Result<i32, JailError> {
     if let Some(root) = &plan.rootfs {
         rootfs::enter(sys, root).map_err(failed(Layer::Rootfs))?;
     }
-    match in_child(sys, || program(sys, &plan.program))? {
-        Some(program) => Ok(processes::reap_and_forward(program)),
+    let guard = match &plan.program.seccomp {
+        Some(filters) => {
+            Some(seccomp::guard_exec(sys, &filters.exec_guard).map_err(failed(Layer::Seccomp))?)
+        }
+        None => None,
+    };
+    match in_child(sys, || program(sys, &plan.program, guard))? {
+        Some(program) => Ok(processes::reap_and_forward(program, guard)),
         None => Ok(0),
     }
 }
 
 /// The program: layers 4 to 7, then the exec of the verified binary.
-fn program(sys: &dyn Syscalls, plan: &ProgramPlan) -> Result<i32, JailError> {
+fn program(sys: &dyn Syscalls, plan: &ProgramPlan, guard: Option<RawFd>) -> Result<i32, JailError> {
+    if let Some(listener) = guard {
+        sys.close(listener); // only init answers the exec guard
+    }
     sys.unblock_all_signals()
         .map_err(failed(Layer::Namespaces))?;
     sys.setsid().map_err(failed(Layer::Namespaces))?;

@@ -194,6 +194,8 @@ pub enum Call {
     LandlockRestrictSelf(LandlockRuleset),
     /// seccomp(SECCOMP_SET_MODE_FILTER) of one filter.
     SeccompInstall(&'static str),
+    /// seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER) of one filter.
+    SeccompListener(&'static str),
     /// execveat(fd, "", argv, envp, AT_EMPTY_PATH).
     Execveat {
         /// The descriptor executed.
@@ -261,6 +263,9 @@ impl fmt::Display for Call {
                 write!(f, "landlock ABI {} with {} rules", r.abi, r.rules.len())
             }
             Call::SeccompInstall(name) => write!(f, "install seccomp filter ({name})"),
+            Call::SeccompListener(name) => {
+                write!(f, "install seccomp filter with a listener ({name})")
+            }
             Call::Execveat { argv, .. } => write!(
                 f,
                 "execveat {}",
@@ -367,6 +372,9 @@ pub trait Syscalls {
     fn landlock_restrict_self(&self, ruleset: &LandlockRuleset) -> Result<(), SysError>;
     /// Installs one seccomp filter on the calling thread.
     fn seccomp_install(&self, filter: &SeccompProgram) -> Result<(), SysError>;
+    /// Installs one seccomp filter whose `SECCOMP_RET_USER_NOTIF` verdicts are answered
+    /// through the returned listener descriptor (close-on-exec).
+    fn seccomp_install_listener(&self, filter: &SeccompProgram) -> Result<RawFd, SysError>;
     /// execveat(fd, "", argv, envp, AT_EMPTY_PATH). The real implementation returns only on
     /// failure (always an `Err`); the recording double records the call and returns `Ok`.
     fn execveat(&self, fd: RawFd, argv: &[CString], envp: &[CString]) -> Result<(), SysError>;

@@ -68,6 +68,34 @@ fn assert_blocked(run: &Run, errno: &str) {
     );
 }
 
+fn assert_not_escaped(run: &Run) {
+    assert!(
+        !run.stdout.contains("RESULT ok escaped"),
+        "a program the plugin chose ran: {} {}",
+        run.stdout,
+        run.stderr
+    );
+}
+
+/// The ELF interpreter of the probe (the same path inside the jail).
+fn interpreter() -> String {
+    let file = std::fs::File::open(PROBE).expect("open probe");
+    faxbot_jail::elf::parse_file(&file)
+        .and_then(|d| d.interpreter)
+        .expect("the probe is dynamically linked")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// `--disable` flags for every layer but those in `keep`.
+fn only_layers(keep: &[&str]) -> Vec<&'static str> {
+    Layer::ALL
+        .iter()
+        .filter(|l| !keep.contains(&l.name()))
+        .flat_map(|l| ["--disable", l.name()])
+        .collect()
+}
+
 fn assert_killed_for(run: &Run, reason: &str) {
     assert!(
         run.code > 128,
@@ -110,6 +138,7 @@ macro_rules! escape_test {
         fn $name() {
             if !root() { return; }
             let run = jail(&[$($opt),*], &[$($arg),+]);
+            assert_not_escaped(&run);
             assert_blocked(&run, $errno);
             no_leftover_cgroups();
         }
@@ -119,6 +148,7 @@ macro_rules! escape_test {
         fn $name() {
             if !root() { return; }
             let run = jail(&[$($opt),*], &[$($arg),+]);
+            assert_not_escaped(&run);
             assert_killed_for(&run, $reason);
             no_leftover_cgroups();
         }
@@ -131,10 +161,24 @@ escape_test!(plugin_cannot_read_host_passwd, [], ["read", "/etc/passwd"], blocke
 escape_test!(plugin_cannot_write_the_jail_root, [], ["write", "/escape"], blocked "EROFS");
 escape_test!(plugin_cannot_write_its_own_binaries, [], ["write", "/app/faxbot-jail-probe"], blocked "EROFS");
 escape_test!(plugin_cannot_list_the_root_directory, [], ["list", "/"], blocked "EACCES");
-escape_test!(plugin_cannot_read_init_environment_through_proc, [], ["read", "/proc/1/environ"], blocked "EACCES");
+escape_test!(plugin_cannot_read_init_environment_through_proc, [], ["read", "/proc/1/environ"], blocked "ENOENT");
 escape_test!(plugin_sees_no_sys, [], ["read", "/sys/kernel/hostname"], blocked "ENOENT");
-escape_test!(plugin_cannot_reach_the_host_root_through_proc, [], ["list", "/proc/1/root/"], blocked "EACCES");
+escape_test!(plugin_cannot_reach_the_host_root_through_proc, [], ["list", "/proc/1/root/"], blocked "ENOENT");
 escape_test!(plugin_cannot_fill_the_disk_past_its_scratch, ["--scratch-size", "8M"], ["fill-tmp"], killed "file size limit");
+// Nothing but the verified binary ever executes: write-then-exec, every way.
+escape_test!(plugin_cannot_exec_a_program_it_wrote_to_tmp, [], ["exec-written", "/tmp/evil"], blocked "EPERM");
+escape_test!(plugin_cannot_exec_a_program_it_wrote_to_its_scratch_directory, [], ["exec-written", "/tmp/work/bin/evil"], blocked "EPERM");
+escape_test!(plugin_cannot_exec_a_written_program_through_proc_self_fd, [], ["exec-proc-fd", "/tmp/evil"], blocked "EPERM");
+escape_test!(plugin_cannot_exec_a_written_program_from_a_memfd, [], ["exec-memfd"], killed "seccomp violation");
+escape_test!(plugin_cannot_exec_another_binary_from_its_own_binds, [], ["exec", "/app/faxbot-jail"], blocked "EPERM");
+escape_test!(plugin_cannot_exec_its_own_binary_a_second_time, [], ["exec", "/app/faxbot-jail-probe"], blocked "EPERM");
+escape_test!(plugin_has_no_dev_shm_to_write_a_program_into, [], ["write", "/dev/shm/evil"], blocked "ENOENT");
+escape_test!(plugin_cannot_use_sysv_shared_memory, [], ["syscall", "29"], killed "seccomp violation");
+// /proc shows the plugin its own process and nothing of the kernel.
+escape_test!(plugin_cannot_read_kallsyms, [], ["read", "/proc/kallsyms"], blocked "ENOENT");
+escape_test!(plugin_cannot_read_kernel_sysctls, [], ["read", "/proc/sys/kernel/ostype"], blocked "ENOENT");
+escape_test!(plugin_cannot_list_kernel_sysctls, [], ["list", "/proc/sys/kernel"], blocked "ENOENT");
+escape_test!(plugin_cannot_list_other_pids, [], ["other-pids"], blocked "EACCES");
 // Network.
 escape_test!(plugin_cannot_connect_to_host_loopback, [], ["tcp", "127.0.0.1:22"], blocked "EAFNOSUPPORT");
 escape_test!(plugin_cannot_open_inet_sockets, [], ["inet-socket"], blocked "EAFNOSUPPORT");
@@ -154,6 +198,178 @@ escape_test!(plugin_cannot_load_kernel_modules, [], ["syscall", "313"], killed "
 escape_test!(memory_hog_is_killed_at_its_limit, ["--memory", "32M"], ["memory-hog"], killed "out of memory");
 escape_test!(cpu_spin_is_killed_at_the_timeout, ["--timeout", "1"], ["spin"], killed "timeout after 1s");
 escape_test!(fork_bomb_hits_the_pids_limit, ["--pids", "16"], ["fork-bomb"], blocked "EAGAIN");
+
+#[test]
+fn plugin_cannot_run_a_written_program_through_the_loader() {
+    if !root() {
+        return;
+    }
+    let run = jail(&[], &["exec-loader", &interpreter()]);
+    assert_not_escaped(&run);
+    assert_blocked(&run, "EPERM");
+}
+
+#[test]
+fn plugin_cannot_read_loaded_modules() {
+    if !root() {
+        return;
+    }
+    if !Path::new("/proc/modules").exists() {
+        eprintln!("SKIP: this kernel has no module support, so no /proc/modules to hide");
+        return;
+    }
+    assert_blocked(&jail(&[], &["read", "/proc/modules"]), "ENOENT");
+}
+
+#[test]
+fn plugin_cannot_read_other_kernel_information_files() {
+    if !root() {
+        return;
+    }
+    for file in [
+        "/proc/config.gz",
+        "/proc/keys",
+        "/proc/timer_list",
+        "/proc/sched_debug",
+        "/proc/interrupts",
+        "/proc/iomem",
+        "/proc/kcore",
+        "/proc/sysrq-trigger",
+        "/proc/cmdline",
+        "/proc/mounts",
+    ] {
+        let run = jail(&[], &["read", file]);
+        assert!(
+            run.stdout.contains("RESULT blocked"),
+            "{file} was readable: {}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn plugin_still_reads_its_own_proc_entries() {
+    if !root() {
+        return;
+    }
+    for file in [
+        "/proc/self/status",
+        "/proc/self/cgroup",
+        "/proc/thread-self/stat",
+    ] {
+        let run = jail(&[], &["read", file]);
+        assert!(
+            run.stdout.contains("RESULT ok"),
+            "{file}: {} {}",
+            run.stdout,
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn rootfs_makes_every_writable_place_noexec() {
+    if !root() {
+        return;
+    }
+    // Without a pid namespace there is no /proc: the probe copies itself from its bind.
+    let off = only_layer("rootfs");
+    assert_blocked(&jail(&off, &["exec-written", "/tmp/evil"]), "EACCES");
+    assert_blocked(&jail(&off, &["exec-written", "/tmp/work/evil"]), "EACCES");
+    // The loader itself may run, but it cannot map what the plugin wrote (with a /proc, so
+    // through /proc/self/fd too).
+    let off = only_layers(&["rootfs", "namespaces"]);
+    let run = jail(&off, &["exec-loader", &interpreter()]);
+    assert_not_escaped(&run);
+    assert!(
+        run.stderr.contains("failed to map segment"),
+        "the loader was refused by noexec: {} {}",
+        run.stdout,
+        run.stderr
+    );
+    assert_blocked(&jail(&off, &["exec-proc-fd", "/tmp/evil"]), "EACCES");
+}
+
+#[test]
+fn landlock_alone_executes_nothing_but_the_verified_binary() {
+    if !root() {
+        return;
+    }
+    let off = only_layer("landlock");
+    assert_blocked(
+        &jail(&off, &["exec-written", "/tmp/faxbot-escape-test/evil"]),
+        "EACCES",
+    );
+    assert_blocked(
+        &jail(&off, &["exec-proc-fd", "/tmp/faxbot-escape-test/evil"]),
+        "EACCES",
+    );
+    // Without the fresh root the binds are at their host paths.
+    let other = probe_dir().join("faxbot-jail");
+    assert_blocked(&jail(&off, &["exec", &other.to_string_lossy()]), "EACCES");
+    let _ = std::fs::remove_dir_all("/tmp/faxbot-escape-test");
+}
+
+#[test]
+fn seccomp_alone_refuses_every_exec_after_the_launch() {
+    if !root() {
+        return;
+    }
+    let off = only_layer("seccomp");
+    let dir = "/tmp/faxbot-escape-test-seccomp";
+    assert_blocked(
+        &jail(&off, &["exec-written", &format!("{dir}/evil")]),
+        "EPERM",
+    );
+    assert_blocked(
+        &jail(&off, &["exec-proc-fd", &format!("{dir}/evil")]),
+        "EPERM",
+    );
+    let run = jail(&off, &["exec-loader", &interpreter()]);
+    assert_not_escaped(&run);
+    assert_blocked(&run, "EPERM");
+    assert_killed_for(&jail(&off, &["exec-memfd"]), "seccomp violation");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn rootfs_with_namespaces_alone_still_hides_kernel_files_in_proc() {
+    if !root() {
+        return;
+    }
+    // A /proc of its own needs the pid namespace; no Landlock, running as root.
+    let off = only_layers(&["rootfs", "namespaces"]);
+    for file in ["/proc/kallsyms", "/proc/modules", "/proc/sys/kernel/ostype"] {
+        assert_blocked(&jail(&off, &["read", file]), "ENOENT");
+    }
+}
+
+#[test]
+fn proc_hides_the_jail_init_from_the_program_without_landlock() {
+    if !root() {
+        return;
+    }
+    let mut off = vec!["--disable", "landlock"];
+    off.extend(["--disable", "seccomp"]);
+    let run = jail(&off, &["other-pids"]);
+    assert_eq!(run.stdout.trim(), "RESULT ok none", "{}", run.stderr);
+}
+
+#[test]
+fn landlock_alone_still_hides_kernel_files_in_proc() {
+    if !root() {
+        return;
+    }
+    let off = only_layer("landlock");
+    for file in ["/proc/kallsyms", "/proc/modules", "/proc/sys/kernel/ostype"] {
+        if Path::new(file).exists() {
+            assert_blocked(&jail(&off, &["read", file]), "EACCES");
+        }
+    }
+    assert_blocked(&jail(&off, &["other-pids"]), "EACCES");
+    let own = jail(&off, &["read", "/proc/self/status"]);
+    assert!(own.stdout.contains("RESULT ok"), "{}", own.stdout);
+}
 
 #[test]
 fn plugin_runs_unprivileged_with_no_capabilities() {

@@ -25,6 +25,8 @@ enum Step {
 fn step_of(call: &Call) -> Option<Step> {
     use Call::*;
     let layer = match call {
+        // The program dropping init's exec-guard listener: process plumbing.
+        Close(fd) if *fd == faxbot_jail::syscalls::recording::LISTENER_FD => return None,
         WriteFile { path, .. } if path.ends_with("cgroup.procs") => Layer::Cgroup,
         WriteFile { .. } | Unshare(_) | SetHostname(_) => Layer::Namespaces,
         Mount { .. }
@@ -42,7 +44,7 @@ fn step_of(call: &Call) -> Option<Step> {
             Layer::Identity
         }
         LandlockRestrictSelf(_) => Layer::Landlock,
-        SeccompInstall(_) => Layer::Seccomp,
+        SeccompInstall(_) | SeccompListener(_) => Layer::Seccomp,
         Execveat { .. } => return Some(Step::Exec),
         Fork | Exit(_) | ParentDeathSignal | BlockSignals(_) | UnblockAllSignals | SetSid
         | NoNewPrivs => return None,
@@ -61,12 +63,18 @@ fn steps(calls: &[Call]) -> Vec<Step> {
     out
 }
 
+/// The seven layers in order, and the exec. Layer 7 has two parts: init installs the exec
+/// guard before it forks the program (which must inherit it from birth), and the program
+/// installs the other filters last, right before the exec.
 fn all_layers_in_order() -> Vec<Step> {
-    Layer::ALL
-        .iter()
-        .map(|l| Step::Layer(*l))
-        .chain([Step::Exec])
-        .collect()
+    use Layer::*;
+    [
+        Cgroup, Namespaces, Rootfs, Seccomp, Rlimits, Identity, Landlock, Seccomp,
+    ]
+    .into_iter()
+    .map(Step::Layer)
+    .chain([Step::Exec])
+    .collect()
 }
 
 fn support(missing: &[Layer]) -> SupportReport {
@@ -104,6 +112,8 @@ fn host(outer_uid: u32) -> HostFacts {
     HostFacts {
         program_fd: 7,
         libraries: faxbot_jail::elf::library_closure(&me),
+        interpreter: faxbot_jail::elf::parse_file(&me).and_then(|d| d.interpreter),
+        proc_kernel_entries: faxbot_jail::rootfs::proc_kernel_entries(Path::new("/proc")),
         cgroup_procs: vec![
             "/sys/fs/cgroup/memory/faxbot-jails/jail-1-2/cgroup.procs".into(),
             "/sys/fs/cgroup/pids/faxbot-jails/jail-1-2/cgroup.procs".into(),
@@ -291,13 +301,16 @@ fn a_failing_layer_stops_the_launch_with_its_layer_named_and_nothing_after_it_ru
         );
         assert!(err.to_string().starts_with(&format!("{layer}: ")), "{err}");
         let calls = sys.calls();
-        let expected: Vec<Step> = Layer::ALL
+        let order = all_layers_in_order();
+        let failing = order
             .iter()
-            .take_while(|l| **l != layer)
-            .map(|l| Step::Layer(*l))
-            .chain([Step::Layer(layer)])
-            .collect();
-        assert_eq!(steps(&calls), expected, "{layer}: {calls:#?}");
+            .position(|s| *s == Step::Layer(layer))
+            .expect("every layer has a step");
+        assert_eq!(
+            steps(&calls),
+            order[..=failing].to_vec(),
+            "{layer}: {calls:#?}"
+        );
         assert_eq!(
             calls
                 .iter()
@@ -323,10 +336,8 @@ fn a_layer_missing_but_allowed_is_announced_and_skipped() {
             "warning: layer landlock unavailable here (no landlock on this test host); running without it as --allow-missing asked"
         ]
     );
-    let expected: Vec<Step> = all_layers_in_order()
-        .into_iter()
-        .filter(|s| *s != Step::Layer(Layer::Landlock))
-        .collect();
+    let mut expected = all_layers_in_order();
+    expected.retain(|s| *s != Step::Layer(Layer::Landlock));
     assert_eq!(steps(&sys.calls()), expected);
 }
 
@@ -432,7 +443,7 @@ fn without_root_rootfs_and_identity_need_the_namespaces_layer() {
 }
 
 #[test]
-fn landlock_rules_cover_the_binds_tmp_and_the_devices() {
+fn landlock_lets_only_the_verified_program_and_its_loader_execute() {
     let sys = RecordingSyscalls::new();
     launch_on(&sys, &spec(), &[], 0).expect("launch");
     let ruleset = sys
@@ -450,9 +461,113 @@ fn landlock_rules_cover_the_binds_tmp_and_the_devices() {
             .find(|r| r.target == RuleTarget::Path(path.into()))
             .map(|r| r.access)
     };
+    let executable: Vec<&RuleTarget> = ruleset
+        .rules
+        .iter()
+        .filter(|r| r.access.contains(AccessFs::Execute))
+        .map(|r| &r.target)
+        .collect();
+    let loader = std::fs::canonicalize(host(0).interpreter.expect("dynamically linked"))
+        .expect("canonical loader");
+    assert_eq!(
+        executable,
+        [&RuleTarget::Fd(PROGRAM_FD), &RuleTarget::Path(loader)],
+        "{ruleset:#?}"
+    );
     assert!(rule("/app").is_some_and(|a| a.contains(AccessFs::ReadFile)));
     assert!(rule("/app").is_some_and(|a| !a.contains(AccessFs::WriteFile)));
     assert!(rule("/tmp").is_some_and(|a| a.contains(AccessFs::WriteFile)));
     assert!(rule("/dev/null").is_some_and(|a| a.contains(AccessFs::WriteFile)));
-    assert!(rule("/etc").is_none());
+    assert_eq!(
+        rule("/proc/self"),
+        Some(AccessFs::ReadFile | AccessFs::ReadDir),
+        "only the program's own process under /proc"
+    );
+    assert!(rule("/proc").is_none() && rule("/etc").is_none());
+}
+
+#[test]
+fn every_writable_mount_is_noexec() {
+    let sys = RecordingSyscalls::new();
+    launch_on(&sys, &spec(), &[], 0).expect("launch");
+    for call in sys.calls() {
+        if let Call::Mount {
+            target,
+            flags,
+            fstype,
+            ..
+        } = &call
+        {
+            let writable_fs = fstype.as_deref() == Some("tmpfs");
+            let final_root = target == Path::new("/") && flags.contains(MsFlags::MS_REMOUNT);
+            if writable_fs || final_root {
+                assert!(flags.contains(MsFlags::MS_NOEXEC), "{call}");
+            }
+        }
+    }
+}
+
+#[test]
+fn init_installs_the_exec_guard_before_the_program_exists_and_the_program_drops_its_listener() {
+    let sys = RecordingSyscalls::new();
+    launch_on(&sys, &spec(), &[], 0).expect("launch");
+    let calls = sys.calls();
+    let guard = calls
+        .iter()
+        .position(|c| matches!(c, Call::SeccompListener(_)))
+        .expect("the exec guard");
+    let forks: Vec<usize> = calls
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c == Call::Fork)
+        .map(|(i, _)| i)
+        .collect();
+    assert!(forks[1] < guard && guard < forks[2], "in init: {calls:#?}");
+    assert_eq!(
+        calls[forks[2] + 1],
+        Call::Close(faxbot_jail::syscalls::recording::LISTENER_FD),
+        "the program's first act"
+    );
+}
+
+#[test]
+fn a_kernel_without_procfs_subset_gets_every_kernel_entry_masked() {
+    let sys = RecordingSyscalls::new().failing(
+        |c| matches!(c, Call::Mount { data: Some(d), .. } if d.contains("subset=pid")),
+        Errno::EINVAL,
+    );
+    launch_on(&sys, &spec(), &[], 0).expect("the fallback still launches");
+    let calls = sys.calls();
+    let proc_mounts: Vec<&Call> = calls
+        .iter()
+        .filter(|c| matches!(c, Call::Mount { fstype: Some(t), .. } if t == "proc"))
+        .collect();
+    assert_eq!(proc_mounts.len(), 2, "{proc_mounts:#?}");
+    let entries = faxbot_jail::rootfs::proc_kernel_entries(Path::new("/proc"));
+    assert!(entries.iter().any(|e| e.name == "kallsyms" && !e.is_dir));
+    assert!(entries.iter().any(|e| e.name == "sys" && e.is_dir));
+    for entry in &entries {
+        let target = Path::new("/tmp/proc").join(&entry.name);
+        let masked = calls.iter().any(|c| {
+            matches!(c, Call::Mount { target: t, flags, .. }
+            if *t == target && flags.contains(MsFlags::MS_RDONLY))
+        });
+        assert!(masked, "/proc/{} is not masked", entry.name);
+    }
+    // Any other failure of the /proc mount stops the launch.
+    let sys = RecordingSyscalls::new().failing(
+        |c| matches!(c, Call::Mount { fstype: Some(t), .. } if t == "proc"),
+        Errno::EPERM,
+    );
+    let err = launch_on(&sys, &spec(), &[], 0).expect_err("refused");
+    assert!(
+        matches!(
+            err,
+            JailError::Setup {
+                layer: Layer::Rootfs,
+                ..
+            }
+        ),
+        "{err}"
+    );
 }

@@ -8,6 +8,7 @@
 //!    `clone`) and `socket`/`socketpair` of a family other than `AF_UNIX` return
 //!    `EAFNOSUPPORT`, which ordinary programs handle better than death.
 
+pub mod exec_guard;
 pub mod policy;
 
 use crate::syscalls::{SeccompProgram, SysError, Syscalls};
@@ -122,6 +123,15 @@ pub fn compile_policy() -> Result<CompiledPolicy, SeccompError> {
             },
         ],
     })
+}
+
+/// Installs the exec guard (see [`exec_guard`]) on the calling process, init, before it
+/// forks the program; returns the listener init answers on.
+pub fn guard_exec(
+    sys: &dyn Syscalls,
+    guard: &SeccompProgram,
+) -> Result<std::os::fd::RawFd, SysError> {
+    sys.seccomp_install_listener(guard)
 }
 
 /// Installs the filters on the calling thread (the jail is single-threaded, and the filters

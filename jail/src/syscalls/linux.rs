@@ -7,6 +7,7 @@ use super::{
     Call, CapabilitySet, Forked, LandlockRuleset, RuleTarget, SeccompProgram, SysError, Syscalls,
 };
 use crate::landlock_rules::abi_for;
+use crate::seccomp::exec_guard::{ExecRequest, Verdict};
 use landlock::{
     ABI, Access, AccessFs, AccessNet, CompatLevel, Compatible, PathBeneath, PathFd, Ruleset,
     RulesetAttr, RulesetCreatedAttr, RulesetStatus, Scope,
@@ -294,6 +295,28 @@ impl Syscalls for LinuxSyscalls {
         })
     }
 
+    fn seccomp_install_listener(&self, filter: &SeccompProgram) -> Result<RawFd, SysError> {
+        let prog = libc::sock_fprog {
+            len: filter.program.len() as libc::c_ushort,
+            // seccompiler's sock_filter is #[repr(C)] with the kernel's layout.
+            filter: filter.program.as_ptr() as *mut libc::sock_filter,
+        };
+        // SAFETY: `prog` points at `filter.program`, which outlives the call; the kernel
+        // copies the program and returns a new descriptor (or an error).
+        let fd = unsafe {
+            libc::syscall(
+                libc::SYS_seccomp,
+                libc::SECCOMP_SET_MODE_FILTER,
+                libc::SECCOMP_FILTER_FLAG_NEW_LISTENER,
+                &prog as *const libc::sock_fprog,
+            )
+        };
+        if fd < 0 {
+            return Err(last_os_error(Call::SeccompListener(filter.name)));
+        }
+        Ok(fd as RawFd)
+    }
+
     fn execveat(&self, fd: RawFd, argv: &[CString], envp: &[CString]) -> Result<(), SysError> {
         let mut argv_ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
         argv_ptrs.push(std::ptr::null());
@@ -360,6 +383,76 @@ fn enforce_landlock(plan: &LandlockRuleset) -> Result<(), String> {
     let status = created.restrict_self().map_err(|e| err(&e))?;
     if status.ruleset != RulesetStatus::FullyEnforced {
         return Err(format!("ruleset only {:?}", status.ruleset));
+    }
+    Ok(())
+}
+
+/// Waits until one of `fds` is readable; says which are.
+pub fn wait_readable<const N: usize>(fds: [RawFd; N]) -> io::Result<[bool; N]> {
+    let mut polled = fds.map(|fd| libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    });
+    // SAFETY: `polled` is an array of N valid pollfd structures that lives for the call.
+    let rc = unsafe { libc::poll(polled.as_mut_ptr(), N as libc::nfds_t, -1) };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(polled.map(|p| p.revents & libc::POLLIN != 0))
+}
+
+/// Takes the next notification from a seccomp listener (blocks until there is one).
+/// Returns its id and the exec it asks about.
+pub fn receive_exec_request(listener: RawFd) -> io::Result<(u64, ExecRequest)> {
+    // SAFETY: seccomp_notif is plain integers; all zeroes is a valid value, and the kernel
+    // requires the buffer zeroed.
+    let mut notif: libc::seccomp_notif = unsafe { std::mem::zeroed() };
+    // SAFETY: the ioctl writes one seccomp_notif into `notif`, which is large enough and
+    // lives for the call.
+    let rc = unsafe {
+        libc::ioctl(
+            listener,
+            libc::SECCOMP_IOCTL_NOTIF_RECV,
+            &mut notif as *mut libc::seccomp_notif,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok((
+        notif.id,
+        ExecRequest {
+            pid: notif.pid as i32,
+            nr: i64::from(notif.data.nr),
+            args: notif.data.args,
+        },
+    ))
+}
+
+/// Answers notification `id` on a seccomp listener.
+pub fn answer(listener: RawFd, id: u64, verdict: Verdict) -> io::Result<()> {
+    let (error, flags) = match verdict {
+        Verdict::Continue => (0, libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32),
+        Verdict::Deny(errno) => (-errno, 0),
+    };
+    let mut response = libc::seccomp_notif_resp {
+        id,
+        val: 0,
+        error,
+        flags,
+    };
+    // SAFETY: the ioctl reads one seccomp_notif_resp from `response`, which lives for the
+    // call.
+    let rc = unsafe {
+        libc::ioctl(
+            listener,
+            libc::SECCOMP_IOCTL_NOTIF_SEND,
+            &mut response as *mut libc::seccomp_notif_resp,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
     }
     Ok(())
 }

@@ -15,6 +15,9 @@ use std::path::Path;
 
 type Matcher = Box<dyn Fn(&Call) -> bool>;
 
+/// The first descriptor number the double hands out for a seccomp listener.
+pub const LISTENER_FD: RawFd = 50;
+
 /// Records calls instead of making them.
 #[derive(Default)]
 pub struct RecordingSyscalls {
@@ -214,6 +217,13 @@ impl Syscalls for RecordingSyscalls {
 
     fn seccomp_install(&self, filter: &SeccompProgram) -> Result<(), SysError> {
         self.record(Call::SeccompInstall(filter.name))
+    }
+
+    fn seccomp_install_listener(&self, filter: &SeccompProgram) -> Result<RawFd, SysError> {
+        self.record(Call::SeccompListener(filter.name))?;
+        let fd = self.next_fd.get().max(LISTENER_FD);
+        self.next_fd.set(fd + 1);
+        Ok(fd)
     }
 
     fn execveat(&self, fd: RawFd, argv: &[CString], _envp: &[CString]) -> Result<(), SysError> {

@@ -37,6 +37,7 @@ fn errno_name(n: i32) -> &'static str {
         libc::ESRCH => "ESRCH",
         libc::ECONNREFUSED => "ECONNREFUSED",
         libc::ENOSYS => "ENOSYS",
+        libc::ENOEXEC => "ENOEXEC",
         _ => "other",
     }
 }
@@ -117,7 +118,69 @@ fn attempt(name: &str, arg: Option<&str>) -> std::io::Result<String> {
                 Ok("signalled".into())
             }
         }
-        "hostname" => fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_owned()),
+        "hostname" => {
+            let mut name = [0u8; 256];
+            // SAFETY: gethostname writes at most `name.len()` bytes into `name`.
+            if unsafe { libc::gethostname(name.as_mut_ptr().cast(), name.len()) } != 0 {
+                return Err(last());
+            }
+            let end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+            Ok(String::from_utf8_lossy(&name[..end]).into_owned())
+        }
+        "other-pids" => fs::read_dir("/proc").map(|d| {
+            let me = std::process::id().to_string();
+            let mut pids: Vec<String> = d
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.bytes().all(|b| b.is_ascii_digit()) && *n != me)
+                .collect();
+            pids.sort();
+            if pids.is_empty() {
+                "none".to_owned()
+            } else {
+                pids.join(",")
+            }
+        }),
+        // Write-then-exec attempts: each writes a copy of this program, which run with
+        // the argument `escaped` prints `RESULT ok escaped`.
+        "exec-written" => {
+            let path = arg.unwrap_or("/tmp/evil");
+            write_copy(path)?;
+            exec_path(path, &[path, "escaped"])
+        }
+        "exec-proc-fd" => {
+            let path = arg.unwrap_or("/tmp/evil");
+            write_copy(path)?;
+            let file = fs::File::open(path)?;
+            use std::os::fd::AsRawFd;
+            let via = format!("/proc/self/fd/{}", file.as_raw_fd());
+            exec_path(&via, &[&via, "escaped"])
+        }
+        "exec-memfd" => {
+            // SAFETY: memfd_create with a constant NUL-terminated name.
+            let fd = unsafe { libc::syscall(libc::SYS_memfd_create, c"evil".as_ptr(), 0) };
+            if fd < 0 {
+                return Err(last());
+            }
+            let fd = fd as i32;
+            let copy = own_binary()?;
+            // SAFETY: writes `copy` (which lives for the call) to the memfd just made.
+            if unsafe { libc::write(fd, copy.as_ptr().cast(), copy.len()) } < 0 {
+                return Err(last());
+            }
+            exec_fd(fd, &["evil", "escaped"])
+        }
+        "exec-loader" => {
+            // arg: the ELF interpreter; the program it is asked to load is written to /tmp.
+            let loader = arg.unwrap_or("/lib64/ld-linux-x86-64.so.2");
+            write_copy("/tmp/evil")?;
+            exec_path(loader, &[loader, "/tmp/evil", "escaped"])
+        }
+        "exec" => {
+            let path = arg.unwrap_or("/bin/sh");
+            exec_path(path, &[path, "escaped"])
+        }
+        "escaped" => Ok("escaped: a program the plugin chose ran".into()),
         "syscall" => {
             let nr: i64 = arg.and_then(|a| a.parse().ok()).unwrap_or(-1);
             // SAFETY: the syscall gets invalid arguments (-1 fd, null pointers) only.
@@ -168,6 +231,63 @@ fn attempt(name: &str, arg: Option<&str>) -> std::io::Result<String> {
         "exit" => std::process::exit(arg.and_then(|a| a.parse().ok()).unwrap_or(0)),
         other => Err(std::io::Error::other(format!("unknown attempt {other}"))),
     }
+}
+
+/// This program's bytes: through /proc/self/exe, or where argv[0] says (a jail without a
+/// /proc of its own).
+fn own_binary() -> std::io::Result<Vec<u8>> {
+    std::fs::read("/proc/self/exe")
+        .or_else(|_| std::fs::read(std::env::args().next().unwrap_or_default()))
+}
+
+/// Writes a copy of this program to `path` (creating its directory), mode 0755.
+fn write_copy(path: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    if let Some(dir) = std::path::Path::new(path).parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, own_binary()?)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+}
+
+fn c_strings(args: &[&str]) -> Vec<std::ffi::CString> {
+    args.iter()
+        .map(|a| std::ffi::CString::new(*a).unwrap_or_default())
+        .collect()
+}
+
+/// execve(path, args, {}); returns only on failure.
+#[allow(unsafe_code)]
+fn exec_path(path: &str, args: &[&str]) -> std::io::Result<String> {
+    let path = std::ffi::CString::new(path).map_err(std::io::Error::other)?;
+    let args = c_strings(args);
+    let mut argv: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr()).collect();
+    argv.push(std::ptr::null());
+    let envp: [*const libc::c_char; 1] = [std::ptr::null()];
+    // SAFETY: NUL-terminated argv/envp of CStrings that outlive the call.
+    unsafe { libc::execve(path.as_ptr(), argv.as_ptr(), envp.as_ptr()) };
+    Err(last())
+}
+
+/// execveat(fd, "", args, {}, AT_EMPTY_PATH); returns only on failure.
+#[allow(unsafe_code)]
+fn exec_fd(fd: i32, args: &[&str]) -> std::io::Result<String> {
+    let args = c_strings(args);
+    let mut argv: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr()).collect();
+    argv.push(std::ptr::null());
+    let envp: [*const libc::c_char; 1] = [std::ptr::null()];
+    // SAFETY: NUL-terminated argv/envp of CStrings that outlive the call.
+    unsafe {
+        libc::syscall(
+            libc::SYS_execveat,
+            fd,
+            c"".as_ptr(),
+            argv.as_ptr(),
+            envp.as_ptr(),
+            libc::AT_EMPTY_PATH,
+        )
+    };
+    Err(last())
 }
 
 fn main() {
