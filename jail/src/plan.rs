@@ -12,7 +12,7 @@ use crate::rootfs::{self, RootPlan};
 use crate::run::JailError;
 use crate::seccomp::{self, CompiledPolicy};
 use crate::spec::{JailSpec, Layer, Program};
-use crate::syscalls::{LandlockRuleset, SeccompProgram, linux};
+use crate::syscalls::{LandlockRuleset, linux};
 use faxbot_cgroup::{CGROUP_MOUNT, Cgroup, Hierarchy, Limits};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
@@ -86,6 +86,8 @@ pub struct HostFacts {
     pub outer_in_user_namespace: bool,
     /// The kernel's Landlock ABI version.
     pub landlock_abi: i32,
+    /// The write end of the pipe init reports a seccomp violation on.
+    pub report_fd: Option<RawFd>,
     /// What the host's /proc holds besides processes (masked in the jail's /proc on
     /// kernels that cannot leave it out).
     pub proc_kernel_entries: Vec<rootfs::ProcEntry>,
@@ -100,8 +102,6 @@ impl HostFacts {
 /// The seccomp layer's part.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SeccompPlan {
-    /// The exec guard init installs on itself before it forks the program.
-    pub exec_guard: SeccompProgram,
     /// The filters the program installs last.
     pub policy: CompiledPolicy,
     /// Whether no_new_privs is set first (the identity layer, which sets it, is off).
@@ -119,7 +119,7 @@ pub struct ProgramPlan {
     pub identity: Option<IdentityPlan>,
     /// Layer 6.
     pub landlock: Option<LandlockRuleset>,
-    /// Layer 7 (the exec guard is installed by init; the program installs the rest).
+    /// Layer 7.
     pub seccomp: Option<SeccompPlan>,
     /// The exec.
     pub exec: ExecPlan,
@@ -136,6 +136,9 @@ pub struct JailPlan {
     pub rootfs: Option<RootPlan>,
     /// Layers 4–7 and the exec (in the program process).
     pub program: ProgramPlan,
+    /// Where init reports a seccomp violation (the write end of the outer process's pipe;
+    /// close-on-exec), with the seccomp layer.
+    pub report_fd: Option<RawFd>,
 }
 
 impl JailPlan {
@@ -179,7 +182,6 @@ impl JailPlan {
         });
         let seccomp = if on(Layer::Seccomp) {
             Some(SeccompPlan {
-                exec_guard: seccomp::exec_guard::filter(),
                 policy: seccomp::compile_policy()
                     .map_err(|e| failed(Layer::Seccomp)(e.to_string()))?,
                 set_no_new_privs: !on(Layer::Identity),
@@ -194,6 +196,7 @@ impl JailPlan {
             }),
             namespaces,
             rootfs,
+            report_fd: on(Layer::Seccomp).then_some(host.report_fd).flatten(),
             program: ProgramPlan {
                 fds: FdPlan {
                     program: host.program_fd,
@@ -261,6 +264,8 @@ fn landlock_plan(
 pub struct Prepared {
     /// The verified program, open.
     pub program: OwnedFd,
+    /// The report pipe: (read end, write end), with the seccomp layer.
+    pub report: Option<(OwnedFd, OwnedFd)>,
     /// The jail's cgroup, created and limited (with the cgroup layer).
     pub cgroup: Option<Cgroup>,
     /// What the plan is built from.
@@ -283,6 +288,14 @@ pub fn prepare(spec: &JailSpec, layers: &LayerPlan) -> Result<Prepared, JailErro
         .map_err(|e| failed(Layer::Rootfs)(format!("program fd: {e}")))?;
     let libraries = crate::elf::library_closure(&program_file);
     let interpreter = crate::elf::parse_file(&program_file).and_then(|deps| deps.interpreter);
+    let report = if layers.on(Layer::Seccomp) {
+        Some(
+            linux::report_pipe()
+                .map_err(|e| failed(Layer::Seccomp)(format!("report pipe: {e}")))?,
+        )
+    } else {
+        None
+    };
     let cgroup = if layers.on(Layer::Cgroup) {
         let hierarchy = Hierarchy::detect(Path::new(CGROUP_MOUNT))
             .map_err(|e| failed(Layer::Cgroup)(e.to_string()))?;
@@ -302,6 +315,7 @@ pub fn prepare(spec: &JailSpec, layers: &LayerPlan) -> Result<Prepared, JailErro
         None
     };
     let facts = HostFacts {
+        report_fd: report.as_ref().map(|(_, write)| write.as_raw_fd()),
         program_fd: program.as_raw_fd(),
         libraries,
         interpreter,
@@ -315,6 +329,7 @@ pub fn prepare(spec: &JailSpec, layers: &LayerPlan) -> Result<Prepared, JailErro
     };
     Ok(Prepared {
         program,
+        report,
         cgroup,
         facts,
     })

@@ -1,9 +1,10 @@
 //! What the jail's waiting processes do once their child runs: the shim waits for init and
 //! passes on its status; init (pid 1) forwards signals to the program, reaps every orphan
-//! and answers the exec guard. Only waiting, signalling and answering: no setup call is
-//! made here.
+//! and answers the supervised seccomp filter. Only waiting, signalling and answering: no
+//! setup call is made here.
 
-use crate::seccomp::exec_guard::{ExecGuard, Verdict};
+use crate::seccomp::exec_guard::{self, ExecGuard, Verdict};
+use crate::seccomp::violation::Violation;
 use crate::syscalls::linux;
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
@@ -58,20 +59,22 @@ fn reap(program: Pid) -> Option<i32> {
     }
 }
 
-/// pid 1's loop: forward signals to the program, reap every child, answer the exec guard
-/// on `guard` (when the seccomp layer installed one), and return the program's status
-/// (128+signal when it was killed).
-pub fn reap_and_forward(program: Pid, guard: Option<RawFd>) -> i32 {
-    match guard {
+/// pid 1's loop: forward signals to the program, reap every child and return the
+/// program's status (128+signal when it was killed). With the seccomp layer, also receive
+/// the supervised filter's listener on `channel` and answer it: execs through the exec
+/// guard, and any refused syscall by killing the whole jail, reporting the syscall on
+/// `report` and returning 128+SIGSYS.
+pub fn reap_and_forward(program: Pid, channel: Option<RawFd>, report: Option<RawFd>) -> i32 {
+    match channel {
         None => reap_and_forward_signals(program),
-        Some(listener) => match SignalFd::with_flags(&forwarded_set(), SfdFlags::SFD_CLOEXEC) {
-            Ok(signals) => supervise(program, &signals, listener),
+        Some(channel) => match SignalFd::with_flags(&forwarded_set(), SfdFlags::SFD_CLOEXEC) {
+            Ok(signals) => Supervisor::new(program, channel, report).run(&signals),
             Err(e) => {
-                // Without a way to wait for both, the guard could go unanswered: fail closed.
+                // Without a way to wait for both, the filter could go unanswered: fail closed.
                 eprintln!(
-                    "faxbot-jail: seccomp: init cannot watch signals and the exec guard together: {e}"
+                    "faxbot-jail: seccomp: init cannot watch signals and the filter together: {e}"
                 );
-                let _ = nix::sys::signal::kill(program, Signal::SIGKILL);
+                kill_jail(program);
                 let _ = wait_for(program);
                 125
             }
@@ -91,43 +94,120 @@ fn reap_and_forward_signals(program: Pid) -> i32 {
     }
 }
 
-fn supervise(program: Pid, signals: &SignalFd, listener: RawFd) -> i32 {
-    let mut guard = ExecGuard::new(program.as_raw());
-    loop {
-        let Ok([signal_ready, exec_ready]) = linux::wait_readable([signals.as_raw_fd(), listener])
-        else {
-            continue; // EINTR
-        };
-        if exec_ready {
-            answer_exec(program, listener, &mut guard);
+/// SIGKILL to every process of the jail: all of its pid namespace when init is its pid 1,
+/// otherwise the program's process group and the program.
+fn kill_jail(program: Pid) {
+    if nix::unistd::getpid().as_raw() == 1 {
+        let _ = nix::sys::signal::kill(Pid::from_raw(-1), Signal::SIGKILL);
+    }
+    let _ = nix::sys::signal::killpg(program, Signal::SIGKILL);
+    let _ = nix::sys::signal::kill(program, Signal::SIGKILL);
+}
+
+/// init's side of the supervised filter.
+struct Supervisor {
+    program: Pid,
+    guard: ExecGuard,
+    /// Where the program sends the listener; `None` once received (or closed).
+    channel: Option<RawFd>,
+    listener: Option<RawFd>,
+    report: Option<RawFd>,
+    violated: bool,
+}
+
+impl Supervisor {
+    fn new(program: Pid, channel: RawFd, report: Option<RawFd>) -> Self {
+        Self {
+            program,
+            guard: ExecGuard::new(program.as_raw()),
+            channel: Some(channel),
+            listener: None,
+            report,
+            violated: false,
         }
-        if signal_ready {
-            while let Ok(Some(info)) = signals.read_signal() {
-                match Signal::try_from(info.ssi_signo as i32) {
-                    Ok(Signal::SIGCHLD) => {
-                        if let Some(code) = reap(program) {
-                            return code;
-                        }
-                    }
-                    Ok(sig) => {
-                        let _ = nix::sys::signal::kill(program, sig);
-                    }
-                    Err(_) => {}
-                }
+    }
+
+    fn run(mut self, signals: &SignalFd) -> i32 {
+        loop {
+            let Ok([signal, channel, listener]) =
+                linux::wait_ready([Some(signals.as_raw_fd()), self.channel, self.listener])
+            else {
+                continue; // EINTR
+            };
+            if channel.readable || channel.hung_up {
+                self.take_listener();
+            }
+            if listener.readable {
+                self.answer();
+            } else if listener.hung_up
+                && let Some(fd) = self.listener.take()
+            {
+                linux::close(fd); // nothing runs under the filter any more
+            }
+            if signal.readable
+                && let Some(code) = self.signals(signals)
+            {
+                return if self.violated {
+                    128 + Signal::SIGSYS as i32
+                } else {
+                    code
+                };
             }
         }
     }
-}
 
-fn answer_exec(program: Pid, listener: RawFd, guard: &mut ExecGuard) {
-    // An error here means the caller died before it was answered: nothing to do.
-    if let Ok((id, request)) = linux::receive_exec_request(listener) {
-        let verdict = guard.decide(&request);
-        if let Err(e) = linux::answer(listener, id, verdict)
-            && verdict == Verdict::Continue
-        {
-            eprintln!("faxbot-jail: seccomp: the exec guard could not let the program start: {e}");
-            let _ = nix::sys::signal::kill(program, Signal::SIGKILL);
+    fn take_listener(&mut self) {
+        if let Some(channel) = self.channel.take() {
+            if let Ok(Some(fd)) = linux::receive_fd(channel) {
+                self.listener = Some(fd);
+            }
+            linux::close(channel);
         }
+    }
+
+    fn answer(&mut self) {
+        let Some(listener) = self.listener else {
+            return;
+        };
+        // An error: the caller died before it was asked about; nothing to do.
+        let Ok(notification) = linux::receive_notification(listener) else {
+            return;
+        };
+        if exec_guard::is_exec(&notification) {
+            let verdict = self.guard.decide(&notification);
+            if let Err(e) = linux::answer(listener, notification.id, verdict)
+                && verdict == Verdict::Continue
+            {
+                eprintln!(
+                    "faxbot-jail: seccomp: the exec guard could not let the program start: {e}"
+                );
+                kill_jail(self.program);
+            }
+        } else if !self.violated {
+            // A refused syscall: it never runs; the jail ends with it named.
+            self.violated = true;
+            if let Some(report) = self.report {
+                linux::write_report(report, &Violation::from(&notification).encode());
+            }
+            kill_jail(self.program);
+        }
+    }
+
+    /// Forwards or reaps; the program's status once it has ended.
+    fn signals(&self, signals: &SignalFd) -> Option<i32> {
+        while let Ok(Some(info)) = signals.read_signal() {
+            match Signal::try_from(info.ssi_signo as i32) {
+                Ok(Signal::SIGCHLD) => {
+                    if let Some(code) = reap(self.program) {
+                        return Some(code);
+                    }
+                }
+                Ok(sig) => {
+                    let _ = nix::sys::signal::kill(self.program, sig);
+                }
+                Err(_) => {}
+            }
+        }
+        None
     }
 }

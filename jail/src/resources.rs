@@ -1,6 +1,6 @@
 //! Layer 4, resources: the program's fd layout (the RPC socket at 3, the verified program
-//! at 4 close-on-exec, nothing else above 2), resource limits, and the environment it gets
-//! (only what the spec lists).
+//! at 4 and, with the seccomp layer, init's channel at 5, both close-on-exec; nothing else
+//! above 2), resource limits, and the environment it gets (only what the spec lists).
 
 use crate::spec::JailSpec;
 use crate::syscalls::{SysError, Syscalls};
@@ -12,6 +12,9 @@ use std::os::fd::RawFd;
 pub const RPC_FD: RawFd = 3;
 /// Where the verified program is until the exec (close-on-exec).
 pub const PROGRAM_FD: RawFd = 4;
+/// Where init's channel is until the exec (close-on-exec): the seccomp layer sends its
+/// listener over it.
+pub const CHANNEL_FD: RawFd = 5;
 /// Descriptors are first moved at or above this number, out of the way of 3 and 4.
 const SPARE_FDS_FROM: RawFd = 100;
 
@@ -47,16 +50,22 @@ impl RlimitPlan {
     }
 }
 
-/// The fd layout, always; descriptors above the program's closed and the limits set when
-/// the rlimits layer is on.
+/// The fd layout, always (`channel`: init's end of the seccomp channel, when there is
+/// one); every other descriptor closed and the limits set when the rlimits layer is on.
 pub fn apply(
     sys: &dyn Syscalls,
     fds: FdPlan,
+    channel: Option<RawFd>,
     rlimits: Option<&RlimitPlan>,
 ) -> Result<(), SysError> {
-    place_fds(sys, fds)?;
+    place_fds(sys, fds, channel)?;
     if let Some(rlimits) = rlimits {
-        sys.close_from(PROGRAM_FD + 1)?;
+        let last_kept = if channel.is_some() {
+            CHANNEL_FD
+        } else {
+            PROGRAM_FD
+        };
+        sys.close_from(last_kept + 1)?;
         for (resource, limit) in &rlimits.limits {
             sys.setrlimit(*resource, *limit)?;
         }
@@ -64,15 +73,23 @@ pub fn apply(
     Ok(())
 }
 
-/// Both descriptors are first moved above any number they could collide with (the RPC fd
+/// The descriptors are first moved above any number they could collide with (the RPC fd
 /// may well be 4, the program fd 3), then put in place.
-fn place_fds(sys: &dyn Syscalls, fds: FdPlan) -> Result<(), SysError> {
+fn place_fds(sys: &dyn Syscalls, fds: FdPlan, channel: Option<RawFd>) -> Result<(), SysError> {
     let program = sys.dup_above(fds.program, SPARE_FDS_FROM)?;
     let rpc = match fds.rpc {
         Some(fd) => Some(sys.dup_above(fd, SPARE_FDS_FROM)?),
         None => None,
     };
+    let channel = match channel {
+        Some(fd) => Some(sys.dup_above(fd, SPARE_FDS_FROM)?),
+        None => None,
+    };
     sys.dup_to(program, PROGRAM_FD, true)?;
+    if let Some(fd) = channel {
+        sys.dup_to(fd, CHANNEL_FD, true)?;
+        sys.close(fd);
+    }
     match rpc {
         Some(fd) => {
             sys.dup_to(fd, RPC_FD, false)?;

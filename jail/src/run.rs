@@ -15,7 +15,9 @@
 use crate::check::SupportReport;
 use crate::plan::{self, JailPlan, ProgramPlan};
 use crate::processes;
-use crate::report::{Ending, KmsgCursor, seccomp_syscall_from_kmsg};
+use crate::report::Ending;
+use crate::resources::CHANNEL_FD;
+use crate::seccomp::violation::Violation;
 use crate::spec::{JailSpec, Layer};
 use crate::syscalls::{Forked, LinuxSyscalls, Syscalls, linux};
 use crate::{cgroup_join, identity, landlock_rules, namespaces, resources, rootfs, seccomp};
@@ -76,7 +78,6 @@ pub fn run(spec: &JailSpec, support: &SupportReport) -> Result<Ending, JailError
             return Err(e);
         }
     };
-    let kmsg = KmsgCursor::open();
     let started = Instant::now();
     let shim = match launch(&sys, &plan) {
         Ok(Some(shim)) => shim,
@@ -91,6 +92,7 @@ pub fn run(spec: &JailSpec, support: &SupportReport) -> Result<Ending, JailError
         }
     };
     drop(prepared.program);
+    let report = prepared.report.map(|(read, _write)| read);
 
     let deadline =
         (spec.timeout_secs > 0).then(|| started + Duration::from_secs(spec.timeout_secs));
@@ -101,16 +103,21 @@ pub fn run(spec: &JailSpec, support: &SupportReport) -> Result<Ending, JailError
         .map(Cgroup::events)
         .unwrap_or_default();
     remove_cgroup(prepared.cgroup);
+    let violation = report.and_then(read_violation);
     Ok(Ending::from_status(
-        status,
-        timed_out,
-        spec,
-        &events,
-        || {
-            kmsg.as_ref()
-                .and_then(|k| seccomp_syscall_from_kmsg(k, &spec.argv[0]))
-        },
+        status, timed_out, spec, &events, violation,
     ))
+}
+
+/// What init reported on the (non-blocking) report pipe, read once every writer is gone.
+fn read_violation(read: std::os::fd::OwnedFd) -> Option<Violation> {
+    use std::io::Read;
+    let mut file = std::fs::File::from(read);
+    let (mut text, mut chunk) = (Vec::new(), [0u8; 128]);
+    while let Ok(n @ 1..) = file.read(&mut chunk) {
+        text.extend_from_slice(&chunk[..n]);
+    }
+    Violation::decode(&String::from_utf8_lossy(&text))
 }
 
 fn remove_cgroup(cgroup: Option<Cgroup>) {
@@ -168,8 +175,8 @@ fn shim(sys: &dyn Syscalls, plan: &JailPlan) -> Result<i32, JailError> {
     }
 }
 
-/// init, pid 1 of the jail: layers 2 (hostname) and 3, the exec guard of layer 7, then the
-/// program; reaps, forwards signals and answers the guard.
+/// init, pid 1 of the jail: layers 2 (hostname) and 3, then the program; reaps, forwards
+/// signals and answers the program's supervised seccomp filter.
 fn init(sys: &dyn Syscalls, plan: &JailPlan) -> Result<i32, JailError> {
     sys.set_parent_death_signal()
         .map_err(failed(Layer::Identity))?;
@@ -177,29 +184,41 @@ fn init(sys: &dyn Syscalls, plan: &JailPlan) -> Result<i32, JailError> {
     if let Some(root) = &plan.rootfs {
         rootfs::enter(sys, root).map_err(failed(Layer::Rootfs))?;
     }
-    let guard = match &plan.program.seccomp {
-        Some(filters) => {
-            Some(seccomp::guard_exec(sys, &filters.exec_guard).map_err(failed(Layer::Seccomp))?)
-        }
+    // The program sends the seccomp listener back over this (both ends close-on-exec).
+    let channel = match plan.program.seccomp {
+        Some(_) => Some(sys.socketpair().map_err(failed(Layer::Seccomp))?),
         None => None,
     };
-    match in_child(sys, || program(sys, &plan.program, guard))? {
-        Some(program) => Ok(processes::reap_and_forward(program, guard)),
+    let program_end = channel.map(|(_, program_end)| program_end);
+    match in_child(sys, || program(sys, &plan.program, program_end))? {
+        Some(program) => {
+            if let Some(fd) = program_end {
+                sys.close(fd);
+            }
+            let init_end = channel.map(|(init_end, _)| init_end);
+            Ok(processes::reap_and_forward(
+                program,
+                init_end,
+                plan.report_fd,
+            ))
+        }
         None => Ok(0),
     }
 }
 
 /// The program: layers 4 to 7, then the exec of the verified binary.
-fn program(sys: &dyn Syscalls, plan: &ProgramPlan, guard: Option<RawFd>) -> Result<i32, JailError> {
-    if let Some(listener) = guard {
-        sys.close(listener); // only init answers the exec guard
-    }
+fn program(
+    sys: &dyn Syscalls,
+    plan: &ProgramPlan,
+    channel: Option<RawFd>,
+) -> Result<i32, JailError> {
     sys.unblock_all_signals()
         .map_err(failed(Layer::Namespaces))?;
     sys.setsid().map_err(failed(Layer::Namespaces))?;
     sys.set_parent_death_signal()
         .map_err(failed(Layer::Identity))?;
-    resources::apply(sys, plan.fds, plan.rlimits.as_ref()).map_err(failed(Layer::Rlimits))?;
+    resources::apply(sys, plan.fds, channel, plan.rlimits.as_ref())
+        .map_err(failed(Layer::Rlimits))?;
     if let Some(identity) = &plan.identity {
         identity::drop_to(sys, identity).map_err(failed(Layer::Identity))?;
     }
@@ -207,7 +226,7 @@ fn program(sys: &dyn Syscalls, plan: &ProgramPlan, guard: Option<RawFd>) -> Resu
         landlock_rules::restrict(sys, ruleset).map_err(failed(Layer::Landlock))?;
     }
     if let Some(filters) = &plan.seccomp {
-        seccomp::install(sys, &filters.policy, filters.set_no_new_privs)
+        seccomp::install(sys, &filters.policy, filters.set_no_new_privs, CHANNEL_FD)
             .map_err(failed(Layer::Seccomp))?;
     }
     resources::exec(sys, &plan.exec).map_err(failed(Layer::Seccomp))?;

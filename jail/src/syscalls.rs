@@ -196,6 +196,15 @@ pub enum Call {
     SeccompInstall(&'static str),
     /// seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER) of one filter.
     SeccompListener(&'static str),
+    /// socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC): init's channel to the program.
+    SocketPair,
+    /// sendmsg of one descriptor (SCM_RIGHTS) over a channel.
+    SendFd {
+        /// The channel.
+        channel: RawFd,
+        /// The descriptor sent.
+        fd: RawFd,
+    },
     /// execveat(fd, "", argv, envp, AT_EMPTY_PATH).
     Execveat {
         /// The descriptor executed.
@@ -266,6 +275,8 @@ impl fmt::Display for Call {
             Call::SeccompListener(name) => {
                 write!(f, "install seccomp filter with a listener ({name})")
             }
+            Call::SocketPair => write!(f, "socketpair"),
+            Call::SendFd { channel, fd } => write!(f, "send fd {fd} over fd {channel}"),
             Call::Execveat { argv, .. } => write!(
                 f,
                 "execveat {}",
@@ -375,6 +386,10 @@ pub trait Syscalls {
     /// Installs one seccomp filter whose `SECCOMP_RET_USER_NOTIF` verdicts are answered
     /// through the returned listener descriptor (close-on-exec).
     fn seccomp_install_listener(&self, filter: &SeccompProgram) -> Result<RawFd, SysError>;
+    /// A connected pair of close-on-exec Unix datagram-like sockets.
+    fn socketpair(&self) -> Result<(RawFd, RawFd), SysError>;
+    /// Sends `fd` over the socket `channel`.
+    fn send_fd(&self, channel: RawFd, fd: RawFd) -> Result<(), SysError>;
     /// execveat(fd, "", argv, envp, AT_EMPTY_PATH). The real implementation returns only on
     /// failure (always an `Err`); the recording double records the call and returns `Ok`.
     fn execveat(&self, fd: RawFd, argv: &[CString], envp: &[CString]) -> Result<(), SysError>;

@@ -25,8 +25,6 @@ enum Step {
 fn step_of(call: &Call) -> Option<Step> {
     use Call::*;
     let layer = match call {
-        // The program dropping init's exec-guard listener: process plumbing.
-        Close(fd) if *fd == faxbot_jail::syscalls::recording::LISTENER_FD => return None,
         WriteFile { path, .. } if path.ends_with("cgroup.procs") => Layer::Cgroup,
         WriteFile { .. } | Unshare(_) | SetHostname(_) => Layer::Namespaces,
         Mount { .. }
@@ -44,10 +42,10 @@ fn step_of(call: &Call) -> Option<Step> {
             Layer::Identity
         }
         LandlockRestrictSelf(_) => Layer::Landlock,
-        SeccompInstall(_) | SeccompListener(_) => Layer::Seccomp,
+        SeccompInstall(_) | SeccompListener(_) | SendFd { .. } => Layer::Seccomp,
         Execveat { .. } => return Some(Step::Exec),
         Fork | Exit(_) | ParentDeathSignal | BlockSignals(_) | UnblockAllSignals | SetSid
-        | NoNewPrivs => return None,
+        | NoNewPrivs | SocketPair => return None,
     };
     Some(Step::Layer(layer))
 }
@@ -63,18 +61,13 @@ fn steps(calls: &[Call]) -> Vec<Step> {
     out
 }
 
-/// The seven layers in order, and the exec. Layer 7 has two parts: init installs the exec
-/// guard before it forks the program (which must inherit it from birth), and the program
-/// installs the other filters last, right before the exec.
+/// The seven layers in order, and the exec.
 fn all_layers_in_order() -> Vec<Step> {
-    use Layer::*;
-    [
-        Cgroup, Namespaces, Rootfs, Seccomp, Rlimits, Identity, Landlock, Seccomp,
-    ]
-    .into_iter()
-    .map(Step::Layer)
-    .chain([Step::Exec])
-    .collect()
+    Layer::ALL
+        .iter()
+        .map(|l| Step::Layer(*l))
+        .chain([Step::Exec])
+        .collect()
 }
 
 fn support(missing: &[Layer]) -> SupportReport {
@@ -122,6 +115,7 @@ fn host(outer_uid: u32) -> HostFacts {
         outer_gid: outer_uid,
         outer_in_user_namespace: false,
         landlock_abi: 6,
+        report_fd: Some(9),
     }
 }
 
@@ -508,26 +502,51 @@ fn every_writable_mount_is_noexec() {
 }
 
 #[test]
-fn init_installs_the_exec_guard_before_the_program_exists_and_the_program_drops_its_listener() {
+fn the_program_hands_the_supervised_filter_to_init_right_before_the_exec() {
     let sys = RecordingSyscalls::new();
     launch_on(&sys, &spec(), &[], 0).expect("launch");
     let calls = sys.calls();
-    let guard = calls
-        .iter()
-        .position(|c| matches!(c, Call::SeccompListener(_)))
-        .expect("the exec guard");
     let forks: Vec<usize> = calls
         .iter()
         .enumerate()
         .filter(|(_, c)| **c == Call::Fork)
         .map(|(i, _)| i)
         .collect();
-    assert!(forks[1] < guard && guard < forks[2], "in init: {calls:#?}");
-    assert_eq!(
-        calls[forks[2] + 1],
-        Call::Close(faxbot_jail::syscalls::recording::LISTENER_FD),
-        "the program's first act"
+    let pair = calls
+        .iter()
+        .position(|c| *c == Call::SocketPair)
+        .expect("init's channel");
+    assert!(
+        forks[1] < pair && pair < forks[2],
+        "made by init: {calls:#?}"
     );
+    // The double numbers the pair 60 and 61 and the moved descriptors 100, 101, 102.
+    let program_end = faxbot_jail::syscalls::recording::CHANNEL_FD + 1;
+    assert!(
+        calls.contains(&Call::DupAbove {
+            fd: program_end,
+            min: 100
+        }) && calls.contains(&Call::DupTo {
+            fd: 102,
+            target: faxbot_jail::resources::CHANNEL_FD,
+            close_on_exec: true
+        }),
+        "the program's end is placed at fd 5: {calls:#?}"
+    );
+    let tail: Vec<&Call> = calls
+        .iter()
+        .skip_while(|c| !matches!(c, Call::SeccompInstall(_)))
+        .take_while(|c| !matches!(c, Call::Exit(_)))
+        .collect();
+    assert_eq!(tail.len(), 5, "{tail:#?}");
+    assert!(matches!(tail[2], Call::SeccompListener(_)), "{tail:#?}");
+    assert!(
+        matches!(tail[3], Call::SendFd { channel, .. } if *channel == faxbot_jail::resources::CHANNEL_FD),
+        "{tail:#?}"
+    );
+    assert!(matches!(tail[4], Call::Execveat { .. }));
+    // With the rlimits layer every descriptor above the channel is closed.
+    assert!(calls.contains(&Call::CloseFrom(faxbot_jail::resources::CHANNEL_FD + 1)));
 }
 
 #[test]

@@ -1,86 +1,124 @@
 //! The seccomp allowlist's refusals, generated from the policy data: every notable denied
 //! syscall kills the program and faxbot-jail's message names it.
 //!
-//! The name comes from the kernel's audit record in /dev/kmsg, which the kernel rate-limits
-//! (kernel.printk_ratelimit_burst, 10 records per 5 s by default). This binary runs its one
-//! test serially and raises the burst for its duration, then restores it.
+//! The name comes from the jail's own init, which answers the supervised filter's
+//! notification, kills the jail and reports the syscall: no kernel log, so no rate limit,
+//! no auditd, no root needed and no confusion between jails of the same program.
 
 use faxbot_jail::seccomp::policy::notable_denied;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 
 const JAIL: &str = env!("CARGO_BIN_EXE_faxbot-jail");
 const PROBE: &str = env!("CARGO_BIN_EXE_faxbot-jail-probe");
 
-struct Run {
-    code: i32,
-    stderr: String,
+fn root() -> bool {
+    let is_root = nix::unistd::geteuid().is_root();
+    if !is_root {
+        eprintln!("SKIP: these jail runs need root (or root to switch to a developer uid)");
+    }
+    is_root
 }
 
-fn jail(attempt: &[&str]) -> Run {
-    let dir = Path::new(PROBE).parent().expect("probe dir");
-    let output = Command::new(JAIL)
+/// `faxbot-jail` running the probe's `syscall NR`, as root or (through `setpriv`) as the
+/// unprivileged developer uid 1000 in a user namespace.
+fn spawn_jail(app_dir: &Path, nr: i64, developer: bool) -> Child {
+    let mut command = if developer {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=1000", "--regid=1000", "--clear-groups", JAIL])
+            .args(["--allow-missing", "cgroup"]);
+        c
+    } else {
+        Command::new(JAIL)
+    };
+    command
         .arg("--ro")
-        .arg(format!("{}:/app", dir.display()))
-        .arg("--")
-        .arg("/app/faxbot-jail-probe")
-        .args(attempt)
-        .output()
-        .expect("faxbot-jail runs");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+        .arg(format!("{}:/app", app_dir.display()))
+        .args(["--", "/app/faxbot-jail-probe", "syscall", &nr.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("faxbot-jail runs")
 }
 
-struct RaisedBurst(Option<String>);
-
-impl RaisedBurst {
-    fn raise() -> Self {
-        let file = "/proc/sys/kernel/printk_ratelimit_burst";
-        let old = std::fs::read_to_string(file).ok();
-        let _ = std::fs::write(file, "100000");
-        Self(old)
-    }
+fn expected(name: &str, nr: i64) -> String {
+    format!("seccomp violation: syscall {name} ({nr})")
 }
 
-impl Drop for RaisedBurst {
-    fn drop(&mut self) {
-        if let Some(old) = &self.0 {
-            let _ = std::fs::write("/proc/sys/kernel/printk_ratelimit_burst", old.trim());
-        }
-    }
-}
-
-#[test]
-fn every_notable_denied_syscall_kills_and_is_named() {
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("SKIP: the jail tests need root");
-        return;
-    }
-    let _burst = RaisedBurst::raise();
-    // Earlier test binaries' seccomp kills leave the kernel's audit printk in a suppression
-    // window; wait it out so each record below reaches /dev/kmsg.
-    std::thread::sleep(std::time::Duration::from_secs(6));
+/// Starts every jail of `runs` before waiting for any, then checks each was killed with
+/// SIGSYS and its own syscall named.
+fn all_at_once(app_dir: &Path, runs: &[(&'static str, i64)], developer: bool) {
+    let children: Vec<(&str, i64, Child)> = runs
+        .iter()
+        .map(|(name, nr)| (*name, *nr, spawn_jail(app_dir, *nr, developer)))
+        .collect();
     let mut failures = Vec::new();
-    for syscall in notable_denied() {
-        let run = jail(&["syscall", &syscall.nr.to_string()]);
-        let expected = format!(
-            "seccomp violation: syscall {} ({})",
-            syscall.name, syscall.nr
-        );
-        if run.code != 128 + libc::SIGSYS || !run.stderr.contains(&expected) {
+    for (name, nr, child) in children {
+        let output = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let code = output.status.code().unwrap_or(-1);
+        if code != 128 + libc::SIGSYS || !stderr.contains(&expected(name, nr)) {
             failures.push(format!(
-                "{}: exit {} stderr {:?}",
-                syscall.name,
-                run.code,
-                run.stderr.trim()
+                "{name} ({nr}): exit {code} stderr {:?}",
+                stderr.trim()
             ));
         }
     }
     assert!(
         failures.is_empty(),
-        "denied syscalls not killed and named:\n{}",
+        "{} of {} jails not killed and named:\n{}",
+        failures.len(),
+        runs.len(),
         failures.join("\n")
     );
+}
+
+/// Fifty runs of the same program, cycling through the notable denied syscalls.
+fn fifty() -> Vec<(&'static str, i64)> {
+    notable_denied()
+        .iter()
+        .cycle()
+        .take(50)
+        .map(|s| (s.name, s.nr))
+        .collect()
+}
+
+fn probe_dir() -> &'static Path {
+    Path::new(PROBE).parent().expect("probe dir")
+}
+
+#[test]
+fn every_notable_denied_syscall_kills_and_is_named() {
+    if !root() {
+        return;
+    }
+    let runs: Vec<(&str, i64)> = notable_denied().iter().map(|s| (s.name, s.nr)).collect();
+    for chunk in runs.chunks(8) {
+        all_at_once(probe_dir(), chunk, false);
+    }
+}
+
+#[test]
+fn fifty_jails_of_the_same_program_killed_at_once_each_name_their_syscall() {
+    if !root() {
+        return;
+    }
+    all_at_once(probe_dir(), &fifty(), false);
+}
+
+#[test]
+fn fifty_unprivileged_jails_killed_at_once_each_name_their_syscall() {
+    if !root() || !faxbot_jail::check::user_namespaces_available() {
+        eprintln!("SKIP: needs root to switch to uid 1000, and unprivileged user namespaces");
+        return;
+    }
+    // A copy of the probe an unprivileged user can reach and bind.
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::Builder::new()
+        .prefix("faxbot-seccomp-")
+        .tempdir()
+        .expect("tempdir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::copy(PROBE, dir.path().join("faxbot-jail-probe")).expect("copy");
+    all_at_once(dir.path(), &fifty(), true);
 }

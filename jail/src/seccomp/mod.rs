@@ -1,15 +1,19 @@
 //! Compiling the seccomp policy into BPF and installing it.
 //!
-//! Two filters are stacked (the kernel applies the strictest verdict of all filters):
-//! 1. the allowlist: every syscall not listed, or listed with arguments that break its
-//!    rule, kills the whole process; the architecture is checked (i386 and x32 entry points
-//!    are not in the list and die too);
-//! 2. the soft refusals: `clone3` returns `ENOSYS` (so libc falls back to the checked
+//! Filters are stacked (the kernel applies the strictest verdict of all filters):
+//! 1. the soft refusals: `clone3` returns `ENOSYS` (so libc falls back to the checked
 //!    `clone`) and `socket`/`socketpair` of a family other than `AF_UNIX` return
-//!    `EAFNOSUPPORT`, which ordinary programs handle better than death.
+//!    `EAFNOSUPPORT`, which ordinary programs handle better than death;
+//! 2. the supervised allowlist, installed last with a listener the program hands to the
+//!    jail's init: a syscall not listed, or listed with arguments that break its rule, or
+//!    of another architecture (i386, x32), is not run but asked of init
+//!    (`SECCOMP_RET_USER_NOTIF`), which records it, kills the whole jail and reports the
+//!    syscall by name (no kernel log needed); `execve`/`execveat` are asked of init too,
+//!    which lets exactly the launch through (see [`exec_guard`]).
 
 pub mod exec_guard;
 pub mod policy;
+pub mod violation;
 
 use crate::syscalls::{SeccompProgram, SysError, Syscalls};
 use policy::{ArgRule, allowlist};
@@ -32,8 +36,42 @@ pub const CLONE_NAMESPACE_FLAGS: u64 = (libc::CLONE_NEWNS
 /// The compiled filters, in the order they are installed (compiled in the outer process).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CompiledPolicy {
-    /// The filters.
+    /// The soft refusals, installed first.
     pub programs: Vec<SeccompProgram>,
+    /// The allowlist whose refusals and execs init answers, installed last with a listener.
+    pub supervised: SeccompProgram,
+}
+
+/// One syscall a supervised filter asks init about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Notification {
+    /// The kernel's id of the request.
+    pub id: u64,
+    /// The caller, as init sees it.
+    pub pid: i32,
+    /// The syscall number.
+    pub nr: i64,
+    /// `AUDIT_ARCH_*` of the call.
+    pub arch: u32,
+    /// The raw arguments.
+    pub args: [u64; 6],
+}
+
+/// `AUDIT_ARCH_X86_64`.
+pub const AUDIT_ARCH_X86_64: u32 = 0xC000_003E;
+
+/// Sends what seccompiler compiled to kill (its architecture check) or to trap (our
+/// mismatch marker) to the listener instead.
+fn notify_instead_of_killing(mut program: BpfProgram) -> BpfProgram {
+    const BPF_RET_K: u16 = 0x06;
+    for insn in &mut program {
+        if insn.code == BPF_RET_K
+            && (insn.k == libc::SECCOMP_RET_KILL_PROCESS || insn.k == libc::SECCOMP_RET_TRAP)
+        {
+            insn.k = libc::SECCOMP_RET_USER_NOTIF;
+        }
+    }
+    program
 }
 
 /// The policy could not be compiled or installed.
@@ -69,6 +107,8 @@ pub fn compile_policy() -> Result<CompiledPolicy, SeccompError> {
     let mut allow = BTreeMap::new();
     for syscall in allowlist() {
         let rules = match syscall.rule {
+            // Not allowed by the filter: it asks init (the exec guard).
+            ArgRule::OnlyTheLaunch => continue,
             ArgRule::Any | ArgRule::FailsWithEnosys | ArgRule::UnixFamilyOnly => Vec::new(),
             ArgRule::CloneWithoutNamespaces => {
                 vec![rule(vec![cond(
@@ -84,7 +124,9 @@ pub fn compile_policy() -> Result<CompiledPolicy, SeccompError> {
         };
         allow.insert(syscall.nr, rules);
     }
-    let allow = compile(allow, SeccompAction::KillProcess, SeccompAction::Allow)?;
+    // Trap marks a refusal; both it and the architecture check's kill become notifications.
+    let allow =
+        notify_instead_of_killing(compile(allow, SeccompAction::Trap, SeccompAction::Allow)?);
 
     let mut soft = BTreeMap::new();
     soft.insert(libc::SYS_clone3, Vec::new());
@@ -105,8 +147,8 @@ pub fn compile_policy() -> Result<CompiledPolicy, SeccompError> {
         SeccompAction::Allow,
         SeccompAction::Errno(libc::EAFNOSUPPORT as u32),
     )?;
-    // The soft filters go first: each installation must itself be allowed by the filters
-    // already in place, and the allowlist permits `seccomp` via `prctl` only.
+    // The soft filters go first; the supervised allowlist goes last, through the `seccomp`
+    // syscall it does not itself allow.
     Ok(CompiledPolicy {
         programs: vec![
             SeccompProgram {
@@ -117,30 +159,25 @@ pub fn compile_policy() -> Result<CompiledPolicy, SeccompError> {
                 name: "socket families other than AF_UNIX fail with EAFNOSUPPORT",
                 program: soft_family,
             },
-            SeccompProgram {
-                name: "the allowlist",
-                program: allow,
-            },
         ],
+        supervised: SeccompProgram {
+            name: "the allowlist, its refusals and execs answered by init",
+            program: allow,
+        },
     })
 }
 
-/// Installs the exec guard (see [`exec_guard`]) on the calling process, init, before it
-/// forks the program; returns the listener init answers on.
-pub fn guard_exec(
-    sys: &dyn Syscalls,
-    guard: &SeccompProgram,
-) -> Result<std::os::fd::RawFd, SysError> {
-    sys.seccomp_install_listener(guard)
-}
-
 /// Installs the filters on the calling thread (the jail is single-threaded, and the filters
-/// are inherited across `execve`). Installing needs `no_new_privs` (or CAP_SYS_ADMIN): it is
-/// set first when the identity layer, which otherwise sets it, is off.
+/// are inherited across `execve`), the supervised one last, and hands its listener to init
+/// over `channel`. Installing needs `no_new_privs` (or CAP_SYS_ADMIN): it is set first when
+/// the identity layer, which otherwise sets it, is off. From the moment the supervised filter
+/// is in, only allowed calls are made here: `sendmsg`, then the one `execveat` (the listener
+/// and the channel are close-on-exec: the plugin never holds them).
 pub fn install(
     sys: &dyn Syscalls,
     policy: &CompiledPolicy,
     set_no_new_privs: bool,
+    channel: std::os::fd::RawFd,
 ) -> Result<(), SysError> {
     if set_no_new_privs {
         sys.set_no_new_privs()?;
@@ -148,5 +185,6 @@ pub fn install(
     for program in &policy.programs {
         sys.seccomp_install(program)?;
     }
-    Ok(())
+    let listener = sys.seccomp_install_listener(&policy.supervised)?;
+    sys.send_fd(channel, listener)
 }

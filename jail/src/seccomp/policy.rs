@@ -15,6 +15,9 @@ pub enum ArgRule {
     /// `clone3`: its flags live in memory seccomp cannot read, so it fails with `ENOSYS`
     /// and libc falls back to `clone`, which is checked.
     FailsWithEnosys,
+    /// `execve`/`execveat`: asked of the jail's init, which lets only the launch of the
+    /// verified binary through and refuses every later exec with `EPERM`.
+    OnlyTheLaunch,
 }
 
 /// One allowed syscall.
@@ -350,7 +353,8 @@ pub fn allowlist() -> &'static [AllowedSyscall] {
         mmap, mprotect, munmap, mremap, madvise, brk,
         rt_sigaction, rt_sigprocmask, rt_sigreturn, rt_sigtimedwait, sigaltstack, signalfd4,
         kill, tgkill, tkill,
-        clone: CloneWithoutNamespaces, clone3: FailsWithEnosys, vfork, execve, execveat, exit,
+        clone: CloneWithoutNamespaces, clone3: FailsWithEnosys, vfork, execve: OnlyTheLaunch,
+        execveat: OnlyTheLaunch, exit,
         exit_group, wait4, waitid, set_tid_address, set_robust_list, get_robust_list, rseq,
         futex, arch_prctl, prctl, sched_yield, sched_getaffinity,
         getpid, gettid, getppid, getpgid, getpgrp, getsid, setsid, getuid, geteuid, getgid,

@@ -7,7 +7,8 @@ use super::{
     Call, CapabilitySet, Forked, LandlockRuleset, RuleTarget, SeccompProgram, SysError, Syscalls,
 };
 use crate::landlock_rules::abi_for;
-use crate::seccomp::exec_guard::{ExecRequest, Verdict};
+use crate::seccomp::Notification;
+use crate::seccomp::exec_guard::Verdict;
 use landlock::{
     ABI, Access, AccessFs, AccessNet, CompatLevel, Compatible, PathBeneath, PathFd, Ruleset,
     RulesetAttr, RulesetCreatedAttr, RulesetStatus, Scope,
@@ -317,6 +318,34 @@ impl Syscalls for LinuxSyscalls {
         Ok(fd as RawFd)
     }
 
+    fn socketpair(&self) -> Result<(RawFd, RawFd), SysError> {
+        use nix::sys::socket::{AddressFamily, SockFlag, SockType, socketpair};
+        use std::os::fd::IntoRawFd;
+        let (a, b) = socketpair(
+            AddressFamily::Unix,
+            SockType::SeqPacket,
+            None,
+            SockFlag::SOCK_CLOEXEC,
+        )
+        .map_err(nix_err(|| Call::SocketPair))?;
+        Ok((a.into_raw_fd(), b.into_raw_fd()))
+    }
+
+    fn send_fd(&self, channel: RawFd, fd: RawFd) -> Result<(), SysError> {
+        use nix::sys::socket::{ControlMessage, MsgFlags, sendmsg};
+        let fds = [fd];
+        let byte = [0u8];
+        sendmsg::<()>(
+            channel,
+            &[std::io::IoSlice::new(&byte)],
+            &[ControlMessage::ScmRights(&fds)],
+            MsgFlags::empty(),
+            None,
+        )
+        .map(|_| ())
+        .map_err(nix_err(|| Call::SendFd { channel, fd }))
+    }
+
     fn execveat(&self, fd: RawFd, argv: &[CString], envp: &[CString]) -> Result<(), SysError> {
         let mut argv_ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
         argv_ptrs.push(std::ptr::null());
@@ -387,24 +416,9 @@ fn enforce_landlock(plan: &LandlockRuleset) -> Result<(), String> {
     Ok(())
 }
 
-/// Waits until one of `fds` is readable; says which are.
-pub fn wait_readable<const N: usize>(fds: [RawFd; N]) -> io::Result<[bool; N]> {
-    let mut polled = fds.map(|fd| libc::pollfd {
-        fd,
-        events: libc::POLLIN,
-        revents: 0,
-    });
-    // SAFETY: `polled` is an array of N valid pollfd structures that lives for the call.
-    let rc = unsafe { libc::poll(polled.as_mut_ptr(), N as libc::nfds_t, -1) };
-    if rc < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(polled.map(|p| p.revents & libc::POLLIN != 0))
-}
-
-/// Takes the next notification from a seccomp listener (blocks until there is one).
-/// Returns its id and the exec it asks about.
-pub fn receive_exec_request(listener: RawFd) -> io::Result<(u64, ExecRequest)> {
+/// Takes the next notification from a seccomp listener (one is pending when the listener
+/// polls readable).
+pub fn receive_notification(listener: RawFd) -> io::Result<Notification> {
     // SAFETY: seccomp_notif is plain integers; all zeroes is a valid value, and the kernel
     // requires the buffer zeroed.
     let mut notif: libc::seccomp_notif = unsafe { std::mem::zeroed() };
@@ -420,14 +434,13 @@ pub fn receive_exec_request(listener: RawFd) -> io::Result<(u64, ExecRequest)> {
     if rc < 0 {
         return Err(io::Error::last_os_error());
     }
-    Ok((
-        notif.id,
-        ExecRequest {
-            pid: notif.pid as i32,
-            nr: i64::from(notif.data.nr),
-            args: notif.data.args,
-        },
-    ))
+    Ok(Notification {
+        id: notif.id,
+        pid: notif.pid as i32,
+        nr: i64::from(notif.data.nr),
+        arch: notif.data.arch,
+        args: notif.data.args,
+    })
 }
 
 /// Answers notification `id` on a seccomp listener.
@@ -455,6 +468,78 @@ pub fn answer(listener: RawFd, id: u64, verdict: Verdict) -> io::Result<()> {
         return Err(io::Error::last_os_error());
     }
     Ok(())
+}
+
+/// Receives one descriptor sent with [`Syscalls::send_fd`] on `channel`. `Ok(None)` when the
+/// other end closed without sending one.
+pub fn receive_fd(channel: RawFd) -> io::Result<Option<RawFd>> {
+    use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg};
+    let mut byte = [0u8; 1];
+    let mut iov = [std::io::IoSliceMut::new(&mut byte)];
+    let mut space = nix::cmsg_space!(RawFd);
+    let msg = recvmsg::<()>(
+        channel,
+        &mut iov,
+        Some(&mut space),
+        MsgFlags::MSG_CMSG_CLOEXEC,
+    )
+    .map_err(io::Error::from)?;
+    for cmsg in msg.cmsgs().map_err(io::Error::from)? {
+        if let ControlMessageOwned::ScmRights(fds) = cmsg
+            && let Some(fd) = fds.first()
+        {
+            return Ok(Some(*fd));
+        }
+    }
+    Ok(None)
+}
+
+/// Closes a descriptor init received or was handed (a listener, a channel).
+pub fn close(fd: RawFd) {
+    // SAFETY: `fd` is a descriptor init owns and no longer uses.
+    unsafe { libc::close(fd) };
+}
+
+/// What `poll` said of one descriptor.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Ready {
+    /// Data (or a notification) is waiting.
+    pub readable: bool,
+    /// The other side is gone.
+    pub hung_up: bool,
+}
+
+/// What `poll` says of each of `fds` (`None` entries are not waited for); blocks until one
+/// is readable or hung up.
+pub fn wait_ready<const N: usize>(fds: [Option<RawFd>; N]) -> io::Result<[Ready; N]> {
+    let mut polled = fds.map(|fd| libc::pollfd {
+        fd: fd.unwrap_or(-1), // a negative fd is ignored by poll
+        events: libc::POLLIN,
+        revents: 0,
+    });
+    // SAFETY: `polled` is an array of N valid pollfd structures that lives for the call.
+    let rc = unsafe { libc::poll(polled.as_mut_ptr(), N as libc::nfds_t, -1) };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(polled.map(|p| Ready {
+        readable: p.revents & libc::POLLIN != 0,
+        hung_up: p.revents & (libc::POLLHUP | libc::POLLERR) != 0,
+    }))
+}
+
+/// The pipe init reports a seccomp violation on: (read end for the outer process, write end
+/// for init), both close-on-exec.
+pub fn report_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC | nix::fcntl::OFlag::O_NONBLOCK)
+        .map_err(io::Error::from)
+}
+
+/// Writes `text` to the report pipe's write end (init).
+pub fn write_report(fd: RawFd, text: &str) {
+    // SAFETY: writes from a live buffer of the given length; a short or failed write only
+    // loses the syscall's name in the report.
+    unsafe { libc::write(fd, text.as_ptr().cast(), text.len()) };
 }
 
 /// The Landlock ABI version the kernel offers (0 when Landlock is absent or disabled).

@@ -17,6 +17,8 @@ type Matcher = Box<dyn Fn(&Call) -> bool>;
 
 /// The first descriptor number the double hands out for a seccomp listener.
 pub const LISTENER_FD: RawFd = 50;
+/// The first descriptor number the double hands out for a socket pair.
+pub const CHANNEL_FD: RawFd = 60;
 
 /// Records calls instead of making them.
 #[derive(Default)]
@@ -224,6 +226,17 @@ impl Syscalls for RecordingSyscalls {
         let fd = self.next_fd.get().max(LISTENER_FD);
         self.next_fd.set(fd + 1);
         Ok(fd)
+    }
+
+    fn socketpair(&self) -> Result<(RawFd, RawFd), SysError> {
+        self.record(Call::SocketPair)?;
+        let first = self.next_fd.get().max(CHANNEL_FD);
+        self.next_fd.set(first + 2);
+        Ok((first, first + 1))
+    }
+
+    fn send_fd(&self, channel: RawFd, fd: RawFd) -> Result<(), SysError> {
+        self.record(Call::SendFd { channel, fd })
     }
 
     fn execveat(&self, fd: RawFd, argv: &[CString], _envp: &[CString]) -> Result<(), SysError> {
