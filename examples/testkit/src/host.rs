@@ -1,6 +1,6 @@
 //! The in-memory host: serves and records every capability call a plugin makes.
 
-use crate::check;
+use crate::now_ms;
 use faxbot_plugin_abi::event::{FaxDirection, FaxJobEvent, FaxJobState};
 use faxbot_plugin_abi::methods::{
     Ack, EmitEvent, EmitEventRequest, EmitEventResponse, FaxJobStatus, FaxJobStatusResponse,
@@ -8,7 +8,7 @@ use faxbot_plugin_abi::methods::{
     KvListResponse, KvPut, Log, LogRecord, Metric, MetricSample,
 };
 use faxbot_plugin_abi::{Envelope, ErrorCode, Method, RpcError};
-use faxbot_policy::capability::Grants;
+use faxbot_policy::capability::{Grants, check_call};
 use faxbot_policy::manifest::Manifest;
 use faxbot_supervisor::capability::{
     AuditSink, CapabilityCheck, CapabilityHandler, Denial, HandlerFuture,
@@ -159,7 +159,8 @@ struct Shared(Arc<Host>);
 
 impl CapabilityCheck for Shared {
     fn permits(&self, _plugin_id: &str, call: &Envelope) -> Result<(), String> {
-        check::permits(&self.0.grants, call, |k, n| self.0.kv_bytes_after(k, n))
+        let total = |key: &str, len: usize| self.0.kv_bytes_after(key, len);
+        check_call(&self.0.grants, call, now_ms(), &total)
     }
 }
 

@@ -5,6 +5,7 @@
 //! subscriptions, emitted topics, egress rules, a kv quota, routes, jobs, secrets and fax
 //! job status. Nothing is granted by default; a grant is always covered by a request.
 
+mod call_check;
 mod check;
 pub mod cron;
 mod grant;
@@ -12,6 +13,7 @@ pub mod names;
 mod risk;
 mod upgrade;
 
+pub use call_check::check_call;
 pub use check::{Action, Decision, Denial, DenyReason, check};
 pub use grant::{Grant, GrantError, Grants};
 pub use risk::RiskLevel;
