@@ -7,8 +7,11 @@ use faxbot_plugin_abi::methods::{
     HttpFetch, HttpRequest, KvPut, KvPutRequest, Log, LogLevel, LogRecord, OutboundHeader,
 };
 use faxbot_plugin_abi::secret::SecretTemplate;
-use faxbot_policy::capability::{Capability, Grants, check_call};
+use faxbot_policy::capability::{
+    Capability, CapabilityKind, Denial, DenialRule, Grants, check_call,
+};
 use faxbot_policy::egress::EgressRule;
+use faxbot_policy::egress::UrlError;
 
 const MAX: u32 = 1 << 20;
 
@@ -63,12 +66,24 @@ fn egress_is_checked_on_the_template_and_every_secret_must_be_granted() {
         None,
     );
     let why = check_call(&g, &secret_host, 0, &none).expect_err("a secret may not pick the host");
-    assert!(why.contains("http.egress"), "{why}");
+    assert_eq!(
+        why,
+        Denial::new(CapabilityKind::Egress, DenialRule::SecretInAuthority)
+    );
+    assert!(why.to_string().contains("http.egress"), "{why}");
     let ungranted_secret = fetch(
         SecretTemplate::text("https://hooks.slack.com/services/x"),
         Some("AWS_KEY"),
     );
     let why = check_call(&g, &ungranted_secret, 0, &none).expect_err("secret not granted");
+    assert_eq!(
+        why.rule,
+        DenialRule::SecretNotGranted {
+            name: Some("AWS_KEY".into())
+        },
+        "the audit hears which secret, typed"
+    );
+    let why = why.to_string();
     assert!(why.starts_with("secrets denied"), "{why}");
     assert!(
         !why.contains("AWS_KEY"),
@@ -109,7 +124,18 @@ fn a_secret_in_the_url_authority_is_refused_by_the_call_check() {
     for template in secret_in_authority() {
         let why = check_call(&g, &fetch(template.clone(), None), 0, &none)
             .expect_err("a secret may never choose the host, port or userinfo");
-        assert!(why.starts_with("http.egress denied"), "{template:?}: {why}");
+        assert_eq!(why.capability, Some(CapabilityKind::Egress), "{template:?}");
+        assert!(
+            matches!(
+                why.rule,
+                DenialRule::SecretInAuthority
+                    | DenialRule::UrlRefused {
+                        problem: UrlError::AmbiguousAuthority
+                    }
+            ),
+            "{template:?}: {why}"
+        );
+        assert!(why.to_string().starts_with("http.egress denied"), "{why}");
     }
 }
 
@@ -150,7 +176,14 @@ fn kv_writes_are_held_to_the_quota_and_logs_need_no_grant() {
     let total = |key: &str, len: usize| (key.len() + len) as u64;
     assert_eq!(check_call(&g, &put(99), 0, &total), Ok(()));
     let why = check_call(&g, &put(100), 0, &total).expect_err("over quota");
-    assert!(why.contains("quota"), "{why}");
+    assert_eq!(
+        why.rule,
+        DenialRule::KvQuota {
+            used: 101,
+            quota: 100
+        }
+    );
+    assert!(why.to_string().contains("quota"), "{why}");
     let log = Envelope::request::<Log>(
         3,
         &LogRecord {
@@ -182,5 +215,11 @@ fn a_method_no_capability_covers_is_denied() {
         method: "fs.read".into(),
         ..log
     };
-    assert!(check_call(&grants(), &unknown, 0, &none).is_err());
+    assert_eq!(
+        check_call(&grants(), &unknown, 0, &none),
+        Err(Denial {
+            capability: None,
+            rule: DenialRule::NoCapabilityCovers
+        })
+    );
 }

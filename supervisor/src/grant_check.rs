@@ -5,7 +5,7 @@
 
 use crate::capability::CapabilityCheck;
 use faxbot_plugin_abi::Envelope;
-use faxbot_policy::capability::{Grants, check_call};
+use faxbot_policy::capability::{Denial, DenialRule, Grants, check_call};
 use std::sync::{Arc, RwLock};
 
 /// How many bytes a plugin's kv data would hold after writing `value_len` bytes at `key`
@@ -38,15 +38,16 @@ fn now_ms() -> u64 {
 }
 
 impl CapabilityCheck for GrantCheck {
-    fn permits(&self, plugin_id: &str, call: &Envelope) -> Result<(), String> {
+    fn permits(&self, plugin_id: &str, call: &Envelope) -> Result<(), Denial> {
         let grants = self
             .grants
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if grants.plugin_id() != plugin_id {
-            return Err(format!(
-                "the grants in force belong to another plugin than {plugin_id:?}"
-            ));
+            return Err(Denial {
+                capability: None,
+                rule: DenialRule::GrantsOfAnotherPlugin,
+            });
         }
         let total = |key: &str, len: usize| (self.kv_total_after)(plugin_id, key, len);
         check_call(&grants, call, now_ms(), &total)
@@ -117,7 +118,10 @@ mod tests {
             let why = checker
                 .permits("demo", &fetch(template.clone()))
                 .expect_err("a secret may not choose the destination");
-            assert!(why.starts_with("http.egress denied"), "{template:?}: {why}");
+            assert!(
+                why.to_string().starts_with("http.egress denied"),
+                "{template:?}: {why}"
+            );
         }
     }
 
@@ -136,13 +140,15 @@ mod tests {
         let live = Arc::new(RwLock::new(grants(Some(u64::MAX))));
         let checker = GrantCheck::new(live.clone(), Arc::new(|_: &str, _: &str, _: usize| 0));
         assert_eq!(checker.permits("demo", &emit), Ok(()));
-        assert!(
-            checker.permits("other", &emit).is_err(),
+        assert_eq!(
+            checker.permits("other", &emit).map_err(|d| d.rule),
+            Err(DenialRule::GrantsOfAnotherPlugin),
             "grants are per plugin"
         );
         *live.write().expect("lock") = grants(Some(1));
         let why = checker.permits("demo", &emit).expect_err("expired");
-        assert!(why.contains("expired"), "{why}");
+        assert_eq!(why.rule, DenialRule::Expired { at_ms: 1 });
+        assert!(why.to_string().contains("expired"), "{why}");
         let unknown = Envelope {
             method: "fs.read".into(),
             ..emit

@@ -12,11 +12,11 @@ use faxbot_plugin_abi::methods::{
 };
 use faxbot_plugin_abi::secret::{SecretTemplate, Segment};
 use faxbot_plugin_abi::{Envelope, ErrorCode, Method, RpcError};
-use faxbot_policy::capability::{Grants, check_call};
+use faxbot_policy::capability::{Denial, Grants, check_call};
 use faxbot_policy::egress::NormalizedUrl;
 use faxbot_redact::Redactor;
 use faxbot_supervisor::capability::{
-    AuditSink, CapabilityCheck, CapabilityHandler, Denial, HandlerFuture,
+    AuditSink, CapabilityCheck, CapabilityHandler, DeniedCall, HandlerFuture,
 };
 use faxbot_supervisor::output::{LogSink, OutputLine};
 use std::collections::{BTreeMap, BTreeSet};
@@ -119,7 +119,7 @@ impl HarnessHost {
 
     /// The host's one call check (`faxbot_policy::capability::check_call`, as the
     /// supervisor's `GrantCheck` makes it), with this run's kv.
-    fn actions_allowed(&self, call: &Envelope) -> Result<(), String> {
+    fn actions_allowed(&self, call: &Envelope) -> Result<(), Denial> {
         let total = |key: &str, len: usize| self.kv_total_after(key, len);
         check_call(&self.grants, call, now_ms(), &total)
     }
@@ -334,7 +334,7 @@ fn template_secrets(request: &HttpRequest) -> Vec<String> {
 pub struct Hooks(pub Arc<HarnessHost>);
 
 impl CapabilityCheck for Hooks {
-    fn permits(&self, _plugin_id: &str, call: &Envelope) -> Result<(), String> {
+    fn permits(&self, _plugin_id: &str, call: &Envelope) -> Result<(), Denial> {
         self.0.actions_allowed(call)
     }
 }
@@ -353,10 +353,10 @@ impl CapabilityHandler for Hooks {
 }
 
 impl AuditSink for Hooks {
-    fn denied(&self, denial: &Denial) {
+    fn denied(&self, call: &DeniedCall) {
         lock(&self.0.record)
             .denials
-            .push((denial.method.clone(), denial.reason.clone()));
+            .push((call.method.clone(), call.denial.to_string()));
     }
 }
 
@@ -421,7 +421,10 @@ mod tests {
             let why = hooks
                 .permits("harness-demo", &fetch(template.clone()))
                 .expect_err("refused");
-            assert!(why.starts_with("http.egress denied"), "{template:?}: {why}");
+            assert!(
+                why.to_string().starts_with("http.egress denied"),
+                "{template:?}: {why}"
+            );
         }
     }
 }
