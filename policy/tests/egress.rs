@@ -401,3 +401,21 @@ mod templates {
         }
     }
 }
+
+#[test]
+fn missing_or_extra_slashes_before_the_host_are_refused() {
+    for url in [
+        "https:///hooks.slack.com/services/x",
+        "https:////hooks.slack.com/services/x",
+        "https:hooks.slack.com/services/x",
+        "https:/hooks.slack.com/services/x",
+    ] {
+        assert_eq!(
+            NormalizedUrl::parse(url),
+            Err(UrlError::AmbiguousAuthority),
+            "{url}"
+        );
+        assert!(!allowed(SLACK, url), "{url}");
+    }
+    assert!(NormalizedUrl::parse("HTTPS://hooks.slack.com/services/x").is_ok());
+}

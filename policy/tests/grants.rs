@@ -2,10 +2,10 @@
 //! upgrades and risk summaries.
 
 use faxbot_policy::capability::{
-    Action, Capability, Decision, DenyReason, Grant, GrantError, Grants, JobSpec, RiskLevel, check,
-    upgrade_diff,
+    Action, Capability, CapabilityKind, Decision, DenialRule, Grant, GrantError, Grants, JobSpec,
+    RiskLevel, check, upgrade_diff,
 };
-use faxbot_policy::egress::{EgressRule, NormalizedUrl};
+use faxbot_policy::egress::{EgressRule, NormalizedUrl, UrlHost};
 
 fn rule(s: &str) -> EgressRule {
     EgressRule::parse(s).expect("rule")
@@ -35,9 +35,9 @@ fn all() -> Grants {
     Grants::approve_all("slack", v("1.0.0"), requested(), None)
 }
 
-fn denied_because(d: Decision) -> DenyReason {
+fn denied_because(d: Decision) -> DenialRule {
     match d {
-        Decision::Deny(denial) => denial.reason,
+        Decision::Deny(denial) => denial.rule,
         Decision::Allow => panic!("expected a denial"),
     }
 }
@@ -81,12 +81,22 @@ fn every_capability_is_allowed_by_its_grant_and_only_by_it() {
         Action::RunJob { name: "hourly" },
         Action::UseSecret { name: "OTHER" },
     ];
-    for a in &refused {
-        assert_eq!(
-            denied_because(check(&g, a, 0)),
-            DenyReason::NotGranted,
-            "{a:?}"
-        );
+    let rules = [
+        DenialRule::TopicNotGranted,
+        DenialRule::TopicNotGranted,
+        DenialRule::EgressNotAllowed {
+            scheme: "https".into(),
+            host: UrlHost::Domain("evil.test".into()),
+            port: 443,
+        },
+        DenialRule::NotGranted,
+        DenialRule::NotGranted,
+        DenialRule::SecretNotGranted {
+            name: Some("OTHER".into()),
+        },
+    ];
+    for (a, rule) in refused.iter().zip(rules) {
+        assert_eq!(denied_because(check(&g, a, 0)), rule, "{a:?}");
     }
     let none = Grants::approve("slack", v("1.0.0"), requested(), vec![]).expect("empty is fine");
     for a in &allowed {
@@ -112,7 +122,7 @@ fn a_plugin_cannot_emit_outside_its_own_namespace_even_if_granted() {
         },
         0,
     );
-    assert_eq!(denied_because(d), DenyReason::OutsideOwnNamespace);
+    assert_eq!(denied_because(d), DenialRule::OutsideOwnNamespace);
     let d = check(
         &g,
         &Action::EmitEvent {
@@ -120,7 +130,7 @@ fn a_plugin_cannot_emit_outside_its_own_namespace_even_if_granted() {
         },
         0,
     );
-    assert_eq!(denied_because(d), DenyReason::OutsideOwnNamespace);
+    assert_eq!(denied_because(d), DenialRule::OutsideOwnNamespace);
 }
 
 #[test]
@@ -134,9 +144,9 @@ fn a_kv_write_past_the_quota_is_denied_with_the_quota() {
     );
     assert_eq!(
         denied_because(d),
-        DenyReason::QuotaExceeded {
-            quota_bytes: 1 << 20,
-            wanted_bytes: (1 << 20) + 1
+        DenialRule::KvQuota {
+            quota: 1 << 20,
+            used: (1 << 20) + 1
         }
     );
 }
@@ -159,7 +169,7 @@ fn an_expired_grant_is_a_denied_grant() {
     assert!(check(&g, &use_secret, 999).is_allowed());
     assert_eq!(
         denied_because(check(&g, &use_secret, 1_000)),
-        DenyReason::Expired { at_ms: 1_000 }
+        DenialRule::Expired { at_ms: 1_000 }
     );
     assert_eq!(g.next_expiry(0), Some(1_000));
     assert_eq!(g.next_expiry(1_000), None);
@@ -376,4 +386,49 @@ mod properties {
             prop_assert_eq!(check(&g, &Action::FaxJobStatus, now).is_allowed(), now < expires);
         }
     }
+}
+
+#[test]
+fn a_denial_names_its_capability_and_rule_and_repeats_no_request_value() {
+    let g = Grants::approve_all("slack", v("1.0.0"), vec![], None);
+    let url = NormalizedUrl::parse("https://evil.test/patient/12345?mrn=777").expect("url");
+    let cases = [
+        (
+            Action::ReceiveEvent {
+                topic: "fax.job.patient-12345",
+            },
+            CapabilityKind::Subscribe,
+        ),
+        (Action::Egress { url: &url }, CapabilityKind::Egress),
+        (
+            Action::ServeRoute {
+                path: "/patient/12345",
+            },
+            CapabilityKind::Routes,
+        ),
+        (Action::RunJob { name: "job-12345" }, CapabilityKind::Jobs),
+        (
+            Action::UseSecret {
+                name: "mrn 12345 777",
+            },
+            CapabilityKind::Secrets,
+        ),
+    ];
+    for (action, kind) in cases {
+        let Decision::Deny(denial) = check(&g, &action, 0) else {
+            panic!("{action:?} must be denied");
+        };
+        assert_eq!(denial.capability, Some(kind), "{action:?}");
+        let text = denial.to_string();
+        assert!(text.starts_with(kind.name()), "{text}");
+        assert!(
+            !text.contains("12345") && !text.contains("777"),
+            "a denial repeats no request value: {text}"
+        );
+    }
+    assert_eq!(
+        denied_because(check(&g, &Action::UseSecret { name: "mrn 12345" }, 0)),
+        DenialRule::SecretNotGranted { name: None },
+        "only a well-formed secret name is kept"
+    );
 }

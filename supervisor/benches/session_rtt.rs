@@ -11,8 +11,9 @@ use faxbot_plugin_abi::frame::DEFAULT_MAX_FRAME;
 use faxbot_plugin_abi::methods::{Health, HealthCheck};
 use faxbot_plugin_abi::version::VersionRange;
 use faxbot_plugin_abi::{ABI_VERSION, Envelope, GrantedCapabilities, Limits};
+use faxbot_policy::capability::{Denial, DenialRule};
 use faxbot_supervisor::capability::{
-    AuditSink, CapabilityCheck, CapabilityHandler, Denial, HandlerFuture,
+    AuditSink, CapabilityCheck, CapabilityHandler, DeniedCall, HandlerFuture,
 };
 use faxbot_supervisor::handshake::{self, HandshakeTerms};
 use faxbot_supervisor::jail::spec::{Bind, JailSpec, Program};
@@ -28,8 +29,11 @@ const ID: &str = "bench-plugin";
 
 struct DenyAll;
 impl CapabilityCheck for DenyAll {
-    fn permits(&self, _: &str, call: &Envelope) -> Result<(), String> {
-        Err(format!("no grant covers {}", call.method))
+    fn permits(&self, _: &str, _: &Envelope) -> Result<(), Denial> {
+        Err(Denial {
+            capability: None,
+            rule: DenialRule::NoCapabilityCovers,
+        })
     }
 }
 impl CapabilityHandler for DenyAll {
@@ -42,7 +46,7 @@ impl CapabilityHandler for DenyAll {
     }
 }
 impl AuditSink for DenyAll {
-    fn denied(&self, _: &Denial) {}
+    fn denied(&self, _: &DeniedCall) {}
 }
 
 fn launcher(jailed: bool, args: Vec<String>) -> Box<dyn Launcher> {

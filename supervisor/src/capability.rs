@@ -2,6 +2,7 @@
 //! audit sink that hears of every refusal.
 
 use faxbot_plugin_abi::{Envelope, RpcError};
+use faxbot_policy::capability::Denial;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -12,9 +13,9 @@ pub type HandlerFuture<'a> = Pin<Box<dyn Future<Output = Result<Vec<u8>, RpcErro
 /// Decides whether a plugin call is covered by the plugin's grants. The supervisor asks
 /// before the handler sees the call; a refusal is answered `denied` and audited.
 pub trait CapabilityCheck: Send + Sync {
-    /// `Ok(())` when the grants permit the call, else the missing capability in words
-    /// (no request values: they may carry PHI).
-    fn permits(&self, plugin_id: &str, call: &Envelope) -> Result<(), String>;
+    /// `Ok(())` when the grants permit the call, else the typed denial: which capability,
+    /// which rule (no request values: they may carry PHI).
+    fn permits(&self, plugin_id: &str, call: &Envelope) -> Result<(), Denial>;
 }
 
 /// Serves a permitted plugin call (kv, http broker, event emit, ...).
@@ -26,17 +27,17 @@ pub trait CapabilityHandler: Send + Sync {
 
 /// A refused plugin call, as reported to the audit sink.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Denial {
+pub struct DeniedCall {
     /// The plugin that called.
     pub plugin_id: String,
     /// The method it called.
     pub method: String,
-    /// The capability it lacked.
-    pub reason: String,
+    /// Which capability it lacked and which rule refused it, typed.
+    pub denial: Denial,
 }
 
 /// Hears of every denied call.
 pub trait AuditSink: Send + Sync {
     /// Records one denial.
-    fn denied(&self, denial: &Denial);
+    fn denied(&self, call: &DeniedCall);
 }

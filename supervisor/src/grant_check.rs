@@ -1,67 +1,16 @@
-//! The grant check of every plugin call, on `faxbot-policy`'s rules: each method is mapped
-//! to the actions it needs (`http.fetch` needs the egress rule for its destination and each
-//! secret it names; `kv.put` needs a quota holding the total after the write, ...) and each
-//! action is checked against the admin's grants at the moment of the call, so an expired
-//! or revoked grant is denied from then on.
+//! The grant check of every plugin call: [`GrantCheck`] holds one plugin's grants, which the
+//! host may replace at any moment, and asks `faxbot-policy`'s one call check
+//! ([`faxbot_policy::capability::check_call`]) at the moment of each call, so an expired or
+//! revoked grant is denied from then on.
 
 use crate::capability::CapabilityCheck;
-use faxbot_plugin_abi::methods::{
-    EmitEvent, FaxJobStatus, HttpFetch, KvDelete, KvGet, KvList, KvPut, Log, Metric,
-};
-use faxbot_plugin_abi::{Envelope, Method};
-use faxbot_policy::capability::{Action, Decision, Grants, check};
-use faxbot_policy::egress::NormalizedUrl;
+use faxbot_plugin_abi::Envelope;
+use faxbot_policy::capability::{Denial, DenialRule, Grants, check_call};
 use std::sync::{Arc, RwLock};
 
 /// How many bytes a plugin's kv data would hold after writing `value_len` bytes at `key`
 /// (the host's kv store knows; the check needs it for the quota).
 pub type KvTotalAfter = dyn Fn(&str, &str, usize) -> u64 + Send + Sync;
-
-/// Checks one plugin call against `grants` at `now_ms`. `Err` names the capability that is
-/// missing and why, never a request value (URLs, keys and topics may carry identifiers).
-pub fn check_call(
-    grants: &Grants,
-    call: &Envelope,
-    now_ms: u64,
-    kv_total_after: &dyn Fn(&str, usize) -> u64,
-) -> Result<(), String> {
-    let decide = |action: Action<'_>| match check(grants, &action, now_ms) {
-        Decision::Allow => Ok(()),
-        Decision::Deny(denial) => Err(denial.to_string()),
-    };
-    let undecodable = |e: faxbot_plugin_abi::DecodeError| format!("{}: {e}", call.method);
-    match call.method.as_str() {
-        m if m == Log::NAME || m == Metric::NAME => Ok(()),
-        m if m == KvGet::NAME || m == KvList::NAME || m == KvDelete::NAME => decide(Action::KvRead),
-        m if m == KvPut::NAME => {
-            let put = call.decode_request::<KvPut>().map_err(undecodable)?;
-            decide(Action::KvWrite {
-                total_bytes_after: kv_total_after(&put.key, put.value.len()),
-            })
-        }
-        m if m == EmitEvent::NAME => {
-            let emit = call.decode_request::<EmitEvent>().map_err(undecodable)?;
-            decide(Action::EmitEvent { topic: &emit.topic })
-        }
-        m if m == FaxJobStatus::NAME => decide(Action::FaxJobStatus),
-        m if m == HttpFetch::NAME => {
-            let request = call.decode_request::<HttpFetch>().map_err(undecodable)?;
-            let names = request
-                .url
-                .secret_names()
-                .chain(request.headers.iter().flat_map(|h| h.value.secret_names()));
-            for name in names {
-                decide(Action::UseSecret { name })?;
-            }
-            // The destination is checked with secrets as placeholders: a secret value can
-            // never steer where the request goes.
-            let url = NormalizedUrl::parse_template(&request.url)
-                .map_err(|e| format!("http.egress denied: {e}"))?;
-            decide(Action::Egress { url: &url })
-        }
-        other => Err(format!("no capability covers {other}")),
-    }
-}
 
 /// A [`CapabilityCheck`] over one plugin's grants, which the host may replace at any time
 /// (approval of an upgrade, a revocation).
@@ -89,15 +38,16 @@ fn now_ms() -> u64 {
 }
 
 impl CapabilityCheck for GrantCheck {
-    fn permits(&self, plugin_id: &str, call: &Envelope) -> Result<(), String> {
+    fn permits(&self, plugin_id: &str, call: &Envelope) -> Result<(), Denial> {
         let grants = self
             .grants
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if grants.plugin_id() != plugin_id {
-            return Err(format!(
-                "the grants in force belong to another plugin than {plugin_id:?}"
-            ));
+            return Err(Denial {
+                capability: None,
+                rule: DenialRule::GrantsOfAnotherPlugin,
+            });
         }
         let total = |key: &str, len: usize| (self.kv_total_after)(plugin_id, key, len);
         check_call(&grants, call, now_ms(), &total)
@@ -107,9 +57,7 @@ impl CapabilityCheck for GrantCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use faxbot_plugin_abi::methods::{
-        EmitEventRequest, HttpRequest, KvPutRequest, LogLevel, LogRecord, OutboundHeader,
-    };
+    use faxbot_plugin_abi::methods::{EmitEvent, EmitEventRequest, HttpFetch, HttpRequest};
     use faxbot_plugin_abi::secret::SecretTemplate;
     use faxbot_policy::capability::{Capability, Grant};
     use faxbot_policy::egress::EgressRule;
@@ -133,92 +81,48 @@ mod tests {
         )
     }
 
-    fn fetch(url: SecretTemplate, header_secret: Option<&str>) -> Envelope {
+    fn fetch(url: SecretTemplate) -> Envelope {
         let request = HttpRequest {
             method: "POST".into(),
             url,
-            headers: header_secret
-                .map(|s| OutboundHeader {
-                    name: "x-sig".into(),
-                    value: SecretTemplate::text("").and_secret(s),
-                })
-                .into_iter()
-                .collect(),
+            headers: Vec::new(),
             body: Vec::new(),
             timeout_ms: 1000,
         };
         Envelope::request::<HttpFetch>(1, &request, 1000, MAX).expect("envelope")
     }
 
-    fn none(_: &str, _: usize) -> u64 {
-        0
-    }
-
     #[test]
-    fn egress_is_checked_on_the_template_and_every_secret_must_be_granted() {
-        let g = grants(None);
-        let ok = fetch(
-            SecretTemplate::text("https://hooks.slack.com/services/").and_secret("SLACK_PATH"),
-            None,
+    fn grant_check_refuses_a_secret_in_the_url_authority() {
+        let checker = GrantCheck::new(
+            Arc::new(RwLock::new(grants(None))),
+            Arc::new(|_: &str, _: &str, _: usize| 0),
         );
-        assert_eq!(check_call(&g, &ok, 0, &none), Ok(()));
-        let other_host = fetch(
-            SecretTemplate::text("https://hooks.slack.com.evil.test/services/x"),
-            None,
-        );
-        assert!(check_call(&g, &other_host, 0, &none).is_err());
-        let secret_host = fetch(
-            SecretTemplate::text("https://")
+        let t = SecretTemplate::text;
+        let granted = fetch(t("https://hooks.slack.com/services/").and_secret("SLACK_PATH"));
+        assert_eq!(checker.permits("demo", &granted), Ok(()));
+        for template in [
+            t("https://")
+                .and_secret("SLACK_PATH")
+                .and_text("/services/x"),
+            t("https://hooks.slack.com:")
                 .and_secret("SLACK_PATH")
                 .and_text("/x"),
-            None,
-        );
-        let why =
-            check_call(&g, &secret_host, 0, &none).expect_err("a secret may not pick the host");
-        assert!(why.contains("http.egress"), "{why}");
-        let ungranted_secret = fetch(
-            SecretTemplate::text("https://hooks.slack.com/services/x"),
-            Some("AWS_KEY"),
-        );
-        let why = check_call(&g, &ungranted_secret, 0, &none).expect_err("secret not granted");
-        assert!(why.starts_with("secrets denied"), "{why}");
-        assert!(
-            !why.contains("AWS_KEY"),
-            "no request values in the reason: {why}"
-        );
-    }
-
-    #[test]
-    fn kv_writes_are_held_to_the_quota_and_logs_need_no_grant() {
-        let g = grants(None);
-        let put = |len: usize| {
-            Envelope::request::<KvPut>(
-                2,
-                &KvPutRequest {
-                    key: "k".into(),
-                    value: vec![0; len],
-                },
-                1000,
-                MAX,
-            )
-            .expect("envelope")
-        };
-        let total = |key: &str, len: usize| (key.len() + len) as u64;
-        assert_eq!(check_call(&g, &put(99), 0, &total), Ok(()));
-        let why = check_call(&g, &put(100), 0, &total).expect_err("over quota");
-        assert!(why.contains("quota"), "{why}");
-        let log = Envelope::request::<Log>(
-            3,
-            &LogRecord {
-                level: LogLevel::Info,
-                message: "hi".into(),
-                fields: Vec::new(),
-            },
-            1000,
-            MAX,
-        )
-        .expect("envelope");
-        assert_eq!(check_call(&g, &log, 0, &none), Ok(()));
+            t("https://a:")
+                .and_secret("SLACK_PATH")
+                .and_text("@hooks.slack.com/x"),
+            t("https:///")
+                .and_secret("SLACK_PATH")
+                .and_text(".slack.com/services/x"),
+        ] {
+            let why = checker
+                .permits("demo", &fetch(template.clone()))
+                .expect_err("a secret may not choose the destination");
+            assert!(
+                why.to_string().starts_with("http.egress denied"),
+                "{template:?}: {why}"
+            );
+        }
     }
 
     #[test]
@@ -236,13 +140,15 @@ mod tests {
         let live = Arc::new(RwLock::new(grants(Some(u64::MAX))));
         let checker = GrantCheck::new(live.clone(), Arc::new(|_: &str, _: &str, _: usize| 0));
         assert_eq!(checker.permits("demo", &emit), Ok(()));
-        assert!(
-            checker.permits("other", &emit).is_err(),
+        assert_eq!(
+            checker.permits("other", &emit).map_err(|d| d.rule),
+            Err(DenialRule::GrantsOfAnotherPlugin),
             "grants are per plugin"
         );
         *live.write().expect("lock") = grants(Some(1));
         let why = checker.permits("demo", &emit).expect_err("expired");
-        assert!(why.contains("expired"), "{why}");
+        assert_eq!(why.rule, DenialRule::Expired { at_ms: 1 });
+        assert!(why.to_string().contains("expired"), "{why}");
         let unknown = Envelope {
             method: "fs.read".into(),
             ..emit

@@ -2,7 +2,7 @@
 //! with a deadline, bounded in flight per direction, failed with `unavailable` the moment
 //! the plugin goes away so no caller waits forever.
 
-use crate::capability::{AuditSink, CapabilityCheck, CapabilityHandler, Denial};
+use crate::capability::{AuditSink, CapabilityCheck, CapabilityHandler, DeniedCall};
 use crate::metrics::PluginMetrics;
 use crate::plugin_cgroup::PluginCgroup;
 use faxbot_plugin_abi::envelope::decode_outcome;
@@ -376,14 +376,15 @@ impl Reader {
         }
         let outcome = if direction_of(&envelope.method) != Some(Direction::PluginToHost) {
             Err(RpcError::unsupported_method(&envelope.method))
-        } else if let Err(reason) = self.hooks.check.permits(&self.plugin_id, &envelope) {
+        } else if let Err(denial) = self.hooks.check.permits(&self.plugin_id, &envelope) {
             self.metrics.denied();
-            self.hooks.audit.denied(&Denial {
+            let answer = RpcError::denied(&denial);
+            self.hooks.audit.denied(&DeniedCall {
                 plugin_id: self.plugin_id.clone(),
                 method: envelope.method.clone(),
-                reason: reason.clone(),
+                denial,
             });
-            Err(RpcError::denied(reason))
+            Err(answer)
         } else {
             // The host stops working for the plugin when the plugin's own deadline passes;
             // a call without one (0: "the method's default") gets the host's default, so no

@@ -4,8 +4,9 @@
 use faxbot_plugin_abi::methods::{Health, HealthCheck};
 use faxbot_plugin_abi::version::VersionRange;
 use faxbot_plugin_abi::{ABI_VERSION, Envelope, ErrorCode, GrantedCapabilities, Limits};
+use faxbot_policy::capability::{Denial, DenialRule};
 use faxbot_supervisor::capability::{
-    AuditSink, CapabilityCheck, CapabilityHandler, Denial, HandlerFuture,
+    AuditSink, CapabilityCheck, CapabilityHandler, DeniedCall, HandlerFuture,
 };
 use faxbot_supervisor::handshake::HandshakeTerms;
 use faxbot_supervisor::launch::UnjailedLauncherForTests;
@@ -17,8 +18,11 @@ use std::time::{Duration, Instant};
 
 struct Nothing;
 impl CapabilityCheck for Nothing {
-    fn permits(&self, _: &str, call: &Envelope) -> Result<(), String> {
-        Err(format!("no grant covers {}", call.method))
+    fn permits(&self, _: &str, _: &Envelope) -> Result<(), Denial> {
+        Err(Denial {
+            capability: None,
+            rule: DenialRule::NoCapabilityCovers,
+        })
     }
 }
 impl CapabilityHandler for Nothing {
@@ -27,7 +31,7 @@ impl CapabilityHandler for Nothing {
     }
 }
 impl AuditSink for Nothing {
-    fn denied(&self, _: &Denial) {}
+    fn denied(&self, _: &DeniedCall) {}
 }
 
 fn config(id: &str, mode: &str, health_interval_ms: u32) -> PluginConfig {

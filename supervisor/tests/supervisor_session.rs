@@ -6,8 +6,9 @@ use faxbot_plugin_abi::version::VersionRange;
 use faxbot_plugin_abi::{
     ABI_VERSION, Envelope, ErrorCode, GrantedCapabilities, Kind, Limits, Method,
 };
+use faxbot_policy::capability::{Denial, DenialRule};
 use faxbot_supervisor::capability::{
-    AuditSink, CapabilityCheck, CapabilityHandler, Denial, HandlerFuture,
+    AuditSink, CapabilityCheck, CapabilityHandler, DeniedCall, HandlerFuture,
 };
 use faxbot_supervisor::handshake::{self, HandshakeError, HandshakeTerms};
 use faxbot_supervisor::launch::{Launched, Launcher, UnjailedLauncherForTests};
@@ -42,11 +43,14 @@ struct Grants {
     kv: bool,
 }
 impl CapabilityCheck for Grants {
-    fn permits(&self, _plugin_id: &str, call: &Envelope) -> Result<(), String> {
+    fn permits(&self, _plugin_id: &str, call: &Envelope) -> Result<(), Denial> {
         if call.method == KvGet::NAME && self.kv {
             Ok(())
         } else {
-            Err(format!("no grant covers {}", call.method))
+            Err(Denial {
+                capability: None,
+                rule: DenialRule::NoCapabilityCovers,
+            })
         }
     }
 }
@@ -66,9 +70,9 @@ impl CapabilityHandler for KvStore {
 }
 
 #[derive(Default)]
-struct Audit(Mutex<Vec<Denial>>);
+struct Audit(Mutex<Vec<DeniedCall>>);
 impl AuditSink for Audit {
-    fn denied(&self, denial: &Denial) {
+    fn denied(&self, denial: &DeniedCall) {
         self.0.lock().expect("audit lock").push(denial.clone());
     }
 }
@@ -487,11 +491,14 @@ async fn plugin_that_never_reads_cannot_hold_callers_past_their_deadlines() {
 async fn log_and_metric_notifications_reach_the_check_and_handler_and_nothing_else_does() {
     struct OnlyLogs;
     impl CapabilityCheck for OnlyLogs {
-        fn permits(&self, _: &str, call: &Envelope) -> Result<(), String> {
+        fn permits(&self, _: &str, call: &Envelope) -> Result<(), Denial> {
             if call.method == "log.write" {
                 Ok(())
             } else {
-                Err(format!("no grant covers {}", call.method))
+                Err(Denial {
+                    capability: None,
+                    rule: DenialRule::NoCapabilityCovers,
+                })
             }
         }
     }

@@ -1,6 +1,6 @@
 //! The in-memory host: serves and records every capability call a plugin makes.
 
-use crate::check;
+use crate::now_ms;
 use faxbot_plugin_abi::event::{FaxDirection, FaxJobEvent, FaxJobState};
 use faxbot_plugin_abi::methods::{
     Ack, EmitEvent, EmitEventRequest, EmitEventResponse, FaxJobStatus, FaxJobStatusResponse,
@@ -8,10 +8,10 @@ use faxbot_plugin_abi::methods::{
     KvListResponse, KvPut, Log, LogRecord, Metric, MetricSample,
 };
 use faxbot_plugin_abi::{Envelope, ErrorCode, Method, RpcError};
-use faxbot_policy::capability::Grants;
+use faxbot_policy::capability::{Denial, Grants, check_call};
 use faxbot_policy::manifest::Manifest;
 use faxbot_supervisor::capability::{
-    AuditSink, CapabilityCheck, CapabilityHandler, Denial, HandlerFuture,
+    AuditSink, CapabilityCheck, CapabilityHandler, DeniedCall, HandlerFuture,
 };
 use faxbot_supervisor::output::{LogSink, OutputLine};
 use faxbot_supervisor::session::SessionHooks;
@@ -65,7 +65,7 @@ pub struct Host {
     /// Emitted events.
     pub emitted: Mutex<Vec<EmitEventRequest>>,
     /// Calls the grant check refused.
-    pub denials: Mutex<Vec<Denial>>,
+    pub denials: Mutex<Vec<DeniedCall>>,
     /// The plugin's stdout and stderr lines.
     pub output: Mutex<Vec<OutputLine>>,
     /// How the fake egress answers.
@@ -131,7 +131,7 @@ impl Host {
     }
 
     /// A copy of the denials so far.
-    pub fn denied(&self) -> Vec<Denial> {
+    pub fn denied(&self) -> Vec<DeniedCall> {
         lock(&self.denials).clone()
     }
 
@@ -158,14 +158,15 @@ impl Host {
 struct Shared(Arc<Host>);
 
 impl CapabilityCheck for Shared {
-    fn permits(&self, _plugin_id: &str, call: &Envelope) -> Result<(), String> {
-        check::permits(&self.0.grants, call, |k, n| self.0.kv_bytes_after(k, n))
+    fn permits(&self, _plugin_id: &str, call: &Envelope) -> Result<(), Denial> {
+        let total = |key: &str, len: usize| self.0.kv_bytes_after(key, len);
+        check_call(&self.0.grants, call, now_ms(), &total)
     }
 }
 
 impl AuditSink for Shared {
-    fn denied(&self, denial: &Denial) {
-        lock(&self.0.denials).push(denial.clone());
+    fn denied(&self, call: &DeniedCall) {
+        lock(&self.0.denials).push(call.clone());
     }
 }
 

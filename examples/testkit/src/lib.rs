@@ -1,8 +1,8 @@
 //! faxbot-example-testkit: a small host for the example plugins' tests.
 //!
 //! Each example's grants come from its own `faxbot-plugin.toml`, parsed and approved by
-//! `faxbot-policy` and checked by the policy crate's `check` on every call, the way the core
-//! will; the capabilities (kv, HTTP egress, logs, metrics, emit, fax status) are served
+//! `faxbot-policy` and checked on every call by the policy crate's one call check
+//! (`faxbot_policy::capability::check_call`), the check the supervisor's `GrantCheck` makes; the capabilities (kv, HTTP egress, logs, metrics, emit, fax status) are served
 //! from memory and recorded so tests can look at exactly what a plugin did. Plugins run
 //! through the real `faxbot-supervisor` session, unjailed or in the real `faxbot-jail`.
 //!
@@ -10,7 +10,6 @@
 
 #![deny(missing_docs)]
 
-mod check;
 mod host;
 mod start;
 
@@ -28,6 +27,14 @@ pub fn manifest(dir: &Path) -> Manifest {
         .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     Manifest::parse(&text, &ResourceCeilings::default())
         .unwrap_or_else(|errors| panic!("{}: {errors}", path.display()))
+}
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
 }
 
 /// A fax job event as the core would deliver it: no number, name or content.

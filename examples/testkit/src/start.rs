@@ -1,8 +1,8 @@
 //! Starting an example plugin against the test host: unjailed for behaviour tests, in the
 //! real `faxbot-jail` for containment tests, or under the real supervisor.
 
-use crate::check::now_ms;
 use crate::host::Host;
+use crate::now_ms;
 use faxbot_plugin_abi::event::Event;
 use faxbot_plugin_abi::methods::{
     DeliverEvent, EventDelivery, Health, HealthCheck, HealthReport, JobRun, RouteRequest,

@@ -1,9 +1,9 @@
 //! The check of one plugin action against its grants.
 
-use super::{Capability, Grants, names};
+use super::denial::{Denial, DenialRule};
+use super::{Capability, CapabilityKind, Grants, names};
 use crate::egress::NormalizedUrl;
 use faxbot_plugin_abi::event::topic_matches;
-use std::fmt;
 
 /// Something a plugin tries to do.
 #[derive(Clone, Copy, Debug)]
@@ -51,67 +51,16 @@ pub enum Action<'a> {
 
 impl Action<'_> {
     /// The capability this action needs, as named in denials and audit records.
-    pub fn capability(&self) -> &'static str {
+    pub fn capability(&self) -> CapabilityKind {
         match self {
-            Action::ReceiveEvent { .. } => "events.subscribe",
-            Action::EmitEvent { .. } => "events.emit",
-            Action::Egress { .. } => "http.egress",
-            Action::KvRead | Action::KvWrite { .. } => "kv.quota",
-            Action::ServeRoute { .. } => "routes",
-            Action::RunJob { .. } => "jobs",
-            Action::UseSecret { .. } => "secrets",
-            Action::FaxJobStatus => "fax.job_status",
-        }
-    }
-}
-
-/// Why an action was denied.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DenyReason {
-    /// No grant covers the action.
-    NotGranted,
-    /// A grant covered it, but it expired at this time (ms since the epoch).
-    Expired {
-        /// The latest expiry among the grants that would have allowed it.
-        at_ms: u64,
-    },
-    /// The kv write would pass the granted quota.
-    QuotaExceeded {
-        /// The quota in force.
-        quota_bytes: u64,
-        /// The total the write would reach.
-        wanted_bytes: u64,
-    },
-    /// An emitted topic outside `plugin.<id>.`.
-    OutsideOwnNamespace,
-}
-
-/// A denied action: the capability it needed and why it was refused. The message names
-/// no request data (URLs, paths and topics may carry identifiers).
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{capability} denied: {reason}")]
-pub struct Denial {
-    /// The capability the action needed.
-    pub capability: &'static str,
-    /// Why it was refused.
-    pub reason: DenyReason,
-}
-
-impl fmt::Display for DenyReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DenyReason::NotGranted => f.write_str("no grant allows this"),
-            DenyReason::Expired { at_ms } => write!(f, "the grant expired at {at_ms} ms"),
-            DenyReason::QuotaExceeded {
-                quota_bytes,
-                wanted_bytes,
-            } => write!(
-                f,
-                "{wanted_bytes} bytes would exceed the quota of {quota_bytes}"
-            ),
-            DenyReason::OutsideOwnNamespace => {
-                f.write_str("plugins may emit only topics under plugin.<own id>.")
-            }
+            Action::ReceiveEvent { .. } => CapabilityKind::Subscribe,
+            Action::EmitEvent { .. } => CapabilityKind::Emit,
+            Action::Egress { .. } => CapabilityKind::Egress,
+            Action::KvRead | Action::KvWrite { .. } => CapabilityKind::KvQuota,
+            Action::ServeRoute { .. } => CapabilityKind::Routes,
+            Action::RunJob { .. } => CapabilityKind::Jobs,
+            Action::UseSecret { .. } => CapabilityKind::Secrets,
+            Action::FaxJobStatus => CapabilityKind::FaxJobStatus,
         }
     }
 }
@@ -130,6 +79,14 @@ impl Decision {
     pub fn is_allowed(&self) -> bool {
         matches!(self, Decision::Allow)
     }
+
+    /// `Ok(())` when allowed, else the denial.
+    pub fn into_result(self) -> Result<(), Denial> {
+        match self {
+            Decision::Allow => Ok(()),
+            Decision::Deny(denial) => Err(denial),
+        }
+    }
 }
 
 fn allows(capability: &Capability, action: &Action<'_>) -> bool {
@@ -147,18 +104,21 @@ fn allows(capability: &Capability, action: &Action<'_>) -> bool {
     }
 }
 
-/// Decides whether the plugin holding `grants` may perform `action` at `now_ms`.
+/// Decides whether the plugin holding `grants` may perform `action` at `now_ms`. A denial
+/// names the rule that refused it: the topic, route or job no grant covers, the egress
+/// origin no rule allows, the secret not granted, the quota a write would pass, or the
+/// time the covering grant expired.
 pub fn check(grants: &Grants, action: &Action<'_>, now_ms: u64) -> Decision {
-    let deny = |reason| {
+    let deny = |rule| {
         Decision::Deny(Denial {
-            capability: action.capability(),
-            reason,
+            capability: Some(action.capability()),
+            rule,
         })
     };
     if let Action::EmitEvent { topic } = action {
         let own = format!("plugin.{}.", grants.plugin_id());
         if !topic.starts_with(&own) {
-            return deny(DenyReason::OutsideOwnNamespace);
+            return deny(DenialRule::OutsideOwnNamespace);
         }
     }
     let mut expired_at: Option<u64> = None;
@@ -173,22 +133,26 @@ pub fn check(grants: &Grants, action: &Action<'_>, now_ms: u64) -> Decision {
         expired_at = Some(expired_at.map_or(at, |e| e.max(at)));
     }
     if let Some(at_ms) = expired_at {
-        return deny(DenyReason::Expired { at_ms });
+        return deny(DenialRule::Expired { at_ms });
     }
-    if let Action::KvWrite { total_bytes_after } = action {
-        let quota = grants
+    deny(match action {
+        Action::KvWrite { total_bytes_after } => grants
             .live(now_ms)
             .filter_map(|c| match c {
                 Capability::KvQuota(q) => Some(*q),
                 _ => None,
             })
-            .max();
-        if let Some(quota_bytes) = quota {
-            return deny(DenyReason::QuotaExceeded {
-                quota_bytes,
-                wanted_bytes: *total_bytes_after,
-            });
-        }
-    }
-    deny(DenyReason::NotGranted)
+            .max()
+            .map_or(DenialRule::NotGranted, |quota| DenialRule::KvQuota {
+                used: *total_bytes_after,
+                quota,
+            }),
+        Action::ReceiveEvent { .. } | Action::EmitEvent { .. } => DenialRule::TopicNotGranted,
+        Action::Egress { url } => DenialRule::egress_not_allowed(url),
+        Action::UseSecret { name } => DenialRule::secret_not_granted(name),
+        Action::KvRead
+        | Action::ServeRoute { .. }
+        | Action::RunJob { .. }
+        | Action::FaxJobStatus => DenialRule::NotGranted,
+    })
 }

@@ -5,14 +5,18 @@
 //! subscriptions, emitted topics, egress rules, a kv quota, routes, jobs, secrets and fax
 //! job status. Nothing is granted by default; a grant is always covered by a request.
 
+mod call_check;
 mod check;
 pub mod cron;
+mod denial;
 mod grant;
 pub mod names;
 mod risk;
 mod upgrade;
 
-pub use check::{Action, Decision, Denial, DenyReason, check};
+pub use call_check::check_call;
+pub use check::{Action, Decision, check};
+pub use denial::{CapabilityKind, Denial, DenialRule};
 pub use grant::{Grant, GrantError, Grants};
 pub use risk::RiskLevel;
 pub use upgrade::{UpgradeDiff, upgrade_diff};
@@ -52,17 +56,17 @@ pub enum Capability {
 }
 
 impl Capability {
-    /// The capability's name as used in manifests, denials and audit records.
-    pub fn kind(&self) -> &'static str {
+    /// The capability's kind, as named in manifests, denials and audit records.
+    pub fn kind(&self) -> CapabilityKind {
         match self {
-            Capability::Subscribe(_) => "events.subscribe",
-            Capability::Emit(_) => "events.emit",
-            Capability::Egress(_) => "http.egress",
-            Capability::KvQuota(_) => "kv.quota",
-            Capability::Route(_) => "routes",
-            Capability::Job(_) => "jobs",
-            Capability::Secret(_) => "secrets",
-            Capability::FaxJobStatus => "fax.job_status",
+            Capability::Subscribe(_) => CapabilityKind::Subscribe,
+            Capability::Emit(_) => CapabilityKind::Emit,
+            Capability::Egress(_) => CapabilityKind::Egress,
+            Capability::KvQuota(_) => CapabilityKind::KvQuota,
+            Capability::Route(_) => CapabilityKind::Routes,
+            Capability::Job(_) => CapabilityKind::Jobs,
+            Capability::Secret(_) => CapabilityKind::Secrets,
+            Capability::FaxJobStatus => CapabilityKind::FaxJobStatus,
         }
     }
 

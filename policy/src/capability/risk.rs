@@ -87,7 +87,7 @@ impl fmt::Display for Capability {
             Capability::KvQuota(n) => write!(f, "{kind} {}", ByteSize(*n)),
             Capability::Job(j) => write!(f, "{kind} `{}` `{}`", j.name, j.cron),
             Capability::Secret(s) => write!(f, "{kind} `{s}`"),
-            Capability::FaxJobStatus => f.write_str(kind),
+            Capability::FaxJobStatus => write!(f, "{kind}"),
         }
     }
 }

@@ -63,12 +63,19 @@ pub enum UrlError {
     /// `%2F`, `%5C` or `%00` in the path, or a dot segment left after decoding.
     #[error("path has an encoded slash, backslash, NUL or dot segment, which is refused")]
     AmbiguousPath,
-    /// A secret placeholder in the scheme, host or port: the checked destination would not
-    /// be the one connected to.
+    /// A secret placeholder in the scheme, userinfo, host or port: the checked destination
+    /// would not be the one connected to.
     #[error(
-        "a secret may appear only in the URL's path or query, never in its scheme, host or port"
+        "a secret may appear only in the URL's path or query, never in its scheme, userinfo, host or port"
     )]
     SecretInAuthority,
+    /// `https:host/`, `https:///host/`: not `scheme://` directly followed by the host.
+    /// WHATWG parsers skip the missing or extra slashes, so where the host begins would
+    /// depend on the reader.
+    #[error(
+        "URL must be written scheme://host/...; missing or extra slashes before the host are refused"
+    )]
+    AmbiguousAuthority,
 }
 
 impl NormalizedUrl {
@@ -87,6 +94,11 @@ impl NormalizedUrl {
         let scheme = parsed.scheme().to_string();
         if scheme != "https" && scheme != "http" {
             return Err(UrlError::Scheme(scheme));
+        }
+        match raw.split_once("://") {
+            Some((written, rest))
+                if written.eq_ignore_ascii_case(&scheme) && !rest.starts_with('/') => {}
+            _ => return Err(UrlError::AmbiguousAuthority),
         }
         if raw_authority(raw).contains('@')
             || !parsed.username().is_empty()
@@ -132,7 +144,9 @@ impl NormalizedUrl {
     /// Normalises the URL of an `http.fetch` request with its secrets still as
     /// placeholders. Secrets may sit only in the path or query, so the destination checked is
     /// the destination connected to; the broker must percent-encode each secret value it
-    /// fills into the path, so a value cannot add path segments.
+    /// fills into the path, so a value cannot add path segments. The authority ends at the
+    /// first `/` or `?` after `scheme://`, and [`NormalizedUrl::parse`] refuses every
+    /// spelling (`https:///host`, `https:host`) where a parser would place it elsewhere.
     pub fn parse_template(template: &SecretTemplate) -> Result<Self, UrlError> {
         let mut text = String::new();
         let mut authority_closed = false;

@@ -13,8 +13,9 @@ use faxbot_plugin_abi::version::VersionRange;
 use faxbot_plugin_abi::{
     ABI_VERSION, Envelope, ErrorCode, GrantedCapabilities, Limits, Method, RpcError, Value,
 };
+use faxbot_policy::capability::{CapabilityKind, Denial, DenialRule};
 use faxbot_supervisor::capability::{
-    AuditSink, CapabilityCheck, CapabilityHandler, Denial, HandlerFuture,
+    AuditSink, CapabilityCheck, CapabilityHandler, DeniedCall, HandlerFuture,
 };
 use faxbot_supervisor::handshake::{self, HandshakeTerms};
 use faxbot_supervisor::launch::{Launched, Launcher, UnjailedLauncherForTests};
@@ -40,7 +41,7 @@ pub struct Host {
     pub emitted: Mutex<Vec<EmitEventRequest>>,
     /// Every call the handler served: method and the deadline the plugin gave it.
     pub served: Mutex<Vec<(String, u32)>>,
-    pub denials: Mutex<Vec<Denial>>,
+    pub denials: Mutex<Vec<DeniedCall>>,
     /// Methods the host's own grant check refuses.
     pub refuse: Mutex<HashSet<String>>,
 }
@@ -64,9 +65,15 @@ impl Host {
 pub struct Shared(pub Arc<Host>);
 
 impl CapabilityCheck for Shared {
-    fn permits(&self, _plugin_id: &str, call: &Envelope) -> Result<(), String> {
+    fn permits(&self, _plugin_id: &str, call: &Envelope) -> Result<(), Denial> {
         if lock(&self.0.refuse).contains(&call.method) {
-            Err(call.method.split('.').next().unwrap_or("?").to_owned())
+            Err(Denial {
+                capability: call
+                    .method
+                    .starts_with("kv.")
+                    .then_some(CapabilityKind::KvQuota),
+                rule: DenialRule::NotGranted,
+            })
         } else {
             Ok(())
         }
@@ -74,8 +81,8 @@ impl CapabilityCheck for Shared {
 }
 
 impl AuditSink for Shared {
-    fn denied(&self, denial: &Denial) {
-        lock(&self.0.denials).push(denial.clone());
+    fn denied(&self, call: &DeniedCall) {
+        lock(&self.0.denials).push(call.clone());
     }
 }
 

@@ -12,13 +12,12 @@ use faxbot_plugin_abi::methods::{
 };
 use faxbot_plugin_abi::secret::{SecretTemplate, Segment};
 use faxbot_plugin_abi::{Envelope, ErrorCode, Method, RpcError};
-use faxbot_policy::capability::Grants;
+use faxbot_policy::capability::{Denial, Grants, check_call};
 use faxbot_policy::egress::NormalizedUrl;
 use faxbot_redact::Redactor;
 use faxbot_supervisor::capability::{
-    AuditSink, CapabilityCheck, CapabilityHandler, Denial, HandlerFuture,
+    AuditSink, CapabilityCheck, CapabilityHandler, DeniedCall, HandlerFuture,
 };
-use faxbot_supervisor::grant_check::check_call;
 use faxbot_supervisor::output::{LogSink, OutputLine};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -118,8 +117,9 @@ impl HarnessHost {
         current + (key.len() + value_len) as u64
     }
 
-    /// The host's own grant check (`faxbot_supervisor::grant_check`), with this run's kv.
-    fn actions_allowed(&self, call: &Envelope) -> Result<(), String> {
+    /// The host's one call check (`faxbot_policy::capability::check_call`, as the
+    /// supervisor's `GrantCheck` makes it), with this run's kv.
+    fn actions_allowed(&self, call: &Envelope) -> Result<(), Denial> {
         let total = |key: &str, len: usize| self.kv_total_after(key, len);
         check_call(&self.grants, call, now_ms(), &total)
     }
@@ -334,7 +334,7 @@ fn template_secrets(request: &HttpRequest) -> Vec<String> {
 pub struct Hooks(pub Arc<HarnessHost>);
 
 impl CapabilityCheck for Hooks {
-    fn permits(&self, _plugin_id: &str, call: &Envelope) -> Result<(), String> {
+    fn permits(&self, _plugin_id: &str, call: &Envelope) -> Result<(), Denial> {
         self.0.actions_allowed(call)
     }
 }
@@ -353,10 +353,10 @@ impl CapabilityHandler for Hooks {
 }
 
 impl AuditSink for Hooks {
-    fn denied(&self, denial: &Denial) {
+    fn denied(&self, call: &DeniedCall) {
         lock(&self.0.record)
             .denials
-            .push((denial.method.clone(), denial.reason.clone()));
+            .push((call.method.clone(), call.denial.to_string()));
     }
 }
 
@@ -364,5 +364,67 @@ impl LogSink for Hooks {
     fn record(&self, line: OutputLine) {
         self.0.scan("stdout/stderr", line.line.as_bytes());
         lock(&self.0.record).log_lines.push(line.line);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::harness::canary::run_redactor;
+    use faxbot_plugin_abi::methods::HttpRequest;
+    use faxbot_policy::capability::Capability;
+    use faxbot_policy::egress::EgressRule;
+
+    fn hooks() -> Hooks {
+        let grants = Grants::approve_all(
+            "harness-demo",
+            semver::Version::new(1, 0, 0),
+            vec![
+                Capability::Egress(EgressRule::parse("https://api.example.com/").expect("rule")),
+                Capability::Secret("API_TOKEN".into()),
+            ],
+            None,
+        );
+        let host = HarnessHost::new(grants, Scenario::default(), Arc::new(run_redactor(1)));
+        Hooks(Arc::new(host))
+    }
+
+    fn fetch(url: SecretTemplate) -> Envelope {
+        let request = HttpRequest {
+            method: "GET".into(),
+            url,
+            headers: Vec::new(),
+            body: Vec::new(),
+            timeout_ms: 1000,
+        };
+        Envelope::request::<HttpFetch>(7, &request, 1000, 1 << 20).expect("envelope")
+    }
+
+    #[test]
+    fn the_harness_refuses_a_secret_in_the_url_authority_as_the_host_does() {
+        let hooks = hooks();
+        let in_path = SecretTemplate::text("https://api.example.com/v1?t=").and_secret("API_TOKEN");
+        assert_eq!(hooks.permits("harness-demo", &fetch(in_path)), Ok(()));
+        let hostile = [
+            SecretTemplate::text("https://api.")
+                .and_secret("API_TOKEN")
+                .and_text("/v1"),
+            SecretTemplate::text("https://api.example.com:").and_secret("API_TOKEN"),
+            SecretTemplate::text("https://")
+                .and_secret("API_TOKEN")
+                .and_text("@api.example.com/"),
+            SecretTemplate::text("https:///")
+                .and_secret("API_TOKEN")
+                .and_text(".example.com/"),
+        ];
+        for template in hostile {
+            let why = hooks
+                .permits("harness-demo", &fetch(template.clone()))
+                .expect_err("refused");
+            assert!(
+                why.to_string().starts_with("http.egress denied"),
+                "{template:?}: {why}"
+            );
+        }
     }
 }
