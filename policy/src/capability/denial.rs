@@ -191,6 +191,62 @@ impl Denial {
     }
 }
 
+impl DenialRule {
+    /// A stable name of the rule, for audit records and metrics.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DenialRule::NotGranted => "not_granted",
+            DenialRule::TopicNotGranted => "topic_not_granted",
+            DenialRule::OutsideOwnNamespace => "outside_own_namespace",
+            DenialRule::EgressNotAllowed { .. } => "egress_not_allowed",
+            DenialRule::UrlRefused { .. } => "url_refused",
+            DenialRule::SecretInAuthority => "secret_in_authority",
+            DenialRule::SecretNotGranted { .. } => "secret_not_granted",
+            DenialRule::KvQuota { .. } => "kv_quota",
+            DenialRule::Expired { .. } => "expired",
+            DenialRule::GrantsOfAnotherPlugin => "grants_of_another_plugin",
+            DenialRule::NoCapabilityCovers => "no_capability_covers",
+            DenialRule::Undecodable => "undecodable",
+        }
+    }
+}
+
+impl Denial {
+    /// The denial as structured audit details: the capability, the rule's code, the
+    /// rule's own fields (origin, secret name, quota, expiry) and the sentence for people.
+    /// Nothing here repeats a request value the rule did not keep on purpose.
+    pub fn audit_details(&self) -> serde_json::Value {
+        let mut details = serde_json::json!({
+            "capability": self.capability.map(|c| c.to_string()),
+            "rule": self.rule.code(),
+            "reason": self.to_string(),
+        });
+        let extra = match &self.rule {
+            DenialRule::EgressNotAllowed { scheme, host, port } => serde_json::json!({
+                "scheme": scheme,
+                "host": match host {
+                    UrlHost::Domain(name) => name.clone(),
+                    UrlHost::Ip(ip) => ip.to_string(),
+                },
+                "port": port,
+            }),
+            DenialRule::SecretNotGranted { name } => serde_json::json!({ "secret": name }),
+            DenialRule::KvQuota { used, quota } => {
+                serde_json::json!({ "used_bytes": used, "quota_bytes": quota })
+            }
+            DenialRule::Expired { at_ms } => serde_json::json!({ "expired_at_ms": at_ms }),
+            DenialRule::UrlRefused { problem } => {
+                serde_json::json!({ "problem": problem.to_string() })
+            }
+            _ => serde_json::Value::Null,
+        };
+        if let (Some(map), serde_json::Value::Object(extra)) = (details.as_object_mut(), extra) {
+            map.extend(extra);
+        }
+        details
+    }
+}
+
 impl fmt::Display for Denial {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.capability {
