@@ -81,14 +81,11 @@ pub fn run(spec: &JailSpec, support: &SupportReport) -> Result<Ending, JailError
     let started = Instant::now();
     let shim = match launch(&sys, &plan) {
         Ok(Some(shim)) => shim,
-        Ok(None) => {
-            return Err(failed(Layer::Namespaces)(
-                "a jail process returned into the outer one",
-            ));
-        }
-        Err(e) => {
+        outcome => {
             remove_cgroup(prepared.cgroup);
-            return Err(e);
+            return Err(outcome.err().unwrap_or_else(|| {
+                failed(Layer::Namespaces)("a jail process returned into the outer one")
+            }));
         }
     };
     drop(prepared.program);
