@@ -290,24 +290,29 @@ fn rootfs_makes_every_writable_place_noexec() {
     assert_blocked(&jail(&off, &["exec-proc-fd", "/tmp/evil"]), "EACCES");
 }
 
+/// A fresh root-only directory in the host's /tmp, for runs without the fresh root (the
+/// program, root there, writes the host's /tmp: never a fixed name another user could
+/// have planted).
+fn host_scratch() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("faxbot-escape-")
+        .tempdir_in("/tmp")
+        .expect("tempdir")
+}
+
 #[test]
 fn landlock_alone_executes_nothing_but_the_verified_binary() {
     if !root() {
         return;
     }
     let off = only_layer("landlock");
-    assert_blocked(
-        &jail(&off, &["exec-written", "/tmp/faxbot-escape-test/evil"]),
-        "EACCES",
-    );
-    assert_blocked(
-        &jail(&off, &["exec-proc-fd", "/tmp/faxbot-escape-test/evil"]),
-        "EACCES",
-    );
+    let dir = host_scratch();
+    let evil = dir.path().join("evil").to_string_lossy().into_owned();
+    assert_blocked(&jail(&off, &["exec-written", &evil]), "EACCES");
+    assert_blocked(&jail(&off, &["exec-proc-fd", &evil]), "EACCES");
     // Without the fresh root the binds are at their host paths.
     let other = probe_dir().join("faxbot-jail");
     assert_blocked(&jail(&off, &["exec", &other.to_string_lossy()]), "EACCES");
-    let _ = std::fs::remove_dir_all("/tmp/faxbot-escape-test");
 }
 
 #[test]
@@ -316,20 +321,14 @@ fn seccomp_alone_refuses_every_exec_after_the_launch() {
         return;
     }
     let off = only_layer("seccomp");
-    let dir = "/tmp/faxbot-escape-test-seccomp";
-    assert_blocked(
-        &jail(&off, &["exec-written", &format!("{dir}/evil")]),
-        "EPERM",
-    );
-    assert_blocked(
-        &jail(&off, &["exec-proc-fd", &format!("{dir}/evil")]),
-        "EPERM",
-    );
-    let run = jail(&off, &["exec-loader", &interpreter()]);
+    let dir = host_scratch();
+    let evil = dir.path().join("evil").to_string_lossy().into_owned();
+    assert_blocked(&jail(&off, &["exec-written", &evil]), "EPERM");
+    assert_blocked(&jail(&off, &["exec-proc-fd", &evil]), "EPERM");
+    let run = jail(&off, &["exec-loader", &format!("{},{evil}", interpreter())]);
     assert_not_escaped(&run);
     assert_blocked(&run, "EPERM");
     assert_killed_for(&jail(&off, &["exec-memfd"]), "seccomp violation");
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]

@@ -171,10 +171,14 @@ fn attempt(name: &str, arg: Option<&str>) -> std::io::Result<String> {
             exec_fd(fd, &["evil", "escaped"])
         }
         "exec-loader" => {
-            // arg: the ELF interpreter; the program it is asked to load is written to /tmp.
-            let loader = arg.unwrap_or("/lib64/ld-linux-x86-64.so.2");
-            write_copy("/tmp/evil")?;
-            exec_path(loader, &[loader, "/tmp/evil", "escaped"])
+            // arg: `LOADER` or `LOADER,PATH`: the ELF interpreter, and where the program it
+            // is asked to load is written (default /tmp/evil).
+            let (loader, path) = arg
+                .unwrap_or("/lib64/ld-linux-x86-64.so.2")
+                .split_once(',')
+                .unwrap_or((arg.unwrap_or("/lib64/ld-linux-x86-64.so.2"), "/tmp/evil"));
+            write_copy(path)?;
+            exec_path(loader, &[loader, path, "escaped"])
         }
         "exec" => {
             let path = arg.unwrap_or("/bin/sh");
