@@ -6,6 +6,11 @@
 //! enforces: the supervisor and the host do, by asking these functions. Every check fails
 //! closed and says precisely why.
 //!
+//! Cargo features: `openpgp` (sequoia-openpgp) and `sigstore` (sigstore) build those
+//! signature back ends; both are off by default, so a crate that only checks grants (the
+//! supervisor) does not compile them. A build without a scheme's feature refuses packages
+//! signed with it and trust-store keys of it, naming the feature; it never skips them.
+//!
 //! The API that tools such as `cargo faxbot` use:
 //! - [`manifest::Manifest::parse`]: parse and validate `faxbot-plugin.toml`, all problems
 //!   at once with field paths;

@@ -1,9 +1,15 @@
 //! Signatures in all three schemes, the trust store's verdicts with their precise reasons,
-//! revocation at start, and the marketplace rules.
+//! revocation at start, and the marketplace rules. The OpenPGP and Sigstore tests need
+//! faxbot-policy's `openpgp` and `sigstore` features (`cargo test -p faxbot-policy
+//! --all-features`, or the workspace's tests, where cargo-faxbot turns them on); without
+//! them, the tests of the lean build check that those schemes are refused by name.
 
 mod common;
 
-use common::signers::{CosignPublisher, PgpPublisher};
+#[cfg(feature = "sigstore")]
+use common::signers::CosignPublisher;
+#[cfg(feature = "openpgp")]
+use common::signers::PgpPublisher;
 use common::{MANIFEST, Raw, package_with};
 use faxbot_policy::manifest::ResourceCeilings;
 use faxbot_policy::marketplace::{
@@ -12,7 +18,9 @@ use faxbot_policy::marketplace::{
 };
 use faxbot_policy::package::{Package, PackageDigest, PackageLimits, read_package};
 use faxbot_policy::signature::ed25519::{Ed25519Keypair, Ed25519PublicKey};
+#[cfg(feature = "openpgp")]
 use faxbot_policy::signature::openpgp::OpenPgpCert;
+#[cfg(feature = "sigstore")]
 use faxbot_policy::signature::sigstore::{SigstoreKey, key_bundle_json};
 use faxbot_policy::signature::{Scheme, SignatureError, SignatureFile};
 use faxbot_policy::trust::{
@@ -132,6 +140,7 @@ fn malformed_and_weak_ed25519_public_keys_are_refused() {
 
 // ---- OpenPGP ----
 
+#[cfg(feature = "openpgp")]
 #[test]
 fn openpgp_detached_signature_verifies_through_the_trust_store() {
     let publisher = PgpPublisher::new(None);
@@ -157,6 +166,7 @@ fn openpgp_detached_signature_verifies_through_the_trust_store() {
     assert_eq!(v.scheme, Scheme::Openpgp);
 }
 
+#[cfg(feature = "openpgp")]
 #[test]
 fn openpgp_signature_by_another_certificate_is_refused_with_the_reason() {
     let publisher = PgpPublisher::new(None);
@@ -176,6 +186,7 @@ fn openpgp_signature_by_another_certificate_is_refused_with_the_reason() {
     assert!(matches!(e, SignatureError::BadSignature { .. }), "{e}");
 }
 
+#[cfg(feature = "openpgp")]
 #[test]
 fn openpgp_signature_from_an_expired_key_is_refused() {
     let publisher = PgpPublisher::new(Some(std::time::Duration::from_secs(3600)));
@@ -188,6 +199,7 @@ fn openpgp_signature_from_an_expired_key_is_refused() {
     assert!(matches!(e, SignatureError::BadSignature { .. }), "{e}");
 }
 
+#[cfg(feature = "openpgp")]
 #[test]
 fn a_certificate_with_secret_keys_is_refused_for_the_trust_store() {
     let publisher = PgpPublisher::new(None);
@@ -202,6 +214,7 @@ fn a_certificate_with_secret_keys_is_refused_for_the_trust_store() {
 
 // ---- Sigstore ----
 
+#[cfg(feature = "sigstore")]
 #[test]
 fn cosign_blob_signature_verifies_with_the_publishers_key() {
     let publisher = CosignPublisher::new();
@@ -228,6 +241,7 @@ fn cosign_blob_signature_verifies_with_the_publishers_key() {
         .expect("trusted");
 }
 
+#[cfg(feature = "sigstore")]
 #[test]
 fn a_key_based_sigstore_bundle_verifies_and_a_tampered_one_does_not() {
     let publisher = CosignPublisher::new();
@@ -252,6 +266,7 @@ fn a_key_based_sigstore_bundle_verifies_and_a_tampered_one_does_not() {
     assert!(key.verify(&d, old_form.to_string().as_bytes()).is_ok());
 }
 
+#[cfg(feature = "sigstore")]
 #[test]
 fn keyless_sigstore_bundles_are_refused_rather_than_half_verified() {
     let publisher = CosignPublisher::new();
@@ -282,6 +297,7 @@ fn keyless_sigstore_bundles_are_refused_rather_than_half_verified() {
     ));
 }
 
+#[cfg(feature = "sigstore")]
 #[test]
 fn a_cosign_signature_by_another_key_is_refused() {
     let publisher = CosignPublisher::new();
@@ -299,6 +315,79 @@ fn a_cosign_signature_by_another_key_is_refused() {
     assert!(
         SigstoreKey::from_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----")
             .is_err()
+    );
+}
+
+// ---- a lean build: schemes whose feature is off ----
+
+#[cfg(not(feature = "openpgp"))]
+#[test]
+fn an_openpgp_signed_package_is_refused_by_a_build_without_the_openpgp_feature() {
+    let f = fixture(TrustTier::Curated);
+    let sig = SignatureFile {
+        scheme: Scheme::Openpgp,
+        digest: f.package.digest(),
+        key: "0123456789ABCDEF0123456789ABCDEF01234567".into(),
+        signature: b"-----BEGIN PGP SIGNATURE-----".to_vec(),
+    };
+    let parsed = SignatureFile::parse(sig.to_toml().as_bytes()).expect("the file still parses");
+    let e = f
+        .store
+        .verify(&f.package, Some(&parsed), ANY, 0)
+        .expect_err("refused");
+    assert_eq!(
+        e,
+        TrustError::Signature(SignatureError::SchemeNotBuilt {
+            scheme: Scheme::Openpgp,
+            feature: "openpgp"
+        })
+    );
+    assert!(e.to_string().contains("`openpgp` feature"), "{e}");
+}
+
+#[cfg(not(feature = "sigstore"))]
+#[test]
+fn a_sigstore_signed_package_is_refused_by_a_build_without_the_sigstore_feature() {
+    let f = fixture(TrustTier::Curated);
+    let mut sig = f.sig.clone();
+    sig.scheme = Scheme::Sigstore;
+    let e = f
+        .store
+        .verify(&f.package, Some(&sig), ANY, 0)
+        .expect_err("refused");
+    assert_eq!(
+        e,
+        TrustError::Signature(SignatureError::SchemeNotBuilt {
+            scheme: Scheme::Sigstore,
+            feature: "sigstore"
+        })
+    );
+    assert!(e.to_string().contains("`sigstore` feature"), "{e}");
+}
+
+#[cfg(not(any(feature = "openpgp", feature = "sigstore")))]
+#[test]
+fn a_trust_store_with_keys_this_build_cannot_use_is_refused_naming_the_features() {
+    let text = r#"
+[[key]]
+publisher = "acme"
+tier = "curated"
+openpgp = """-----BEGIN PGP PUBLIC KEY BLOCK-----"""
+
+[[key]]
+publisher = "acme"
+tier = "curated"
+sigstore = """-----BEGIN PUBLIC KEY-----"""
+"#;
+    let e = TrustStore::parse(text).expect_err("refused, not silently dropped");
+    assert_eq!(e.0.len(), 2, "{e}");
+    assert!(
+        e.0[0].starts_with("key[0]: ") && e.0[0].contains("`openpgp` feature"),
+        "{e}"
+    );
+    assert!(
+        e.0[1].starts_with("key[1]: ") && e.0[1].contains("`sigstore` feature"),
+        "{e}"
     );
 }
 
@@ -431,6 +520,7 @@ fn a_key_of_another_publisher_cannot_sign_for_this_one() {
     ));
 }
 
+#[cfg(feature = "sigstore")]
 #[test]
 fn a_signature_claiming_another_scheme_than_its_key_is_refused() {
     let f = fixture(TrustTier::Curated);
@@ -478,6 +568,7 @@ fn revocation_after_install_stops_the_plugin_at_its_next_start() {
     );
 }
 
+#[cfg(all(feature = "openpgp", feature = "sigstore"))]
 #[test]
 fn the_trust_store_file_parses_all_three_key_kinds_and_revocations() {
     let ed = Ed25519Keypair::generate().expect("rng");

@@ -75,14 +75,11 @@ async fn events_reach_the_first_handler_whose_pattern_matches() {
     deliver(&session, "e2", "fax.job.sent", 1).await;
     deliver(&session, "e3", "fax.job.failed", 3).await;
     deliver(&session, "e4", "plugin.lifecycle", 1).await;
-    assert_eq!(host.kv_value("seen:fax.job.sent").as_deref(), Some("2"));
-    assert_eq!(host.kv_value("seen:fax.job.failed").as_deref(), Some("1"));
-    assert_eq!(
-        host.kv_value("other:plugin.lifecycle").as_deref(),
-        Some("1")
-    );
-    assert_eq!(host.kv_value("redelivered").as_deref(), Some("3"));
-    assert_eq!(host.kv_value("seen:plugin.lifecycle"), None);
+    assert_eq!(host.kv_text("seen:fax.job.sent").as_deref(), Some("2"));
+    assert_eq!(host.kv_text("seen:fax.job.failed").as_deref(), Some("1"));
+    assert_eq!(host.kv_text("other:plugin.lifecycle").as_deref(), Some("1"));
+    assert_eq!(host.kv_text("redelivered").as_deref(), Some("3"));
+    assert_eq!(host.kv_text("seen:plugin.lifecycle"), None);
 }
 
 #[tokio::test]
@@ -93,7 +90,7 @@ async fn a_fax_job_handler_gets_the_job_typed_and_refuses_other_payloads() {
         launched: _child,
     } = start(all_grants(), vec![]).await;
     deliver(&session, "e1", "fax.inbound.received", 1).await;
-    assert_eq!(host.kv_value("inbound:job-1").as_deref(), Some("sent"));
+    assert_eq!(host.kv_text("inbound:job-1").as_deref(), Some("sent"));
     let mut odd = event("e2", "fax.inbound.other");
     odd.payload = faxbot_plugin_abi::event::EventPayload::PluginLifecycle(
         faxbot_plugin_abi::event::PluginLifecycleEvent {
@@ -199,7 +196,7 @@ async fn kv_calls_round_trip_through_the_host() {
         summary(&session, "kv").await,
         "ok got=one listed=a:1,a:2 existed=true again=false gone=true"
     );
-    assert_eq!(host.kv_value("a:2").as_deref(), Some("two"));
+    assert_eq!(host.kv_text("a:2").as_deref(), Some("two"));
 }
 
 #[tokio::test]

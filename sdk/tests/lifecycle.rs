@@ -61,7 +61,7 @@ async fn a_handler_past_its_deadline_is_stopped_and_the_call_settled() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(host.kv_value("slow-finished"), None);
+    assert_eq!(host.kv_text("slow-finished"), None);
     let report = session
         .call::<Health>(&HealthCheck {}, Duration::from_secs(5))
         .await
@@ -141,7 +141,7 @@ async fn calls_past_the_in_flight_limit_are_refused_not_queued() {
         session,
         launched: _child,
         ..
-    } = support::start_with_terms(std::sync::Arc::default(), terms).await;
+    } = support::start_with_terms(terms).await;
     let session = std::sync::Arc::new(session);
     let calls: Vec<_> = (0..3)
         .map(|_| {
@@ -220,7 +220,7 @@ async fn shutdown_runs_the_hook_answers_and_exits_zero() {
         .expect("the plugin exits after shutdown")
         .expect("wait");
     assert_eq!(status.code(), Some(0), "{status}");
-    assert_eq!(host.kv_value("bye").as_deref(), Some("1"));
+    assert_eq!(host.kv_text("bye").as_deref(), Some("1"));
 }
 
 #[tokio::test]

@@ -1,4 +1,5 @@
-//! faxbot-example-testkit: a small host for the example plugins' tests.
+//! faxbot-example-testkit: the one test host the example plugins' tests and the SDK's
+//! tests share.
 //!
 //! Each example's grants come from its own `faxbot-plugin.toml`, parsed and approved by
 //! `faxbot-policy` and checked on every call by the policy crate's one call check
@@ -6,7 +7,11 @@
 //! from memory and recorded so tests can look at exactly what a plugin did. Plugins run
 //! through the real `faxbot-supervisor` session, unjailed or in the real `faxbot-jail`.
 //!
-//! Test-only: it must never be a dependency of a plugin.
+//! The SDK's tests use [`Host::for_granted`] (grants as a Welcome lists them, no manifest)
+//! and [`accept`] with their own handshake terms.
+//!
+//! Test-only: it must never be a dependency of a plugin (it is a dev-dependency of
+//! `faxbot-sdk`; it depends on the supervisor and the policy crate, never on the SDK).
 
 #![deny(missing_docs)]
 
@@ -14,7 +19,7 @@ mod host;
 mod start;
 
 pub use host::{Fetch, Host, HttpScript};
-pub use start::{Running, can_jail, jail_binary, start, start_jailed, supervised_jailed};
+pub use start::{Running, accept, can_jail, jail_binary, start, start_jailed, supervised_jailed};
 
 use faxbot_plugin_abi::event::{Event, EventPayload, FaxDirection, FaxJobEvent, FaxJobState};
 use faxbot_policy::manifest::{Manifest, ResourceCeilings};

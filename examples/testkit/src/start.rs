@@ -10,7 +10,7 @@ use faxbot_plugin_abi::methods::{
 };
 use faxbot_plugin_abi::{RpcError, Value};
 use faxbot_policy::manifest::Manifest;
-use faxbot_supervisor::handshake::{self, HandshakeTerms};
+use faxbot_supervisor::handshake::{self, Agreed, HandshakeTerms};
 use faxbot_supervisor::jail::spec::JailSpec;
 use faxbot_supervisor::launch::{JailedLauncher, Launched, Launcher, UnjailedLauncherForTests};
 use faxbot_supervisor::output::OutputLimits;
@@ -96,14 +96,26 @@ fn terms(manifest: &Manifest, host: &Host, config: Vec<(String, Value)>) -> Hand
 }
 
 async fn handshake_and_session(
-    mut launched: Launched,
+    launched: Launched,
     manifest: &Manifest,
     host: Arc<Host>,
     config: Vec<(String, Value)>,
 ) -> Running {
-    let agreed = handshake::accept(&mut launched.stream, &terms(manifest, &host, config))
+    let (running, _) = accept(launched, &terms(manifest, &host, config), host).await;
+    running
+}
+
+/// Runs the host side of the handshake with a launched plugin on `terms`, then starts the
+/// session served by `host`. Returns the running plugin and what it said in its Hello.
+/// Panics, naming the plugin, if the handshake fails.
+pub async fn accept(
+    mut launched: Launched,
+    terms: &HandshakeTerms,
+    host: Arc<Host>,
+) -> (Running, Agreed) {
+    let agreed = handshake::accept(&mut launched.stream, terms)
         .await
-        .unwrap_or_else(|e| panic!("{} handshake: {e}", manifest.id));
+        .unwrap_or_else(|e| panic!("{} handshake: {e}", terms.plugin_id));
     let stream = std::mem::replace(
         &mut launched.stream,
         tokio::net::UnixStream::pair()
@@ -112,16 +124,17 @@ async fn handshake_and_session(
     );
     let session = Session::start(
         stream,
-        manifest.id.clone(),
+        terms.plugin_id.clone(),
         agreed.max_frame,
         64,
         host.hooks(),
     );
-    Running {
+    let running = Running {
         launched,
         session,
         host,
-    }
+    };
+    (running, agreed)
 }
 
 /// Starts `program` unjailed (behaviour tests) with its manifest's grants.

@@ -13,6 +13,20 @@ use faxbot_plugin_abi::methods::{
 };
 use faxbot_plugin_abi::{Envelope, Method};
 
+/// The capability a plugin-to-host method needs; `None` for `log.write` and
+/// `metric.record` (no grant needed) and for methods no capability covers.
+pub fn method_capability(method: &str) -> Option<CapabilityKind> {
+    match method {
+        m if m == KvGet::NAME || m == KvList::NAME || m == KvDelete::NAME || m == KvPut::NAME => {
+            Some(CapabilityKind::KvQuota)
+        }
+        m if m == EmitEvent::NAME => Some(CapabilityKind::Emit),
+        m if m == FaxJobStatus::NAME => Some(CapabilityKind::FaxJobStatus),
+        m if m == HttpFetch::NAME => Some(CapabilityKind::Egress),
+        _ => None,
+    }
+}
+
 /// Checks one plugin call against `grants` at `now_ms`. `kv_total_after(key, len)` is the
 /// number of bytes the plugin's kv data would hold after writing `len` bytes at `key`
 /// (the host's kv store knows; the quota needs it). A [`Denial`] names the capability and
@@ -25,31 +39,26 @@ pub fn check_call(
     kv_total_after: &dyn Fn(&str, usize) -> u64,
 ) -> Result<(), Denial> {
     let decide = |action: Action<'_>| check(grants, &action, now_ms).into_result();
-    let undecodable = |capability| {
-        move |_: faxbot_plugin_abi::DecodeError| Denial::new(capability, DenialRule::Undecodable)
+    let undecodable = |_: faxbot_plugin_abi::DecodeError| Denial {
+        capability: method_capability(&call.method),
+        rule: DenialRule::Undecodable,
     };
     match call.method.as_str() {
         m if m == Log::NAME || m == Metric::NAME => Ok(()),
         m if m == KvGet::NAME || m == KvList::NAME || m == KvDelete::NAME => decide(Action::KvRead),
         m if m == KvPut::NAME => {
-            let put = call
-                .decode_request::<KvPut>()
-                .map_err(undecodable(CapabilityKind::KvQuota))?;
+            let put = call.decode_request::<KvPut>().map_err(undecodable)?;
             decide(Action::KvWrite {
                 total_bytes_after: kv_total_after(&put.key, put.value.len()),
             })
         }
         m if m == EmitEvent::NAME => {
-            let emit = call
-                .decode_request::<EmitEvent>()
-                .map_err(undecodable(CapabilityKind::Emit))?;
+            let emit = call.decode_request::<EmitEvent>().map_err(undecodable)?;
             decide(Action::EmitEvent { topic: &emit.topic })
         }
         m if m == FaxJobStatus::NAME => decide(Action::FaxJobStatus),
         m if m == HttpFetch::NAME => {
-            let request = call
-                .decode_request::<HttpFetch>()
-                .map_err(undecodable(CapabilityKind::Egress))?;
+            let request = call.decode_request::<HttpFetch>().map_err(undecodable)?;
             let names = request
                 .url
                 .secret_names()

@@ -14,7 +14,7 @@ pub mod names;
 mod risk;
 mod upgrade;
 
-pub use call_check::check_call;
+pub use call_check::{check_call, method_capability};
 pub use check::{Action, Decision, check};
 pub use denial::{CapabilityKind, Denial, DenialRule};
 pub use grant::{Grant, GrantError, Grants};

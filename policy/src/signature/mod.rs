@@ -1,6 +1,8 @@
 //! Detached signatures over a package's canonical digest, in three schemes:
-//! Ed25519 (native), OpenPGP and Sigstore (key-based). Each scheme verifies the same
-//! bytes, [`crate::package::PackageDigest::signing_payload`].
+//! Ed25519 (native, always built), OpenPGP (cargo feature `openpgp`) and Sigstore
+//! (key-based, cargo feature `sigstore`). Each scheme verifies the same bytes,
+//! [`crate::package::PackageDigest::signing_payload`]. A scheme whose feature is off is
+//! refused with [`SignatureError::SchemeNotBuilt`], never skipped.
 //!
 //! A signature travels beside the package as a small TOML file (`<package>.fxp.sig`, see
 //! [`SignatureFile`]) that names the scheme, the digest it was made for and the signing
@@ -9,7 +11,9 @@
 
 pub mod ed25519;
 mod file;
+#[cfg(feature = "openpgp")]
 pub mod openpgp;
+#[cfg(feature = "sigstore")]
 pub mod sigstore;
 
 pub use file::{SignatureFile, SignatureFileError};
@@ -27,6 +31,38 @@ pub enum Scheme {
     /// A Sigstore signature: a cosign blob signature or a Sigstore bundle, verified with
     /// the publisher's public key.
     Sigstore,
+}
+
+impl Scheme {
+    /// The cargo feature of `faxbot-policy` that builds this scheme's verifier (`None`:
+    /// always built).
+    pub fn feature(self) -> Option<&'static str> {
+        match self {
+            Scheme::Ed25519 => None,
+            Scheme::Openpgp => Some("openpgp"),
+            Scheme::Sigstore => Some("sigstore"),
+        }
+    }
+
+    /// Whether this build can verify the scheme.
+    pub fn is_built(self) -> bool {
+        match self {
+            Scheme::Ed25519 => true,
+            Scheme::Openpgp => cfg!(feature = "openpgp"),
+            Scheme::Sigstore => cfg!(feature = "sigstore"),
+        }
+    }
+
+    /// `Ok(())` when this build verifies the scheme, else [`SignatureError::SchemeNotBuilt`].
+    pub fn ensure_built(self) -> Result<(), SignatureError> {
+        match self.feature() {
+            Some(feature) if !self.is_built() => Err(SignatureError::SchemeNotBuilt {
+                scheme: self,
+                feature,
+            }),
+            _ => Ok(()),
+        }
+    }
 }
 
 impl fmt::Display for Scheme {
@@ -69,6 +105,16 @@ pub enum SignatureError {
     /// A bundle form this crate does not verify (DSSE envelopes, unknown versions).
     #[error("unsupported sigstore bundle: {0}")]
     UnsupportedBundle(String),
+    /// The scheme's verifier is not in this build: its cargo feature is off.
+    #[error(
+        "{scheme} signatures cannot be verified by this build: faxbot-policy was built without its `{feature}` feature"
+    )]
+    SchemeNotBuilt {
+        /// The scheme.
+        scheme: Scheme,
+        /// The `faxbot-policy` cargo feature that builds it.
+        feature: &'static str,
+    },
     /// The system's random number generator failed (key generation only).
     #[error("the system random number generator failed")]
     Random,

@@ -17,7 +17,9 @@
 use super::{TierRequirement, TrustError, TrustTier, Verified};
 use crate::package::{Package, PackageDigest};
 use crate::signature::ed25519::Ed25519PublicKey;
+#[cfg(feature = "openpgp")]
 use crate::signature::openpgp::OpenPgpCert;
+#[cfg(feature = "sigstore")]
 use crate::signature::sigstore::SigstoreKey;
 use crate::signature::{Scheme, SignatureError, SignatureFile};
 use serde::Deserialize;
@@ -28,9 +30,11 @@ use std::collections::{BTreeMap, BTreeSet};
 pub enum PublicKey {
     /// Ed25519.
     Ed25519(Ed25519PublicKey),
-    /// An OpenPGP certificate.
+    /// An OpenPGP certificate (feature `openpgp`).
+    #[cfg(feature = "openpgp")]
     Openpgp(Box<OpenPgpCert>),
-    /// A Sigstore/cosign public key.
+    /// A Sigstore/cosign public key (feature `sigstore`).
+    #[cfg(feature = "sigstore")]
     Sigstore(Box<SigstoreKey>),
 }
 
@@ -39,7 +43,9 @@ impl PublicKey {
     pub fn fingerprint(&self) -> String {
         match self {
             PublicKey::Ed25519(k) => k.fingerprint(),
+            #[cfg(feature = "openpgp")]
             PublicKey::Openpgp(c) => c.fingerprint(),
+            #[cfg(feature = "sigstore")]
             PublicKey::Sigstore(k) => k.fingerprint().to_string(),
         }
     }
@@ -48,7 +54,9 @@ impl PublicKey {
     pub fn scheme(&self) -> Scheme {
         match self {
             PublicKey::Ed25519(_) => Scheme::Ed25519,
+            #[cfg(feature = "openpgp")]
             PublicKey::Openpgp(_) => Scheme::Openpgp,
+            #[cfg(feature = "sigstore")]
             PublicKey::Sigstore(_) => Scheme::Sigstore,
         }
     }
@@ -59,9 +67,12 @@ impl PublicKey {
         signature: &[u8],
         now_ms: u64,
     ) -> Result<(), SignatureError> {
+        let _ = now_ms;
         match self {
             PublicKey::Ed25519(k) => k.verify(digest, signature),
+            #[cfg(feature = "openpgp")]
             PublicKey::Openpgp(c) => c.verify(digest, signature, now_ms),
+            #[cfg(feature = "sigstore")]
             PublicKey::Sigstore(k) => k.verify(digest, signature),
         }
     }
@@ -139,12 +150,8 @@ impl TrustStore {
             let path = format!("key[{i}]");
             let key = match (k.ed25519, k.openpgp, k.sigstore) {
                 (Some(e), None, None) => Ed25519PublicKey::parse(&e).map(PublicKey::Ed25519),
-                (None, Some(p), None) => {
-                    OpenPgpCert::parse(p.as_bytes()).map(|c| PublicKey::Openpgp(Box::new(c)))
-                }
-                (None, None, Some(s)) => {
-                    SigstoreKey::from_pem(&s).map(|k| PublicKey::Sigstore(Box::new(k)))
-                }
+                (None, Some(p), None) => openpgp_key(&p),
+                (None, None, Some(s)) => sigstore_key(&s),
                 _ => {
                     problems.push(format!(
                         "{path}: give exactly one of ed25519, openpgp, sigstore"
@@ -223,7 +230,7 @@ impl TrustStore {
 
     /// The install-time verdict: is this package, with this signature, trusted at
     /// `required`? Checks, in order: revoked package, the signature names this package,
-    /// the key is known and not revoked, the scheme matches the key, the key belongs to
+    /// this build verifies the scheme, the key is known and not revoked, the scheme matches the key, the key belongs to
     /// the manifest's publisher, the tier is allowed, and the signature verifies.
     pub fn verify(
         &self,
@@ -261,6 +268,9 @@ impl TrustStore {
                 actual: digest,
             });
         }
+        // A scheme this build cannot verify is refused by name, before any key lookup
+        // could call it an unknown key.
+        sig.scheme.ensure_built()?;
         let trusted = self.live_key(&sig.key)?;
         if trusted.key.scheme() != sig.scheme {
             return Err(TrustError::SchemeMismatch {
@@ -321,6 +331,32 @@ impl TrustStore {
         }
         Ok(())
     }
+}
+
+#[cfg(feature = "openpgp")]
+fn openpgp_key(armored: &str) -> Result<PublicKey, SignatureError> {
+    OpenPgpCert::parse(armored.as_bytes()).map(|c| PublicKey::Openpgp(Box::new(c)))
+}
+
+#[cfg(not(feature = "openpgp"))]
+fn openpgp_key(_: &str) -> Result<PublicKey, SignatureError> {
+    Err(SignatureError::SchemeNotBuilt {
+        scheme: Scheme::Openpgp,
+        feature: "openpgp",
+    })
+}
+
+#[cfg(feature = "sigstore")]
+fn sigstore_key(pem: &str) -> Result<PublicKey, SignatureError> {
+    SigstoreKey::from_pem(pem).map(|k| PublicKey::Sigstore(Box::new(k)))
+}
+
+#[cfg(not(feature = "sigstore"))]
+fn sigstore_key(_: &str) -> Result<PublicKey, SignatureError> {
+    Err(SignatureError::SchemeNotBuilt {
+        scheme: Scheme::Sigstore,
+        feature: "sigstore",
+    })
 }
 
 fn shown(s: &str) -> String {

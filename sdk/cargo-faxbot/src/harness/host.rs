@@ -372,7 +372,7 @@ mod tests {
     use super::*;
     use crate::harness::canary::run_redactor;
     use faxbot_plugin_abi::methods::HttpRequest;
-    use faxbot_policy::capability::Capability;
+    use faxbot_policy::capability::{Capability, CapabilityKind, DenialRule};
     use faxbot_policy::egress::EgressRule;
 
     fn hooks() -> Hooks {
@@ -389,15 +389,17 @@ mod tests {
         Hooks(Arc::new(host))
     }
 
+    /// A `GET` of `url` as the plugin's SDK would send it.
     fn fetch(url: SecretTemplate) -> Envelope {
-        let request = HttpRequest {
-            method: "GET".into(),
+        let get = HttpRequest {
             url,
-            headers: Vec::new(),
-            body: Vec::new(),
-            timeout_ms: 1000,
+            method: "GET".into(),
+            body: vec![],
+            headers: vec![],
+            timeout_ms: 500,
         };
-        Envelope::request::<HttpFetch>(7, &request, 1000, 1 << 20).expect("envelope")
+        Envelope::request::<HttpFetch>(7, &get, 500, faxbot_plugin_abi::frame::DEFAULT_MAX_FRAME)
+            .expect("envelope")
     }
 
     #[test]
@@ -418,12 +420,16 @@ mod tests {
                 .and_text(".example.com/"),
         ];
         for template in hostile {
-            let why = hooks
-                .permits("harness-demo", &fetch(template.clone()))
-                .expect_err("refused");
+            let denial = hooks.permits("harness-demo", &fetch(template.clone()));
             assert!(
-                why.to_string().starts_with("http.egress denied"),
-                "{template:?}: {why}"
+                matches!(
+                    denial,
+                    Err(Denial {
+                        capability: Some(CapabilityKind::Egress),
+                        rule: DenialRule::SecretInAuthority | DenialRule::UrlRefused { .. },
+                    })
+                ),
+                "{template:?}: {denial:?}"
             );
         }
     }
