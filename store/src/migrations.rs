@@ -1,0 +1,70 @@
+//! Versioned schema migrations. Migration `n` (1-based) brings the schema from version
+//! `n - 1` to `n`; each runs in its own transaction with the version bump. A database whose
+//! version is above [`LATEST`] was written by a newer binary and is refused.
+//!
+//! The statements are standard SQL that SQLite and PostgreSQL both accept: `TEXT`,
+//! `BIGINT`, `BOOLEAN`-as-`INTEGER`, `BYTEA`-free (binary values as hex text), explicit
+//! primary keys, no rowid tricks.
+
+/// The schema, one step at a time. Never edit a released step: add a new one.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: tenants, API keys, plugins, versions, approvals, plugin kv data.
+    "CREATE TABLE tenants (
+        id TEXT PRIMARY KEY,
+        hipaa_mode INTEGER NOT NULL,
+        created_at_ms BIGINT NOT NULL
+    );
+    CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        tenant_id TEXT NULL REFERENCES tenants(id),
+        scopes TEXT NOT NULL,
+        secret_hash TEXT NOT NULL,
+        created_at_ms BIGINT NOT NULL,
+        created_by TEXT NULL,
+        expires_at_ms BIGINT NULL,
+        revoked_at_ms BIGINT NULL
+    );
+    CREATE TABLE plugins (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NULL REFERENCES tenants(id),
+        desired TEXT NOT NULL,
+        reason TEXT NULL,
+        active_version TEXT NULL,
+        pending_version TEXT NULL,
+        created_at_ms BIGINT NOT NULL,
+        updated_at_ms BIGINT NOT NULL
+    );
+    CREATE TABLE plugin_versions (
+        plugin_id TEXT NOT NULL REFERENCES plugins(id),
+        version TEXT NOT NULL,
+        verified TEXT NOT NULL,
+        manifest TEXT NOT NULL,
+        files_dir TEXT NOT NULL,
+        uploaded_by TEXT NOT NULL,
+        uploaded_at_ms BIGINT NOT NULL,
+        grants TEXT NULL,
+        approved_at_ms BIGINT NULL,
+        note TEXT NULL,
+        PRIMARY KEY (plugin_id, version)
+    );
+    CREATE TABLE approvals (
+        plugin_id TEXT NOT NULL,
+        version TEXT NOT NULL,
+        principal TEXT NOT NULL,
+        grants TEXT NOT NULL,
+        at_ms BIGINT NOT NULL,
+        PRIMARY KEY (plugin_id, version, principal),
+        FOREIGN KEY (plugin_id, version) REFERENCES plugin_versions(plugin_id, version)
+    );
+    CREATE TABLE plugin_kv (
+        plugin_id TEXT NOT NULL,
+        kv_key TEXT NOT NULL,
+        kv_value TEXT NOT NULL,
+        bytes BIGINT NOT NULL,
+        PRIMARY KEY (plugin_id, kv_key)
+    );",
+];
+
+/// The schema version this binary writes.
+pub const LATEST: u32 = MIGRATIONS.len() as u32;
