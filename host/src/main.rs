@@ -1,6 +1,9 @@
 //! `faxbot`: the core daemon and its admin command line.
 
 mod cli;
+mod config;
+mod init;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -22,6 +25,20 @@ enum Command {
     Doctor(cli::doctor::DoctorArgs),
     /// Redact PHI from standard input; write or score the labelled evaluation corpus.
     Redact(cli::redact::RedactArgs),
+    /// Create a state directory: config, key material, trust store, first admin key.
+    Init(init::InitArgs),
+    /// Run the daemon: the HTTP API and the plugins an admin approved.
+    Serve(serve::ServeArgs),
+}
+
+/// Operator logs on stderr (`RUST_LOG` filters; warnings and errors by default).
+fn logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 fn main() -> ExitCode {
@@ -29,6 +46,11 @@ fn main() -> ExitCode {
         Command::Audit(args) => cli::audit::run(args),
         Command::Doctor(args) => cli::doctor::run(args),
         Command::Redact(args) => cli::redact::run(args),
+        Command::Init(args) => init::run(args),
+        Command::Serve(args) => {
+            logging();
+            serve::run(args)
+        }
     };
     result.unwrap_or_else(|error| {
         eprintln!("faxbot: {error:#}");

@@ -185,6 +185,34 @@ impl PackageArea {
         Ok(target)
     }
 
+    /// Reads an installed version's files back (regular files and directories only; a
+    /// symlink or any other kind of entry is an error), so the caller can check they still
+    /// hash to the verified digest before each start.
+    pub fn read_files(&self, files_dir: &str) -> Result<BTreeMap<String, PackageFile>> {
+        let root = self.path_of(files_dir)?;
+        let mut out = BTreeMap::new();
+        let mut pending = vec![(root.clone(), String::new())];
+        while let Some((dir, prefix)) = pending.pop() {
+            for entry in fs::read_dir(&dir).map_err(StoreError::io(&dir, "list"))? {
+                let entry = entry.map_err(StoreError::io(&dir, "list"))?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let relative = format!("{prefix}{name}");
+                let path = entry.path();
+                let meta = fs::symlink_metadata(&path).map_err(StoreError::io(&path, "inspect"))?;
+                if meta.is_dir() {
+                    pending.push((path, format!("{relative}/")));
+                } else if meta.is_file() {
+                    let contents = fs::read(&path).map_err(StoreError::io(&path, "read"))?;
+                    let executable = meta.permissions().mode() & 0o111 != 0;
+                    out.insert(relative, PackageFile::new(contents, executable));
+                } else {
+                    return Err(StoreError::BadPath(relative));
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Removes a version directory (after its row is gone) and its plugin directory once
     /// empty.
     pub fn remove(&self, files_dir: &str) -> Result<()> {

@@ -1,0 +1,108 @@
+//! What the API needs from whatever runs plugins: start one (already verified and approved),
+//! stop it, say how it is, and serve its logs. The daemon (`faxbot serve`) implements it
+//! with the supervisor and the jail; this crate never reaches either.
+
+use faxbot_policy::capability::Grants;
+use faxbot_policy::manifest::Manifest;
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+
+/// A boxed future of a runtime call.
+pub type RuntimeFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// An approved plugin version, verified again just now, to run.
+#[derive(Clone, Debug)]
+pub struct RunSpec {
+    /// The plugin.
+    pub plugin_id: String,
+    /// Its owning tenant.
+    pub tenant: Option<String>,
+    /// The manifest (parsed from the stored bytes).
+    pub manifest: Manifest,
+    /// The approved grants.
+    pub grants: Grants,
+    /// The directory holding its package files.
+    pub files: PathBuf,
+}
+
+/// How a plugin's process is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunState {
+    /// Being launched or shaking hands.
+    Starting,
+    /// Up and answering.
+    Running,
+    /// Crashed; waiting to restart.
+    Restarting,
+    /// Crashed too often; held until an admin clears it.
+    Quarantined,
+    /// Not running.
+    Stopped,
+}
+
+/// A plugin's counters.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct RuntimeMetrics {
+    /// Host-to-plugin calls finished.
+    pub calls: u64,
+    /// Of those, failed.
+    pub errors: u64,
+    /// Plugin calls denied for a missing grant.
+    pub denials: u64,
+    /// Calls in flight.
+    pub in_flight: i64,
+    /// Memory in use, bytes (from the cgroup).
+    pub memory_bytes: Option<u64>,
+    /// CPU used by the running instance, ms.
+    pub cpu_ms: Option<u64>,
+}
+
+/// A plugin's runtime status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuntimeStatus {
+    /// The state.
+    pub state: RunState,
+    /// Restarts after crashes.
+    pub restarts: u32,
+    /// Why the last instance ended (the jail's report), or why it could not start.
+    pub last_exit_reason: Option<String>,
+    /// Counters.
+    pub metrics: RuntimeMetrics,
+}
+
+/// One line of a plugin's log, redacted before it was kept.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct LogLine {
+    /// Its sequence number (for paging).
+    pub seq: u64,
+    /// When, RFC 3339.
+    pub time: String,
+    /// `stdout`, `stderr` or `log` (the plugin's log calls).
+    pub stream: String,
+    /// `info`, `warn`, ... for log calls.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    /// The redacted text.
+    pub line: String,
+}
+
+/// Runs plugins.
+pub trait PluginRuntime: Send + Sync {
+    /// Starts (or restarts with a new spec) a plugin. `Err` says why it could not start.
+    fn start(&self, spec: RunSpec) -> RuntimeFuture<'_, Result<(), String>>;
+    /// Stops a plugin cleanly (shutdown call, then kill) and forgets it; no-op if unknown.
+    fn stop<'a>(&'a self, plugin_id: &'a str) -> RuntimeFuture<'a, ()>;
+    /// Its status; `None` when it was never started here.
+    fn status(&self, plugin_id: &str) -> Option<RuntimeStatus>;
+    /// Lifts a quarantine (starts it again).
+    fn clear_quarantine(&self, plugin_id: &str) -> Result<(), String>;
+    /// Log lines after `after`, at most `limit`.
+    fn logs(&self, plugin_id: &str, after: u64, limit: usize) -> Vec<LogLine>;
+    /// Forgets a plugin's logs (on uninstall).
+    fn forget_logs(&self, plugin_id: &str);
+    /// Whether plugins can run here (the jail's required layers): `Err` names what lacks.
+    fn ready(&self) -> Result<(), String>;
+    /// Counts per runtime state and totals, for `/metrics`.
+    fn plugin_ids(&self) -> Vec<String>;
+}

@@ -1,0 +1,332 @@
+//! What every handler shares: the store, the audit trail, the trust store, the settings that
+//! may change on SIGHUP, the plugin runtime, and the API's own counters.
+
+use crate::auth::{KeyHasher, Principal, RateLimiter};
+use crate::error::ApiError;
+use crate::metrics::HttpMetrics;
+use crate::runtime::PluginRuntime;
+use faxbot_audit::{Action, Actor, AuditEvent, AuditTrail, Outcome, Target, TenantId};
+use faxbot_policy::manifest::ResourceCeilings;
+use faxbot_policy::marketplace::MarketplaceSettings;
+use faxbot_policy::package::PackageLimits;
+use faxbot_policy::trust::TrustStore;
+use faxbot_store::{PackageArea, Store};
+use ring::hmac;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+/// Settings the API applies. Those marked live change on SIGHUP; the rest at restart.
+#[derive(Clone, Debug)]
+pub struct ApiSettings {
+    /// Installs need two approvals from two principals, neither the uploader (live).
+    pub four_eyes: bool,
+    /// Marketplace rules: the tier uploads need, HIPAA filtering (live).
+    pub marketplace: MarketplaceSettings,
+    /// Requests per second per key (live).
+    pub rate_per_second: u32,
+    /// Burst per key (live).
+    pub rate_burst: u32,
+    /// The most any plugin may ask for.
+    pub ceilings: ResourceCeilings,
+    /// Package reader limits.
+    pub package_limits: PackageLimits,
+    /// Largest upload body, bytes.
+    pub upload_limit: usize,
+    /// Largest other request body, bytes.
+    pub json_limit: usize,
+    /// Longest a request (other than an upload) may take, ms.
+    pub request_timeout_ms: u64,
+    /// Longest an upload may take, ms.
+    pub upload_timeout_ms: u64,
+}
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        Self {
+            four_eyes: false,
+            marketplace: MarketplaceSettings::default(),
+            rate_per_second: 50,
+            rate_burst: 100,
+            ceilings: ResourceCeilings::default(),
+            package_limits: PackageLimits {
+                max_compressed_bytes: 64 << 20,
+                ..PackageLimits::default()
+            },
+            upload_limit: 64 << 20,
+            json_limit: 64 << 10,
+            request_timeout_ms: 30_000,
+            upload_timeout_ms: 300_000,
+        }
+    }
+}
+
+/// The state handlers share. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    audit: AuditTrail,
+    audit_key: hmac::Key,
+    packages: PackageArea,
+    trust: RwLock<TrustStore>,
+    trust_path: PathBuf,
+    settings: RwLock<ApiSettings>,
+    runtime: Arc<dyn PluginRuntime>,
+    hasher: KeyHasher,
+    limiter: RateLimiter,
+    metrics: HttpMetrics,
+    lifecycle: tokio::sync::Mutex<()>,
+    core_version: semver::Version,
+    start_failures: std::sync::Mutex<std::collections::HashMap<String, String>>,
+    openapi: std::sync::OnceLock<String>,
+    audit_failed: std::sync::atomic::AtomicBool,
+}
+
+/// The parts [`AppState::new`] takes.
+pub struct AppParts {
+    /// The state store.
+    pub store: Arc<dyn Store>,
+    /// The audit trail (open for writing).
+    pub audit: AuditTrail,
+    /// The trail's chain key (for `GET /v1/audit`).
+    pub audit_key: hmac::Key,
+    /// Where plugin files live.
+    pub packages: PackageArea,
+    /// The trust store as read at start.
+    pub trust: TrustStore,
+    /// Its file (`DIR/trust.toml`), rewritten by the trust endpoints.
+    pub trust_path: PathBuf,
+    /// Settings.
+    pub settings: ApiSettings,
+    /// The plugin runtime.
+    pub runtime: Arc<dyn PluginRuntime>,
+    /// The API key hasher.
+    pub hasher: KeyHasher,
+    /// This core's version (a manifest's `min_core_version` is checked against it).
+    pub core_version: semver::Version,
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl AppState {
+    /// The shared state.
+    pub fn new(parts: AppParts) -> Self {
+        let limiter = RateLimiter::new(parts.settings.rate_per_second, parts.settings.rate_burst);
+        Self {
+            inner: Arc::new(Inner {
+                store: parts.store,
+                audit: parts.audit,
+                audit_key: parts.audit_key,
+                packages: parts.packages,
+                trust: RwLock::new(parts.trust),
+                trust_path: parts.trust_path,
+                settings: RwLock::new(parts.settings),
+                runtime: parts.runtime,
+                hasher: parts.hasher,
+                limiter,
+                metrics: HttpMetrics::new(),
+                lifecycle: tokio::sync::Mutex::new(()),
+                core_version: parts.core_version,
+                start_failures: std::sync::Mutex::default(),
+                openapi: std::sync::OnceLock::new(),
+                audit_failed: std::sync::atomic::AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &dyn Store {
+        self.inner.store.as_ref()
+    }
+
+    /// The audit trail.
+    pub fn audit_trail(&self) -> &AuditTrail {
+        &self.inner.audit
+    }
+
+    /// The audit chain key.
+    pub fn audit_key(&self) -> &hmac::Key {
+        &self.inner.audit_key
+    }
+
+    /// The package area.
+    pub fn packages(&self) -> &PackageArea {
+        &self.inner.packages
+    }
+
+    /// A copy of the trust store now in force.
+    pub fn trust(&self) -> TrustStore {
+        read(&self.inner.trust).clone()
+    }
+
+    /// Replaces the trust store (after a change through the API, or SIGHUP).
+    pub fn set_trust(&self, trust: TrustStore) {
+        *write(&self.inner.trust) = trust;
+    }
+
+    /// The trust store's file.
+    pub fn trust_path(&self) -> &std::path::Path {
+        &self.inner.trust_path
+    }
+
+    /// A copy of the settings now in force.
+    pub fn settings(&self) -> ApiSettings {
+        read(&self.inner.settings).clone()
+    }
+
+    /// Applies new live settings (SIGHUP): four-eyes, marketplace, rate limits.
+    pub fn reload_settings(&self, new: &ApiSettings) {
+        let mut s = write(&self.inner.settings);
+        s.four_eyes = new.four_eyes;
+        s.marketplace = new.marketplace.clone();
+        s.rate_per_second = new.rate_per_second;
+        s.rate_burst = new.rate_burst;
+        self.inner
+            .limiter
+            .set_limits(new.rate_per_second, new.rate_burst);
+    }
+
+    /// The plugin runtime.
+    pub fn runtime(&self) -> &dyn PluginRuntime {
+        self.inner.runtime.as_ref()
+    }
+
+    /// The key hasher.
+    pub fn hasher(&self) -> &KeyHasher {
+        &self.inner.hasher
+    }
+
+    /// The per-key rate limiter.
+    pub fn limiter(&self) -> &RateLimiter {
+        &self.inner.limiter
+    }
+
+    /// The HTTP counters.
+    pub fn metrics(&self) -> &HttpMetrics {
+        &self.inner.metrics
+    }
+
+    /// This core's version.
+    pub fn core_version(&self) -> &semver::Version {
+        &self.inner.core_version
+    }
+
+    /// Why a plugin could not be started, if its last start failed before the runtime ran it.
+    pub fn start_failure(&self, id: &str) -> Option<String> {
+        self.inner
+            .start_failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(id)
+            .cloned()
+    }
+
+    /// Remembers why a plugin could not be started.
+    pub fn set_start_failure(&self, id: &str, why: String) {
+        self.inner
+            .start_failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(id.to_owned(), why);
+    }
+
+    /// Forgets a start failure (the plugin started, or is gone).
+    pub fn clear_start_failure(&self, id: &str) {
+        self.inner
+            .start_failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(id);
+    }
+
+    /// The OpenAPI document, set once when the router is built.
+    pub fn openapi_json(&self) -> &str {
+        self.inner.openapi.get().map_or("{}", String::as_str)
+    }
+
+    pub(crate) fn set_openapi_json(&self, json: String) {
+        let _ = self.inner.openapi.set(json);
+    }
+
+    /// Whether the audit trail has refused a record since start (readiness fails then).
+    pub fn audit_has_failed(&self) -> bool {
+        self.inner
+            .audit_failed
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Serialises plugin state changes: one lifecycle action at a time.
+    pub async fn lifecycle_lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.inner.lifecycle.lock().await
+    }
+
+    /// Records an admin action before it is done. `Err(503)` when the trail refuses: the
+    /// caller must then not act.
+    pub async fn audit(
+        &self,
+        principal: &Principal,
+        action: &str,
+        target: Option<Target>,
+        outcome: Outcome,
+        details: serde_json::Value,
+    ) -> Result<(), ApiError> {
+        self.audit_as(
+            principal.actor(),
+            principal.tenant.as_deref(),
+            action,
+            target,
+            outcome,
+            details,
+        )
+        .await
+    }
+
+    /// [`AppState::audit`] with an explicit actor (the core itself, for revocations and
+    /// start-up).
+    pub async fn audit_as(
+        &self,
+        actor: Actor,
+        tenant: Option<&str>,
+        action: &str,
+        target: Option<Target>,
+        outcome: Outcome,
+        details: serde_json::Value,
+    ) -> Result<(), ApiError> {
+        let action = Action::new(action).map_err(|e| {
+            tracing::error!(error = %e, "audit action name");
+            ApiError::audit_unavailable()
+        })?;
+        let mut event = AuditEvent::new(actor, action, outcome).with_details(details);
+        if let Some(tenant) = tenant.and_then(|t| TenantId::new(t).ok()) {
+            event = event.with_tenant(tenant);
+        }
+        if let Some(target) = target {
+            event = event.with_target(target);
+        }
+        self.inner.audit.record(event).await.map_err(|e| {
+            self.inner
+                .audit_failed
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            tracing::error!(error = %e, "audit trail refused a record; the action is refused");
+            ApiError::audit_unavailable()
+        })?;
+        Ok(())
+    }
+}
+
+/// A plugin as an audit target; ids that do not fit the target rule (never stored ones) are
+/// left out rather than refused.
+pub fn plugin_target(id: &str) -> Option<Target> {
+    Target::plugin(id).ok()
+}

@@ -1,0 +1,310 @@
+//! `faxbot serve`: the one place the crates are wired together.
+//!
+//! Order: settings (refused with every problem listed), the core's key material, the audit
+//! trail (fail-closed), the state store (migrated), the trust store, the jail's layer check,
+//! the supervisor runtime, the API; then bind, reconcile (start what an admin asked to run),
+//! print `listening on …`, tell systemd READY, and serve. SIGTERM drains requests and stops
+//! plugins; SIGHUP reloads the live settings and the trust store (stopping plugins it no
+//! longer trusts).
+
+mod capabilities;
+pub mod logs;
+pub mod runtime;
+mod server;
+
+use crate::config::{CONFIG_FILE_NAME, Config};
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use faxbot_api::{AppParts, AppState, lifecycle};
+use faxbot_audit::keys::{KEY_FILE_NAME, KeyMaterial};
+use faxbot_audit::{AUDIT_DIR_NAME, Actor, AuditTrail, Outcome, PhiRedactor};
+use faxbot_redact::{PSEUDONYM_KEY_LABEL, PseudonymKey, Redactor};
+use faxbot_store::{DATABASE_FILE_NAME, PackageArea, SqliteStore, Store};
+use faxbot_supervisor::plugin_config::OperatorSettings;
+use faxbot_supervisor::supervisor::RestartPolicy;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::signal::unix::{SignalKind, signal};
+
+/// The trust store file's name inside the state directory.
+pub const TRUST_FILE_NAME: &str = "trust.toml";
+/// The package area's directory inside the state directory.
+pub const PLUGINS_DIR_NAME: &str = "plugins";
+
+/// Options of `faxbot serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The state directory `faxbot init` made.
+    #[arg(long, env = "FAXBOT_STATE_DIR", default_value = "/var/lib/faxbot")]
+    dir: PathBuf,
+    /// Listen here instead of the config's `server.listen` (port 0 picks a free port).
+    #[arg(long, value_name = "HOST:PORT")]
+    listen: Option<String>,
+}
+
+fn operator_settings(config: &Config) -> OperatorSettings {
+    let defaults = OperatorSettings::default();
+    OperatorSettings {
+        allow_missing: config.allow_missing_layers.clone(),
+        restart: RestartPolicy {
+            max_crashes: config.max_crashes,
+            window: Duration::from_secs(config.restart_window_secs),
+            ..RestartPolicy::default()
+        },
+        hello_deadline: Duration::from_secs(config.hello_timeout_secs),
+        shutdown_deadline: Duration::from_secs(config.shutdown_timeout_secs),
+        ..defaults
+    }
+}
+
+fn say(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+fn notify(state: &[sd_notify::NotifyState<'_>]) {
+    if let Err(e) = sd_notify::notify(state) {
+        tracing::debug!(error = %e, "sd_notify");
+    }
+}
+
+/// Runs the daemon until SIGTERM or SIGINT.
+pub fn run(args: ServeArgs) -> Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("faxbot")
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(serve(args))
+}
+
+async fn serve(args: ServeArgs) -> Result<ExitCode> {
+    server::install_crypto_provider();
+    let dir = args.dir;
+    let mut config = Config::load(&dir).map_err(anyhow::Error::new)?;
+    if let Some(listen) = &args.listen {
+        config.listen = crate::config::parse_listen(listen)
+            .map_err(|why| anyhow::anyhow!("--listen: {why}"))?;
+    }
+    let plaintext = config.tls.is_none();
+    if plaintext && !config.listen.ip().is_loopback() {
+        if !config.allow_plaintext_non_loopback {
+            bail!(
+                "refusing to serve plaintext HTTP on {}, which is not a loopback address: configure [server.tls] in {}, \
+                 or set server.allow_plaintext_non_loopback = true if a TLS proxy in front does that",
+                config.listen,
+                dir.join(CONFIG_FILE_NAME).display()
+            );
+        }
+        eprintln!(
+            "faxbot: WARNING: serving PLAINTEXT HTTP on non-loopback {} (server.allow_plaintext_non_loopback = true); \
+             API keys cross the network unencrypted unless a TLS proxy fronts this port",
+            config.listen
+        );
+    }
+    let tls = match &config.tls {
+        Some(files) => Some(server::tls_acceptor(files)?),
+        None => None,
+    };
+
+    let keys = KeyMaterial::load(&dir.join(KEY_FILE_NAME)).with_context(|| {
+        format!(
+            "loading the core's key material (run `faxbot init --dir {}` first)",
+            dir.display()
+        )
+    })?;
+    let (audit, report) = AuditTrail::open(
+        &dir.join(AUDIT_DIR_NAME),
+        &keys,
+        Arc::new(PhiRedactor::new(&keys)),
+    )
+    .context("opening the audit trail")?;
+    if let Some(repair) = &report.repaired {
+        eprintln!(
+            "faxbot: the audit trail's torn tail was cut after record {} ({} bytes), and recorded",
+            repair.last_good_seq, repair.removed_bytes
+        );
+    }
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&dir.join(DATABASE_FILE_NAME)).context("opening the state database")?,
+    );
+    let trust_path = dir.join(TRUST_FILE_NAME);
+    let trust = faxbot_api::trust_file::load(&trust_path).context("reading the trust store")?;
+    let packages =
+        PackageArea::open(&dir.join(PLUGINS_DIR_NAME)).context("opening the package area")?;
+
+    let (refused, allowed) = runtime::missing_layers(&config.allow_missing_layers);
+    for layer in &allowed {
+        eprintln!(
+            "faxbot: WARNING: plugins run WITHOUT the jail layer {layer} (plugins.allow_missing_layers)"
+        );
+    }
+    if !refused.is_empty() {
+        eprintln!(
+            "faxbot: plugins will not start: jail layers missing on this host: {}",
+            refused.join(", ")
+        );
+    }
+    let jail = faxbot_jail::binary::locate();
+    if jail.is_none() {
+        eprintln!(
+            "faxbot: plugins will not start: faxbot-jail is not installed beside this faxbot binary"
+        );
+    }
+    let logs = Arc::new(logs::LogBuffer::new(Redactor::new(PseudonymKey::new(
+        keys.derive(PSEUDONYM_KEY_LABEL),
+    ))));
+    let plugin_runtime = Arc::new(runtime::SupervisorRuntime::new(
+        jail,
+        refused,
+        operator_settings(&config),
+        logs,
+        audit.clone(),
+        store.clone(),
+    ));
+    let state = AppState::new(AppParts {
+        store,
+        audit: audit.clone(),
+        audit_key: keys.audit_chain_key(),
+        packages,
+        trust,
+        trust_path: trust_path.clone(),
+        settings: config.api.clone(),
+        runtime: plugin_runtime.clone(),
+        hasher: faxbot_api::auth::KeyHasher::new(&keys),
+        core_version: semver::Version::parse(env!("CARGO_PKG_VERSION")).context("core version")?,
+    });
+    let router = faxbot_api::router(state.clone());
+
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
+    let bound = listener.local_addr().context("the bound address")?;
+    state
+        .audit_as(
+            Actor::System,
+            None,
+            "core.start",
+            None,
+            Outcome::Success,
+            serde_json::json!({"listen": bound.to_string(), "tls": tls.is_some()}),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("the audit trail refused the start record: {e}"))?;
+    let swept = lifecycle::reconcile(&state)
+        .await
+        .map_err(|e| anyhow::anyhow!("reconciling plugins at start: {e}"))?;
+    if swept.staging > 0 || !swept.orphans.is_empty() {
+        eprintln!(
+            "faxbot: removed what an interrupted change left in the package area: {} staging, {} orphaned version directories",
+            swept.staging,
+            swept.orphans.len()
+        );
+    }
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let limits = server::Limits {
+        header_timeout: Duration::from_secs(config.header_timeout_secs),
+        max_connections: config.max_connections,
+        shutdown_grace: Duration::from_secs(config.shutdown_grace_secs),
+    };
+    let server = tokio::spawn(server::serve(
+        listener,
+        tls.clone(),
+        router,
+        limits,
+        stop_rx,
+    ));
+    say(&format!(
+        "listening on {}://{}",
+        if tls.is_some() { "https" } else { "http" },
+        bound
+    ));
+    notify(&[sd_notify::NotifyState::Ready]);
+    tokio::spawn(background(state.clone(), plugin_runtime.clone()));
+
+    let mut terminate = signal(SignalKind::terminate()).context("SIGTERM handler")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("SIGINT handler")?;
+    let mut hangup = signal(SignalKind::hangup()).context("SIGHUP handler")?;
+    loop {
+        tokio::select! {
+            _ = terminate.recv() => break,
+            _ = interrupt.recv() => break,
+            _ = hangup.recv() => reload(&dir, &state).await,
+        }
+    }
+    notify(&[sd_notify::NotifyState::Stopping]);
+    let _ = stop_tx.send(true);
+    let _ = server.await;
+    plugin_runtime.stop_all().await;
+    let _ = state
+        .audit_as(
+            Actor::System,
+            None,
+            "core.stop",
+            None,
+            Outcome::Success,
+            serde_json::json!({}),
+        )
+        .await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// SIGHUP: the live settings and the trust store, each only if it parses.
+async fn reload(dir: &Path, state: &AppState) {
+    notify(&[sd_notify::NotifyState::Reloading]);
+    match Config::load(dir) {
+        Ok(config) => state.reload_settings(&config.api),
+        Err(errors) => eprintln!("faxbot: SIGHUP: settings not reloaded: {errors}"),
+    }
+    match faxbot_api::trust_file::load(state.trust_path()) {
+        Ok(trust) => {
+            state.set_trust(trust);
+            match lifecycle::enforce_trust(state).await {
+                Ok(stopped) if !stopped.is_empty() => {
+                    eprintln!(
+                        "faxbot: SIGHUP: stopped plugins no longer trusted: {}",
+                        stopped.join(", ")
+                    );
+                }
+                Ok(_) => {}
+                Err(e) => eprintln!("faxbot: SIGHUP: applying the trust store: {e}"),
+            }
+        }
+        Err(e) => eprintln!("faxbot: SIGHUP: trust store not reloaded: {e}"),
+    }
+    let _ = state
+        .audit_as(
+            Actor::System,
+            None,
+            "core.reload",
+            None,
+            Outcome::Success,
+            serde_json::json!({}),
+        )
+        .await;
+    notify(&[sd_notify::NotifyState::Ready]);
+}
+
+/// Every second: grants that expired, exit reasons to keep, and the systemd watchdog.
+async fn background(state: AppState, runtime: Arc<runtime::SupervisorRuntime>) {
+    let watchdog = sd_notify::watchdog_enabled();
+    let mut since = faxbot_api::time::now_ms();
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    loop {
+        tick.tick().await;
+        let now = faxbot_api::time::now_ms();
+        if let Err(e) = lifecycle::expire_grants(&state, since, now).await {
+            tracing::error!(error = %e, "applying grant expiry");
+        }
+        since = now;
+        runtime.sample();
+        if watchdog.is_some() {
+            notify(&[sd_notify::NotifyState::Watchdog]);
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! The API's [`PluginRuntime`] on the real supervisor: each approved plugin runs jailed
+//! (`faxbot-jail` beside the `faxbot` binary) with `PluginConfig::for_manifest`, its calls
+//! checked by `GrantCheck` against the approved grants, served by the core's capabilities,
+//! its denials audited and its output redacted into the plugin log.
+//!
+//! It refuses to start anything while a jail layer the operator did not allow to be missing
+//! is absent: fail closed.
+
+use crate::serve::capabilities::{CoreCapabilities, DenialAudit};
+use crate::serve::logs::{LogBuffer, OutputSink};
+use faxbot_api::runtime::{
+    LogLine, PluginRuntime, RunSpec, RunState, RuntimeFuture, RuntimeMetrics, RuntimeStatus,
+};
+use faxbot_api::time::now_ms;
+use faxbot_audit::AuditTrail;
+use faxbot_jail::spec::Layer;
+use faxbot_store::Store;
+use faxbot_supervisor::grant_check::GrantCheck;
+use faxbot_supervisor::plugin_config::{OperatorSettings, PluginFiles};
+use faxbot_supervisor::session::SessionHooks;
+use faxbot_supervisor::supervisor::{PluginConfig, State, Supervisor};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+
+/// Runs plugins under the supervisor.
+pub struct SupervisorRuntime {
+    supervisor: Supervisor,
+    jail: Option<PathBuf>,
+    missing_layers: Vec<String>,
+    settings: OperatorSettings,
+    logs: Arc<LogBuffer>,
+    capabilities: Arc<CoreCapabilities>,
+    audit: AuditTrail,
+    store: Arc<dyn Store>,
+    last_reasons: Mutex<HashMap<String, String>>,
+    known: Mutex<Vec<String>>,
+}
+
+impl SupervisorRuntime {
+    /// A runtime using `jail` (`None` when the program was not found), refusing to start
+    /// plugins while any of `missing_layers` (layers absent and not allowed missing) is
+    /// non-empty.
+    pub fn new(
+        jail: Option<PathBuf>,
+        missing_layers: Vec<String>,
+        settings: OperatorSettings,
+        logs: Arc<LogBuffer>,
+        audit: AuditTrail,
+        store: Arc<dyn Store>,
+    ) -> Self {
+        Self {
+            supervisor: Supervisor::new(),
+            jail,
+            missing_layers,
+            settings,
+            capabilities: Arc::new(CoreCapabilities::new(logs.clone())),
+            logs,
+            audit,
+            store,
+            last_reasons: Mutex::default(),
+            known: Mutex::default(),
+        }
+    }
+
+    /// Stops every plugin (SIGTERM).
+    pub async fn stop_all(&self) {
+        let ids = self.known.lock().map(|k| k.clone()).unwrap_or_default();
+        for id in ids {
+            self.supervisor.stop(&id).await.ok();
+        }
+    }
+
+    fn remember_reason(&self, id: &str, state: &State) {
+        let reason = match state {
+            State::Backoff { reason } | State::Quarantined { reason } => reason,
+            _ => return,
+        };
+        if let Ok(mut reasons) = self.last_reasons.lock() {
+            reasons.insert(id.to_owned(), reason.clone());
+        }
+    }
+
+    /// Notes the exit reasons of plugins now restarting or quarantined, so they are still
+    /// shown after the plugin recovers (called every second).
+    pub fn sample(&self) {
+        let ids = self.known.lock().map(|k| k.clone()).unwrap_or_default();
+        for id in ids {
+            if let Ok(status) = self.supervisor.status(&id) {
+                self.remember_reason(&id, &status.state);
+            }
+        }
+    }
+
+    fn launch(&self, spec: RunSpec) -> Result<(), String> {
+        self.ready()?;
+        if let Ok(status) = self.supervisor.status(&spec.plugin_id)
+            && matches!(status.state, State::Quarantined { .. })
+        {
+            return Err("the plugin is quarantined; clear the quarantine to start it".to_owned());
+        }
+        let jail = self
+            .jail
+            .clone()
+            .ok_or_else(|| "the faxbot-jail program is not installed beside faxbot".to_owned())?;
+        let files = PluginFiles {
+            jail,
+            entry: spec.files.join(&spec.manifest.entry),
+            app_dir: spec.files.clone(),
+        };
+        let grants = Arc::new(RwLock::new(spec.grants.clone()));
+        let store = self.store.clone();
+        let kv_total_after = Arc::new(move |plugin: &str, key: &str, len: usize| {
+            store.kv_usage(plugin).unwrap_or(u64::MAX) + (key.len() + len) as u64
+        });
+        let hooks = SessionHooks {
+            check: Arc::new(GrantCheck::new(grants, kv_total_after)),
+            handler: self.capabilities.clone(),
+            audit: Arc::new(DenialAudit {
+                trail: self.audit.clone(),
+                tenant: spec.tenant.clone(),
+            }),
+        };
+        self.logs.set_tenant(&spec.plugin_id, spec.tenant.clone());
+        let config = PluginConfig::for_manifest(
+            &spec.manifest,
+            &spec.grants,
+            &files,
+            Vec::new(),
+            &self.settings,
+            hooks,
+            Arc::new(OutputSink(self.logs.clone())),
+            now_ms(),
+        )
+        .map_err(|e| e.to_string())?;
+        self.supervisor.start(config).map_err(|e| e.to_string())?;
+        if let Ok(mut known) = self.known.lock()
+            && !known.contains(&spec.plugin_id)
+        {
+            known.push(spec.plugin_id.clone());
+        }
+        if let Ok(mut reasons) = self.last_reasons.lock() {
+            reasons.remove(&spec.plugin_id);
+        }
+        Ok(())
+    }
+}
+
+impl PluginRuntime for SupervisorRuntime {
+    fn start(&self, spec: RunSpec) -> RuntimeFuture<'_, Result<(), String>> {
+        Box::pin(async move { self.launch(spec) })
+    }
+
+    fn stop<'a>(&'a self, plugin_id: &'a str) -> RuntimeFuture<'a, ()> {
+        Box::pin(async move {
+            if let Ok(status) = self.supervisor.status(plugin_id) {
+                self.remember_reason(plugin_id, &status.state);
+            }
+            let _ = self.supervisor.stop(plugin_id).await;
+        })
+    }
+
+    fn status(&self, plugin_id: &str) -> Option<RuntimeStatus> {
+        let status = self.supervisor.status(plugin_id).ok()?;
+        self.remember_reason(plugin_id, &status.state);
+        let state = match status.state {
+            State::Starting => RunState::Starting,
+            State::Running => RunState::Running,
+            State::Backoff { .. } => RunState::Restarting,
+            State::Quarantined { .. } => RunState::Quarantined,
+            State::Stopped => RunState::Stopped,
+        };
+        let metrics = self
+            .supervisor
+            .metrics(plugin_id)
+            .map(|m| RuntimeMetrics {
+                calls: m.calls,
+                errors: m.errors.values().sum(),
+                denials: m.denials,
+                in_flight: m.in_flight,
+                memory_bytes: m.memory_bytes,
+                cpu_ms: m
+                    .cpu_time
+                    .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+            })
+            .unwrap_or_default();
+        Some(RuntimeStatus {
+            state,
+            restarts: status.restarts,
+            last_exit_reason: self
+                .last_reasons
+                .lock()
+                .ok()
+                .and_then(|r| r.get(plugin_id).cloned()),
+            metrics,
+        })
+    }
+
+    fn clear_quarantine(&self, plugin_id: &str) -> Result<(), String> {
+        self.supervisor.clear(plugin_id).map_err(|e| e.to_string())
+    }
+
+    fn logs(&self, plugin_id: &str, after: u64, limit: usize) -> Vec<LogLine> {
+        self.logs.page(plugin_id, after, limit)
+    }
+
+    fn forget_logs(&self, plugin_id: &str) {
+        self.logs.forget(plugin_id);
+        if let Ok(mut reasons) = self.last_reasons.lock() {
+            reasons.remove(plugin_id);
+        }
+    }
+
+    fn ready(&self) -> Result<(), String> {
+        if self.jail.is_none() {
+            return Err("the faxbot-jail program is not installed beside faxbot".to_owned());
+        }
+        if !self.missing_layers.is_empty() {
+            return Err(format!(
+                "jail layers missing on this host: {} (see `faxbot doctor`; plugins.allow_missing_layers can accept them, announced)",
+                self.missing_layers.join(", ")
+            ));
+        }
+        Ok(())
+    }
+
+    fn plugin_ids(&self) -> Vec<String> {
+        self.known.lock().map(|k| k.clone()).unwrap_or_default()
+    }
+}
+
+/// The layers this host lacks that the operator did not allow missing.
+pub fn missing_layers(allow_missing: &[Layer]) -> (Vec<String>, Vec<String>) {
+    let report = faxbot_jail::check();
+    let mut refused = Vec::new();
+    let mut allowed = Vec::new();
+    for layer in Layer::ALL {
+        if !report.available(layer) {
+            let line = format!("{} ({})", layer.name(), report.detail(layer));
+            if allow_missing.contains(&layer) {
+                allowed.push(line);
+            } else {
+                refused.push(line);
+            }
+        }
+    }
+    (refused, allowed)
+}
