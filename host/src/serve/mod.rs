@@ -84,6 +84,10 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
 
 async fn serve(args: ServeArgs) -> Result<ExitCode> {
     server::install_crypto_provider();
+    // Before anything can be signalled: SIGHUP's default action would end the process.
+    let mut terminate = signal(SignalKind::terminate()).context("SIGTERM handler")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("SIGINT handler")?;
+    let mut hangup = signal(SignalKind::hangup()).context("SIGHUP handler")?;
     let dir = args.dir;
     let mut config = Config::load(&dir).map_err(anyhow::Error::new)?;
     if let Some(listen) = &args.listen {
@@ -227,9 +231,6 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
     notify(&[sd_notify::NotifyState::Ready]);
     tokio::spawn(background(state.clone(), plugin_runtime.clone()));
 
-    let mut terminate = signal(SignalKind::terminate()).context("SIGTERM handler")?;
-    let mut interrupt = signal(SignalKind::interrupt()).context("SIGINT handler")?;
-    let mut hangup = signal(SignalKind::hangup()).context("SIGHUP handler")?;
     loop {
         tokio::select! {
             _ = terminate.recv() => break,
