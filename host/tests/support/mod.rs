@@ -136,10 +136,7 @@ pub fn parse_response(raw: &[u8]) -> Response {
     let body = if chunked {
         let mut body = Vec::new();
         let mut at = 0;
-        loop {
-            let Some(end) = rest[at..].windows(2).position(|w| w == b"\r\n") else {
-                break;
-            };
+        while let Some(end) = rest[at..].windows(2).position(|w| w == b"\r\n") {
             let size =
                 usize::from_str_radix(String::from_utf8_lossy(&rest[at..at + end]).trim(), 16)
                     .unwrap_or(0);
