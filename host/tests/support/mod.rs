@@ -525,3 +525,69 @@ pub fn trust(dir: &Path, entry: &str) {
     text.push_str(entry);
     std::fs::write(&path, text).expect("trust store");
 }
+
+/// One process, from `/proc`.
+#[derive(Clone, Debug)]
+pub struct Proc {
+    pub pid: i32,
+    pub ppid: i32,
+    pub comm: String,
+    pub uid: u32,
+    pub no_new_privs: bool,
+    pub seccomp: u32,
+}
+
+fn read_proc(pid: i32) -> Option<Proc> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .map(|l| l[name.len()..].trim().to_owned())
+    };
+    Some(Proc {
+        pid,
+        ppid: field("PPid:")?.parse().ok()?,
+        comm: field("Name:")?,
+        uid: field("Uid:")?.split_whitespace().nth(1)?.parse().ok()?,
+        no_new_privs: field("NoNewPrivs:").is_some_and(|v| v == "1"),
+        seccomp: field("Seccomp:").and_then(|v| v.parse().ok()).unwrap_or(0),
+    })
+}
+
+/// Every descendant of `root`.
+pub fn descendants(root: i32) -> Vec<Proc> {
+    let all: Vec<Proc> = std::fs::read_dir("/proc")
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+                .filter_map(read_proc)
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    let mut frontier = vec![root];
+    while let Some(parent) = frontier.pop() {
+        for p in all.iter().filter(|p| p.ppid == parent) {
+            frontier.push(p.pid);
+            out.push(p.clone());
+        }
+    }
+    out
+}
+
+/// The jailed plugin processes under a daemon: unprivileged, no_new_privs, seccomp filter.
+pub fn jailed_plugins(daemon_pid: i32) -> Vec<Proc> {
+    descendants(daemon_pid)
+        .into_iter()
+        .filter(|p| p.uid != 0 && p.no_new_privs && p.seccomp == 2)
+        .collect()
+}
+
+/// Waits until `check` holds, or panics naming `what`.
+pub fn eventually(limit: Duration, what: &str, check: impl Fn() -> bool) {
+    let started = Instant::now();
+    while !check() {
+        assert!(started.elapsed() < limit, "not {what} within {limit:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
