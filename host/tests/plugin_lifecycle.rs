@@ -95,7 +95,7 @@ fn upload_review_approve_run_jailed_stop_upgrade_waits_and_revoking_the_key_stop
 
     // Approve everything requested: it runs, jailed.
     let approved = c
-        .post(&"/v1/plugins/status-route/approve".to_string(), &s.key)
+        .post("/v1/plugins/status-route/approve", &s.key)
         .expect(200)
         .json();
     assert_eq!(approved["version"], "0.1.0");
