@@ -29,7 +29,7 @@ impl CapabilityView {
     pub fn of(capability: &Capability, plugin_id: &str) -> Self {
         Self {
             capability: serde_json::to_value(capability).unwrap_or(serde_json::Value::Null),
-            name: capability.kind().to_owned(),
+            name: capability.kind().to_string(),
             display: capability.to_string(),
             risk: format!("{:?}", capability.risk_level()).to_lowercase(),
             summary: capability.risk_summary(plugin_id),

@@ -7,7 +7,7 @@ use crate::serve::logs::LogBuffer;
 use faxbot_audit::{Action, Actor, AuditEvent, AuditTrail, Outcome, Target};
 use faxbot_plugin_abi::methods::{Ack, Log, LogLevel, Metric};
 use faxbot_plugin_abi::{Envelope, ErrorCode, Method, RpcError};
-use faxbot_supervisor::capability::{AuditSink, CapabilityHandler, Denial, HandlerFuture};
+use faxbot_supervisor::capability::{AuditSink, CapabilityHandler, DeniedCall, HandlerFuture};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -88,7 +88,7 @@ pub struct DenialAudit {
 }
 
 impl AuditSink for DenialAudit {
-    fn denied(&self, denial: &Denial) {
+    fn denied(&self, denial: &DeniedCall) {
         let Ok(action) = Action::new("plugin.call.denied") else {
             return;
         };
@@ -96,7 +96,8 @@ impl AuditSink for DenialAudit {
         let mut event =
             AuditEvent::new(actor, action, Outcome::Denied).with_details(serde_json::json!({
                 "method": denial.method,
-                "reason": denial.reason,
+                "capability": denial.denial.capability.map(|c| c.to_string()),
+            "reason": denial.denial.to_string(),
             }));
         if let Ok(target) = Target::plugin(denial.plugin_id.clone()) {
             event = event.with_target(target);
