@@ -114,6 +114,10 @@ mod tests {
             "subscribe": ["fax.job.*"], "kv_quota": "4KiB", "fax_job_status": true
         }))
         .expect("table");
+        let key = |c: &Capability| c.to_string();
+        let (mut list, mut table) = (list, table);
+        list.sort_by_key(key);
+        table.sort_by_key(key);
         assert_eq!(list, table);
     }
 

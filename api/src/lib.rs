@@ -23,6 +23,7 @@ pub mod metrics;
 mod routes;
 pub mod runtime;
 pub mod state;
+pub mod text;
 pub mod time;
 pub mod trust_file;
 pub mod views;

@@ -315,7 +315,11 @@ pub async fn install(
     }
     let downgrade = manifest.version < installed_semver;
     if downgrade {
-        let reason = upload.reason.as_deref().map(str::trim).unwrap_or("");
+        let reason = upload
+            .reason
+            .as_deref()
+            .and_then(|r| crate::text::plain(r, 500))
+            .unwrap_or_default();
         if !upload.force || reason.is_empty() || !principal.has(Scope::PluginsApprove) {
             state
                 .audit(
@@ -334,7 +338,7 @@ pub async fn install(
                 ),
             ));
         }
-        version.note = Some(reason.chars().take(500).collect());
+        version.note = Some(reason);
     }
     let installed_grants = active
         .grants
@@ -537,15 +541,18 @@ pub async fn approve(
             }),
         )
         .await?;
-    state.store().record_approval(&ApprovalRecord {
-        plugin_id: id.to_owned(),
-        version: pending.clone(),
-        principal: principal.key_id.clone(),
-        grants: chosen,
-        at_ms: now,
-    })?;
-    crash_point("approve.recorded");
-    if complete {
+    if !complete {
+        state.store().record_approval(&ApprovalRecord {
+            plugin_id: id.to_owned(),
+            version: pending.clone(),
+            principal: principal.key_id.clone(),
+            grants: chosen,
+            at_ms: now,
+        })?;
+        crash_point("approve.recorded");
+    } else {
+        // The approval that completes is not recorded on its own: activation is one
+        // transaction, so a crash leaves the version pending (approve again) or active.
         let start = request.start.unwrap_or(true);
         let desired = match (plugin.active_version.is_some(), plugin.desired) {
             (false, _) if start => DesiredState::Running,

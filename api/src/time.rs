@@ -29,7 +29,7 @@ pub fn parse_rfc3339_ms(text: &str) -> Result<u64, String> {
 
 fn split_offset(text: &str) -> Result<(String, i64), String> {
     let b = text.as_bytes();
-    if b.len() > 25 && matches!(b[b.len() - 6], b'+' | b'-') && b[b.len() - 3] == b':' {
+    if b.len() >= 25 && matches!(b[b.len() - 6], b'+' | b'-') && b[b.len() - 3] == b':' {
         let (head, offset) = text.split_at(text.len() - 6);
         let sign = if offset.starts_with('-') { -1 } else { 1 };
         let hours: i64 = offset[1..3]

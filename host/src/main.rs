@@ -1,6 +1,7 @@
 //! `faxbot`: the core daemon and its admin command line.
 
 mod cli;
+mod client;
 mod config;
 mod init;
 mod serve;
@@ -29,6 +30,14 @@ enum Command {
     Init(init::InitArgs),
     /// Run the daemon: the HTTP API and the plugins an admin approved.
     Serve(serve::ServeArgs),
+    /// Plugins on a running daemon: list, show, install, approve, reject, start, stop, uninstall.
+    Plugin(client::PluginArgs),
+    /// API keys on a running daemon: create, list, revoke.
+    Key(client::KeyArgs),
+    /// The trust store of a running daemon: list, add a key, revoke a key or a package.
+    Trust(client::TrustArgs),
+    /// Tenants on a running daemon: list, create.
+    Tenant(client::TenantArgs),
 }
 
 /// Operator logs on stderr (`RUST_LOG` filters; warnings and errors by default).
@@ -51,6 +60,10 @@ fn main() -> ExitCode {
             logging();
             serve::run(args)
         }
+        Command::Plugin(args) => client::plugin(args),
+        Command::Key(args) => client::key(args),
+        Command::Trust(args) => client::trust(args),
+        Command::Tenant(args) => client::tenant(args),
     };
     result.unwrap_or_else(|error| {
         eprintln!("faxbot: {error:#}");

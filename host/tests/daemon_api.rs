@@ -369,3 +369,78 @@ fn sigterm_exits_cleanly_and_sighup_reloads_live_settings() {
         String::from_utf8_lossy(&trail.stderr)
     );
 }
+
+#[test]
+fn with_tls_configured_it_serves_https_only_and_the_cli_trusts_a_given_ca() {
+    let (tmp, dir, key) = fresh();
+    let ca_key = rcgen::KeyPair::generate().expect("ca key");
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("ca params");
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).expect("ca");
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    let leaf_key = rcgen::KeyPair::generate().expect("leaf key");
+    let leaf = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .expect("leaf params")
+        .signed_by(&leaf_key, &issuer)
+        .expect("leaf");
+    let cert = tmp.path().join("cert.pem");
+    let tls_key = tmp.path().join("key.pem");
+    let ca_file = tmp.path().join("ca.pem");
+    std::fs::write(&cert, leaf.pem()).expect("cert");
+    std::fs::write(&tls_key, leaf_key.serialize_pem()).expect("key");
+    std::fs::write(&ca_file, ca.pem()).expect("ca");
+    write_config(
+        &dir,
+        &format!(
+            "[server.tls]\ncert = \"{}\"\nkey = \"{}\"\n",
+            cert.display(),
+            tls_key.display()
+        ),
+    );
+    let daemon = Daemon::start(&dir);
+    assert!(
+        daemon.url.starts_with("https://127.0.0.1:"),
+        "{}",
+        daemon.url
+    );
+    // Plaintext HTTP to the TLS port gets no API answer.
+    let mut stream = daemon.client.connect();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let _ = std::io::Write::write_all(&mut stream, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    let mut raw = Vec::new();
+    let _ = std::io::Read::read_to_end(&mut stream, &mut raw);
+    assert!(
+        !String::from_utf8_lossy(&raw).contains("\"ok\""),
+        "plaintext was served"
+    );
+    // The CLI over https with the CA.
+    let out = std::process::Command::new(support::FAXBOT)
+        .args([
+            "plugin",
+            "list",
+            "--json",
+            "--url",
+            &daemon.url,
+            "--ca-cert",
+        ])
+        .arg(&ca_file)
+        .env("FAXBOT_API_KEY", &key)
+        .output()
+        .expect("cli");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(list["plugins"], json!([]));
+    // Without the CA the certificate is not trusted.
+    let untrusted = std::process::Command::new(support::FAXBOT)
+        .args(["plugin", "list", "--url", &daemon.url])
+        .env("FAXBOT_API_KEY", &key)
+        .output()
+        .expect("cli");
+    assert!(!untrusted.status.success());
+}

@@ -142,14 +142,13 @@ pub async fn create(
     Caller(principal): Caller,
     JsonBody(request): JsonBody<CreateKey>,
 ) -> Result<(StatusCode, Json<CreatedKey>), ApiError> {
-    let name = request.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
-        return Err(ApiError::invalid(
+    let name = crate::text::plain(&request.name, 80).ok_or_else(|| {
+        ApiError::invalid(
             "invalid_key",
-            "name: 1 to 80 characters, no control characters",
+            "name: 1 to 80 characters, no control or invisible formatting characters",
         )
-        .with_field("name"));
-    }
+        .with_field("name")
+    })?;
     let mut scopes = Vec::new();
     for (i, s) in request.scopes.iter().enumerate() {
         let scope = Scope::parse(s).ok_or_else(|| {

@@ -117,6 +117,9 @@ async fn unrouted(method: Method) -> ApiError {
 
 static NEXT_REQUEST: AtomicU64 = AtomicU64::new(1);
 
+/// Room for multipart boundaries and part headers above the upload limit.
+const MULTIPART_OVERHEAD: u64 = 64 << 10;
+
 fn request_id(headers: &HeaderMap) -> HeaderValue {
     let given = headers
         .get("x-request-id")
@@ -148,6 +151,32 @@ async fn observe(State(state): State<AppState>, request: Request, next: Next) ->
         .map(|m| m.as_str().to_owned());
     let settings = state.settings();
     let is_upload = request.method() == Method::POST && request.uri().path() == "/v1/plugins";
+    // A declared length past the limit is refused before a byte of the body is read.
+    let limit = if is_upload {
+        settings.upload_limit
+    } else {
+        settings.json_limit
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64 + MULTIPART_OVERHEAD) {
+        let mut response = ApiError::too_large("the request body is larger than the server allows")
+            .into_response();
+        response.headers_mut().insert("x-request-id", id);
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        state.metrics().observe(
+            &method,
+            route.as_deref().unwrap_or("unmatched"),
+            413,
+            started.elapsed(),
+        );
+        return response;
+    }
     let deadline = Duration::from_millis(if is_upload {
         settings.upload_timeout_ms
     } else {
@@ -201,6 +230,14 @@ async fn authorize(State(state): State<AppState>, mut request: Request, next: Ne
         .unwrap_or_default();
     let Some(endpoint) = endpoints::find(request.method().as_str(), &path) else {
         // A route that is not in the table is never served.
+        if endpoints::ENDPOINTS.iter().any(|e| e.path == path) {
+            return ApiError::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this method is not served here",
+            )
+            .into_response();
+        }
         return ApiError::not_found("no such route").into_response();
     };
     let mut response = match check_access(&state, endpoint.access, request.headers()).await {

@@ -280,7 +280,16 @@ pub async fn reject(
     PathId(id): PathId,
     JsonBody(request): JsonBody<RejectRequest>,
 ) -> Result<Json<RejectOutcome>, ApiError> {
-    let reason = request.reason.map(|r| r.chars().take(500).collect());
+    let reason = match request.reason.as_deref() {
+        None => None,
+        Some(r) => Some(crate::text::plain(r, 500).ok_or_else(|| {
+            ApiError::invalid(
+                "invalid_reason",
+                "reason: 1 to 500 characters, no control or invisible formatting characters",
+            )
+            .with_field("reason")
+        })?),
+    };
     let plugin = lifecycle::reject(&state, &principal, &id, reason).await?;
     Ok(Json(RejectOutcome {
         status: "rejected".to_owned(),

@@ -94,6 +94,7 @@ impl AuditSink for DenialAudit {
         };
         let actor = Actor::plugin(denial.plugin_id.clone()).unwrap_or(Actor::System);
         let mut event = AuditEvent::new(actor, action, Outcome::Denied).with_details({
+            // Typed: the capability, the rule's code and the rule's own fields.
             let mut details = denial.denial.audit_details();
             if let Some(map) = details.as_object_mut() {
                 map.insert("method".into(), serde_json::json!(denial.method));

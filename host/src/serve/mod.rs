@@ -12,6 +12,8 @@ pub mod logs;
 pub mod runtime;
 mod server;
 
+pub use server::install_crypto_provider;
+
 use crate::config::{CONFIG_FILE_NAME, Config};
 use anyhow::{Context, Result, bail};
 use clap::Args;

@@ -178,6 +178,15 @@ impl Client {
         stream
     }
 
+    /// Sends raw bytes; `None` when the connection closed without an answer (a crash).
+    pub fn raw_opt(&self, bytes: &[u8]) -> Option<Response> {
+        let mut stream = self.connect();
+        let _ = stream.write_all(bytes);
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw);
+        (!raw.is_empty()).then(|| parse_response(&raw))
+    }
+
     /// Sends raw bytes and reads the whole answer (the server closes the connection).
     pub fn raw(&self, bytes: &[u8]) -> Response {
         let mut stream = self.connect();
@@ -185,6 +194,18 @@ impl Client {
         let mut raw = Vec::new();
         let _ = stream.read_to_end(&mut raw);
         parse_response(&raw)
+    }
+
+    /// [`Client::send`] that tolerates the daemon dying mid-request.
+    pub fn send_opt(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Option<Response> {
+        self.raw_opt(&request_bytes(method, path, key, content_type, body))
     }
 
     pub fn send(
@@ -195,20 +216,7 @@ impl Client {
         content_type: Option<&str>,
         body: &[u8],
     ) -> Response {
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
-            body.len()
-        );
-        if let Some(key) = key {
-            head.push_str(&format!("Authorization: Bearer {key}\r\n"));
-        }
-        if let Some(ct) = content_type {
-            head.push_str(&format!("Content-Type: {ct}\r\n"));
-        }
-        head.push_str("\r\n");
-        let mut bytes = head.into_bytes();
-        bytes.extend_from_slice(body);
-        self.raw(&bytes)
+        self.raw(&request_bytes(method, path, key, content_type, body))
     }
 
     pub fn get(&self, path: &str, key: &str) -> Response {
@@ -270,6 +278,30 @@ impl Client {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+}
+
+/// The bytes of one HTTP/1.1 request with `Connection: close`.
+pub fn request_bytes(
+    method: &str,
+    path: &str,
+    key: Option<&str>,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Vec<u8> {
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(key) = key {
+        head.push_str(&format!("Authorization: Bearer {key}\r\n"));
+    }
+    if let Some(ct) = content_type {
+        head.push_str(&format!("Content-Type: {ct}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut bytes = head.into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
 }
 
 /// A `multipart/form-data` body of `(name, filename, bytes)` parts.
