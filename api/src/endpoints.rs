@@ -10,6 +10,9 @@ use crate::auth::Scope;
 pub enum Access {
     /// Anyone (health, readiness, metrics, the OpenAPI document).
     Public,
+    /// No API key: the request carries its own credential, checked by the handler before
+    /// anything else (a provider callback's signature, a document URL's token).
+    OwnCredential,
     /// Any valid key.
     Authenticated,
     /// A key with this scope; a tenant key reaches only its tenant's objects.
@@ -41,7 +44,7 @@ const fn ep(method: &'static str, path: &'static str, access: Access, obj: bool)
     }
 }
 
-use Access::{Authenticated, PlatformScope, Public};
+use Access::{Authenticated, OwnCredential, PlatformScope, Public};
 
 /// The table.
 pub const ENDPOINTS: &[Endpoint] = &[
@@ -148,6 +151,35 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "POST",
         "/v1/trust/revocations",
         PlatformScope(Scope::TrustManage),
+        false,
+    ),
+    ep(
+        "PUT",
+        "/v1/plugins/{id}/secrets/{name}",
+        Access::Scope(Scope::PluginsOperate),
+        true,
+    ),
+    ep("POST", "/v1/faxes", Access::Scope(Scope::FaxSend), false),
+    ep("GET", "/v1/faxes", Access::Scope(Scope::FaxRead), false),
+    ep("GET", "/v1/faxes/{id}", Access::Scope(Scope::FaxRead), true),
+    ep(
+        "POST",
+        "/v1/faxes/{id}/cancel",
+        Access::Scope(Scope::FaxSend),
+        true,
+    ),
+    ep("GET", "/v1/faxes/{id}/document", OwnCredential, false),
+    ep("POST", "/v1/callbacks/{transport}", OwnCredential, false),
+    ep(
+        "POST",
+        "/v1/callbacks/{transport}/inbound",
+        OwnCredential,
+        false,
+    ),
+    ep(
+        "PUT",
+        "/v1/transports/{name}/secrets/{key}",
+        PlatformScope(Scope::KeysManage),
         false,
     ),
 ];

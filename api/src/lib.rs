@@ -17,6 +17,7 @@
 pub mod auth;
 pub mod endpoints;
 pub mod error;
+pub mod fax;
 mod grants;
 pub mod lifecycle;
 pub mod metrics;

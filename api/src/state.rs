@@ -83,6 +83,7 @@ struct Inner {
     start_failures: std::sync::Mutex<std::collections::HashMap<String, String>>,
     openapi: std::sync::OnceLock<String>,
     audit_failed: std::sync::atomic::AtomicBool,
+    fax: std::sync::OnceLock<Arc<crate::fax::FaxDesk>>,
 }
 
 /// The parts [`AppState::new`] takes.
@@ -141,6 +142,7 @@ impl AppState {
                 start_failures: std::sync::Mutex::default(),
                 openapi: std::sync::OnceLock::new(),
                 audit_failed: std::sync::atomic::AtomicBool::new(false),
+                fax: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -195,6 +197,16 @@ impl AppState {
         self.inner
             .limiter
             .set_limits(new.rate_per_second, new.rate_burst);
+    }
+
+    /// Installs the fax desk (once, at start).
+    pub fn set_fax_desk(&self, desk: Arc<crate::fax::FaxDesk>) {
+        let _ = self.inner.fax.set(desk);
+    }
+
+    /// The fax desk, when the daemon has one.
+    pub fn fax_desk(&self) -> Option<&Arc<crate::fax::FaxDesk>> {
+        self.inner.fax.get()
     }
 
     /// The plugin runtime.

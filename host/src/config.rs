@@ -75,7 +75,73 @@ pub const DEFAULT_CONFIG: &str = r#"# faxbot core configuration. Every setting i
 # The most any plugin's manifest may ask for.
 # max_memory = "1GiB"
 # max_pids = 256
+
+# The base URL fax providers call back and fetch documents from (https in production).
+# Provider signatures are computed over this URL followed by the callback path and query.
+# public_url = "https://fax.example.com"
+
+[fax]
+# The transport outbound faxes go through: test (the default: nothing leaves the machine;
+# numbers ending in 0000 fail), or one configured under [transports.NAME].
+# outbound = "test"
+# Largest document accepted, and how long jobs and their documents are kept.
+# max_document = "20MiB"
+# retention_days = 30
+
+# One table per transport, non-secret settings only. Credentials are set write-only with
+# PUT /v1/transports/NAME/secrets/KEY: phaxio api_key, api_secret, callback_token;
+# signalwire api_token, signing_key; sinch key_id, key_secret; asterisk and freeswitch password.
+# [transports.phaxio]
+# base_url = "https://api.phaxio.com/v2"
+# [transports.sinch]
+# project_id = "..."
+# auth = "oauth2"        # or "basic" for test accounts
+# [transports.signalwire]
+# base_url = "https://example.signalwire.com/api/laml/2010-04-01"
+# project_id = "..."
+# from = "+15550000000"
+# [transports.asterisk]
+# host = "127.0.0.1"
+# port = 5038
+# username = "faxbot"
+# context = "faxbot-send"
+# trunk = "trunk-endpoint"
+# [transports.freeswitch]
+# host = "127.0.0.1"
+# port = 8021
+# gateway = "gw_trunk"
+# caller_id = "15550000000"
 "#;
+
+/// The transports `[transports.NAME]` may configure, with the settings each takes.
+pub const TRANSPORT_SETTINGS: &[(&str, &[&str])] = &[
+    ("phaxio", &["base_url", "fetch_document_by_url"]),
+    ("sinch", &["base_url", "token_url", "project_id", "auth"]),
+    ("signalwire", &["base_url", "project_id", "from"]),
+    (
+        "asterisk",
+        &["host", "port", "username", "context", "trunk"],
+    ),
+    (
+        "freeswitch",
+        &["host", "port", "gateway", "caller_id", "t38"],
+    ),
+];
+
+/// The fax side of the configuration.
+#[derive(Clone, Debug)]
+pub struct FaxConfig {
+    /// Where providers call back (`https://fax.example.com`).
+    pub public_url: Option<String>,
+    /// The outbound transport.
+    pub outbound: String,
+    /// Largest document, bytes.
+    pub max_document_bytes: u64,
+    /// Retention, days.
+    pub retention_days: u64,
+    /// `[transports.NAME]` tables, validated.
+    pub transports: Vec<(String, Table)>,
+}
 
 /// TLS files.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,6 +179,8 @@ pub struct Config {
     pub hello_timeout_secs: u64,
     /// Shutdown deadline, seconds.
     pub shutdown_timeout_secs: u64,
+    /// Faxes and transports.
+    pub fax: FaxConfig,
 }
 
 /// Every problem found in a config file.
@@ -417,6 +485,54 @@ impl Config {
             65_536,
         ) as u32;
         w.unknown(plugins, "plugins");
+
+        let public_url = w.string(&mut root, "public_url", "");
+        if let Some(url) = &public_url {
+            match url::Url::parse(url) {
+                Ok(u) if u.scheme() == "https" || u.scheme() == "http" => {}
+                _ => w
+                    .problems
+                    .push(format!("public_url: `{url}` is not an http(s) URL")),
+            }
+        }
+        let mut fax = w.table(&mut root, "fax", "fax");
+        let outbound = w
+            .string(&mut fax, "outbound", "fax")
+            .unwrap_or_else(|| "test".to_owned());
+        let max_document_bytes =
+            w.size(&mut fax, "max_document", "fax", 20 << 20, 1 << 10, 1 << 30);
+        let retention_days = w.number(&mut fax, "retention_days", "fax", 30, 1, 3650);
+        w.unknown(fax, "fax");
+        let mut transports = Vec::new();
+        let mut tables = w.table(&mut root, "transports", "transports");
+        for (name, keys) in TRANSPORT_SETTINGS {
+            if let Some(value) = tables.remove(*name) {
+                let path = format!("transports.{name}");
+                match value {
+                    Value::Table(mut t) => {
+                        let mut kept = Table::new();
+                        for key in *keys {
+                            if let Some(v) = t.remove(*key) {
+                                kept.insert((*key).to_owned(), v);
+                            }
+                        }
+                        w.unknown(t, &path);
+                        transports.push(((*name).to_owned(), kept));
+                    }
+                    _ => w.problems.push(format!("{path}: must be a table")),
+                }
+            }
+        }
+        for name in tables.keys() {
+            w.problems.push(format!(
+                "transports.{name}: unknown transport (phaxio, sinch, signalwire, asterisk, freeswitch)"
+            ));
+        }
+        if outbound != "test" && !transports.iter().any(|(n, _)| *n == outbound) {
+            w.problems.push(format!(
+                "fax.outbound: `{outbound}` is neither test nor a configured [transports.{outbound}]"
+            ));
+        }
         w.unknown(root, "");
 
         if !problems.is_empty() {
@@ -425,6 +541,13 @@ impl Config {
         let mut package_limits = defaults.package_limits.clone();
         package_limits.max_compressed_bytes = upload_limit;
         Ok(Config {
+            fax: FaxConfig {
+                public_url,
+                outbound,
+                max_document_bytes,
+                retention_days,
+                transports,
+            },
             listen,
             allow_plaintext_non_loopback,
             tls,

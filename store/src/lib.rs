@@ -17,12 +17,14 @@
 //! policy: the rows hold what the domain decided.
 
 mod error;
+pub mod faxes;
 pub mod files;
 pub mod migrations;
 mod model;
 mod sqlite;
 
 pub use error::StoreError;
+pub use faxes::{FaxJobRecord, FaxQuery, FaxStore};
 pub use files::{PackageArea, Staged, SweepReport};
 pub use model::{ApiKeyRecord, ApprovalRecord, DesiredState, PluginRecord, Tenant, VersionRecord};
 pub use sqlite::{DATABASE_FILE_NAME, SqliteStore};

@@ -64,6 +64,38 @@ pub const MIGRATIONS: &[&str] = &[
         bytes BIGINT NOT NULL,
         PRIMARY KEY (plugin_id, kv_key)
     );",
+    // 2: fax jobs, the callback idempotency keys, write-only secrets.
+    "CREATE TABLE fax_jobs (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NULL,
+        direction TEXT NOT NULL,
+        transport TEXT NOT NULL,
+        remote_sealed TEXT NULL,
+        local_sealed TEXT NULL,
+        status TEXT NOT NULL,
+        provider_id TEXT NULL,
+        pages BIGINT NULL,
+        failure TEXT NULL,
+        attempt BIGINT NOT NULL,
+        document_id TEXT NULL,
+        token_hash TEXT NULL,
+        token_expires_ms BIGINT NULL,
+        created_at_ms BIGINT NOT NULL,
+        updated_at_ms BIGINT NOT NULL
+    );
+    CREATE INDEX fax_jobs_by_provider ON fax_jobs (transport, provider_id);
+    CREATE INDEX fax_jobs_by_tenant ON fax_jobs (tenant_id, created_at_ms);
+    CREATE TABLE fax_callbacks (
+        idempotency_key TEXT PRIMARY KEY,
+        at_ms BIGINT NOT NULL
+    );
+    CREATE TABLE secrets (
+        scope TEXT NOT NULL,
+        name TEXT NOT NULL,
+        sealed TEXT NOT NULL,
+        updated_at_ms BIGINT NOT NULL,
+        PRIMARY KEY (scope, name)
+    );",
 ];
 
 /// The schema version this binary writes.

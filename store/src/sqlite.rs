@@ -2,6 +2,8 @@
 //! on. One connection behind a mutex: the core's admin traffic is light, and a single writer
 //! is what SQLite wants anyway.
 
+mod faxes;
+
 use crate::migrations::{LATEST, MIGRATIONS};
 use crate::model::{
     ApiKeyRecord, ApprovalRecord, DesiredState, PluginRecord, Tenant, VersionRecord,

@@ -4,6 +4,7 @@
 //! ids and counts them.
 
 mod audit;
+mod faxes;
 mod health;
 mod keys;
 mod plugins;
@@ -44,7 +45,8 @@ use utoipa_axum::routes;
         (name = "plugins", description = "The plugin lifecycle"),
         (name = "keys", description = "API keys and tenants"),
         (name = "trust", description = "The trust store"),
-        (name = "audit", description = "The audit trail")
+        (name = "audit", description = "The audit trail"),
+        (name = "faxes", description = "Sending and receiving faxes; provider callbacks")
     )
 )]
 struct ApiDoc;
@@ -71,6 +73,12 @@ pub fn router(state: AppState) -> Router {
     let settings = state.settings();
     let (upload_schemas, upload_paths, upload_router) = routes!(plugins::upload, plugins::list);
     let upload_router = upload_router.layer(DefaultBodyLimit::max(settings.upload_limit));
+    let (fax_schemas, fax_paths, fax_router) = routes!(faxes::send, faxes::list);
+    let fax_router = fax_router.layer(DefaultBodyLimit::max(settings.upload_limit));
+    let (cb_schemas, cb_paths, cb_router) = routes!(faxes::callback);
+    let cb_router = cb_router.layer(DefaultBodyLimit::max(settings.upload_limit));
+    let (inbound_schemas, inbound_paths, inbound_router) = routes!(faxes::inbound);
+    let inbound_router = inbound_router.layer(DefaultBodyLimit::max(settings.upload_limit));
     let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
@@ -93,6 +101,14 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(trust::show))
         .routes(routes!(trust::add_key))
         .routes(routes!(trust::revoke))
+        .routes((fax_schemas, fax_paths, fax_router))
+        .routes(routes!(faxes::show))
+        .routes(routes!(faxes::cancel))
+        .routes(routes!(faxes::document))
+        .routes((cb_schemas, cb_paths, cb_router))
+        .routes((inbound_schemas, inbound_paths, inbound_router))
+        .routes(routes!(faxes::put_transport_secret))
+        .routes(routes!(faxes::put_plugin_secret))
         .split_for_parts();
     state.set_openapi_json(doc.to_json().unwrap_or_else(|_| "{}".to_owned()));
     router
@@ -150,7 +166,10 @@ async fn observe(State(state): State<AppState>, request: Request, next: Next) ->
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_owned());
     let settings = state.settings();
-    let is_upload = request.method() == Method::POST && request.uri().path() == "/v1/plugins";
+    // Uploads (plugins, faxes, provider callbacks carrying documents) get the upload limit.
+    let is_upload = request.method() == Method::POST
+        && matches!(request.uri().path(), "/v1/plugins" | "/v1/faxes")
+        || request.method() == Method::POST && request.uri().path().starts_with("/v1/callbacks/");
     // A declared length past the limit is refused before a byte of the body is read.
     let limit = if is_upload {
         settings.upload_limit
@@ -258,7 +277,7 @@ async fn check_access(
     access: Access,
     headers: &HeaderMap,
 ) -> Result<Option<Principal>, ApiError> {
-    if access == Access::Public {
+    if matches!(access, Access::Public | Access::OwnCredential) {
         return Ok(None);
     }
     let principal = match authenticate(state, headers) {
@@ -279,7 +298,7 @@ async fn check_access(
         }
     };
     let (scope, platform_only) = match access {
-        Access::Public | Access::Authenticated => (None, false),
+        Access::Public | Access::OwnCredential | Access::Authenticated => (None, false),
         Access::Scope(s) => (Some(s), false),
         Access::PlatformScope(s) => (Some(s), true),
     };

@@ -11,6 +11,7 @@ mod capabilities;
 pub mod logs;
 pub mod runtime;
 mod server;
+pub mod transports;
 
 pub use server::install_crypto_provider;
 
@@ -135,9 +136,11 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
             repair.last_good_seq, repair.removed_bytes
         );
     }
-    let store: Arc<dyn Store> = Arc::new(
+    let sqlite = Arc::new(
         SqliteStore::open(&dir.join(DATABASE_FILE_NAME)).context("opening the state database")?,
     );
+    let store: Arc<dyn Store> = sqlite.clone();
+    let fax_store: Arc<dyn faxbot_store::FaxStore> = sqlite;
     let trust_path = dir.join(TRUST_FILE_NAME);
     let trust = faxbot_api::trust_file::load(&trust_path).context("reading the trust store")?;
     let packages =
@@ -184,6 +187,9 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
         hasher: faxbot_api::auth::KeyHasher::new(&keys),
         core_version: semver::Version::parse(env!("CARGO_PKG_VERSION")).context("core version")?,
     });
+    let fax_desk = fax_desk(&dir, &config, &keys, fax_store, plugin_runtime.clone())?;
+    fax_desk.follow_transports();
+    state.set_fax_desk(fax_desk.clone());
     let router = faxbot_api::router(state.clone());
 
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -255,6 +261,70 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
         )
         .await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Key labels of the fax desk's keys (derived from the core's key material).
+const DOCUMENTS_KEY_LABEL: &str = "faxbot documents v1";
+const SEALED_VALUES_KEY_LABEL: &str = "faxbot sealed values v1";
+const DOCUMENT_TOKENS_KEY_LABEL: &str = "faxbot document tokens v1";
+
+/// Publishes fax events to the plugins that subscribe (through the projection).
+struct PluginEvents(Arc<runtime::SupervisorRuntime>);
+
+impl faxbot_api::fax::FaxEvents for PluginEvents {
+    fn publish(&self, event: faxbot_events::CoreEvent) {
+        self.0.deliver(event);
+    }
+}
+
+/// The fax desk: transports from the config, documents encrypted in `DIR/documents`, the
+/// PDF → TIFF converter in the jail when Ghostscript is installed.
+fn fax_desk(
+    dir: &Path,
+    config: &Config,
+    keys: &KeyMaterial,
+    store: Arc<dyn faxbot_store::FaxStore>,
+    runtime: Arc<runtime::SupervisorRuntime>,
+) -> Result<Arc<faxbot_api::fax::FaxDesk>> {
+    use faxbot_api::fax::sealer::Sealer;
+    let sealer = || {
+        Sealer::new(keys.derive(SEALED_VALUES_KEY_LABEL))
+            .ok_or_else(|| anyhow::anyhow!("the sealing key could not be made"))
+    };
+    let vault = faxbot_transports::document::DocumentVault::open(
+        &dir.join("documents"),
+        keys.derive(DOCUMENTS_KEY_LABEL),
+    )
+    .context("opening the document vault")?;
+    let spool = dir.join("spool");
+    std::fs::create_dir_all(&spool).context("creating the fax spool directory")?;
+    let converter = faxbot_jail::binary::locate()
+        .filter(|_| Path::new("/usr/bin/gs").exists())
+        .map(faxbot_transports::document::convert::Converter::debian);
+    let transports = Arc::new(transports::DaemonTransports::new(
+        config.fax.clone(),
+        store.clone(),
+        sealer()?,
+    ));
+    runtime.set_projector(Arc::new(Redactor::new(PseudonymKey::new(
+        keys.derive(PSEUDONYM_KEY_LABEL),
+    ))));
+    Ok(faxbot_api::fax::FaxDesk::new(
+        store,
+        transports,
+        vault,
+        sealer()?,
+        keys.derive(DOCUMENT_TOKENS_KEY_LABEL),
+        converter,
+        Arc::new(PluginEvents(runtime)),
+        faxbot_api::fax::DeskSettings {
+            public_url: config.fax.public_url.clone(),
+            max_document_bytes: usize::try_from(config.fax.max_document_bytes).unwrap_or(20 << 20),
+            document_token_ttl_ms: 60 * 60 * 1000,
+            retention_ms: config.fax.retention_days * 86_400_000,
+            spool_dir: spool,
+        },
+    ))
 }
 
 /// SIGHUP: the live settings and the trust store, each only if it parses.

@@ -35,6 +35,11 @@ pub struct SupervisorRuntime {
     store: Arc<dyn Store>,
     last_reasons: Mutex<HashMap<String, String>>,
     known: Mutex<Vec<String>>,
+    /// Each started plugin's tenant and grants: who hears which event.
+    subscribers: Mutex<HashMap<String, (Option<String>, faxbot_policy::capability::Grants)>>,
+    /// Projects core events to what a plugin may see.
+    projector: std::sync::OnceLock<Arc<faxbot_redact::Redactor>>,
+    next_event: std::sync::atomic::AtomicU64,
 }
 
 impl SupervisorRuntime {
@@ -60,6 +65,69 @@ impl SupervisorRuntime {
             store,
             last_reasons: Mutex::default(),
             known: Mutex::default(),
+            subscribers: Mutex::default(),
+            projector: std::sync::OnceLock::new(),
+            next_event: std::sync::atomic::AtomicU64::new(1),
+        }
+    }
+
+    /// Sets the redactor events are projected with (once, at start).
+    pub fn set_projector(&self, redactor: Arc<faxbot_redact::Redactor>) {
+        let _ = self.projector.set(redactor);
+    }
+
+    /// Delivers `event`, projected, to every running plugin whose live grants subscribe to
+    /// its topic and whose tenant owns it (a platform plugin hears every tenant). At most
+    /// once and best effort: the durable outbox of the event bus is not built yet.
+    pub fn deliver(self: &Arc<Self>, event: faxbot_events::CoreEvent) {
+        let Some(redactor) = self.projector.get().cloned() else {
+            return;
+        };
+        let topic = event.topic();
+        let now = now_ms();
+        let listeners: Vec<String> = self
+            .subscribers
+            .lock()
+            .map(|s| {
+                s.iter()
+                    .filter(|(_, (tenant, grants))| {
+                        tenant.as_deref().is_none_or(|t| t == event.tenant())
+                            && grants.live(now).any(|c| {
+                                matches!(c, faxbot_policy::capability::Capability::Subscribe(p)
+                                    if faxbot_plugin_abi::event::topic_matches(p, &topic))
+                            })
+                    })
+                    .map(|(id, _)| id.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for plugin in listeners {
+            let sequence = self
+                .next_event
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Ok(projected) =
+                faxbot_events::project(&redactor, &event, format!("ev_{sequence:08}"), sequence)
+            else {
+                continue;
+            };
+            let runtime = Arc::clone(self);
+            tokio::spawn(async move {
+                let delivery = faxbot_plugin_abi::methods::EventDelivery {
+                    event: projected,
+                    attempt: 1,
+                };
+                let outcome = runtime
+                    .supervisor
+                    .call::<faxbot_plugin_abi::methods::DeliverEvent>(
+                        &plugin,
+                        &delivery,
+                        std::time::Duration::from_secs(5),
+                    )
+                    .await;
+                if let Err(e) = outcome {
+                    tracing::debug!(plugin = %plugin, error = %e, "event delivery failed");
+                }
+            });
         }
     }
 
@@ -134,6 +202,12 @@ impl SupervisorRuntime {
         )
         .map_err(|e| e.to_string())?;
         self.supervisor.start(config).map_err(|e| e.to_string())?;
+        if let Ok(mut subscribers) = self.subscribers.lock() {
+            subscribers.insert(
+                spec.plugin_id.clone(),
+                (spec.tenant.clone(), spec.grants.clone()),
+            );
+        }
         if let Ok(mut known) = self.known.lock()
             && !known.contains(&spec.plugin_id)
         {
@@ -157,6 +231,9 @@ impl PluginRuntime for SupervisorRuntime {
                 self.remember_reason(plugin_id, &status.state);
             }
             let _ = self.supervisor.stop(plugin_id).await;
+            if let Ok(mut subscribers) = self.subscribers.lock() {
+                subscribers.remove(plugin_id);
+            }
         })
     }
 
