@@ -638,3 +638,73 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn a_file_and_a_directory_differing_only_in_case_are_refused() {
+    // files/Bin is a file; files/bin is the directory files/bin/demo implies.
+    let e = refused(vec![
+        Raw::file("files/bin/demo", b"x"),
+        Raw::file("files/Bin", b"y"),
+    ]);
+    assert_eq!(
+        e,
+        PackageError::CaseCollision("files/bin".into(), "files/Bin".into())
+    );
+    // The same, file first.
+    let raw = gzip(&tar(&[
+        Raw::file("faxbot-plugin.toml", MANIFEST.as_bytes()),
+        Raw::file("files/Lib", b"y"),
+        Raw::exe("files/bin/plugin", b"x"),
+        Raw::file("files/lib/demo", b"x"),
+    ]));
+    assert_eq!(
+        read(&raw).expect_err("collision"),
+        PackageError::CaseCollision("files/Lib".into(), "files/lib".into())
+    );
+}
+
+#[test]
+fn a_directory_entry_and_a_file_differing_only_in_case_are_refused() {
+    let e = refused(vec![
+        Raw::kind("files/DATA/", b'5'),
+        Raw::file("files/data", b"x"),
+    ]);
+    assert_eq!(
+        e,
+        PackageError::CaseCollision("files/DATA".into(), "files/data".into())
+    );
+    let e = refused(vec![
+        Raw::file("files/data", b"x"),
+        Raw::kind("files/DATA/", b'5'),
+    ]);
+    assert_eq!(
+        e,
+        PackageError::CaseCollision("files/data".into(), "files/DATA".into())
+    );
+    // Two directories differing only in case would merge on such a filesystem, too.
+    let e = refused(vec![
+        Raw::file("files/a/x", b"1"),
+        Raw::file("files/A/y", b"2"),
+    ]);
+    assert_eq!(
+        e,
+        PackageError::CaseCollision("files/a".into(), "files/A".into())
+    );
+}
+
+#[test]
+fn the_builder_refuses_a_file_and_a_directory_differing_only_in_case() {
+    let mut b = PackageBuilder::new(MANIFEST.as_bytes().to_vec());
+    b.add_file("bin/plugin", vec![], true).expect("ok");
+    assert!(matches!(
+        b.add_file("Bin", vec![], false),
+        Err(PackageError::CaseCollision(..))
+    ));
+    assert!(matches!(
+        b.add_file("bin", vec![], false),
+        Err(PackageError::FileDirConflict(_))
+    ));
+    b.add_file("share/readme", vec![], false)
+        .expect("a refused add changes nothing");
+    b.build(&ResourceCeilings::default()).expect("builds");
+}

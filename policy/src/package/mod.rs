@@ -10,6 +10,7 @@
 mod digest;
 mod limits;
 pub mod path;
+mod path_index;
 mod reader;
 mod writer;
 
@@ -167,7 +168,8 @@ pub enum PackageError {
     /// The same path twice.
     #[error("entry `{0}` appears more than once")]
     DuplicatePath(String),
-    /// Two paths that differ only in case.
+    /// Two paths that differ only in case: two files, two directories, or a file and a
+    /// directory (named by an entry or implied by a path below it).
     #[error("entries `{0}` and `{1}` differ only in letter case")]
     CaseCollision(String, String),
     /// A file that is also a directory of another entry.

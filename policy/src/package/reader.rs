@@ -1,11 +1,12 @@
 //! Reading a package from untrusted bytes.
 
 use super::path::{check_relative_path, shown};
+use super::path_index::{EntryKind, PathIndex};
 use super::{FILES_DIR, Package, PackageError, PackageFile, PackageLimits, canonical_digest};
 use crate::manifest::{MANIFEST_FILE, MAX_MANIFEST_BYTES, Manifest, ResourceCeilings};
 use flate2::bufread::GzDecoder;
 use std::cell::Cell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, BufRead, BufReader, Read};
 use std::rc::Rc;
 use tar::EntryType;
@@ -159,7 +160,7 @@ fn read_entries<R: Read>(
         files: BTreeMap::new(),
         dirs: BTreeSet::new(),
     };
-    let mut folded: HashMap<String, String> = HashMap::new();
+    let mut index = PathIndex::default();
     let mut count = 0usize;
     for entry in entries {
         let mut entry = entry.map_err(|e| io_error(&e, violation))?;
@@ -216,6 +217,7 @@ fn read_entries<R: Read>(
             if !raw.dirs.insert(path.to_string()) {
                 return Err(PackageError::DuplicatePath(display));
             }
+            index.add(path, EntryKind::Dir)?;
             continue;
         }
         let is_manifest = path == MANIFEST_FILE;
@@ -236,15 +238,7 @@ fn read_entries<R: Read>(
                 limit: max,
             });
         }
-        let key = path.to_ascii_lowercase();
-        if let Some(other) = folded.get(&key) {
-            return Err(if other == path {
-                PackageError::DuplicatePath(display)
-            } else {
-                PackageError::CaseCollision(shown(other.as_bytes()), display)
-            });
-        }
-        folded.insert(key, path.to_string());
+        index.add(path, EntryKind::File)?;
         let mut contents = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(1 << 20));
         (&mut entry)
             .take(max + 1)
@@ -264,21 +258,6 @@ fn read_entries<R: Read>(
 }
 
 fn assemble(raw: RawContents, ceilings: &ResourceCeilings) -> Result<Package, PackageError> {
-    for path in raw.files.keys() {
-        let full = format!("{FILES_DIR}{path}");
-        if raw.dirs.contains(&full) {
-            return Err(PackageError::FileDirConflict(shown(full.as_bytes())));
-        }
-        let mut ancestor = path.as_str();
-        while let Some((parent, _)) = ancestor.rsplit_once('/') {
-            if raw.files.contains_key(parent) {
-                return Err(PackageError::FileDirConflict(shown(
-                    format!("{FILES_DIR}{parent}").as_bytes(),
-                )));
-            }
-            ancestor = parent;
-        }
-    }
     let manifest_bytes = raw.manifest.ok_or(PackageError::ManifestMissing)?;
     let manifest =
         Manifest::parse_bytes(&manifest_bytes, ceilings).map_err(PackageError::ManifestInvalid)?;
