@@ -4,7 +4,6 @@
 
 use crate::CheckFailed;
 use anyhow::{Context, bail};
-use faxbot_policy::manifest::ResourceCeilings;
 use faxbot_policy::package::{Package, PackageLimits, read_package};
 use faxbot_policy::signature::SignatureFile;
 use faxbot_policy::signature::ed25519::{Ed25519Keypair, Ed25519PublicKey};
@@ -114,7 +113,7 @@ fn read_checked(path: &Path) -> anyhow::Result<Package> {
     read_package(
         std::io::BufReader::new(file),
         &PackageLimits::default(),
-        &ResourceCeilings::default(),
+        &crate::project::ceilings(),
     )
     .map_err(|e| CheckFailed(format!("{}: {e}", path.display())).into())
 }
