@@ -2,9 +2,11 @@
 //!
 //! Manifests, capability grants, egress rules, resolved-address classes, the package
 //! format, signature verification, the operator's trust store and marketplace rules.
-//! Nothing here performs I/O beyond reading the bytes it is given, and nothing here
-//! enforces: the supervisor and the host do, by asking these functions. Every check fails
-//! closed and says precisely why.
+//! Nothing here performs I/O beyond reading the bytes it is given, with one exception:
+//! [`package::read_package_to_dir`] streams a package's files into a staging directory the
+//! caller names, so reading a package costs bounded memory whatever it unpacks to. Nothing
+//! here enforces: the supervisor and the host do, by asking these functions. Every check
+//! fails closed and says precisely why.
 //!
 //! Cargo features: `openpgp` (sequoia-openpgp) and `sigstore` (sigstore) build those
 //! signature back ends; both are off by default, so a crate that only checks grants (the
@@ -15,7 +17,9 @@
 //! - [`manifest::Manifest::parse`]: parse and validate `faxbot-plugin.toml`, all problems
 //!   at once with field paths;
 //! - [`package::PackageBuilder`]: build a deterministic `.fxp` from a manifest and files;
-//!   [`package::read_package`]: read one back from untrusted bytes;
+//!   [`package::read_package_to_dir`] (to a staging directory, bounded memory),
+//!   [`package::inspect_package`] (digest and manifest only) and [`package::read_package`]
+//!   (in memory, small packages): read one back from untrusted bytes;
 //!   [`package::Package::digest`] / [`package::canonical_digest`]: the package identity;
 //! - [`signature::ed25519`]: key generation, signing and verification;
 //! - [`trust::TrustStore::verify`]: the install-time and start-time verdict.

@@ -282,3 +282,108 @@ mod properties {
         }
     }
 }
+
+fn with_egress(rules: &[&str]) -> String {
+    let list = rules
+        .iter()
+        .map(|r| format!("{r:?}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    GOOD.replace(
+        "egress = [\"https://hooks.slack.com/services/*\"]",
+        &format!("egress = [{list}]"),
+    )
+}
+
+const INTERNAL: &[&str] = &[
+    "https://127.0.0.1/",
+    "https://169.254.169.254/latest/meta-data/",
+    "https://[::ffff:127.0.0.1]/",
+    "https://[::1]:8443/",
+    "https://10.0.0.1/",
+    "https://172.16.5.4/",
+    "https://192.168.1.1/",
+    "https://100.64.0.1/",
+    "https://[64:ff9b::a00:1]/",
+    "https://224.0.0.1/",
+    "https://0.0.0.0/",
+    "https://[::]/",
+    "https://[fe80::1]/",
+    "https://[fd00:ec2::254]/",
+    "https://100.100.100.200/",
+    "https://app.localhost/",
+    "https://printer.local/",
+    "https://*.corp.internal/",
+    "https://router.home.arpa/",
+    "https://api.test/",
+    "https://x.invalid/",
+    "https://docs.example/",
+    "https://metadata.google.internal/computeMetadata/v1/",
+    "https://metadata.goog/",
+    "https://instance-data.ec2.internal/",
+];
+
+#[test]
+fn egress_rules_naming_internal_targets_are_refused_with_their_path() {
+    let e = Manifest::parse(&with_egress(INTERNAL), &ResourceCeilings::default())
+        .expect_err("internal targets");
+    for (i, rule) in INTERNAL.iter().enumerate() {
+        let path = format!("capabilities.egress[{i}]");
+        let problem =
+            e.0.iter()
+                .find(|p| p.path == path)
+                .unwrap_or_else(|| panic!("{rule} was accepted: {e}"));
+        assert!(
+            problem.reason.contains("names an internal target"),
+            "{rule}: {problem}"
+        );
+    }
+    assert_eq!(e.0.len(), INTERNAL.len(), "{e}");
+    // A bare `localhost` is refused before that: a rule's host needs two labels.
+    let e = Manifest::parse(
+        &with_egress(&["https://localhost/"]),
+        &ResourceCeilings::default(),
+    )
+    .expect_err("localhost");
+    assert!(e.has("capabilities.egress[0]"), "{e}");
+}
+
+#[test]
+fn numeric_ipv4_spellings_in_egress_rules_are_refused() {
+    let numeric = [
+        "https://2130706433/",
+        "https://0177.0.0.1/",
+        "https://0x7f.0.0.1/",
+        "https://127.1/",
+        "https://0x7f000001/",
+    ];
+    let allow = ResourceCeilings {
+        allow_internal_egress: true,
+        ..ResourceCeilings::default()
+    };
+    let e = Manifest::parse(&with_egress(&numeric), &allow).expect_err("ambiguous spellings");
+    for i in 0..numeric.len() {
+        assert!(e.has(&format!("capabilities.egress[{i}]")), "{e}");
+    }
+}
+
+#[test]
+fn public_targets_are_accepted_and_an_operator_may_allow_internal_ones_for_development() {
+    let public = [
+        "https://hooks.slack.com/services/*",
+        "https://8.8.8.8/",
+        "https://[2606:4700:4700::1111]/",
+        "https://*.example.com/",
+        "https://localhost.example.com/",
+        "https://testing.company.com/",
+    ];
+    let m = Manifest::parse(&with_egress(&public), &ResourceCeilings::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(m.capabilities.egress.len(), public.len());
+    let dev = ResourceCeilings {
+        allow_internal_egress: true,
+        ..ResourceCeilings::default()
+    };
+    let m = Manifest::parse(&with_egress(INTERNAL), &dev).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(m.capabilities.egress.len(), INTERNAL.len());
+}

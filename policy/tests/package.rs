@@ -8,9 +8,11 @@ use faxbot_policy::manifest::ResourceCeilings;
 use faxbot_policy::package::path::PathProblem;
 use faxbot_policy::package::{
     Package, PackageBuilder, PackageDigest, PackageError, PackageLimits, read_package,
+    read_package_to_dir,
 };
 use std::cell::Cell;
 use std::io::Read;
+use std::os::unix::fs::PermissionsExt;
 use std::rc::Rc;
 
 fn read(bytes: &[u8]) -> Result<Package, PackageError> {
@@ -589,6 +591,145 @@ fn the_builder_refuses_what_the_reader_would_refuse() {
     ));
 }
 
+#[test]
+fn a_package_is_staged_to_a_directory_with_its_modes_and_the_same_digest() {
+    let bytes = built().build(&ResourceCeilings::default()).expect("builds");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let staged = read_package_to_dir(
+        &bytes[..],
+        &PackageLimits::default(),
+        &ResourceCeilings::default(),
+        dir.path(),
+    )
+    .expect("stages");
+    let in_memory = read(&bytes).expect("reads");
+    assert_eq!(staged.digest(), in_memory.digest());
+    assert_eq!(staged.digest(), built().digest());
+    for (path, file) in in_memory.files() {
+        let on_disk = dir.path().join(path);
+        assert_eq!(
+            std::fs::read(&on_disk).expect("staged"),
+            file.contents,
+            "{path}"
+        );
+        let mode = std::fs::metadata(&on_disk)
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, file.mode, "{path}");
+        assert_eq!(staged.entries()[path].sha256, file.sha256);
+    }
+}
+
+#[test]
+fn a_refused_package_leaves_the_staging_directory_empty() {
+    // A large file is written before the symlink after it is found.
+    let bytes = package_with(vec![
+        Raw::file("files/data/big", &noise(300_000, 3)),
+        Raw::link("files/data/link", b'2', "/etc/passwd"),
+    ]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let e = read_package_to_dir(
+        &bytes[..],
+        &PackageLimits::default(),
+        &ResourceCeilings::default(),
+        dir.path(),
+    )
+    .expect_err("symlink");
+    assert!(matches!(e, PackageError::Symlink(_)), "{e}");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("list").count(),
+        0,
+        "nothing is left behind"
+    );
+}
+
+#[test]
+fn the_staging_directory_must_exist_and_be_empty() {
+    let bytes = built().build(&ResourceCeilings::default()).expect("builds");
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("planted"), b"x").expect("plant");
+    let stage = |path: &std::path::Path| {
+        read_package_to_dir(
+            &bytes[..],
+            &PackageLimits::default(),
+            &ResourceCeilings::default(),
+            path,
+        )
+    };
+    assert!(matches!(
+        stage(dir.path()),
+        Err(PackageError::Staging { .. })
+    ));
+    assert!(
+        dir.path().join("planted").exists(),
+        "a directory the reader did not fill is not emptied"
+    );
+    assert!(matches!(
+        stage(&dir.path().join("missing")),
+        Err(PackageError::Staging { .. })
+    ));
+}
+
+#[test]
+fn a_huge_pax_header_is_refused_before_it_is_read() {
+    let mut record = format!("path=files/{}", "a".repeat(1 << 20));
+    record.push('\n');
+    let len = record.len() + 8;
+    let record = format!("{len} {record}");
+    let pax = Raw {
+        name: b"PaxHeader".to_vec(),
+        kind: b'x',
+        mode: 0o644,
+        data: record.into_bytes(),
+        link: Vec::new(),
+    };
+    let e = refused(vec![pax, Raw::file("files/innocent", b"x")]);
+    assert!(
+        matches!(&e, PackageError::Corrupt(why) if why.contains("64 KiB")),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_gnu_long_name_past_the_path_limit_is_refused_before_it_is_read() {
+    let mut name = format!("files/{}", "b".repeat(2000)).into_bytes();
+    name.push(0);
+    let long = Raw {
+        name: b"././@LongLink".to_vec(),
+        kind: b'L',
+        mode: 0o644,
+        data: name,
+        link: Vec::new(),
+    };
+    let e = refused(vec![long, Raw::file("files/innocent", b"x")]);
+    assert!(
+        matches!(
+            e,
+            PackageError::BadPath {
+                problem: PathProblem::TooLong,
+                ..
+            }
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_pax_size_record_is_refused() {
+    let record = "12 size=999\n";
+    assert_eq!(record.len(), 12);
+    let pax = Raw {
+        name: b"PaxHeader".to_vec(),
+        kind: b'x',
+        mode: 0o644,
+        data: record.as_bytes().to_vec(),
+        link: Vec::new(),
+    };
+    let e = refused(vec![pax, Raw::file("files/innocent", b"x")]);
+    assert!(matches!(e, PackageError::Corrupt(_)), "{e}");
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;
@@ -637,4 +778,74 @@ mod properties {
             }
         }
     }
+}
+
+#[test]
+fn a_file_and_a_directory_differing_only_in_case_are_refused() {
+    // files/Bin is a file; files/bin is the directory files/bin/demo implies.
+    let e = refused(vec![
+        Raw::file("files/bin/demo", b"x"),
+        Raw::file("files/Bin", b"y"),
+    ]);
+    assert_eq!(
+        e,
+        PackageError::CaseCollision("files/bin".into(), "files/Bin".into())
+    );
+    // The same, file first.
+    let raw = gzip(&tar(&[
+        Raw::file("faxbot-plugin.toml", MANIFEST.as_bytes()),
+        Raw::file("files/Lib", b"y"),
+        Raw::exe("files/bin/plugin", b"x"),
+        Raw::file("files/lib/demo", b"x"),
+    ]));
+    assert_eq!(
+        read(&raw).expect_err("collision"),
+        PackageError::CaseCollision("files/Lib".into(), "files/lib".into())
+    );
+}
+
+#[test]
+fn a_directory_entry_and_a_file_differing_only_in_case_are_refused() {
+    let e = refused(vec![
+        Raw::kind("files/DATA/", b'5'),
+        Raw::file("files/data", b"x"),
+    ]);
+    assert_eq!(
+        e,
+        PackageError::CaseCollision("files/DATA".into(), "files/data".into())
+    );
+    let e = refused(vec![
+        Raw::file("files/data", b"x"),
+        Raw::kind("files/DATA/", b'5'),
+    ]);
+    assert_eq!(
+        e,
+        PackageError::CaseCollision("files/data".into(), "files/DATA".into())
+    );
+    // Two directories differing only in case would merge on such a filesystem, too.
+    let e = refused(vec![
+        Raw::file("files/a/x", b"1"),
+        Raw::file("files/A/y", b"2"),
+    ]);
+    assert_eq!(
+        e,
+        PackageError::CaseCollision("files/a".into(), "files/A".into())
+    );
+}
+
+#[test]
+fn the_builder_refuses_a_file_and_a_directory_differing_only_in_case() {
+    let mut b = PackageBuilder::new(MANIFEST.as_bytes().to_vec());
+    b.add_file("bin/plugin", vec![], true).expect("ok");
+    assert!(matches!(
+        b.add_file("Bin", vec![], false),
+        Err(PackageError::CaseCollision(..))
+    ));
+    assert!(matches!(
+        b.add_file("bin", vec![], false),
+        Err(PackageError::FileDirConflict(_))
+    ));
+    b.add_file("share/readme", vec![], false)
+        .expect("a refused add changes nothing");
+    b.build(&ResourceCeilings::default()).expect("builds");
 }

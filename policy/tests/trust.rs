@@ -465,7 +465,9 @@ fn a_signature_file_lying_about_its_digest_fails_verification() {
 #[test]
 fn a_revoked_key_is_refused() {
     let mut f = fixture(TrustTier::Curated);
-    f.store.revoke_key(&f.key.public_key().fingerprint());
+    f.store
+        .revoke_key(&f.key.public_key().fingerprint())
+        .expect("a fingerprint");
     assert_eq!(
         f.store.verify(&f.package, Some(&f.sig), ANY, 0),
         Err(TrustError::RevokedKey(f.key.public_key().fingerprint()))
@@ -553,7 +555,7 @@ fn revocation_after_install_stops_the_plugin_at_its_next_start() {
         .store
         .verify(&g.package, Some(&g.sig), ANY, 0)
         .expect("installed");
-    g.store.revoke_key(&verified.key);
+    g.store.revoke_key(&verified.key).expect("a fingerprint");
     assert_eq!(
         g.store.recheck(&verified, ANY),
         Err(TrustError::RevokedKey(verified.key.clone()))

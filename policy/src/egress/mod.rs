@@ -6,9 +6,11 @@
 //! ambiguous spelling (userinfo, backslashes, fragments, numeric IPv4 forms, encoded
 //! slashes), so what is checked is exactly what the broker will connect to.
 
+mod internal;
 mod rule;
 mod url;
 
+pub use internal::InternalTarget;
 pub use rule::{EgressRule, HostPattern, RuleError};
 pub use url::{NormalizedUrl, UrlError, UrlHost};
 

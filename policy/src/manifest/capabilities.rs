@@ -24,7 +24,15 @@ pub(super) fn parse(
             Ok(rule) if egress.contains(&rule) => {
                 f.problems().push(path, format!("`{rule}` is listed twice"));
             }
-            Ok(rule) => egress.push(rule),
+            Ok(rule) => match rule.internal_target() {
+                Some(target) if !ceilings.allow_internal_egress => f.problems().push(
+                    path,
+                    format!(
+                        "`{rule}` names an internal target ({target}): egress may reach only public hosts"
+                    ),
+                ),
+                _ => egress.push(rule),
+            },
             Err(e) => f.problems().push(path, e.to_string()),
         }
     }

@@ -17,6 +17,11 @@ pub struct ResourceCeilings {
     pub scratch_bytes: u64,
     /// Key-value quota ceiling, bytes.
     pub kv_quota_bytes: u64,
+    /// Whether manifests may name internal egress targets (loopback, private and other
+    /// non-public IP literals; special-use names such as `localhost`, `*.internal`,
+    /// `*.test`). Off by default; only for a development host whose plugins talk to local
+    /// test servers. The broker still refuses internal addresses after DNS.
+    pub allow_internal_egress: bool,
 }
 
 impl Default for ResourceCeilings {
@@ -27,6 +32,7 @@ impl Default for ResourceCeilings {
             pids: 256,
             scratch_bytes: 256 << 20,
             kv_quota_bytes: 64 << 20,
+            allow_internal_egress: false,
         }
     }
 }

@@ -11,7 +11,7 @@
 //! Paths cannot hold spaces or newlines (see [`super::path`]), so the encoding is
 //! unambiguous. Signatures are made over [`PackageDigest::signing_payload`].
 
-use super::PackageFile;
+use super::{PackageEntry, PackageFile};
 use ring::digest::{Context, SHA256, digest};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -77,20 +77,38 @@ pub fn sha256(bytes: &[u8]) -> [u8; 32] {
 
 /// The canonical digest of a manifest and a set of files.
 pub fn canonical_digest(manifest: &[u8], files: &BTreeMap<String, PackageFile>) -> PackageDigest {
+    digest_of(
+        manifest,
+        files
+            .iter()
+            .map(|(path, f)| (path.as_str(), f.sha256, f.mode, f.contents.len() as u64)),
+    )
+}
+
+/// The canonical digest of a manifest and the listing of its files (hash, mode, size):
+/// the same value as [`canonical_digest`] over the files themselves.
+pub fn canonical_digest_of_entries(
+    manifest: &[u8],
+    entries: &BTreeMap<String, PackageEntry>,
+) -> PackageDigest {
+    digest_of(
+        manifest,
+        entries
+            .iter()
+            .map(|(path, e)| (path.as_str(), e.sha256, e.mode, e.size)),
+    )
+}
+
+/// `files` must come sorted by path (a `BTreeMap`'s order).
+fn digest_of<'a>(
+    manifest: &[u8],
+    files: impl Iterator<Item = (&'a str, [u8; 32], u32, u64)>,
+) -> PackageDigest {
     let mut ctx = Context::new(&SHA256);
     ctx.update(b"faxbot-package-v1\n");
     ctx.update(format!("manifest {}\n", hex::encode(sha256(manifest))).as_bytes());
-    for (path, file) in files {
-        ctx.update(
-            format!(
-                "file {} {:04o} {} {}\n",
-                hex::encode(file.sha256),
-                file.mode,
-                file.contents.len(),
-                path
-            )
-            .as_bytes(),
-        );
+    for (path, sha, mode, size) in files {
+        ctx.update(format!("file {} {mode:04o} {size} {path}\n", hex::encode(sha)).as_bytes());
     }
     let mut out = [0u8; 32];
     out.copy_from_slice(ctx.finish().as_ref());

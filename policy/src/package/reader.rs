@@ -1,14 +1,24 @@
-//! Reading a package from untrusted bytes.
+//! Reading a package from untrusted bytes, streaming: each file's bytes pass through a
+//! fixed-size buffer into the SHA-256 and a [`FileSink`] (memory, a staging directory, or
+//! nowhere), so what the reader itself holds is bounded by the limits on names and counts,
+//! never by the size of the files.
 
+use super::members::next_member;
 use super::path::{check_relative_path, shown};
-use super::{FILES_DIR, Package, PackageError, PackageFile, PackageLimits, canonical_digest};
+use super::path_index::{EntryKind, PathIndex};
+use super::{FILES_DIR, PackageEntry, PackageError, PackageLimits, canonical_digest_of_entries};
 use crate::manifest::{MANIFEST_FILE, MAX_MANIFEST_BYTES, Manifest, ResourceCeilings};
+use crate::package::PackageDigest;
 use flate2::bufread::GzDecoder;
+use ring::digest::{Context, SHA256};
 use std::cell::Cell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, BufRead, BufReader, Read};
 use std::rc::Rc;
 use tar::EntryType;
+
+/// Bytes of file data moved at a time.
+const CHUNK: usize = 64 * 1024;
 
 /// The first limit a stream broke, kept beside the `io::Error` that stopped the tar reader
 /// so the caller gets the precise reason.
@@ -93,13 +103,34 @@ fn io_error(e: &io::Error, violation: &Violation) -> PackageError {
     }
 }
 
-/// Reads, checks and returns a whole package. Nothing is returned until every entry has
-/// passed every check, the gzip trailer has been verified and the manifest validated.
-pub fn read_package<R: Read>(
+/// Where the reader puts each file's bytes as it reads them. Only files under `files/`
+/// reach a sink; nothing is final until the reader returns `Ok`.
+pub(crate) trait FileSink {
+    /// A file begins (`path` relative to `files/`, already checked).
+    fn begin(&mut self, path: &str, size: u64) -> Result<(), PackageError>;
+    /// The next bytes of the current file.
+    fn write(&mut self, chunk: &[u8]) -> Result<(), PackageError>;
+    /// The current file is complete.
+    fn end(&mut self, path: &str, entry: &PackageEntry) -> Result<(), PackageError>;
+}
+
+/// Everything about a package but its files' bytes.
+pub(crate) struct Listing {
+    pub manifest: Manifest,
+    pub manifest_bytes: Vec<u8>,
+    pub entries: BTreeMap<String, PackageEntry>,
+    pub digest: PackageDigest,
+}
+
+/// Reads and checks a whole package, passing file bytes to `sink`. Nothing is returned
+/// until every entry has passed every check, the gzip trailer has been verified and the
+/// manifest validated.
+pub(crate) fn read_into<R: Read>(
     input: R,
     limits: &PackageLimits,
     ceilings: &ResourceCeilings,
-) -> Result<Package, PackageError> {
+    sink: &mut dyn FileSink,
+) -> Result<Listing, PackageError> {
     let violation: Violation = Rc::new(Cell::new(None));
     let compressed = Rc::new(Cell::new(0u64));
     let counted = CompressedSide {
@@ -116,7 +147,7 @@ pub fn read_package<R: Read>(
         violation: violation.clone(),
     };
 
-    let contents = read_entries(&mut inflated, limits, &violation)?;
+    let contents = read_entries(&mut inflated, limits, &violation, sink)?;
 
     // The tar reader stops at the end-of-archive block; what follows must be zero padding,
     // and reading it to the end makes the decoder check the gzip CRC and length.
@@ -143,7 +174,7 @@ pub fn read_package<R: Read>(
 
 struct RawContents {
     manifest: Option<Vec<u8>>,
-    files: BTreeMap<String, PackageFile>,
+    entries: BTreeMap<String, PackageEntry>,
     dirs: BTreeSet<String>,
 }
 
@@ -151,29 +182,38 @@ fn read_entries<R: Read>(
     stream: R,
     limits: &PackageLimits,
     violation: &Violation,
+    sink: &mut dyn FileSink,
 ) -> Result<RawContents, PackageError> {
+    let io = |e: io::Error| io_error(&e, violation);
     let mut archive = tar::Archive::new(stream);
-    let entries = archive.entries().map_err(|e| io_error(&e, violation))?;
+    let mut members = archive.entries().map_err(io)?.raw(true);
     let mut raw = RawContents {
         manifest: None,
-        files: BTreeMap::new(),
+        entries: BTreeMap::new(),
         dirs: BTreeSet::new(),
     };
-    let mut folded: HashMap<String, String> = HashMap::new();
+    let mut index = PathIndex::default();
     let mut count = 0usize;
-    for entry in entries {
-        let mut entry = entry.map_err(|e| io_error(&e, violation))?;
+    let mut buffer = vec![0u8; CHUNK];
+    while let Some(member) = next_member(&mut members, &io)? {
+        let mut entry = member.entry;
         count += 1;
         if count > limits.max_entries {
             return Err(PackageError::TooManyFiles {
                 limit: limits.max_entries,
             });
         }
-        let path_bytes = entry.path_bytes().into_owned();
+        let path_bytes = member.path;
         let display = shown(&path_bytes);
         let kind = entry.header().entry_type();
         match kind {
             EntryType::Regular | EntryType::Directory => {}
+            // As the tar crate's own reader says of it.
+            EntryType::GNUSparse if entry.header().as_gnu().is_none() => {
+                return Err(PackageError::Corrupt(
+                    "sparse entry type listed but not GNU header".into(),
+                ));
+            }
             EntryType::Symlink => return Err(PackageError::Symlink(display)),
             EntryType::Link => return Err(PackageError::Hardlink(display)),
             EntryType::Char | EntryType::Block | EntryType::Fifo => {
@@ -202,7 +242,7 @@ fn read_entries<R: Read>(
             path: display.clone(),
             problem,
         })?;
-        let mode = entry.header().mode().map_err(|e| io_error(&e, violation))? & 0o7777;
+        let mode = entry.header().mode().map_err(io)? & 0o7777;
         if mode & 0o7000 != 0 {
             return Err(PackageError::SpecialMode {
                 path: display,
@@ -216,12 +256,13 @@ fn read_entries<R: Read>(
             if !raw.dirs.insert(path.to_string()) {
                 return Err(PackageError::DuplicatePath(display));
             }
+            index.add(path, EntryKind::Dir)?;
             continue;
         }
         let is_manifest = path == MANIFEST_FILE;
         let relative = match path.strip_prefix(FILES_DIR) {
-            Some(r) => r.to_string(),
-            None if is_manifest => String::new(),
+            Some(r) => r,
+            None if is_manifest => "",
             None => return Err(PackageError::OutsideFiles(display)),
         };
         let size = entry.size();
@@ -236,64 +277,68 @@ fn read_entries<R: Read>(
                 limit: max,
             });
         }
-        let key = path.to_ascii_lowercase();
-        if let Some(other) = folded.get(&key) {
-            return Err(if other == path {
-                PackageError::DuplicatePath(display)
-            } else {
-                PackageError::CaseCollision(shown(other.as_bytes()), display)
-            });
+        index.add(path, EntryKind::File)?;
+        if is_manifest {
+            let mut manifest = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+            (&mut entry)
+                .take(max + 1)
+                .read_to_end(&mut manifest)
+                .map_err(io)?;
+            if manifest.len() as u64 != size {
+                return Err(PackageError::Truncated);
+            }
+            raw.manifest = Some(manifest);
+            continue;
         }
-        folded.insert(key, path.to_string());
-        let mut contents = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(1 << 20));
-        (&mut entry)
-            .take(max + 1)
-            .read_to_end(&mut contents)
-            .map_err(|e| io_error(&e, violation))?;
-        if contents.len() as u64 != size {
+        sink.begin(relative, size)?;
+        let mut hash = Context::new(&SHA256);
+        let mut read = 0u64;
+        loop {
+            let n = entry.read(&mut buffer).map_err(io)?;
+            if n == 0 {
+                break;
+            }
+            read += n as u64;
+            if read > size {
+                return Err(PackageError::Corrupt(format!(
+                    "entry `{display}` holds more than its header says"
+                )));
+            }
+            hash.update(&buffer[..n]);
+            sink.write(&buffer[..n])?;
+        }
+        if read != size {
             return Err(PackageError::Truncated);
         }
-        if is_manifest {
-            raw.manifest = Some(contents);
-        } else {
-            raw.files
-                .insert(relative, PackageFile::new(contents, mode & 0o111 != 0));
-        }
+        let mut sha256 = [0u8; 32];
+        sha256.copy_from_slice(hash.finish().as_ref());
+        let file = PackageEntry {
+            mode: if mode & 0o111 != 0 { 0o755 } else { 0o644 },
+            size,
+            sha256,
+        };
+        sink.end(relative, &file)?;
+        raw.entries.insert(relative.to_owned(), file);
     }
     Ok(raw)
 }
 
-fn assemble(raw: RawContents, ceilings: &ResourceCeilings) -> Result<Package, PackageError> {
-    for path in raw.files.keys() {
-        let full = format!("{FILES_DIR}{path}");
-        if raw.dirs.contains(&full) {
-            return Err(PackageError::FileDirConflict(shown(full.as_bytes())));
-        }
-        let mut ancestor = path.as_str();
-        while let Some((parent, _)) = ancestor.rsplit_once('/') {
-            if raw.files.contains_key(parent) {
-                return Err(PackageError::FileDirConflict(shown(
-                    format!("{FILES_DIR}{parent}").as_bytes(),
-                )));
-            }
-            ancestor = parent;
-        }
-    }
+fn assemble(raw: RawContents, ceilings: &ResourceCeilings) -> Result<Listing, PackageError> {
     let manifest_bytes = raw.manifest.ok_or(PackageError::ManifestMissing)?;
     let manifest =
         Manifest::parse_bytes(&manifest_bytes, ceilings).map_err(PackageError::ManifestInvalid)?;
-    match raw.files.get(&manifest.entry) {
+    match raw.entries.get(&manifest.entry) {
         None => return Err(PackageError::EntryMissing(manifest.entry.clone())),
-        Some(f) if !f.is_executable() => {
+        Some(f) if f.mode & 0o111 == 0 => {
             return Err(PackageError::EntryNotExecutable(manifest.entry.clone()));
         }
         Some(_) => {}
     }
-    let digest = canonical_digest(&manifest_bytes, &raw.files);
-    Ok(Package {
+    let digest = canonical_digest_of_entries(&manifest_bytes, &raw.entries);
+    Ok(Listing {
         manifest,
         manifest_bytes,
-        files: raw.files,
+        entries: raw.entries,
         digest,
     })
 }

@@ -1,6 +1,7 @@
 //! Building a package: deterministic bytes for the same inputs.
 
 use super::path::{check_relative_path, shown};
+use super::path_index::{EntryKind, PathIndex};
 use super::{FILES_DIR, PackageDigest, PackageError, PackageFile, canonical_digest};
 use crate::manifest::{MANIFEST_FILE, Manifest, ResourceCeilings};
 use flate2::{Compression, GzBuilder};
@@ -13,6 +14,7 @@ use std::collections::BTreeMap;
 pub struct PackageBuilder {
     manifest: Vec<u8>,
     files: BTreeMap<String, PackageFile>,
+    index: PathIndex,
 }
 
 impl PackageBuilder {
@@ -21,6 +23,7 @@ impl PackageBuilder {
         Self {
             manifest,
             files: BTreeMap::new(),
+            index: PathIndex::default(),
         }
     }
 
@@ -35,14 +38,9 @@ impl PackageBuilder {
             path: shown(path.as_bytes()),
             problem,
         })?;
-        let lower = path.to_ascii_lowercase();
-        if let Some(other) = self.files.keys().find(|k| k.to_ascii_lowercase() == lower) {
-            return Err(if other == path {
-                PackageError::DuplicatePath(path.to_string())
-            } else {
-                PackageError::CaseCollision(other.clone(), path.to_string())
-            });
-        }
+        // The same index the reader keeps: duplicates, case collisions and a file where a
+        // directory is are refused here, not only when the package is read.
+        self.index.add(path, EntryKind::File)?;
         self.files
             .insert(path.to_string(), PackageFile::new(contents, executable));
         Ok(self)
@@ -63,17 +61,6 @@ impl PackageBuilder {
                 return Err(PackageError::EntryNotExecutable(manifest.entry.clone()));
             }
             Some(_) => {}
-        }
-        for path in self.files.keys() {
-            let mut ancestor = path.as_str();
-            while let Some((parent, _)) = ancestor.rsplit_once('/') {
-                if self.files.contains_key(parent) {
-                    return Err(PackageError::FileDirConflict(format!(
-                        "{FILES_DIR}{parent}"
-                    )));
-                }
-                ancestor = parent;
-            }
         }
         let gz = GzBuilder::new()
             .mtime(0)

@@ -50,6 +50,23 @@ impl OpenPgpCert {
         self.0.fingerprint().to_hex()
     }
 
+    /// The identities of every key in the certificate, primary key and subkeys: each
+    /// fingerprint and key id. Revoking any of them revokes the certificate.
+    pub fn key_identities(&self) -> Vec<crate::trust::KeyIdentity> {
+        use crate::trust::KeyIdentity;
+        let mut out = Vec::new();
+        for key in self.0.keys() {
+            let fingerprint = key.key().fingerprint();
+            out.push(KeyIdentity::OpenpgpFingerprint(
+                fingerprint.as_bytes().to_vec(),
+            ));
+            if let Ok(id) = <[u8; 8]>::try_from(pgp::KeyID::from(&fingerprint).as_bytes()) {
+                out.push(KeyIdentity::OpenpgpKeyId(id));
+            }
+        }
+        out
+    }
+
     /// The sequoia certificate.
     pub fn cert(&self) -> &Cert {
         &self.0

@@ -44,7 +44,7 @@ impl SigstoreKey {
     pub fn from_pem(pem: &str) -> Result<Self, SignatureError> {
         let key = CosignVerificationKey::try_from_pem(pem.trim().as_bytes())
             .map_err(|e| malformed(format!("public key: {e}")))?;
-        let der = pem_body(pem).ok_or_else(|| malformed("public key is not PEM"))?;
+        let der = crate::trust::pem_der(pem).ok_or_else(|| malformed("public key is not PEM"))?;
         Ok(Self {
             key,
             fingerprint: format!("sigstore:{}", hex::encode(&sha256(&der)[..16])),
@@ -78,15 +78,6 @@ impl SigstoreKey {
                 detail: "the signature was not made by this key over this package".into(),
             })
     }
-}
-
-fn pem_body(pem: &str) -> Option<Vec<u8>> {
-    let body: String = pem
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with("-----"))
-        .collect();
-    STANDARD.decode(body).ok()
 }
 
 #[derive(Deserialize)]

@@ -7,9 +7,13 @@
 //! stops a plugin that is already installed. Both fail closed with a precise
 //! [`TrustError`].
 
+mod key_id;
 mod store;
 mod tier;
 
+#[cfg(feature = "sigstore")]
+pub(crate) use key_id::pem_der;
+pub use key_id::{KeyIdentity, KeyIdentityError};
 pub use store::{PublicKey, TrustStore, TrustStoreError, TrustedKey};
 pub use tier::{TierRequirement, TrustTier};
 

@@ -10,11 +10,16 @@
 //! note = "release key 2026"
 //!
 //! [revoked]
-//! keys = ["ed25519:…"]                 # fingerprints
+//! keys = ["ed25519:…"]                 # any spelling of a key (see `KeyIdentity`)
 //! packages = ["sha256:…"]              # package digests
 //! ```
+//!
+//! Revocations are parsed into canonical [`KeyIdentity`] values when the store is loaded, so
+//! an upper-case fingerprint, the `ed25519:<base64>` public key, an OpenPGP fingerprint in
+//! any case or with spaces, its 16-digit key id, or a subkey's fingerprint all match; an
+//! entry that names no key refuses the whole store.
 
-use super::{TierRequirement, TrustError, TrustTier, Verified};
+use super::{KeyIdentity, KeyIdentityError, TierRequirement, TrustError, TrustTier, Verified};
 use crate::package::{Package, PackageDigest};
 use crate::signature::ed25519::Ed25519PublicKey;
 #[cfg(feature = "openpgp")]
@@ -47,6 +52,20 @@ impl PublicKey {
             PublicKey::Openpgp(c) => c.fingerprint(),
             #[cfg(feature = "sigstore")]
             PublicKey::Sigstore(k) => k.fingerprint().to_string(),
+        }
+    }
+
+    /// Every identity this key answers to: its fingerprint, and for an OpenPGP
+    /// certificate the fingerprint and key id of the primary key and of every subkey.
+    pub fn identities(&self) -> Vec<KeyIdentity> {
+        match self {
+            PublicKey::Ed25519(_) => KeyIdentity::parse(&self.fingerprint())
+                .into_iter()
+                .collect(),
+            #[cfg(feature = "openpgp")]
+            PublicKey::Openpgp(c) => c.key_identities(),
+            #[cfg(feature = "sigstore")]
+            PublicKey::Sigstore(k) => KeyIdentity::parse(k.fingerprint()).into_iter().collect(),
         }
     }
 
@@ -95,7 +114,7 @@ pub struct TrustedKey {
 #[derive(Clone, Debug, Default)]
 pub struct TrustStore {
     keys: BTreeMap<String, TrustedKey>,
-    revoked_keys: BTreeSet<String>,
+    revoked_keys: BTreeSet<KeyIdentity>,
     revoked_packages: BTreeSet<PackageDigest>,
 }
 
@@ -173,11 +192,9 @@ impl TrustStore {
                 Err(e) => problems.push(format!("{path}: {e}")),
             }
         }
-        for (i, fp) in wire.revoked.keys.into_iter().enumerate() {
-            if fp.trim().is_empty() {
-                problems.push(format!("revoked.keys[{i}]: empty fingerprint"));
-            } else {
-                store.revoke_key(&fp);
+        for (i, key) in wire.revoked.keys.iter().enumerate() {
+            if let Err(e) = store.revoke_key(key) {
+                problems.push(format!("revoked.keys[{i}]: {e}"));
             }
         }
         for (i, d) in wire.revoked.packages.iter().enumerate() {
@@ -196,6 +213,7 @@ impl TrustStore {
     /// Adds a key; a fingerprint already present is refused.
     pub fn add_key(&mut self, key: TrustedKey) -> Result<(), TrustStoreError> {
         let fp = key.key.fingerprint();
+        let fp = KeyIdentity::parse(&fp).map_or(fp, |id| id.to_string());
         if self.keys.contains_key(&fp) {
             return Err(TrustStoreError(vec![format!("key {fp} is listed twice")]));
         }
@@ -204,9 +222,38 @@ impl TrustStore {
         Ok(())
     }
 
-    /// Revokes a key by fingerprint; its signatures are refused from now on.
-    pub fn revoke_key(&mut self, fingerprint: &str) {
-        self.revoked_keys.insert(fingerprint.trim().to_string());
+    /// Parses the operator's trust store file, naming the file in every problem
+    /// (`trust.toml revoked.keys[2]: …`).
+    pub fn parse_named(file: &str, text: &str) -> Result<Self, TrustStoreError> {
+        Self::parse(text)
+            .map_err(|e| TrustStoreError(e.0.into_iter().map(|p| format!("{file} {p}")).collect()))
+    }
+
+    /// Revokes a key, written in any spelling [`KeyIdentity::parse`] accepts; signatures
+    /// by it (for an OpenPGP subkey or key id: by its whole certificate) are refused from
+    /// now on. A spelling that names no key is an error, never a revocation that matches
+    /// nothing.
+    pub fn revoke_key(&mut self, key: &str) -> Result<KeyIdentity, KeyIdentityError> {
+        let identity = KeyIdentity::parse(key)?;
+        self.revoke_identity(identity.clone());
+        Ok(identity)
+    }
+
+    /// Revokes a key by its canonical identity.
+    pub fn revoke_identity(&mut self, identity: KeyIdentity) {
+        self.revoked_keys.insert(identity);
+    }
+
+    /// Whether any identity of `key` is revoked.
+    pub fn is_revoked(&self, key: &PublicKey) -> bool {
+        key.identities()
+            .iter()
+            .any(|id| self.revoked_keys.contains(id))
+    }
+
+    /// The revoked key identities, canonical.
+    pub fn revoked_keys(&self) -> &BTreeSet<KeyIdentity> {
+        &self.revoked_keys
     }
 
     /// Revokes a package digest.
@@ -219,13 +266,30 @@ impl TrustStore {
         &self.keys
     }
 
-    fn live_key(&self, fingerprint: &str) -> Result<&TrustedKey, TrustError> {
-        if self.revoked_keys.contains(fingerprint) {
-            return Err(TrustError::RevokedKey(fingerprint.to_string()));
+    /// The trusted key a signature file or an install record names, in any accepted
+    /// spelling; refused if any identity of it (any subkey or key id of an OpenPGP
+    /// certificate) is revoked.
+    fn live_key(&self, named: &str) -> Result<&TrustedKey, TrustError> {
+        let Ok(identity) = KeyIdentity::parse(named) else {
+            return Err(TrustError::UnknownKey(shown(named)));
+        };
+        let revoked = |id: &KeyIdentity| {
+            self.revoked_keys.contains(id)
+                || id
+                    .openpgp_key_id()
+                    .is_some_and(|short| self.revoked_keys.contains(&short))
+        };
+        if revoked(&identity) {
+            return Err(TrustError::RevokedKey(shown(named)));
         }
-        self.keys
-            .get(fingerprint)
-            .ok_or_else(|| TrustError::UnknownKey(shown(fingerprint)))
+        let trusted = self
+            .keys
+            .get(&identity.to_string())
+            .ok_or_else(|| TrustError::UnknownKey(shown(named)))?;
+        if self.is_revoked(&trusted.key) {
+            return Err(TrustError::RevokedKey(shown(named)));
+        }
+        Ok(trusted)
     }
 
     /// The install-time verdict: is this package, with this signature, trusted at

@@ -4,8 +4,7 @@
 
 use crate::CheckFailed;
 use anyhow::{Context, bail};
-use faxbot_policy::manifest::ResourceCeilings;
-use faxbot_policy::package::{Package, PackageLimits, read_package};
+use faxbot_policy::package::{PackageLimits, PackageListing, inspect_package};
 use faxbot_policy::signature::SignatureFile;
 use faxbot_policy::signature::ed25519::{Ed25519Keypair, Ed25519PublicKey};
 use faxbot_policy::trust::{TierRequirement, TrustStore};
@@ -109,12 +108,14 @@ pub fn keygen(args: KeygenArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn read_checked(path: &Path) -> anyhow::Result<Package> {
+/// Reads a package as a host would, keeping none of its files' bytes (memory stays small
+/// whatever it unpacks to).
+fn read_checked(path: &Path) -> anyhow::Result<PackageListing> {
     let file = std::fs::File::open(path).with_context(|| path.display().to_string())?;
-    read_package(
+    inspect_package(
         std::io::BufReader::new(file),
         &PackageLimits::default(),
-        &ResourceCeilings::default(),
+        &crate::project::ceilings(),
     )
     .map_err(|e| CheckFailed(format!("{}: {e}", path.display())).into())
 }
@@ -203,7 +204,13 @@ pub fn verify(args: VerifyArgs) -> anyhow::Result<()> {
             .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
             .unwrap_or(0);
         let verified = store
-            .verify(&package, Some(&signature), required, now)
+            .verify_digest(
+                &digest,
+                &package.manifest().publisher,
+                Some(&signature),
+                required,
+                now,
+            )
             .map_err(|e| CheckFailed(format!("not trusted: {e}")))?;
         serde_json::json!({
             "valid": true,

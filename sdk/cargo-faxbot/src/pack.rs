@@ -5,7 +5,6 @@ use crate::progress::Step;
 use crate::project::Project;
 use crate::{CheckFailed, build};
 use anyhow::Context;
-use faxbot_policy::manifest::ResourceCeilings;
 use faxbot_policy::package::PackageBuilder;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -47,7 +46,7 @@ pub fn run(args: PackArgs) -> anyhow::Result<()> {
         add_tree(&mut builder, &extra, &extra)?;
     }
     let bytes = builder
-        .build(&ResourceCeilings::default())
+        .build(&crate::project::ceilings())
         .map_err(|e| CheckFailed(format!("the package cannot be built: {e}")))?;
     let digest = builder.digest();
     let out = args.out.unwrap_or_else(|| {

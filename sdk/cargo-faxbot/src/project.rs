@@ -5,6 +5,20 @@ use anyhow::Context;
 use faxbot_policy::manifest::{MANIFEST_FILE, Manifest, ResourceCeilings};
 use std::path::{Path, PathBuf};
 
+/// The environment variable that lets a manifest name internal egress targets (a plugin
+/// developed against a local test server); a host refuses such a package unless its
+/// operator allows the same.
+pub const ALLOW_INTERNAL_EGRESS: &str = "FAXBOT_ALLOW_INTERNAL_EGRESS";
+
+/// The host ceilings `cargo faxbot` validates manifests against: a host's defaults, with
+/// internal egress targets allowed only when `FAXBOT_ALLOW_INTERNAL_EGRESS=1`.
+pub fn ceilings() -> ResourceCeilings {
+    ResourceCeilings {
+        allow_internal_egress: std::env::var_os(ALLOW_INTERNAL_EGRESS).is_some_and(|v| v == "1"),
+        ..ResourceCeilings::default()
+    }
+}
+
 /// A plugin project on disk.
 #[derive(Debug)]
 pub struct Project {
@@ -32,14 +46,13 @@ impl Project {
                 path.display()
             )
         })?;
-        let manifest = Manifest::parse_bytes(&manifest_bytes, &ResourceCeilings::default())
-            .map_err(|errors| {
-                let mut text = format!("{} is not valid:", path.display());
-                for error in &errors.0 {
-                    text.push_str(&format!("\n  {error}"));
-                }
-                CheckFailed(text)
-            })?;
+        let manifest = Manifest::parse_bytes(&manifest_bytes, &ceilings()).map_err(|errors| {
+            let mut text = format!("{} is not valid:", path.display());
+            for error in &errors.0 {
+                text.push_str(&format!("\n  {error}"));
+            }
+            CheckFailed(text)
+        })?;
         Ok(Self {
             dir,
             manifest_bytes,
