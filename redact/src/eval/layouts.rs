@@ -569,15 +569,18 @@ pub fn hl7(r: &mut Rng, c: &Ctx) -> Doc {
             ("718-7", "Hemoglobin", "g/dL", "12-16"),
             ("4548-4", "Hemoglobin A1c", "%", "4.0-5.6"),
         ]);
+        // OBX-14, the time of the observation, is a date of the patient's care: PHI.
         d.t(&format!(
-            "OBX|{i}|NM|{}^{}^LN||{}.{}|{}|{}|N|||F|||{stamp}{nl}",
+            "OBX|{i}|NM|{}^{}^LN||{}.{}|{}|{}|N|||F|||",
             code.0,
             code.1,
             r.range(1, 150),
             r.below(10),
             code.2,
             code.3
-        ));
+        ))
+        .p(PhiKind::Date, &stamp)
+        .t(nl);
     }
     d
 }

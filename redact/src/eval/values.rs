@@ -651,13 +651,15 @@ pub fn street(r: &mut Rng, pools: &Pools) -> String {
     ]);
     let name = match r.below(8) {
         0 => {
-            format!("{}", r.range(1, 150))
-                + match r.range(1, 150) % 10 {
-                    1 => "st",
-                    2 => "nd",
-                    3 => "rd",
-                    _ => "th",
-                }
+            let n = r.range(1, 150);
+            let suffix = match (n % 10, n % 100) {
+                (_, 11..=13) => "th",
+                (1, _) => "st",
+                (2, _) => "nd",
+                (3, _) => "rd",
+                _ => "th",
+            };
+            format!("{n}{suffix}")
         }
         1 => r
             .pick(&[
