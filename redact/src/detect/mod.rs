@@ -14,6 +14,7 @@ mod email;
 mod names;
 mod patterns;
 mod scan;
+mod structured;
 
 use regex_automata::meta::{self, Regex};
 use regex_automata::{Anchored, Input, util::syntax};
@@ -116,6 +117,9 @@ impl Detector {
             email::find(text, spans);
             self.find_slow(text, spans);
         }
+        structured::hl7(text, spans);
+        structured::xml(text, spans);
+        structured::json(text, spans);
         merge(spans);
     }
 
