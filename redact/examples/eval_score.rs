@@ -37,7 +37,13 @@ fn main() {
         println!("== {name} ({:.1} s)\n{score}", t.elapsed().as_secs_f64());
     }
     if misses > 0 {
-        show_misses(&redactor, &sets[1].1, misses);
+        // `--synthetic` shows the first generator's misses instead of the tuning split's.
+        let which = if args.iter().any(|a| a == "--synthetic") {
+            0
+        } else {
+            1
+        };
+        show_misses(&redactor, &sets[which].1, misses);
     }
 }
 
