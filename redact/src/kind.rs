@@ -44,11 +44,13 @@ pub enum PhiKind {
     Device,
     /// Any other unique identifying number that carried an identifier cue.
     Id,
+    /// An age over 89 (Safe Harbor: ages over 89 and every date element that tells one).
+    Age,
 }
 
 impl PhiKind {
     /// Every kind, in label order.
-    pub const ALL: [PhiKind; 17] = [
+    pub const ALL: [PhiKind; 18] = [
         PhiKind::Name,
         PhiKind::Date,
         PhiKind::Phone,
@@ -66,6 +68,7 @@ impl PhiKind {
         PhiKind::Vehicle,
         PhiKind::Device,
         PhiKind::Id,
+        PhiKind::Age,
     ];
 
     /// The upper-case name used in `[LABEL]` replacements, tokens and JSON.
@@ -88,6 +91,7 @@ impl PhiKind {
             PhiKind::Vehicle => "VEHICLE",
             PhiKind::Device => "DEVICE",
             PhiKind::Id => "ID",
+            PhiKind::Age => "AGE",
         }
     }
 
@@ -111,6 +115,7 @@ impl PhiKind {
             PhiKind::Vehicle => "[VEHICLE]",
             PhiKind::Device => "[DEVICE]",
             PhiKind::Id => "[ID]",
+            PhiKind::Age => "[AGE]",
         }
     }
 }
@@ -124,7 +129,7 @@ impl fmt::Display for PhiKind {
 /// A label that names no [`PhiKind`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown PHI kind `{0}` (expected one of NAME, DATE, PHONE, FAX, EMAIL, SSN, MRN, HEALTH_PLAN, ACCOUNT, LICENSE, ADDRESS, ZIP, URL, IP, VEHICLE, DEVICE, ID)"
+    "unknown PHI kind `{0}` (expected one of NAME, DATE, PHONE, FAX, EMAIL, SSN, MRN, HEALTH_PLAN, ACCOUNT, LICENSE, ADDRESS, ZIP, URL, IP, VEHICLE, DEVICE, ID, AGE)"
 )]
 pub struct UnknownKind(pub String);
 

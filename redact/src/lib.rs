@@ -19,6 +19,7 @@
 
 pub mod corpus;
 pub mod detect;
+pub mod eval;
 mod kind;
 mod redactor;
 mod schema;

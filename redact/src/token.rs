@@ -93,7 +93,8 @@ fn normalise(kind: PhiKind, value: &str) -> String {
         | PhiKind::Zip
         | PhiKind::Vehicle
         | PhiKind::Device
-        | PhiKind::Id => v
+        | PhiKind::Id
+        | PhiKind::Age => v
             .chars()
             .filter(char::is_ascii_alphanumeric)
             .map(|c| c.to_ascii_uppercase())

@@ -2,7 +2,8 @@
 //!
 //! * `faxbot redact` reads text on stdin and writes it redacted on stdout; `--json` writes
 //!   the spans found instead (`[{"start":…,"end":…,"type":"PHONE"}]`, byte offsets).
-//! * `faxbot redact corpus --seed N --out DIR` writes a labelled synthetic corpus.
+//! * `faxbot redact corpus --seed N --out DIR [--set synthetic|tuning|held-out]` writes a
+//!   labelled corpus from the project's first generator or the independent one.
 //! * `faxbot redact score --corpus DIR` scores the redactor on it and exits 1 when a goal is
 //!   missed.
 //!
@@ -14,11 +15,22 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use faxbot_redact::{PseudonymKey, Redactor, corpus};
+use faxbot_redact::{PseudonymKey, Redactor, corpus, eval};
 use ring::rand::{SecureRandom, SystemRandom};
 
 /// The default input limit: 64 MiB.
 const DEFAULT_MAX_BYTES: u64 = 64 << 20;
+
+/// Which generator `faxbot redact corpus` uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum CorpusSet {
+    /// `faxbot_redact::corpus`: written alongside the detector.
+    Synthetic,
+    /// `faxbot_redact::eval`, tuning half.
+    Tuning,
+    /// `faxbot_redact::eval`, held-out half.
+    HeldOut,
+}
 
 /// `faxbot redact …`
 #[derive(Debug, Args)]
@@ -47,6 +59,11 @@ enum RedactCommand {
         /// How many documents.
         #[arg(long, default_value_t = 600)]
         documents: usize,
+        /// Which generator: `synthetic` (the corpus the detector was written with), `tuning`
+        /// (the independent generator's tuning half) or `held-out` (its judging half; the
+        /// frozen held-out set is `--seed 90210 --documents 2000`).
+        #[arg(long, value_enum, default_value_t = CorpusSet::Synthetic)]
+        set: CorpusSet,
     },
     /// Score the redactor on a labelled corpus: recall, precision, leaks per type.
     Score {
@@ -67,8 +84,13 @@ pub fn run(args: RedactArgs) -> Result<ExitCode> {
             seed,
             out,
             documents,
+            set,
         }) => {
-            let docs = corpus::generate(seed, documents);
+            let docs = match set {
+                CorpusSet::Synthetic => corpus::generate(seed, documents),
+                CorpusSet::Tuning => eval::generate(eval::Split::Tuning, seed, documents),
+                CorpusSet::HeldOut => eval::generate(eval::Split::HeldOut, seed, documents),
+            };
             let path = corpus::write(&out, &docs)?;
             let labels: usize = docs.iter().map(|d| d.spans.len()).sum();
             println!(

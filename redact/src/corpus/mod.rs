@@ -47,6 +47,19 @@ pub enum DocKind {
     JsonEvent,
     /// Structured log lines.
     LogLines,
+    /// A discharge summary.
+    DischargeSummary,
+    /// HL7 v2 message segments.
+    Hl7,
+    /// A FHIR resource or bundle (JSON).
+    Fhir,
+    /// A C-CDA document fragment (XML).
+    Ccda,
+    /// A faxed page as OCR returns it: broken lines, hyphenation, letter/digit confusions.
+    OcrPage,
+    /// Anything else: corpora written elsewhere may name kinds this enum does not know.
+    #[serde(other)]
+    Other,
 }
 
 /// One labelled document.

@@ -12,8 +12,10 @@
 pub mod checks;
 mod email;
 mod names;
+mod ocr;
 mod patterns;
 mod scan;
+mod structured;
 
 use regex_automata::meta::{self, Regex};
 use regex_automata::{Anchored, Input, util::syntax};
@@ -97,6 +99,23 @@ impl Detector {
         if !may_hold_phi(text.as_bytes()) {
             return;
         }
+        self.find_raw(text, spans);
+        if let Some(repaired) = ocr::repair(text) {
+            // Search the repaired text too, and keep what only the repair revealed.
+            let mut more = Vec::new();
+            self.find_raw(&repaired.text, &mut more);
+            for s in more {
+                if repaired.touches_repair(s.start, s.end) {
+                    let (a, b) = repaired.original(s.start, s.end, text.len());
+                    spans.push(Span::new(a, b, s.kind));
+                }
+            }
+        }
+        merge(spans);
+    }
+
+    /// Every pass over `text`, spans unmerged.
+    fn find_raw(&self, text: &str, spans: &mut Vec<Span>) {
         email::find(text, spans);
         let scanned = self.scanner.scan(text, |pattern, start, end| {
             match self.judge(text, pattern, start, end) {
@@ -116,7 +135,9 @@ impl Detector {
             email::find(text, spans);
             self.find_slow(text, spans);
         }
-        merge(spans);
+        structured::hl7(text, spans);
+        structured::xml(text, spans);
+        structured::json(text, spans);
     }
 
     /// The reference search: repeated unanchored leftmost-first searches.

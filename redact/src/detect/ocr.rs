@@ -1,0 +1,205 @@
+//! Undoing the damage fax OCR does to identifiers before they are searched for: numbers and
+//! words broken across lines (`555-86⏎7-5309`, `Mont-⏎gomery`) are joined, and letters read
+//! for digits inside numbers (`(91l) 435-75G3`, `0Z/10/2025`) are read back as digits.
+//!
+//! The detector searches the repaired text and maps every span back to the original bytes,
+//! so a label covers the damaged identifier exactly, line break and all.
+
+/// A repaired text and, for each of its bytes, the offset of that byte in the original.
+#[derive(Debug)]
+pub struct Repaired {
+    /// The text with breaks joined and confusions read back.
+    pub text: String,
+    map: Vec<u32>,
+    /// Repaired offsets where something was dropped just before (a joined break).
+    joins: Vec<usize>,
+    /// Repaired offsets of letters read back as digits.
+    reads: Vec<usize>,
+}
+
+impl Repaired {
+    /// Whether `start..end` of the repaired text spans a repair: only such spans are new;
+    /// the others the original text shows as they are.
+    pub fn touches_repair(&self, start: usize, end: usize) -> bool {
+        let inside = |list: &[usize], lo: usize| {
+            let i = list.partition_point(|&m| m < lo);
+            list.get(i).is_some_and(|&m| m < end)
+        };
+        inside(&self.joins, start + 1) || inside(&self.reads, start)
+    }
+
+    /// The original offsets of `start..end` in the repaired text.
+    pub fn original(&self, start: usize, end: usize, original_len: usize) -> (usize, usize) {
+        let s = self.map.get(start).map_or(original_len, |&o| o as usize);
+        let e = if end == 0 {
+            0
+        } else {
+            self.map
+                .get(end - 1)
+                .map_or(original_len, |&o| o as usize + 1)
+        };
+        (s, e.max(s))
+    }
+}
+
+/// The digit an OCR engine mistakes this letter for.
+fn as_digit(c: u8) -> Option<u8> {
+    Some(match c {
+        b'O' | b'o' => b'0',
+        b'l' | b'I' => b'1',
+        b'Z' | b'z' => b'2',
+        b'S' | b's' => b'5',
+        b'G' | b'b' => b'6',
+        b'B' => b'8',
+        b'g' | b'q' => b'9',
+        _ => return None,
+    })
+}
+
+fn digitish(c: u8) -> bool {
+    c.is_ascii_digit() || matches!(c, b'-' | b'/' | b'.' | b')')
+}
+
+/// Whether the line break at `i` (`\n`, or `\r\n` starting at `i`) splits a number or a
+/// hyphenated word; returns how many bytes to drop (the break, and the hyphen for words).
+fn joinable_break(b: &[u8], i: usize) -> Option<(usize, usize)> {
+    let nl_len = if b[i] == b'\r' && b.get(i + 1) == Some(&b'\n') {
+        2
+    } else if b[i] == b'\n' {
+        1
+    } else {
+        return None;
+    };
+    if i == 0 {
+        return None;
+    }
+    let before = b[i - 1];
+    let after = *b.get(i + nl_len)?;
+    if (before.is_ascii_digit() || before == b'-' || before == b'/')
+        && (after.is_ascii_digit() || (after == b'-' && before.is_ascii_digit()))
+        && i >= 2
+        && b[i - 2] != b' '
+    {
+        // A number broken across lines: drop the break only.
+        return Some((i, nl_len));
+    }
+    if before == b'-'
+        && i >= 2
+        && b[i - 2].is_ascii_alphabetic()
+        && after.is_ascii_alphabetic()
+        && after.is_ascii_lowercase()
+    {
+        // A word hyphenated at the line end: drop the hyphen and the break.
+        return Some((i - 1, nl_len + 1));
+    }
+    None
+}
+
+/// Repairs `text` when it shows OCR damage around identifiers; `None` when it does not
+/// (the common case, which costs one pass over the bytes).
+pub fn repair(text: &str) -> Option<Repaired> {
+    let b = text.as_bytes();
+    let mut damaged = false;
+    for i in 0..b.len() {
+        if (b[i] == b'\n' && joinable_break(b, i).is_some())
+            || (as_digit(b[i]).is_some() && confusion_at(b, i))
+        {
+            damaged = true;
+            break;
+        }
+    }
+    if !damaged {
+        return None;
+    }
+    let mut out = Vec::with_capacity(b.len());
+    let mut map = Vec::with_capacity(b.len());
+    let mut joins = Vec::new();
+    let mut reads = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\n' || b[i] == b'-' || b[i] == b'\r' {
+            let at = if b[i] == b'-' { i + 1 } else { i };
+            if at < b.len()
+                && let Some((from, len)) = joinable_break(b, at)
+                && from == i
+            {
+                i += len;
+                joins.push(out.len());
+                continue;
+            }
+        }
+        let c = if as_digit(b[i]).is_some() && confusion_at(b, i) {
+            reads.push(out.len());
+            as_digit(b[i]).unwrap_or(b[i])
+        } else {
+            b[i]
+        };
+        out.push(c);
+        map.push(i as u32);
+        i += 1;
+    }
+    // Only ASCII bytes were dropped or replaced by ASCII bytes, so the rest is still whole
+    // UTF-8 characters.
+    let text = String::from_utf8(out).ok()?;
+    Some(Repaired {
+        text,
+        map,
+        joins,
+        reads,
+    })
+}
+
+/// Whether the letter at `i` sits inside a number: its token (a run of letters and digits)
+/// holds more digits than letters that are never mistaken for digits, and the letter
+/// touches a digit or another such letter that does.
+fn confusion_at(b: &[u8], i: usize) -> bool {
+    if b[i].is_ascii_digit() {
+        return false;
+    }
+    let word = |c: u8| c.is_ascii_alphanumeric();
+    let mut s = i;
+    while s > 0 && word(b[s - 1]) {
+        s -= 1;
+    }
+    let mut e = i + 1;
+    while e < b.len() && word(b[e]) {
+        e += 1;
+    }
+    let tok = &b[s..e];
+    let digits = tok.iter().filter(|c| c.is_ascii_digit()).count();
+    let plain_letters = tok
+        .iter()
+        .filter(|&&c| c.is_ascii_alphabetic() && as_digit(c).is_none())
+        .count();
+    if digits == 0 || plain_letters * 2 >= digits || tok.len() < 2 {
+        return false;
+    }
+    // Letters glued to a number on the left or right only when a digit is beside them.
+    let near = |j: usize| b.get(j).is_some_and(|&c| c.is_ascii_digit() || digitish(c));
+    (i > 0 && near(i - 1)) || near(i + 1) || (i + 2 < b.len() && b[i + 2].is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broken_numbers_and_words_are_joined_and_mapped_back() {
+        let t = "call 555-86\n7-5309 or Mont-\ngomery\nPage 3";
+        let r = repair(t).expect("damaged");
+        assert_eq!(r.text, "call 555-867-5309 or Montgomery\nPage 3");
+        let at = r.text.find("555").unwrap_or(0);
+        assert_eq!(r.original(at, at + 12, t.len()), (5, 18));
+        assert_eq!(&t[5..18], "555-86\n7-5309");
+    }
+
+    #[test]
+    fn letters_read_for_digits_inside_numbers_are_read_back() {
+        let r = repair("Ph (91l) 435-75G3, DOB 0Z/10/2025, SpO2 97, HOSPITAL").expect("damaged");
+        assert_eq!(
+            r.text,
+            "Ph (911) 435-7563, DOB 02/10/2025, SpO2 97, HOSPITAL"
+        );
+        assert!(repair("the patient was seen in clinic\nand sent home").is_none());
+    }
+}

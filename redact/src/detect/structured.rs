@@ -1,0 +1,494 @@
+//! Identifiers that their place in a structure gives away, whatever their shape: HL7 v2
+//! fields by segment and position, C-CDA / XML elements and attributes, and JSON values by
+//! their key. A name in `PID|…||DOE^JANE` or `"family": "Okafor"` carries no cue word and no
+//! dictionary hit; the standard says what the field holds.
+
+use crate::{PhiKind, Span};
+
+/// How to read one HL7 field.
+#[derive(Clone, Copy)]
+enum Hl7 {
+    /// Every component is an identifier of this kind (a date, an SSN).
+    Whole(PhiKind),
+    /// CX: the first component is the identifier.
+    Id(PhiKind),
+    /// XPN: family^given^middle^suffix (components 1–4) are the name.
+    Name,
+    /// XCN: id^family^given^middle: the id a licence number, the rest the name.
+    Person,
+    /// XAD: street^other^city^state^zip: all but the state and country.
+    Address,
+    /// XTN: the number in component 1, or country^area^local in 5–7, or the email in 4.
+    Phone,
+}
+
+/// The fields of a segment that hold PHI (1-based field numbers, MSH excepted).
+fn hl7_fields(segment: &[u8]) -> &'static [(usize, Hl7)] {
+    use Hl7::*;
+    use PhiKind as K;
+    match segment {
+        b"PID" => &[
+            (2, Id(K::Mrn)),
+            (3, Id(K::Mrn)),
+            (4, Id(K::Mrn)),
+            (5, Name),
+            (6, Name),
+            (7, Whole(K::Date)),
+            (9, Name),
+            (11, Address),
+            (13, Phone),
+            (14, Phone),
+            (18, Id(K::Account)),
+            (19, Whole(K::Ssn)),
+            (20, Id(K::License)),
+            (21, Id(K::Mrn)),
+            (23, Whole(K::Address)),
+            (29, Whole(K::Date)),
+        ],
+        b"NK1" => &[
+            (2, Name),
+            (4, Address),
+            (5, Phone),
+            (6, Phone),
+            (30, Name),
+            (31, Phone),
+        ],
+        b"PV1" => &[
+            (7, Person),
+            (8, Person),
+            (9, Person),
+            (17, Person),
+            (19, Id(K::Account)),
+            (44, Whole(K::Date)),
+            (45, Whole(K::Date)),
+            (50, Id(K::Account)),
+        ],
+        b"PV2" => &[(8, Whole(K::Date)), (9, Whole(K::Date))],
+        b"IN1" => &[
+            (8, Whole(K::HealthPlan)),
+            (16, Name),
+            (18, Whole(K::Date)),
+            (19, Address),
+            (36, Whole(K::HealthPlan)),
+            (49, Id(K::HealthPlan)),
+        ],
+        b"IN2" => &[
+            (2, Whole(K::Ssn)),
+            (6, Whole(K::HealthPlan)),
+            (8, Whole(K::HealthPlan)),
+        ],
+        b"GT1" => &[
+            (2, Id(K::Account)),
+            (3, Name),
+            (5, Address),
+            (6, Phone),
+            (7, Phone),
+            (8, Whole(K::Date)),
+            (12, Whole(K::Ssn)),
+        ],
+        b"ORC" => &[(9, Whole(K::Date)), (12, Person)],
+        b"OBR" => &[
+            (7, Whole(K::Date)),
+            (8, Whole(K::Date)),
+            (14, Whole(K::Date)),
+            (16, Person),
+            (22, Whole(K::Date)),
+            (32, Person),
+        ],
+        b"OBX" => &[(14, Whole(K::Date)), (16, Person), (19, Whole(K::Date))],
+        b"MRG" => &[(1, Id(K::Mrn)), (3, Id(K::Account)), (7, Name)],
+        b"EVN" => &[(6, Whole(K::Date))],
+        b"AL1" | b"DG1" => &[(5, Whole(K::Date))],
+        _ => &[],
+    }
+}
+
+/// Pushes `text[start..end]` trimmed of spaces as a span of `kind`, if it holds anything.
+fn push(spans: &mut Vec<Span>, text: &str, start: usize, end: usize, kind: PhiKind) {
+    let b = text.as_bytes();
+    let (mut s, mut e) = (start, end);
+    while s < e && b[s] == b' ' {
+        s += 1;
+    }
+    while e > s && b[e - 1] == b' ' {
+        e -= 1;
+    }
+    if s < e && b[s..e].iter().any(u8::is_ascii_alphanumeric) {
+        spans.push(Span::new(s, e, kind));
+    }
+}
+
+/// The ranges of `text[start..end]` split at `sep`.
+fn split(text: &str, start: usize, end: usize, sep: u8) -> impl Iterator<Item = (usize, usize)> {
+    let b = text.as_bytes();
+    let mut at = start;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let from = at;
+        match b[from..end].iter().position(|&c| c == sep) {
+            Some(i) => {
+                at = from + i + 1;
+                Some((from, from + i))
+            }
+            None => {
+                done = true;
+                Some((from, end))
+            }
+        }
+    })
+}
+
+/// HL7 v2 segments: lines that start with a three-character segment id and `|`.
+pub fn hl7(text: &str, spans: &mut Vec<Span>) {
+    let b = text.as_bytes();
+    if !text.contains("|") {
+        return;
+    }
+    for (ls, le) in split(text, 0, text.len(), b'\n') {
+        let le = if le > ls && b[le - 1] == b'\r' {
+            le - 1
+        } else {
+            le
+        };
+        for (ls, le) in split(text, ls, le, b'\r') {
+            if le - ls < 5 || b[ls + 3] != b'|' {
+                continue;
+            }
+            let id = &b[ls..ls + 3];
+            if !id
+                .iter()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            {
+                continue;
+            }
+            let rules = hl7_fields(id);
+            if rules.is_empty() {
+                continue;
+            }
+            for (n, (fs, fe)) in split(text, ls + 4, le, b'|').enumerate() {
+                let field = n + 1;
+                let Some(&(_, how)) = rules.iter().find(|(f, _)| *f == field) else {
+                    continue;
+                };
+                for (rs, re) in split(text, fs, fe, b'~') {
+                    hl7_value(text, rs, re, how, spans);
+                }
+            }
+        }
+    }
+}
+
+fn hl7_value(text: &str, start: usize, end: usize, how: Hl7, spans: &mut Vec<Span>) {
+    for (i, (cs, ce)) in split(text, start, end, b'^').enumerate() {
+        let c = i + 1;
+        let kind = match how {
+            Hl7::Whole(k) => Some(k),
+            Hl7::Id(k) => (c == 1).then_some(k),
+            Hl7::Name => (c <= 4).then_some(PhiKind::Name),
+            Hl7::Person => match c {
+                1 => Some(PhiKind::License),
+                2..=5 => Some(PhiKind::Name),
+                _ => None,
+            },
+            Hl7::Address => match c {
+                1..=3 | 5 => Some(if c == 5 {
+                    PhiKind::Zip
+                } else {
+                    PhiKind::Address
+                }),
+                _ => None,
+            },
+            Hl7::Phone => match c {
+                1 | 6 | 7 => Some(PhiKind::Phone),
+                4 => Some(PhiKind::Email),
+                _ => None,
+            },
+        };
+        if let Some(k) = kind {
+            push(spans, text, cs, ce, k);
+        }
+    }
+}
+
+/// XML elements whose text is PHI, and the kind.
+const XML_ELEMENTS: &[(&str, PhiKind)] = &[
+    ("given", PhiKind::Name),
+    ("family", PhiKind::Name),
+    ("streetAddressLine", PhiKind::Address),
+    ("city", PhiKind::Address),
+    ("county", PhiKind::Address),
+    ("postalCode", PhiKind::Zip),
+];
+
+/// C-CDA and other XML: the text of name and address elements, `<id extension="…">`,
+/// `value="tel:…"` / `"mailto:…"`, and the `value` of birth and death times.
+pub fn xml(text: &str, spans: &mut Vec<Span>) {
+    let b = text.as_bytes();
+    let mut at = 0;
+    while let Some(i) = b[at..].iter().position(|&c| c == b'<') {
+        let open = at + i;
+        at = open + 1;
+        let Some(close) = b[at..].iter().position(|&c| c == b'>').map(|j| at + j) else {
+            break;
+        };
+        let tag = &text[at..close];
+        let name_end = tag
+            .find(|c: char| c.is_ascii_whitespace() || c == '/')
+            .unwrap_or(tag.len());
+        let name = &tag[..name_end];
+        let local = name.rsplit(':').next().unwrap_or(name);
+        if let Some(&(_, kind)) = XML_ELEMENTS.iter().find(|(n, _)| *n == local) {
+            // The element's text, up to the next tag.
+            let from = close + 1;
+            let to = b[from..]
+                .iter()
+                .position(|&c| c == b'<')
+                .map_or(text.len(), |j| from + j);
+            push(spans, text, from, to, kind);
+        }
+        for (attr, vs, ve) in attributes(text, at + name_end, close) {
+            let v = &text[vs..ve];
+            if attr == "extension" && local == "id" {
+                let kind = if tag.contains("\"2.16.840.1.113883.4.1\"") {
+                    PhiKind::Ssn
+                } else if tag.contains("\"2.16.840.1.113883.4.6\"") {
+                    PhiKind::License
+                } else {
+                    PhiKind::Mrn
+                };
+                push(spans, text, vs, ve, kind);
+            } else if attr == "value" {
+                if let Some(rest) = v.strip_prefix("tel:").or_else(|| v.strip_prefix("fax:")) {
+                    let kind = if v.starts_with("fax:") {
+                        PhiKind::Fax
+                    } else {
+                        PhiKind::Phone
+                    };
+                    push(spans, text, ve - rest.len(), ve, kind);
+                } else if let Some(rest) = v.strip_prefix("mailto:") {
+                    push(spans, text, ve - rest.len(), ve, PhiKind::Email);
+                } else if matches!(
+                    local,
+                    "birthTime" | "deceasedTime" | "low" | "high" | "time"
+                ) && v
+                    .bytes()
+                    .all(|c| c.is_ascii_digit() || c == b'-' || c == b'+')
+                    && v.len() >= 8
+                {
+                    push(spans, text, vs, ve, PhiKind::Date);
+                }
+            }
+        }
+        at = close + 1;
+    }
+}
+
+/// The `name="value"` attributes of a tag's text `text[from..to]`.
+fn attributes(text: &str, from: usize, to: usize) -> Vec<(&str, usize, usize)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = from;
+    while i < to {
+        while i < to && !(b[i].is_ascii_alphabetic()) {
+            i += 1;
+        }
+        let ns = i;
+        while i < to && (b[i].is_ascii_alphanumeric() || b[i] == b':' || b[i] == b'_') {
+            i += 1;
+        }
+        let ne = i;
+        if i + 1 < to && b[i] == b'=' && (b[i + 1] == b'"' || b[i + 1] == b'\'') {
+            let q = b[i + 1];
+            let vs = i + 2;
+            let Some(ve) = b[vs..to].iter().position(|&c| c == q).map(|j| vs + j) else {
+                break;
+            };
+            out.push((&text[ns..ne], vs, ve));
+            i = ve + 1;
+        } else if i == ns {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// What the value of a JSON key (lower-cased, `_` and `-` removed) is.
+fn json_key(key: &str) -> Option<PhiKind> {
+    use PhiKind as K;
+    Some(match key {
+        "family" | "given" | "firstname" | "lastname" | "middlename" | "fullname" | "name"
+        | "patientname" | "patient" | "display" | "givenname" | "familyname" | "surname"
+        | "nickname" | "maidenname" | "mothersmaidenname" | "guarantor" | "insuredname"
+        | "subscribername" | "contactname" | "provider" | "providername" | "physician"
+        | "attending" | "recipientname" | "sendername" => K::Name,
+        "birthdate" | "dob" | "dateofbirth" | "deceaseddatetime" | "deceaseddate" | "admitdate"
+        | "dischargedate" | "servicedate" | "dateofservice" => K::Date,
+        "line" | "street" | "address" | "address1" | "address2" | "streetaddress" | "city"
+        | "addressline" | "district" => K::Address,
+        "postalcode" | "zip" | "zipcode" | "postcode" => K::Zip,
+        "mrn" | "medicalrecordnumber" | "patientid" | "chartnumber" => K::Mrn,
+        "ssn" | "socialsecuritynumber" => K::Ssn,
+        "memberid" | "subscriberid" | "policynumber" | "groupnumber" | "mbi" | "insuranceid" => {
+            K::HealthPlan
+        }
+        "account" | "accountnumber" | "acct" | "encounterid" | "visitid" | "fin" => K::Account,
+        "phone" | "telephone" | "mobile" | "cell" | "homephone" | "workphone" | "callback" => {
+            K::Phone
+        }
+        "fax" | "faxnumber" => K::Fax,
+        "email" | "emailaddress" => K::Email,
+        "npi" | "dea" | "license" | "licensenumber" => K::License,
+        "ip" | "ipaddress" | "clientip" => K::Ip,
+        _ => return None,
+    })
+}
+
+/// JSON string values by key: `"family": "Okafor"`, `"given": ["Ada", "N"]`, and
+/// `"value": "…"` when the value is shaped like a phone number, an email or an identifier.
+pub fn json(text: &str, spans: &mut Vec<Span>) {
+    let b = text.as_bytes();
+    if !text.contains("\":") && !text.contains("\" :") {
+        return;
+    }
+    let mut i = 0;
+    while let Some(q) = b[i..].iter().position(|&c| c == b'"').map(|j| i + j) {
+        let ks = q + 1;
+        let Some(ke) = string_end(b, ks) else { break };
+        i = ke + 1;
+        // A key is a string followed by `:`.
+        let mut j = ke + 1;
+        while j < b.len() && b[j] == b' ' {
+            j += 1;
+        }
+        if j >= b.len() || b[j] != b':' {
+            continue;
+        }
+        j += 1;
+        let key: String = text[ks..ke]
+            .chars()
+            .filter(|c| *c != '_' && *c != '-')
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        let kind = if key == "value" { None } else { json_key(&key) };
+        if kind.is_none() && key != "value" {
+            continue;
+        }
+        // The value: one string, or an array of strings.
+        while j < b.len() && matches!(b[j], b' ' | b'\n' | b'\r' | b'\t') {
+            j += 1;
+        }
+        let in_array = j < b.len() && b[j] == b'[';
+        loop {
+            while j < b.len() && matches!(b[j], b' ' | b'\n' | b'\r' | b'\t' | b'[' | b',') {
+                j += 1;
+            }
+            if j >= b.len() || b[j] != b'"' {
+                break;
+            }
+            let vs = j + 1;
+            let Some(ve) = string_end(b, vs) else { return };
+            let kind = kind.or_else(|| value_kind(&text[vs..ve]));
+            if let Some(k) = kind {
+                push(spans, text, vs, ve, k);
+            }
+            j = ve + 1;
+            i = j;
+            if !in_array {
+                break;
+            }
+        }
+    }
+}
+
+/// Where the JSON string starting at `from` (after its quote) ends: its closing quote.
+fn string_end(b: &[u8], from: usize) -> Option<usize> {
+    let mut k = from;
+    while k < b.len() {
+        match b[k] {
+            b'\\' => k += 2,
+            b'"' => return Some(k),
+            b'\n' => return None,
+            _ => k += 1,
+        }
+    }
+    None
+}
+
+/// The kind of a bare `"value"`: an email, a phone number, or an identifier with digits.
+fn value_kind(v: &str) -> Option<PhiKind> {
+    let digits = v.bytes().filter(u8::is_ascii_digit).count();
+    if v.contains('@') && v.contains('.') {
+        Some(PhiKind::Email)
+    } else if (10..=15).contains(&digits)
+        && v.bytes()
+            .all(|c| c.is_ascii_digit() || b"+-(). ".contains(&c))
+    {
+        Some(PhiKind::Phone)
+    } else if digits >= 4
+        && v.len() >= 5
+        && v.len() <= 32
+        && v.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
+    {
+        Some(PhiKind::Id)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(f: fn(&str, &mut Vec<Span>), text: &str) -> Vec<(&'static str, String)> {
+        let mut spans = Vec::new();
+        f(text, &mut spans);
+        spans
+            .iter()
+            .map(|s| (s.kind.label(), text[s.start..s.end].to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn hl7_fields_are_read_by_segment_and_position() {
+        let msg = "MSH|^~\\&|A|B|C|D|20240101120000||ADT^A04|1|P|2.5\rPID|1||12345^^^H^MR||DOE^JANE^Q||19480312|F|||1 MAIN ST^^SPRINGFIELD^IL^62701||(217)555-0134|||||A99|123456789\r";
+        let got = found(hl7, msg);
+        let want = [
+            ("MRN", "12345"),
+            ("NAME", "DOE"),
+            ("NAME", "JANE"),
+            ("NAME", "Q"),
+            ("DATE", "19480312"),
+            ("ADDRESS", "1 MAIN ST"),
+            ("ADDRESS", "SPRINGFIELD"),
+            ("ZIP", "62701"),
+            ("PHONE", "(217)555-0134"),
+            ("ACCOUNT", "A99"),
+            ("SSN", "123456789"),
+        ];
+        let want: Vec<(&str, String)> = want.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn xml_names_addresses_ids_and_telecoms_are_found() {
+        let x = r#"<id root="2.16.840.1.113883.19" extension="MR-7781"/><name><given>Ada</given><family>Obi</family></name><telecom value="tel:+1-555-201-3344"/><birthTime value="19500102"/><code code="1234-5"/>"#;
+        let got = found(xml, x);
+        assert_eq!(
+            got.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>(),
+            ["MR-7781", "Ada", "Obi", "+1-555-201-3344", "19500102"]
+        );
+    }
+
+    #[test]
+    fn json_values_are_judged_by_their_key() {
+        let j = r#"{"resourceType": "Patient", "name": [{"family": "O\"Neil", "given": ["Ada", "Mae"]}], "gender": "female", "telecom": [{"system": "phone", "value": "555-201-3344"}], "status": "final"}"#;
+        let got = found(json, j);
+        assert_eq!(
+            got.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>(),
+            ["O\\\"Neil", "Ada", "Mae", "555-201-3344"]
+        );
+    }
+}
