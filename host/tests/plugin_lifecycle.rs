@@ -522,3 +522,63 @@ fn plugin_logs_are_served_redacted_and_paged() {
     c.get("/v1/plugins/status-route/logs?bogus=1", &s.key)
         .expect_error(422, "invalid_query");
 }
+
+#[test]
+fn a_crash_looping_plugin_is_quarantined_with_its_exit_reason_and_the_daemon_keeps_serving() {
+    if skip_without_root() {
+        return;
+    }
+    let s = setup("[plugins]\nmax_crashes = 2\nrestart_window_secs = 60\n");
+    let daemon = Daemon::start(&s.dir);
+    let c = &daemon.client;
+    // The entry is a shell script: the jail executes only the verified binary itself, so it
+    // fails at once, every time.
+    let publisher = &s.publisher;
+    let (fxp, sig, _) = publisher.package(
+        "id = \"crashy\"\nname = \"Crashy\"\nversion = \"1.0.0\"\npublisher = \"faxbot-examples\"\nhipaa_compliant = true\n\
+         min_core_version = \"0.1.0\"\nentry = \"bin/run\"\n",
+        &[("bin/run", b"#!/bin/sh\nexit 3\n", true)],
+    );
+    c.upload(&s.key, "", &fxp, &sig).expect(201);
+    c.post("/v1/plugins/crashy/approve", &s.key).expect(200);
+    let view = c.wait_for(
+        &s.key,
+        "crashy",
+        Duration::from_secs(30),
+        "quarantined",
+        |v| v["state"] == "quarantined",
+    );
+    assert!(
+        view["last_exit_reason"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty()),
+        "{view}"
+    );
+    assert!(view["restarts"].as_u64() >= Some(1), "{view}");
+    c.get("/v1/whoami", &s.key).expect(200);
+    let metrics = c.send("GET", "/metrics", None, None, b"").text();
+    assert!(
+        metrics.contains(r#"faxbot_plugins{state="quarantined"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"faxbot_plugin_restarts_total{plugin="crashy"}"#),
+        "{metrics}"
+    );
+    c.post("/v1/plugins/crashy/start", &s.key)
+        .expect_error(409, "start_failed");
+    let cleared = c
+        .post("/v1/plugins/crashy/quarantine/clear", &s.key)
+        .expect(200)
+        .json();
+    assert_ne!(cleared["state"], "quarantined", "{cleared}");
+    c.post("/v1/plugins/crashy/quarantine/clear", &s.key)
+        .expect_error(409, "not_quarantined");
+    c.wait_for(
+        &s.key,
+        "crashy",
+        Duration::from_secs(30),
+        "quarantined again",
+        |v| v["state"] == "quarantined",
+    );
+}
