@@ -268,7 +268,10 @@ pub async fn install(
             created_at_ms: now,
             updated_at_ms: now,
         };
-        state.store().install_new(&record, &version)?;
+        state
+            .store()
+            .install_new(&record, &version)
+            .map_err(|e| undo_files(state, &files_dir, e))?;
         crash_point("install.committed");
         let plugin = state.store().plugin(&id)?.unwrap_or(record);
         return Ok((StatusCode::CREATED, plugin_view(state, &plugin)?));
@@ -370,7 +373,10 @@ pub async fn install(
             .commit(staged, &files_dir)
             .map_err(store_io)?;
         crash_point("upgrade.renamed");
-        state.store().add_pending_version(&version, now)?;
+        state
+            .store()
+            .add_pending_version(&version, now)
+            .map_err(|e| undo_files(state, &files_dir, e))?;
         crash_point("upgrade.committed");
     } else {
         // Asks for nothing new: the carried-over grants apply and it replaces the old one.
@@ -392,7 +398,10 @@ pub async fn install(
             .commit(staged, &files_dir)
             .map_err(store_io)?;
         crash_point("upgrade.renamed");
-        let old = state.store().replace_active_version(&version, now)?;
+        let old = state
+            .store()
+            .replace_active_version(&version, now)
+            .map_err(|e| undo_files(state, &files_dir, e))?;
         crash_point("upgrade.committed");
         if let Some(old) = old
             && old.files_dir != version.files_dir
@@ -409,6 +418,20 @@ pub async fn install(
         .plugin(&id)?
         .ok_or_else(|| ApiError::internal("reading the plugin"))?;
     Ok((StatusCode::CREATED, plugin_view(state, &plugin)?))
+}
+
+/// A version row that was not committed: its files, just moved in, go again (the sweep at
+/// the next start would find them otherwise).
+fn undo_files(state: &AppState, files_dir: &str, error: faxbot_store::StoreError) -> ApiError {
+    let referenced = state
+        .store()
+        .all_versions()
+        .map(|all| all.iter().any(|v| v.files_dir == files_dir))
+        .unwrap_or(true);
+    if !referenced {
+        let _ = state.packages().remove(files_dir);
+    }
+    error.into()
 }
 
 fn store_io(error: faxbot_store::StoreError) -> ApiError {

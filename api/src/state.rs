@@ -15,6 +15,11 @@ use ring::hmac;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
+/// Failed authentications recorded one by one per second (and in a burst); past that they
+/// are counted into the next record, so a flood of guesses cannot fill the trail's disk.
+const FAILURE_AUDITS_PER_SECOND: u32 = 20;
+const FAILURE_AUDIT_BURST: u32 = 200;
+
 /// Settings the API applies. Those marked live change on SIGHUP; the rest at restart.
 #[derive(Clone, Debug)]
 pub struct ApiSettings {
@@ -83,6 +88,8 @@ struct Inner {
     start_failures: std::sync::Mutex<std::collections::HashMap<String, String>>,
     openapi: std::sync::OnceLock<String>,
     audit_failed: std::sync::atomic::AtomicBool,
+    failure_audits: RateLimiter,
+    failures_suppressed: std::sync::atomic::AtomicU64,
 }
 
 /// The parts [`AppState::new`] takes.
@@ -141,6 +148,8 @@ impl AppState {
                 start_failures: std::sync::Mutex::default(),
                 openapi: std::sync::OnceLock::new(),
                 audit_failed: std::sync::atomic::AtomicBool::new(false),
+                failure_audits: RateLimiter::new(FAILURE_AUDITS_PER_SECOND, FAILURE_AUDIT_BURST),
+                failures_suppressed: std::sync::atomic::AtomicU64::new(0),
             }),
         }
     }
@@ -257,6 +266,21 @@ impl AppState {
 
     pub(crate) fn set_openapi_json(&self, json: String) {
         let _ = self.inner.openapi.set(json);
+    }
+
+    /// Whether a failed authentication gets its own audit record now: `Some(n)` with the
+    /// failures left unrecorded since the last one, `None` (counted) past the flood limit.
+    pub fn failure_audit_allowed(&self) -> Option<u64> {
+        use std::sync::atomic::Ordering;
+        match self.inner.failure_audits.take("auth-failures") {
+            Ok(()) => Some(self.inner.failures_suppressed.swap(0, Ordering::Relaxed)),
+            Err(_) => {
+                self.inner
+                    .failures_suppressed
+                    .fetch_add(1, Ordering::Relaxed);
+                None
+            }
+        }
     }
 
     /// Whether the audit trail has refused a record since start (readiness fails then).

@@ -265,19 +265,27 @@ async fn check_access(
         Ok(p) => p,
         Err((failure, key_id)) => {
             // Audited without the presented secret; refused whether or not the trail takes it.
-            let _ = state
-                .audit_as(
-                    Actor::System,
-                    None,
-                    "auth.failed",
-                    None,
-                    Outcome::Denied,
-                    json!({"reason": failure.name(), "key_id": key_id}),
-                )
-                .await;
+            // A flood is summarised, so guessing cannot fill the disk with records.
+            if let Some(suppressed) = state.failure_audit_allowed() {
+                let _ = state
+                    .audit_as(
+                        Actor::System,
+                        None,
+                        "auth.failed",
+                        None,
+                        Outcome::Denied,
+                        json!({"reason": failure.name(), "key_id": key_id, "suppressed_before": suppressed}),
+                    )
+                    .await;
+            }
             return Err(ApiError::unauthorized(failure.reason()));
         }
     };
+    // The key's rate limit comes before anything else it could make the core do.
+    state
+        .limiter()
+        .take(&principal.key_id)
+        .map_err(ApiError::rate_limited)?;
     let (scope, platform_only) = match access {
         Access::Public | Access::Authenticated => (None, false),
         Access::Scope(s) => (Some(s), false),
@@ -302,10 +310,6 @@ async fn check_access(
             "this endpoint needs a platform key (one without a tenant)",
         ));
     }
-    state
-        .limiter()
-        .take(&principal.key_id)
-        .map_err(ApiError::rate_limited)?;
     Ok(Some(principal))
 }
 
