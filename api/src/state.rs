@@ -76,7 +76,7 @@ struct Inner {
     audit: AuditTrail,
     audit_key: hmac::Key,
     packages: PackageArea,
-    trust: RwLock<TrustStore>,
+    trust: RwLock<crate::trust_file::TrustFile>,
     trust_path: PathBuf,
     settings: RwLock<ApiSettings>,
     runtime: Arc<dyn PluginRuntime>,
@@ -103,7 +103,7 @@ pub struct AppParts {
     /// Where plugin files live.
     pub packages: PackageArea,
     /// The trust store as read at start.
-    pub trust: TrustStore,
+    pub trust: crate::trust_file::TrustFile,
     /// Its file (`DIR/trust.toml`), rewritten by the trust endpoints.
     pub trust_path: PathBuf,
     /// Settings.
@@ -176,11 +176,17 @@ impl AppState {
 
     /// A copy of the trust store now in force.
     pub fn trust(&self) -> TrustStore {
-        read(&self.inner.trust).clone()
+        read(&self.inner.trust).store.clone()
+    }
+
+    /// The revoked key fingerprints and package digests in force.
+    pub fn trust_revocations(&self) -> (Vec<String>, Vec<String>) {
+        let t = read(&self.inner.trust);
+        (t.revoked_keys.clone(), t.revoked_packages.clone())
     }
 
     /// Replaces the trust store (after a change through the API, or SIGHUP).
-    pub fn set_trust(&self, trust: TrustStore) {
+    pub fn set_trust(&self, trust: crate::trust_file::TrustFile) {
         *write(&self.inner.trust) = trust;
     }
 

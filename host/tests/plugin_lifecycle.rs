@@ -582,3 +582,46 @@ fn a_crash_looping_plugin_is_quarantined_with_its_exit_reason_and_the_daemon_kee
         |v| v["state"] == "quarantined",
     );
 }
+
+#[test]
+fn a_revocation_written_into_trust_toml_by_hand_applies_on_sighup() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("state");
+    let key = init(&dir);
+    let publisher = Publisher::new("acme");
+    trust(&dir, &publisher.trust_entry("curated"));
+    let daemon = Daemon::start(&dir);
+    let c = &daemon.client;
+    let (fxp, sig, digest) = tiny_package(&publisher, "tiny", "1.0.0", true);
+    c.upload(&key, "", &fxp, &sig).expect(201);
+    c.post_json("/v1/plugins/tiny/approve", &key, &json!({"start": false}))
+        .expect(200);
+    trust(&dir, &format!("\n[revoked]\npackages = [\"{digest}\"]\n"));
+    daemon.signal(nix::sys::signal::Signal::SIGHUP);
+    let view = c.wait_for(&key, "tiny", Duration::from_secs(10), "disabled", |v| {
+        v["state"] == "disabled"
+    });
+    assert!(
+        view["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("revoked")),
+        "{view}"
+    );
+    let trust_view = c.get("/v1/trust", &key).expect(200).json();
+    assert_eq!(trust_view["revoked_packages"], json!([digest]));
+    // A trust store that no longer parses is not applied; the old one stays in force.
+    trust(&dir, "[[key]]\nbogus = 1\n");
+    daemon.signal(nix::sys::signal::Signal::SIGHUP);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        c.get("/v1/trust", &key).expect(200).json()["keys"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    assert!(
+        daemon.stderr().contains("trust store not reloaded"),
+        "{}",
+        daemon.stderr()
+    );
+}
