@@ -24,6 +24,7 @@ use faxbot_policy::signature::SignatureFile;
 use faxbot_store::{ApprovalRecord, DesiredState, PackageArea, PluginRecord, VersionRecord};
 use serde_json::json;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 /// Fault-injection points for the crash-safety test: when the environment variable
 /// `FAXBOT_CRASH_AT` names one, the process kills itself with SIGKILL there.
@@ -63,11 +64,17 @@ pub struct ApproveRequest {
     pub start: Option<bool>,
 }
 
-fn parse_manifest(state: &AppState, bytes: &[u8], id: &str) -> Result<Manifest, ApiError> {
-    Manifest::parse_bytes(bytes, &state.settings().ceilings).map_err(|e| {
-        tracing::error!(plugin = id, error = %e, "stored manifest no longer parses");
+/// A stored version's manifest, parsed once per package digest (the digest covers the bytes).
+fn parse_manifest(state: &AppState, version: &VersionRecord) -> Result<Arc<Manifest>, ApiError> {
+    let digest = version.verified.digest;
+    if let Some(manifest) = state.cached_manifest(&digest) {
+        return Ok(manifest);
+    }
+    let manifest = Manifest::parse_bytes(&version.manifest, &state.settings().ceilings).map_err(|e| {
+        tracing::error!(plugin = %version.plugin_id, error = %e, "stored manifest no longer parses");
         ApiError::internal("reading the stored manifest")
-    })
+    })?;
+    Ok(state.cache_manifest(digest, manifest))
 }
 
 /// The tenant the principal acts for on an install: its own, or for a platform key, the one
@@ -499,7 +506,7 @@ pub async fn approve(
         .store()
         .version(id, &pending)?
         .ok_or_else(|| ApiError::internal("reading the pending version"))?;
-    let manifest = parse_manifest(state, &version.manifest, id)?;
+    let manifest = parse_manifest(state, &version)?;
     let settings = state.settings();
     if let Err(e) = state
         .trust()
@@ -941,7 +948,7 @@ pub fn plugin_view(state: &AppState, plugin: &PluginRecord) -> Result<PluginView
         .as_ref()
         .or(pending.as_ref())
         .ok_or_else(|| ApiError::internal("reading the plugin's versions"))?;
-    let manifest = parse_manifest(state, &shown_version.manifest, &plugin.id)?;
+    let manifest = parse_manifest(state, shown_version)?;
     let mut requested: Vec<CapabilityView> = manifest
         .capabilities
         .to_capabilities()
@@ -998,7 +1005,7 @@ fn review_view(
     active: Option<&VersionRecord>,
     now: u64,
 ) -> Result<ReviewView, ApiError> {
-    let manifest = parse_manifest(state, &pending.manifest, &plugin.id)?;
+    let manifest = parse_manifest(state, pending)?;
     let requested_caps = manifest.capabilities.to_capabilities();
     let mut requested: Vec<CapabilityView> = requested_caps
         .iter()

@@ -6,14 +6,20 @@ use crate::error::ApiError;
 use crate::metrics::HttpMetrics;
 use crate::runtime::PluginRuntime;
 use faxbot_audit::{Action, Actor, AuditEvent, AuditTrail, Outcome, Target, TenantId};
+use faxbot_policy::manifest::Manifest;
 use faxbot_policy::manifest::ResourceCeilings;
 use faxbot_policy::marketplace::MarketplaceSettings;
+use faxbot_policy::package::PackageDigest;
 use faxbot_policy::package::PackageLimits;
 use faxbot_policy::trust::TrustStore;
-use faxbot_store::{PackageArea, Store};
+use faxbot_store::{ApiKeyRecord, PackageArea, Store};
 use ring::hmac;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
+
+/// Most manifests and API keys kept in memory.
+const MAX_CACHED: usize = 4096;
 
 /// Failed authentications recorded one by one per second (and in a burst); past that they
 /// are counted into the next record, so a flood of guesses cannot fill the trail's disk.
@@ -90,6 +96,8 @@ struct Inner {
     audit_failed: std::sync::atomic::AtomicBool,
     failure_audits: RateLimiter,
     failures_suppressed: std::sync::atomic::AtomicU64,
+    manifests: RwLock<HashMap<PackageDigest, Arc<Manifest>>>,
+    keys: RwLock<HashMap<String, ApiKeyRecord>>,
 }
 
 /// The parts [`AppState::new`] takes.
@@ -150,6 +158,8 @@ impl AppState {
                 audit_failed: std::sync::atomic::AtomicBool::new(false),
                 failure_audits: RateLimiter::new(FAILURE_AUDITS_PER_SECOND, FAILURE_AUDIT_BURST),
                 failures_suppressed: std::sync::atomic::AtomicU64::new(0),
+                manifests: RwLock::default(),
+                keys: RwLock::default(),
             }),
         }
     }
@@ -272,6 +282,44 @@ impl AppState {
 
     pub(crate) fn set_openapi_json(&self, json: String) {
         let _ = self.inner.openapi.set(json);
+    }
+
+    /// A manifest parsed before, by package digest.
+    pub fn cached_manifest(&self, digest: &PackageDigest) -> Option<Arc<Manifest>> {
+        read(&self.inner.manifests).get(digest).cloned()
+    }
+
+    /// Keeps a parsed manifest (bounded: the cache is emptied past 4096 entries).
+    pub fn cache_manifest(&self, digest: PackageDigest, manifest: Manifest) -> Arc<Manifest> {
+        let manifest = Arc::new(manifest);
+        let mut cache = write(&self.inner.manifests);
+        if cache.len() >= MAX_CACHED {
+            cache.clear();
+        }
+        cache.insert(digest, manifest.clone());
+        manifest
+    }
+
+    /// An API key record, from memory when it was read before. Revocation goes through
+    /// [`AppState::forget_key`], so a revoked key is never served from here.
+    pub fn api_key(&self, id: &str) -> Result<Option<ApiKeyRecord>, faxbot_store::StoreError> {
+        if let Some(record) = read(&self.inner.keys).get(id) {
+            return Ok(Some(record.clone()));
+        }
+        let record = self.store().api_key(id)?;
+        if let Some(record) = &record {
+            let mut cache = write(&self.inner.keys);
+            if cache.len() >= MAX_CACHED {
+                cache.clear();
+            }
+            cache.insert(id.to_owned(), record.clone());
+        }
+        Ok(record)
+    }
+
+    /// Drops a key from memory (after it was revoked in the store).
+    pub fn forget_key(&self, id: &str) {
+        write(&self.inner.keys).remove(id);
     }
 
     /// Whether a failed authentication gets its own audit record now: `Some(n)` with the

@@ -329,7 +329,7 @@ fn authenticate(
         })
         .ok_or((AuthFailure::Malformed, None))?;
     let (id, secret) = parse_token(token).ok_or((AuthFailure::Malformed, None))?;
-    let record = match state.store().api_key(id) {
+    let record = match state.api_key(id) {
         Ok(Some(record)) => record,
         Ok(None) => return Err((AuthFailure::UnknownKey, Some(id.to_owned()))),
         Err(e) => {
