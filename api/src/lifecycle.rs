@@ -24,6 +24,7 @@ use faxbot_policy::signature::SignatureFile;
 use faxbot_store::{ApprovalRecord, DesiredState, PackageArea, PluginRecord, VersionRecord};
 use serde_json::json;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 /// Fault-injection points for the crash-safety test: when the environment variable
 /// `FAXBOT_CRASH_AT` names one, the process kills itself with SIGKILL there.
@@ -63,11 +64,17 @@ pub struct ApproveRequest {
     pub start: Option<bool>,
 }
 
-fn parse_manifest(state: &AppState, bytes: &[u8], id: &str) -> Result<Manifest, ApiError> {
-    Manifest::parse_bytes(bytes, &state.settings().ceilings).map_err(|e| {
-        tracing::error!(plugin = id, error = %e, "stored manifest no longer parses");
+/// A stored version's manifest, parsed once per package digest (the digest covers the bytes).
+fn parse_manifest(state: &AppState, version: &VersionRecord) -> Result<Arc<Manifest>, ApiError> {
+    let digest = version.verified.digest;
+    if let Some(manifest) = state.cached_manifest(&digest) {
+        return Ok(manifest);
+    }
+    let manifest = Manifest::parse_bytes(&version.manifest, &state.settings().ceilings).map_err(|e| {
+        tracing::error!(plugin = %version.plugin_id, error = %e, "stored manifest no longer parses");
         ApiError::internal("reading the stored manifest")
-    })
+    })?;
+    Ok(state.cache_manifest(digest, manifest))
 }
 
 /// The tenant the principal acts for on an install: its own, or for a platform key, the one
@@ -268,7 +275,10 @@ pub async fn install(
             created_at_ms: now,
             updated_at_ms: now,
         };
-        state.store().install_new(&record, &version)?;
+        state
+            .store()
+            .install_new(&record, &version)
+            .map_err(|e| undo_files(state, &files_dir, e))?;
         crash_point("install.committed");
         let plugin = state.store().plugin(&id)?.unwrap_or(record);
         return Ok((StatusCode::CREATED, plugin_view(state, &plugin)?));
@@ -370,7 +380,10 @@ pub async fn install(
             .commit(staged, &files_dir)
             .map_err(store_io)?;
         crash_point("upgrade.renamed");
-        state.store().add_pending_version(&version, now)?;
+        state
+            .store()
+            .add_pending_version(&version, now)
+            .map_err(|e| undo_files(state, &files_dir, e))?;
         crash_point("upgrade.committed");
     } else {
         // Asks for nothing new: the carried-over grants apply and it replaces the old one.
@@ -392,7 +405,10 @@ pub async fn install(
             .commit(staged, &files_dir)
             .map_err(store_io)?;
         crash_point("upgrade.renamed");
-        let old = state.store().replace_active_version(&version, now)?;
+        let old = state
+            .store()
+            .replace_active_version(&version, now)
+            .map_err(|e| undo_files(state, &files_dir, e))?;
         crash_point("upgrade.committed");
         if let Some(old) = old
             && old.files_dir != version.files_dir
@@ -409,6 +425,20 @@ pub async fn install(
         .plugin(&id)?
         .ok_or_else(|| ApiError::internal("reading the plugin"))?;
     Ok((StatusCode::CREATED, plugin_view(state, &plugin)?))
+}
+
+/// A version row that was not committed: its files, just moved in, go again (the sweep at
+/// the next start would find them otherwise).
+fn undo_files(state: &AppState, files_dir: &str, error: faxbot_store::StoreError) -> ApiError {
+    let referenced = state
+        .store()
+        .all_versions()
+        .map(|all| all.iter().any(|v| v.files_dir == files_dir))
+        .unwrap_or(true);
+    if !referenced {
+        let _ = state.packages().remove(files_dir);
+    }
+    error.into()
 }
 
 fn store_io(error: faxbot_store::StoreError) -> ApiError {
@@ -476,7 +506,7 @@ pub async fn approve(
         .store()
         .version(id, &pending)?
         .ok_or_else(|| ApiError::internal("reading the pending version"))?;
-    let manifest = parse_manifest(state, &version.manifest, id)?;
+    let manifest = parse_manifest(state, &version)?;
     let settings = state.settings();
     if let Err(e) = state
         .trust()
@@ -918,7 +948,7 @@ pub fn plugin_view(state: &AppState, plugin: &PluginRecord) -> Result<PluginView
         .as_ref()
         .or(pending.as_ref())
         .ok_or_else(|| ApiError::internal("reading the plugin's versions"))?;
-    let manifest = parse_manifest(state, &shown_version.manifest, &plugin.id)?;
+    let manifest = parse_manifest(state, shown_version)?;
     let mut requested: Vec<CapabilityView> = manifest
         .capabilities
         .to_capabilities()
@@ -975,7 +1005,7 @@ fn review_view(
     active: Option<&VersionRecord>,
     now: u64,
 ) -> Result<ReviewView, ApiError> {
-    let manifest = parse_manifest(state, &pending.manifest, &plugin.id)?;
+    let manifest = parse_manifest(state, pending)?;
     let requested_caps = manifest.capabilities.to_capabilities();
     let mut requested: Vec<CapabilityView> = requested_caps
         .iter()

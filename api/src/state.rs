@@ -6,14 +6,25 @@ use crate::error::ApiError;
 use crate::metrics::HttpMetrics;
 use crate::runtime::PluginRuntime;
 use faxbot_audit::{Action, Actor, AuditEvent, AuditTrail, Outcome, Target, TenantId};
+use faxbot_policy::manifest::Manifest;
 use faxbot_policy::manifest::ResourceCeilings;
 use faxbot_policy::marketplace::MarketplaceSettings;
+use faxbot_policy::package::PackageDigest;
 use faxbot_policy::package::PackageLimits;
 use faxbot_policy::trust::TrustStore;
-use faxbot_store::{PackageArea, Store};
+use faxbot_store::{ApiKeyRecord, PackageArea, Store};
 use ring::hmac;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
+
+/// Most manifests and API keys kept in memory.
+const MAX_CACHED: usize = 4096;
+
+/// Failed authentications recorded one by one per second (and in a burst); past that they
+/// are counted into the next record, so a flood of guesses cannot fill the trail's disk.
+const FAILURE_AUDITS_PER_SECOND: u32 = 20;
+const FAILURE_AUDIT_BURST: u32 = 200;
 
 /// Settings the API applies. Those marked live change on SIGHUP; the rest at restart.
 #[derive(Clone, Debug)]
@@ -71,7 +82,7 @@ struct Inner {
     audit: AuditTrail,
     audit_key: hmac::Key,
     packages: PackageArea,
-    trust: RwLock<TrustStore>,
+    trust: RwLock<crate::trust_file::TrustFile>,
     trust_path: PathBuf,
     settings: RwLock<ApiSettings>,
     runtime: Arc<dyn PluginRuntime>,
@@ -83,6 +94,10 @@ struct Inner {
     start_failures: std::sync::Mutex<std::collections::HashMap<String, String>>,
     openapi: std::sync::OnceLock<String>,
     audit_failed: std::sync::atomic::AtomicBool,
+    failure_audits: RateLimiter,
+    failures_suppressed: std::sync::atomic::AtomicU64,
+    manifests: RwLock<HashMap<PackageDigest, Arc<Manifest>>>,
+    keys: RwLock<HashMap<String, ApiKeyRecord>>,
     fax: std::sync::OnceLock<Arc<crate::fax::FaxDesk>>,
 }
 
@@ -97,7 +112,7 @@ pub struct AppParts {
     /// Where plugin files live.
     pub packages: PackageArea,
     /// The trust store as read at start.
-    pub trust: TrustStore,
+    pub trust: crate::trust_file::TrustFile,
     /// Its file (`DIR/trust.toml`), rewritten by the trust endpoints.
     pub trust_path: PathBuf,
     /// Settings.
@@ -142,6 +157,10 @@ impl AppState {
                 start_failures: std::sync::Mutex::default(),
                 openapi: std::sync::OnceLock::new(),
                 audit_failed: std::sync::atomic::AtomicBool::new(false),
+                failure_audits: RateLimiter::new(FAILURE_AUDITS_PER_SECOND, FAILURE_AUDIT_BURST),
+                failures_suppressed: std::sync::atomic::AtomicU64::new(0),
+                manifests: RwLock::default(),
+                keys: RwLock::default(),
                 fax: std::sync::OnceLock::new(),
             }),
         }
@@ -169,11 +188,17 @@ impl AppState {
 
     /// A copy of the trust store now in force.
     pub fn trust(&self) -> TrustStore {
-        read(&self.inner.trust).clone()
+        read(&self.inner.trust).store.clone()
+    }
+
+    /// The revoked key fingerprints and package digests in force.
+    pub fn trust_revocations(&self) -> (Vec<String>, Vec<String>) {
+        let t = read(&self.inner.trust);
+        (t.revoked_keys.clone(), t.revoked_packages.clone())
     }
 
     /// Replaces the trust store (after a change through the API, or SIGHUP).
-    pub fn set_trust(&self, trust: TrustStore) {
+    pub fn set_trust(&self, trust: crate::trust_file::TrustFile) {
         *write(&self.inner.trust) = trust;
     }
 
@@ -269,6 +294,59 @@ impl AppState {
 
     pub(crate) fn set_openapi_json(&self, json: String) {
         let _ = self.inner.openapi.set(json);
+    }
+
+    /// A manifest parsed before, by package digest.
+    pub fn cached_manifest(&self, digest: &PackageDigest) -> Option<Arc<Manifest>> {
+        read(&self.inner.manifests).get(digest).cloned()
+    }
+
+    /// Keeps a parsed manifest (bounded: the cache is emptied past 4096 entries).
+    pub fn cache_manifest(&self, digest: PackageDigest, manifest: Manifest) -> Arc<Manifest> {
+        let manifest = Arc::new(manifest);
+        let mut cache = write(&self.inner.manifests);
+        if cache.len() >= MAX_CACHED {
+            cache.clear();
+        }
+        cache.insert(digest, manifest.clone());
+        manifest
+    }
+
+    /// An API key record, from memory when it was read before. Revocation goes through
+    /// [`AppState::forget_key`], so a revoked key is never served from here.
+    pub fn api_key(&self, id: &str) -> Result<Option<ApiKeyRecord>, faxbot_store::StoreError> {
+        if let Some(record) = read(&self.inner.keys).get(id) {
+            return Ok(Some(record.clone()));
+        }
+        let record = self.store().api_key(id)?;
+        if let Some(record) = &record {
+            let mut cache = write(&self.inner.keys);
+            if cache.len() >= MAX_CACHED {
+                cache.clear();
+            }
+            cache.insert(id.to_owned(), record.clone());
+        }
+        Ok(record)
+    }
+
+    /// Drops a key from memory (after it was revoked in the store).
+    pub fn forget_key(&self, id: &str) {
+        write(&self.inner.keys).remove(id);
+    }
+
+    /// Whether a failed authentication gets its own audit record now: `Some(n)` with the
+    /// failures left unrecorded since the last one, `None` (counted) past the flood limit.
+    pub fn failure_audit_allowed(&self) -> Option<u64> {
+        use std::sync::atomic::Ordering;
+        match self.inner.failure_audits.take("auth-failures") {
+            Ok(()) => Some(self.inner.failures_suppressed.swap(0, Ordering::Relaxed)),
+            Err(_) => {
+                self.inner
+                    .failures_suppressed
+                    .fetch_add(1, Ordering::Relaxed);
+                None
+            }
+        }
     }
 
     /// Whether the audit trail has refused a record since start (readiness fails then).

@@ -38,28 +38,23 @@ fn io(path: &Path, action: &'static str) -> impl FnOnce(std::io::Error) -> Trust
     }
 }
 
-/// Reads and parses the trust file; a missing file is an empty store.
-pub fn load(path: &Path) -> Result<TrustStore, TrustFileError> {
-    match fs::read_to_string(path) {
-        Ok(text) => Ok(TrustStore::parse(&text)?),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(TrustStore::new()),
-        Err(e) => Err(io(path, "read")(e)),
-    }
+/// A parsed trust file: the store, and the revocations as listed (the store does not
+/// expose them).
+#[derive(Clone, Debug, Default)]
+pub struct TrustFile {
+    /// The store the policy crate parsed.
+    pub store: TrustStore,
+    /// `[revoked] keys`.
+    pub revoked_keys: Vec<String>,
+    /// `[revoked] packages`.
+    pub revoked_packages: Vec<String>,
 }
 
-fn load_table(path: &Path) -> Result<Table, TrustFileError> {
-    match fs::read_to_string(path) {
-        Ok(text) => text
-            .parse::<Table>()
-            .map_err(|e| TrustFileError::Invalid(TrustStoreError(vec![e.message().to_owned()]))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Table::new()),
-        Err(e) => Err(io(path, "read")(e)),
-    }
-}
-
-/// The revoked key fingerprints and package digests listed in the file.
-pub fn revoked(path: &Path) -> Result<(Vec<String>, Vec<String>), TrustFileError> {
-    let table = load_table(path)?;
+fn parse(text: &str) -> Result<TrustFile, TrustFileError> {
+    let store = TrustStore::parse(text)?;
+    let table: Table = text.parse().map_err(|e: toml::de::Error| {
+        TrustFileError::Invalid(TrustStoreError(vec![e.message().to_owned()]))
+    })?;
     let list = |name: &str| -> Vec<String> {
         table
             .get("revoked")
@@ -72,7 +67,30 @@ pub fn revoked(path: &Path) -> Result<(Vec<String>, Vec<String>), TrustFileError
             })
             .unwrap_or_default()
     };
-    Ok((list("keys"), list("packages")))
+    Ok(TrustFile {
+        store,
+        revoked_keys: list("keys"),
+        revoked_packages: list("packages"),
+    })
+}
+
+/// Reads and parses the trust file; a missing file is an empty store.
+pub fn load(path: &Path) -> Result<TrustFile, TrustFileError> {
+    match fs::read_to_string(path) {
+        Ok(text) => parse(&text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(TrustFile::default()),
+        Err(e) => Err(io(path, "read")(e)),
+    }
+}
+
+fn load_table(path: &Path) -> Result<Table, TrustFileError> {
+    match fs::read_to_string(path) {
+        Ok(text) => text
+            .parse::<Table>()
+            .map_err(|e| TrustFileError::Invalid(TrustStoreError(vec![e.message().to_owned()]))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Table::new()),
+        Err(e) => Err(io(path, "read")(e)),
+    }
 }
 
 fn write_atomically(path: &Path, text: &str) -> Result<(), TrustFileError> {
@@ -94,7 +112,7 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), TrustFileError> {
     Ok(())
 }
 
-fn apply(path: &Path, change: impl FnOnce(&mut Table)) -> Result<TrustStore, TrustFileError> {
+fn apply(path: &Path, change: impl FnOnce(&mut Table)) -> Result<TrustFile, TrustFileError> {
     let mut table = load_table(path)?;
     change(&mut table);
     let text = toml::to_string(&table).map_err(|e| {
@@ -102,9 +120,9 @@ fn apply(path: &Path, change: impl FnOnce(&mut Table)) -> Result<TrustStore, Tru
             "cannot write the store: {e}"
         )]))
     })?;
-    let store = TrustStore::parse(&text)?;
+    let parsed = parse(&text)?;
     write_atomically(path, &text)?;
-    Ok(store)
+    Ok(parsed)
 }
 
 fn push_revoked(table: &mut Table, list: &str, value: &str) {
@@ -124,12 +142,12 @@ fn push_revoked(table: &mut Table, list: &str, value: &str) {
 }
 
 /// Adds `fingerprint` to `[revoked] keys`; returns the new store.
-pub fn revoke_key(path: &Path, fingerprint: &str) -> Result<TrustStore, TrustFileError> {
+pub fn revoke_key(path: &Path, fingerprint: &str) -> Result<TrustFile, TrustFileError> {
     apply(path, |t| push_revoked(t, "keys", fingerprint))
 }
 
 /// Adds `digest` to `[revoked] packages`; returns the new store.
-pub fn revoke_package(path: &Path, digest: &str) -> Result<TrustStore, TrustFileError> {
+pub fn revoke_package(path: &Path, digest: &str) -> Result<TrustFile, TrustFileError> {
     apply(path, |t| push_revoked(t, "packages", digest))
 }
 
@@ -149,7 +167,7 @@ pub struct NewTrustedKey<'a> {
 
 /// Adds a `[[key]]` entry; returns the new store (the parser refuses a bad key, a duplicate
 /// fingerprint or a bad publisher, and nothing is written then).
-pub fn add_key(path: &Path, key: &NewTrustedKey<'_>) -> Result<TrustStore, TrustFileError> {
+pub fn add_key(path: &Path, key: &NewTrustedKey<'_>) -> Result<TrustFile, TrustFileError> {
     apply(path, |t| {
         let mut entry = Table::new();
         entry.insert("publisher".into(), Value::String(key.publisher.to_owned()));

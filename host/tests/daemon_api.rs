@@ -444,3 +444,34 @@ fn with_tls_configured_it_serves_https_only_and_the_cli_trusts_a_given_ca() {
         .expect("cli");
     assert!(!untrusted.status.success());
 }
+
+#[test]
+fn a_flood_of_failed_authentications_is_summarised_in_the_audit_trail() {
+    let (_tmp, dir, key) = fresh();
+    let daemon = Daemon::start(&dir);
+    let c = &daemon.client;
+    for _ in 0..400 {
+        c.send("GET", "/v1/plugins", Some("fxb_nope"), None, b"")
+            .expect(401);
+    }
+    std::thread::sleep(Duration::from_millis(1200));
+    c.send("GET", "/v1/plugins", Some("fxb_nope"), None, b"")
+        .expect(401);
+    let audit = c
+        .get("/v1/audit?action=auth.failed&limit=1000", &key)
+        .expect(200)
+        .json();
+    let matched = audit["matched"].as_u64().expect("matched");
+    assert!(matched < 400, "{matched} records for 401 failures");
+    let suppressed: u64 = audit["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .filter_map(|r| r["details"]["suppressed_before"].as_u64())
+        .sum();
+    assert_eq!(
+        matched + suppressed,
+        401,
+        "every failure is recorded or counted"
+    );
+}

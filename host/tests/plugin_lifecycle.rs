@@ -522,3 +522,106 @@ fn plugin_logs_are_served_redacted_and_paged() {
     c.get("/v1/plugins/status-route/logs?bogus=1", &s.key)
         .expect_error(422, "invalid_query");
 }
+
+#[test]
+fn a_crash_looping_plugin_is_quarantined_with_its_exit_reason_and_the_daemon_keeps_serving() {
+    if skip_without_root() {
+        return;
+    }
+    let s = setup("[plugins]\nmax_crashes = 2\nrestart_window_secs = 60\n");
+    let daemon = Daemon::start(&s.dir);
+    let c = &daemon.client;
+    // The entry is a shell script: the jail executes only the verified binary itself, so it
+    // fails at once, every time.
+    let publisher = &s.publisher;
+    let (fxp, sig, _) = publisher.package(
+        "id = \"crashy\"\nname = \"Crashy\"\nversion = \"1.0.0\"\npublisher = \"faxbot-examples\"\nhipaa_compliant = true\n\
+         min_core_version = \"0.1.0\"\nentry = \"bin/run\"\n",
+        &[("bin/run", b"#!/bin/sh\nexit 3\n", true)],
+    );
+    c.upload(&s.key, "", &fxp, &sig).expect(201);
+    c.post("/v1/plugins/crashy/approve", &s.key).expect(200);
+    let view = c.wait_for(
+        &s.key,
+        "crashy",
+        Duration::from_secs(30),
+        "quarantined",
+        |v| v["state"] == "quarantined",
+    );
+    assert!(
+        view["last_exit_reason"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty()),
+        "{view}"
+    );
+    assert!(view["restarts"].as_u64() >= Some(1), "{view}");
+    c.get("/v1/whoami", &s.key).expect(200);
+    let metrics = c.send("GET", "/metrics", None, None, b"").text();
+    assert!(
+        metrics.contains(r#"faxbot_plugins{state="quarantined"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"faxbot_plugin_restarts_total{plugin="crashy"}"#),
+        "{metrics}"
+    );
+    c.post("/v1/plugins/crashy/start", &s.key)
+        .expect_error(409, "start_failed");
+    let cleared = c
+        .post("/v1/plugins/crashy/quarantine/clear", &s.key)
+        .expect(200)
+        .json();
+    assert_ne!(cleared["state"], "quarantined", "{cleared}");
+    c.post("/v1/plugins/crashy/quarantine/clear", &s.key)
+        .expect_error(409, "not_quarantined");
+    c.wait_for(
+        &s.key,
+        "crashy",
+        Duration::from_secs(30),
+        "quarantined again",
+        |v| v["state"] == "quarantined",
+    );
+}
+
+#[test]
+fn a_revocation_written_into_trust_toml_by_hand_applies_on_sighup() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("state");
+    let key = init(&dir);
+    let publisher = Publisher::new("acme");
+    trust(&dir, &publisher.trust_entry("curated"));
+    let daemon = Daemon::start(&dir);
+    let c = &daemon.client;
+    let (fxp, sig, digest) = tiny_package(&publisher, "tiny", "1.0.0", true);
+    c.upload(&key, "", &fxp, &sig).expect(201);
+    c.post_json("/v1/plugins/tiny/approve", &key, &json!({"start": false}))
+        .expect(200);
+    trust(&dir, &format!("\n[revoked]\npackages = [\"{digest}\"]\n"));
+    daemon.signal(nix::sys::signal::Signal::SIGHUP);
+    let view = c.wait_for(&key, "tiny", Duration::from_secs(10), "disabled", |v| {
+        v["state"] == "disabled"
+    });
+    assert!(
+        view["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("revoked")),
+        "{view}"
+    );
+    let trust_view = c.get("/v1/trust", &key).expect(200).json();
+    assert_eq!(trust_view["revoked_packages"], json!([digest]));
+    // A trust store that no longer parses is not applied; the old one stays in force.
+    trust(&dir, "[[key]]\nbogus = 1\n");
+    daemon.signal(nix::sys::signal::Signal::SIGHUP);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        c.get("/v1/trust", &key).expect(200).json()["keys"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    assert!(
+        daemon.stderr().contains("trust store not reloaded"),
+        "{}",
+        daemon.stderr()
+    );
+}

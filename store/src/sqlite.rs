@@ -19,9 +19,14 @@ use std::time::Duration;
 /// The state database file's name inside the state directory.
 pub const DATABASE_FILE_NAME: &str = "state.db";
 
+/// Read connections beside the one writer (WAL lets them read while it writes).
+const READERS: usize = 4;
+
 /// The SQLite store.
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: std::sync::atomic::AtomicUsize,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -50,7 +55,14 @@ impl SqliteStore {
     /// Refuses a database whose schema is newer than this binary's.
     pub fn open(path: &Path) -> Result<Self> {
         let conn = Connection::open(path)?;
-        Self::with_connection(conn)
+        let mut store = Self::with_connection(conn)?;
+        for _ in 0..READERS {
+            let reader = Connection::open(path)?;
+            reader.busy_timeout(Duration::from_secs(5))?;
+            reader.execute_batch("PRAGMA query_only = ON;")?;
+            store.readers.push(Mutex::new(reader));
+        }
+        Ok(store)
     }
 
     /// An in-memory database (tests and tools).
@@ -67,6 +79,8 @@ impl SqliteStore {
         migrate(&mut conn)?;
         Ok(Self {
             conn: Mutex::new(conn),
+            readers: Vec::new(),
+            next_reader: std::sync::atomic::AtomicUsize::new(0),
         })
     }
 
@@ -77,6 +91,26 @@ impl SqliteStore {
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
         self.conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A read connection: a free reader if there is one, else the next in turn (an
+    /// in-memory store has none and reads on the writer).
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        if self.readers.is_empty() {
+            return self.lock();
+        }
+        for reader in &self.readers {
+            if let Ok(guard) = reader.try_lock() {
+                return guard;
+            }
+        }
+        let i = self
+            .next_reader
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            % self.readers.len();
+        self.readers[i]
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -282,11 +316,10 @@ fn insert_version(tx: &Transaction<'_>, v: &VersionRecord) -> Result<()> {
 }
 
 fn get_plugin(conn: &Connection, id: &str) -> Result<Option<PluginRecord>> {
-    conn.query_row(
-        &format!("SELECT {PLUGIN_COLUMNS} FROM plugins WHERE id = ?1"),
-        params![id],
-        plugin_row,
-    )
+    conn.prepare_cached(&format!(
+        "SELECT {PLUGIN_COLUMNS} FROM plugins WHERE id = ?1"
+    ))?
+    .query_row(params![id], plugin_row)
     .optional()?
     .map(decode_plugin)
     .transpose()
@@ -297,13 +330,10 @@ fn require_plugin(conn: &Connection, id: &str) -> Result<PluginRecord> {
 }
 
 fn get_version(conn: &Connection, plugin_id: &str, version: &str) -> Result<Option<VersionRecord>> {
-    conn.query_row(
-        &format!(
-            "SELECT {VERSION_COLUMNS} FROM plugin_versions WHERE plugin_id = ?1 AND version = ?2"
-        ),
-        params![plugin_id, version],
-        version_row,
-    )
+    conn.prepare_cached(&format!(
+        "SELECT {VERSION_COLUMNS} FROM plugin_versions WHERE plugin_id = ?1 AND version = ?2"
+    ))?
+    .query_row(params![plugin_id, version], version_row)
     .optional()?
     .map(decode_version)
     .transpose()
@@ -355,9 +385,9 @@ impl Store for SqliteStore {
     }
 
     fn tenants(&self) -> Result<Vec<Tenant>> {
-        let conn = self.lock();
+        let conn = self.reader();
         let mut stmt =
-            conn.prepare("SELECT id, hipaa_mode, created_at_ms FROM tenants ORDER BY id")?;
+            conn.prepare_cached("SELECT id, hipaa_mode, created_at_ms FROM tenants ORDER BY id")?;
         let rows = stmt.query_map([], tenant_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
@@ -389,20 +419,17 @@ impl Store for SqliteStore {
     }
 
     fn api_key(&self, id: &str) -> Result<Option<ApiKeyRecord>> {
-        self.lock()
-            .query_row(
-                &format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE id = ?1"),
-                params![id],
-                key_row,
-            )
+        self.reader()
+            .prepare_cached(&format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE id = ?1"))?
+            .query_row(params![id], key_row)
             .optional()?
             .map(decode_key)
             .transpose()
     }
 
     fn api_keys(&self) -> Result<Vec<ApiKeyRecord>> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare(&format!(
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(&format!(
             "SELECT {KEY_COLUMNS} FROM api_keys ORDER BY created_at_ms, id"
         ))?;
         let rows = stmt.query_map([], key_row)?;
@@ -428,24 +455,24 @@ impl Store for SqliteStore {
     }
 
     fn plugin(&self, id: &str) -> Result<Option<PluginRecord>> {
-        get_plugin(&self.lock(), id)
+        get_plugin(&self.reader(), id)
     }
 
     fn plugins(&self) -> Result<Vec<PluginRecord>> {
-        let conn = self.lock();
+        let conn = self.reader();
         let mut stmt =
-            conn.prepare(&format!("SELECT {PLUGIN_COLUMNS} FROM plugins ORDER BY id"))?;
+            conn.prepare_cached(&format!("SELECT {PLUGIN_COLUMNS} FROM plugins ORDER BY id"))?;
         let rows = stmt.query_map([], plugin_row)?;
         rows.map(|r| decode_plugin(r?)).collect()
     }
 
     fn version(&self, plugin_id: &str, version: &str) -> Result<Option<VersionRecord>> {
-        get_version(&self.lock(), plugin_id, version)
+        get_version(&self.reader(), plugin_id, version)
     }
 
     fn versions(&self, plugin_id: &str) -> Result<Vec<VersionRecord>> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare(&format!(
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(&format!(
             "SELECT {VERSION_COLUMNS} FROM plugin_versions WHERE plugin_id = ?1 ORDER BY uploaded_at_ms, version"
         ))?;
         let rows = stmt.query_map(params![plugin_id], version_row)?;
@@ -453,8 +480,8 @@ impl Store for SqliteStore {
     }
 
     fn all_versions(&self) -> Result<Vec<VersionRecord>> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare(&format!(
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(&format!(
             "SELECT {VERSION_COLUMNS} FROM plugin_versions ORDER BY plugin_id, version"
         ))?;
         let rows = stmt.query_map([], version_row)?;
@@ -561,8 +588,8 @@ impl Store for SqliteStore {
     }
 
     fn approvals(&self, plugin_id: &str, version: &str) -> Result<Vec<ApprovalRecord>> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare(
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
             "SELECT plugin_id, version, principal, grants, at_ms FROM approvals
              WHERE plugin_id = ?1 AND version = ?2 ORDER BY at_ms, principal",
         )?;
@@ -682,7 +709,7 @@ impl Store for SqliteStore {
         self.write(|tx| {
             require_plugin(tx, plugin_id)?;
             let versions = {
-                let mut stmt = tx.prepare(&format!(
+                let mut stmt = tx.prepare_cached(&format!(
                     "SELECT {VERSION_COLUMNS} FROM plugin_versions WHERE plugin_id = ?1"
                 ))?;
                 let rows = stmt.query_map(params![plugin_id], version_row)?;
@@ -735,7 +762,7 @@ impl Store for SqliteStore {
     }
 
     fn kv_usage(&self, plugin_id: &str) -> Result<u64> {
-        let total: Option<i64> = self.lock().query_row(
+        let total: Option<i64> = self.reader().query_row(
             "SELECT SUM(bytes) FROM plugin_kv WHERE plugin_id = ?1",
             params![plugin_id],
             |r| r.get(0),
@@ -744,7 +771,7 @@ impl Store for SqliteStore {
     }
 
     fn ping(&self) -> Result<()> {
-        let one: i64 = self.lock().query_row("SELECT 1", [], |r| r.get(0))?;
+        let one: i64 = self.reader().query_row("SELECT 1", [], |r| r.get(0))?;
         if one != 1 {
             return Err(corrupt("ping", "SELECT 1 did not answer 1"));
         }

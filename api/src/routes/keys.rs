@@ -265,6 +265,7 @@ pub async fn revoke(
         )
         .await?;
     state.store().revoke_api_key(&id, now_ms())?;
+    state.forget_key(&id);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -284,19 +284,27 @@ async fn check_access(
         Ok(p) => p,
         Err((failure, key_id)) => {
             // Audited without the presented secret; refused whether or not the trail takes it.
-            let _ = state
-                .audit_as(
-                    Actor::System,
-                    None,
-                    "auth.failed",
-                    None,
-                    Outcome::Denied,
-                    json!({"reason": failure.name(), "key_id": key_id}),
-                )
-                .await;
+            // A flood is summarised, so guessing cannot fill the disk with records.
+            if let Some(suppressed) = state.failure_audit_allowed() {
+                let _ = state
+                    .audit_as(
+                        Actor::System,
+                        None,
+                        "auth.failed",
+                        None,
+                        Outcome::Denied,
+                        json!({"reason": failure.name(), "key_id": key_id, "suppressed_before": suppressed}),
+                    )
+                    .await;
+            }
             return Err(ApiError::unauthorized(failure.reason()));
         }
     };
+    // The key's rate limit comes before anything else it could make the core do.
+    state
+        .limiter()
+        .take(&principal.key_id)
+        .map_err(ApiError::rate_limited)?;
     let (scope, platform_only) = match access {
         Access::Public | Access::OwnCredential | Access::Authenticated => (None, false),
         Access::Scope(s) => (Some(s), false),
@@ -321,10 +329,6 @@ async fn check_access(
             "this endpoint needs a platform key (one without a tenant)",
         ));
     }
-    state
-        .limiter()
-        .take(&principal.key_id)
-        .map_err(ApiError::rate_limited)?;
     Ok(Some(principal))
 }
 
@@ -344,7 +348,7 @@ fn authenticate(
         })
         .ok_or((AuthFailure::Malformed, None))?;
     let (id, secret) = parse_token(token).ok_or((AuthFailure::Malformed, None))?;
-    let record = match state.store().api_key(id) {
+    let record = match state.api_key(id) {
         Ok(Some(record)) => record,
         Ok(None) => return Err((AuthFailure::UnknownKey, Some(id.to_owned()))),
         Err(e) => {

@@ -58,8 +58,7 @@ fn trust_error(e: trust_file::TrustFileError) -> ApiError {
     responses((status = 200, body = TrustView), (status = 403, body = ErrorBody)))]
 pub async fn show(State(state): State<AppState>) -> Result<Json<TrustView>, ApiError> {
     let trust = state.trust();
-    let (revoked_keys, revoked_packages) =
-        trust_file::revoked(state.trust_path()).map_err(trust_error)?;
+    let (revoked_keys, revoked_packages) = state.trust_revocations();
     Ok(Json(TrustView {
         keys: trust
             .keys()

@@ -35,6 +35,7 @@ pub struct SupervisorRuntime {
     store: Arc<dyn Store>,
     last_reasons: Mutex<HashMap<String, String>>,
     known: Mutex<Vec<String>>,
+    metrics: Mutex<HashMap<String, RuntimeMetrics>>,
     /// Each started plugin's tenant and grants: who hears which event.
     subscribers: Mutex<HashMap<String, (Option<String>, faxbot_policy::capability::Grants)>>,
     /// Projects core events to what a plugin may see.
@@ -65,6 +66,7 @@ impl SupervisorRuntime {
             store,
             last_reasons: Mutex::default(),
             known: Mutex::default(),
+            metrics: Mutex::default(),
             subscribers: Mutex::default(),
             projector: std::sync::OnceLock::new(),
             next_event: std::sync::atomic::AtomicU64::new(1),
@@ -150,14 +152,35 @@ impl SupervisorRuntime {
     }
 
     /// Notes the exit reasons of plugins now restarting or quarantined, so they are still
-    /// shown after the plugin recovers (called every second).
+    /// shown after the plugin recovers, and reads each plugin's counters and cgroup usage
+    /// once for every request that shows them until the next sample (called twice a second).
     pub fn sample(&self) {
         let ids = self.known.lock().map(|k| k.clone()).unwrap_or_default();
         for id in ids {
             if let Ok(status) = self.supervisor.status(&id) {
                 self.remember_reason(&id, &status.state);
             }
+            let metrics = self.read_metrics(&id);
+            if let Ok(mut cache) = self.metrics.lock() {
+                cache.insert(id, metrics);
+            }
         }
+    }
+
+    fn read_metrics(&self, plugin_id: &str) -> RuntimeMetrics {
+        self.supervisor
+            .metrics(plugin_id)
+            .map(|m| RuntimeMetrics {
+                calls: m.calls,
+                errors: m.errors.values().sum(),
+                denials: m.denials,
+                in_flight: m.in_flight,
+                memory_bytes: m.memory_bytes,
+                cpu_ms: m
+                    .cpu_time
+                    .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+            })
+            .unwrap_or_default()
     }
 
     fn launch(&self, spec: RunSpec) -> Result<(), String> {
