@@ -301,13 +301,7 @@ fn non_portable_names_are_refused_and_escaped_in_the_message() {
 fn a_pax_header_cannot_smuggle_a_traversal_path() {
     let record = "31 path=files/../../etc/passwd\n";
     assert_eq!(record.len(), 31);
-    let pax = Raw {
-        name: b"PaxHeader".to_vec(),
-        kind: b'x',
-        mode: 0o644,
-        data: record.as_bytes().to_vec(),
-        link: Vec::new(),
-    };
+    let pax = Raw::pax(record.as_bytes());
     let e = refused(vec![pax, Raw::file("files/innocent", b"x")]);
     assert!(
         matches!(
@@ -323,13 +317,7 @@ fn a_pax_header_cannot_smuggle_a_traversal_path() {
 
 #[test]
 fn a_gnu_long_name_cannot_smuggle_a_traversal_path() {
-    let long = Raw {
-        name: b"././@LongLink".to_vec(),
-        kind: b'L',
-        mode: 0o644,
-        data: b"/etc/passwd\0".to_vec(),
-        link: Vec::new(),
-    };
+    let long = Raw::long_name(b"/etc/passwd\0");
     let e = refused(vec![long, Raw::file("files/innocent", b"x")]);
     assert!(
         matches!(
@@ -677,13 +665,7 @@ fn a_huge_pax_header_is_refused_before_it_is_read() {
     record.push('\n');
     let len = record.len() + 8;
     let record = format!("{len} {record}");
-    let pax = Raw {
-        name: b"PaxHeader".to_vec(),
-        kind: b'x',
-        mode: 0o644,
-        data: record.into_bytes(),
-        link: Vec::new(),
-    };
+    let pax = Raw::pax(record.as_bytes());
     let e = refused(vec![pax, Raw::file("files/innocent", b"x")]);
     assert!(
         matches!(&e, PackageError::Corrupt(why) if why.contains("64 KiB")),
@@ -695,13 +677,7 @@ fn a_huge_pax_header_is_refused_before_it_is_read() {
 fn a_gnu_long_name_past_the_path_limit_is_refused_before_it_is_read() {
     let mut name = format!("files/{}", "b".repeat(2000)).into_bytes();
     name.push(0);
-    let long = Raw {
-        name: b"././@LongLink".to_vec(),
-        kind: b'L',
-        mode: 0o644,
-        data: name,
-        link: Vec::new(),
-    };
+    let long = Raw::long_name(&name);
     let e = refused(vec![long, Raw::file("files/innocent", b"x")]);
     assert!(
         matches!(
@@ -719,13 +695,7 @@ fn a_gnu_long_name_past_the_path_limit_is_refused_before_it_is_read() {
 fn a_pax_size_record_is_refused() {
     let record = "12 size=999\n";
     assert_eq!(record.len(), 12);
-    let pax = Raw {
-        name: b"PaxHeader".to_vec(),
-        kind: b'x',
-        mode: 0o644,
-        data: record.as_bytes().to_vec(),
-        link: Vec::new(),
-    };
+    let pax = Raw::pax(record.as_bytes());
     let e = refused(vec![pax, Raw::file("files/innocent", b"x")]);
     assert!(matches!(e, PackageError::Corrupt(_)), "{e}");
 }

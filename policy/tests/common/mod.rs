@@ -52,6 +52,20 @@ impl Raw {
             ..Self::file(name, b"")
         }
     }
+    /// A PAX extended header (`x`) holding `data`.
+    pub fn pax(data: &[u8]) -> Self {
+        Self {
+            data: data.to_vec(),
+            ..Self::kind("PaxHeader", b'x')
+        }
+    }
+    /// A GNU long-name member (`L`) holding `data`.
+    pub fn long_name(data: &[u8]) -> Self {
+        Self {
+            data: data.to_vec(),
+            ..Self::kind("././@LongLink", b'L')
+        }
+    }
     pub fn link(name: &str, kind: u8, target: &str) -> Self {
         Self {
             link: target.as_bytes().to_vec(),
