@@ -204,9 +204,18 @@ fn a_tenant_never_reaches_another_tenants_plugins_or_keys_even_with_every_scope(
         c.get("/v1/plugins", &b).expect(200).json()["plugins"],
         json!([])
     );
+    // And tenant A sends a fax.
+    let (ct, body) = support::multipart(&[("to", "to", b"+15551230001"), ("file", "f", b"hello")]);
+    let fax = c
+        .send("POST", "/v1/faxes", Some(&a), Some(&ct), &body)
+        .expect(202)
+        .json();
+    let fax_id = fax["id"].as_str().expect("fax id").to_owned();
     for e in ENDPOINTS.iter().filter(|e| e.tenant_object) {
         let object = if e.path.starts_with("/v1/keys") {
             a_id.as_str()
+        } else if e.path.starts_with("/v1/faxes") {
+            fax_id.as_str()
         } else {
             "tiny"
         };

@@ -104,7 +104,7 @@ fn bad_requests_get_the_right_status_and_no_phi_back() {
 }
 
 #[test]
-fn another_tenants_fax_is_not_found_and_a_read_key_cannot_send() {
+fn another_tenants_fax_is_forbidden_and_a_read_key_cannot_send() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("state");
     let admin = init(&dir);
@@ -133,8 +133,8 @@ fn another_tenants_fax_is_not_found_and_a_read_key_cannot_send() {
         .as_str()
         .expect("id")
         .to_owned();
-    c.get(&format!("/v1/faxes/{id}"), &b).expect(404);
-    c.post(&format!("/v1/faxes/{id}/cancel"), &b).expect(404);
+    c.get(&format!("/v1/faxes/{id}"), &b).expect(403);
+    c.post(&format!("/v1/faxes/{id}/cancel"), &b).expect(403);
     c.get(&format!("/v1/faxes/{id}"), &reader).expect(200);
     send(c, &reader, "+15551230001", b"hello").expect(403);
     assert_eq!(

@@ -75,9 +75,12 @@ pub enum FaxError {
     /// No transport can send.
     #[error("no fax transport is configured")]
     NoTransport,
-    /// No such job (or not the caller's).
+    /// No such job.
     #[error("no such fax")]
     NotFound,
+    /// The job belongs to another tenant.
+    #[error("this fax belongs to another tenant")]
+    Forbidden,
     /// The job's state does not allow it.
     #[error("{0}")]
     Conflict(String),
@@ -608,7 +611,7 @@ impl FaxDesk {
             .map_err(|_| FaxError::Storage)?
             .ok_or(FaxError::NotFound)?;
         match tenant {
-            Some(t) if job.tenant_id.as_deref() != Some(t) => Err(FaxError::NotFound),
+            Some(t) if job.tenant_id.as_deref() != Some(t) => Err(FaxError::Forbidden),
             _ => Ok(job),
         }
     }

@@ -49,6 +49,7 @@ fn api_error(error: FaxError) -> ApiError {
             "no fax transport is configured",
         ),
         FaxError::NotFound => ApiError::not_found("no such fax"),
+        FaxError::Forbidden => ApiError::forbidden("this fax belongs to another tenant"),
         FaxError::Conflict(m) => ApiError::conflict("fax_state", m),
         FaxError::BadToken => ApiError::new(
             StatusCode::FORBIDDEN,
