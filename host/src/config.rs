@@ -88,6 +88,13 @@ pub const DEFAULT_CONFIG: &str = r#"# faxbot core configuration. Every setting i
 # max_document = "20MiB"
 # retention_days = 30
 
+[egress]
+# Plugins' HTTPS requests (http.fetch) reach public addresses only. Internal ranges a plugin
+# must reach are named here on purpose (each is announced at start), e.g. ["10.20.0.0/24"].
+# allow_internal = []
+# Trust only this PEM CA bundle instead of the system's roots (which honour SSL_CERT_FILE).
+# ca_file = "/etc/faxbot/egress-ca.pem"
+
 # One table per transport, non-secret settings only. Credentials are set write-only with
 # PUT /v1/transports/NAME/secrets/KEY: phaxio api_key, api_secret, callback_token;
 # signalwire api_token, signing_key; sinch key_id, key_secret; asterisk and freeswitch password.
@@ -143,6 +150,15 @@ pub struct FaxConfig {
     pub transports: Vec<(String, Table)>,
 }
 
+/// `[egress]`: what plugins' HTTPS requests may reach.
+#[derive(Clone, Debug, Default)]
+pub struct EgressConfig {
+    /// Internal ranges allowed on top of public unicast.
+    pub allow_internal: Vec<String>,
+    /// A PEM CA bundle trusted instead of the system's roots.
+    pub ca_file: Option<PathBuf>,
+}
+
 /// TLS files.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TlsFiles {
@@ -181,6 +197,8 @@ pub struct Config {
     pub shutdown_timeout_secs: u64,
     /// Faxes and transports.
     pub fax: FaxConfig,
+    /// Plugins' egress.
+    pub egress: EgressConfig,
 }
 
 /// Every problem found in a config file.
@@ -503,6 +521,35 @@ impl Config {
             w.size(&mut fax, "max_document", "fax", 20 << 20, 1 << 10, 1 << 30);
         let retention_days = w.number(&mut fax, "retention_days", "fax", 30, 1, 3650);
         w.unknown(fax, "fax");
+        let mut egress_table = w.table(&mut root, "egress", "egress");
+        let allow_internal = match egress_table.remove("allow_internal") {
+            None => Vec::new(),
+            Some(Value::Array(items)) => {
+                let mut ranges = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    match item.as_str() {
+                        Some(text)
+                            if faxbot_brokers::egress::InternalRange::parse(text).is_ok() =>
+                        {
+                            ranges.push(text.to_owned());
+                        }
+                        _ => w.problems.push(format!(
+                            "egress.allow_internal[{i}]: not an address range like 10.1.2.0/24"
+                        )),
+                    }
+                }
+                ranges
+            }
+            Some(_) => {
+                w.problems
+                    .push("egress.allow_internal: must be a list of address ranges".to_owned());
+                Vec::new()
+            }
+        };
+        let ca_file = w
+            .string(&mut egress_table, "ca_file", "egress")
+            .map(PathBuf::from);
+        w.unknown(egress_table, "egress");
         let mut transports = Vec::new();
         let mut tables = w.table(&mut root, "transports", "transports");
         for (name, keys) in TRANSPORT_SETTINGS {
@@ -541,6 +588,10 @@ impl Config {
         let mut package_limits = defaults.package_limits.clone();
         package_limits.max_compressed_bytes = upload_limit;
         Ok(Config {
+            egress: EgressConfig {
+                allow_internal,
+                ca_file,
+            },
             fax: FaxConfig {
                 public_url,
                 outbound,

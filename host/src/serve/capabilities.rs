@@ -1,13 +1,18 @@
-//! The core's answers to plugin calls, until the brokers exist (issue 19): `log.write`
-//! lines go to the plugin's redacted log, `metric.record` samples are counted, and every
-//! other capability is answered `unavailable`, honestly, instead of pretending. Denials of
-//! the grant check are recorded in the audit trail.
+//! The core's answers to plugin calls: `http.fetch` through the egress broker (every
+//! request, allowed or refused, an audit record written before the answer), `log.write`
+//! lines to the plugin's redacted log, `metric.record` samples counted; every other
+//! capability (kv, emit, fax job status: issue 19's brokers) is answered `unavailable`,
+//! honestly, instead of pretending. Denials of the grant check are recorded in the trail.
 
 use crate::serve::logs::LogBuffer;
 use faxbot_audit::{Action, Actor, AuditEvent, AuditTrail, Outcome, Target};
-use faxbot_plugin_abi::methods::{Ack, Log, LogLevel, Metric};
+use faxbot_brokers::egress::{EgressBroker, EgressError, EgressLimits, PluginEgress, SecretSource};
+use faxbot_plugin_abi::methods::{Ack, HttpFetch, Log, LogLevel, Metric};
 use faxbot_plugin_abi::{Envelope, ErrorCode, Method, RpcError};
+use faxbot_policy::capability::{Capability, Grants};
+use faxbot_policy::egress::EgressRule;
 use faxbot_supervisor::capability::{AuditSink, CapabilityHandler, DeniedCall, HandlerFuture};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -15,6 +20,19 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct CoreCapabilities {
     logs: Arc<LogBuffer>,
     metric_samples: AtomicU64,
+    egress: std::sync::OnceLock<Egress>,
+    grants: std::sync::Mutex<HashMap<String, Grants>>,
+}
+
+/// The egress broker as the daemon wires it: the broker, where secret values come from, and
+/// the trail every request is recorded in.
+pub struct Egress {
+    /// The broker.
+    pub broker: EgressBroker,
+    /// Plugins' secrets (sealed in the store).
+    pub secrets: Arc<dyn SecretSource>,
+    /// The audit trail.
+    pub trail: AuditTrail,
 }
 
 impl CoreCapabilities {
@@ -23,7 +41,107 @@ impl CoreCapabilities {
         Self {
             logs,
             metric_samples: AtomicU64::new(0),
+            egress: std::sync::OnceLock::new(),
+            grants: std::sync::Mutex::default(),
         }
+    }
+
+    /// Turns `http.fetch` on (once, at start).
+    pub fn enable_egress(&self, egress: Egress) {
+        let _ = self.egress.set(egress);
+    }
+
+    /// The grants a running plugin holds (`None`: it stopped), for the brokers.
+    pub fn set_grants(&self, plugin_id: &str, grants: Option<Grants>) {
+        if let Ok(mut map) = self.grants.lock() {
+            match grants {
+                Some(g) => map.insert(plugin_id.to_owned(), g),
+                None => map.remove(plugin_id),
+            };
+        }
+    }
+
+    async fn fetch(&self, plugin_id: &str, call: &Envelope) -> Result<Vec<u8>, RpcError> {
+        let egress = self.egress.get().ok_or_else(|| {
+            RpcError::new(
+                ErrorCode::Unavailable,
+                "http.fetch: this core has no egress broker",
+            )
+        })?;
+        let request = call
+            .decode_request::<HttpFetch>()
+            .map_err(|e| RpcError::new(ErrorCode::Invalid, e.to_string()))?;
+        let now = faxbot_api::time::now_ms();
+        let rules: Vec<EgressRule> = self
+            .grants
+            .lock()
+            .ok()
+            .and_then(|m| m.get(plugin_id).cloned())
+            .map(|g| {
+                g.live(now)
+                    .filter_map(|c| match c {
+                        Capability::Egress(rule) => Some(rule.clone()),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let plugin = PluginEgress {
+            plugin_id: plugin_id.to_owned(),
+            rules,
+            limits: EgressLimits::default(),
+        };
+        let (outcome, record) = egress
+            .broker
+            .fetch(&plugin, &request, egress.secrets.as_ref())
+            .await;
+        let details = serde_json::json!({
+            "method": record.method,
+            "host": record.host,
+            "port": record.port,
+            "status": record.status,
+            "bytes_out": record.bytes_out,
+            "bytes_in": record.bytes_in,
+            "duration_ms": record.duration_ms,
+            "refused": outcome.as_ref().err().map(|e| e.kind()),
+        });
+        let denied = outcome.as_ref().err().is_some_and(|e| e.is_denial());
+        let action = if denied {
+            "plugin.http.denied"
+        } else {
+            "plugin.http.fetch"
+        };
+        if let Ok(action) = Action::new(action) {
+            let actor = Actor::plugin(plugin_id.to_owned()).unwrap_or(Actor::System);
+            let outcome_kind = match (&outcome, denied) {
+                (Ok(_), _) => Outcome::Success,
+                (Err(_), true) => Outcome::Denied,
+                (Err(_), false) => Outcome::Failed,
+            };
+            let mut event = AuditEvent::new(actor, action, outcome_kind).with_details(details);
+            if let Ok(target) = Target::plugin(plugin_id.to_owned()) {
+                event = event.with_target(target);
+            }
+            // The request is recorded before its answer reaches the plugin; a trail that
+            // refuses refuses the answer too.
+            if egress.trail.record(event).await.is_err() {
+                return Err(RpcError::new(
+                    ErrorCode::Unavailable,
+                    "http.fetch: the audit trail refused the record",
+                ));
+            }
+        }
+        let answer = outcome.map_err(|e| {
+            let code = if e.is_denial() {
+                ErrorCode::Denied
+            } else if e == EgressError::Timeout {
+                ErrorCode::Timeout
+            } else {
+                ErrorCode::Unavailable
+            };
+            RpcError::new(code, e.to_string())
+        });
+        respond::<HttpFetch>(call, answer)
     }
 }
 
@@ -70,6 +188,7 @@ impl CapabilityHandler for CoreCapabilities {
                     self.metric_samples.fetch_add(1, Ordering::Relaxed);
                     respond::<Metric>(&call, Ok(Ack {}))
                 }
+                m if m == HttpFetch::NAME => self.fetch(plugin_id, &call).await,
                 other => Err(RpcError::new(
                     ErrorCode::Unavailable,
                     format!(

@@ -187,7 +187,14 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
         hasher: faxbot_api::auth::KeyHasher::new(&keys),
         core_version: semver::Version::parse(env!("CARGO_PKG_VERSION")).context("core version")?,
     });
-    let fax_desk = fax_desk(&dir, &config, &keys, fax_store, plugin_runtime.clone())?;
+    let fax_desk = fax_desk(
+        &dir,
+        &config,
+        &keys,
+        &audit,
+        fax_store,
+        plugin_runtime.clone(),
+    )?;
     fax_desk.follow_transports();
     state.set_fax_desk(fax_desk.clone());
     let router = faxbot_api::router(state.clone());
@@ -268,6 +275,23 @@ const DOCUMENTS_KEY_LABEL: &str = "faxbot documents v1";
 const SEALED_VALUES_KEY_LABEL: &str = "faxbot sealed values v1";
 const DOCUMENT_TOKENS_KEY_LABEL: &str = "faxbot document tokens v1";
 
+/// Plugins' secrets as the egress broker reads them: sealed in the store, opened here.
+struct StoredSecrets {
+    store: Arc<dyn faxbot_store::FaxStore>,
+    sealer: faxbot_api::fax::sealer::Sealer,
+}
+
+impl faxbot_brokers::egress::SecretSource for StoredSecrets {
+    fn value(&self, plugin_id: &str, name: &str) -> Option<String> {
+        let scope = format!("plugin:{plugin_id}");
+        let sealed = self.store.secret(&scope, name).ok()??;
+        let plain = self
+            .sealer
+            .open(&format!("secret:{scope}:{name}"), &sealed)?;
+        String::from_utf8(plain).ok()
+    }
+}
+
 /// Publishes fax events to the plugins that subscribe (through the projection).
 struct PluginEvents(Arc<runtime::SupervisorRuntime>);
 
@@ -283,6 +307,7 @@ fn fax_desk(
     dir: &Path,
     config: &Config,
     keys: &KeyMaterial,
+    audit: &AuditTrail,
     store: Arc<dyn faxbot_store::FaxStore>,
     runtime: Arc<runtime::SupervisorRuntime>,
 ) -> Result<Arc<faxbot_api::fax::FaxDesk>> {
@@ -309,6 +334,34 @@ fn fax_desk(
     runtime.set_projector(Arc::new(Redactor::new(PseudonymKey::new(
         keys.derive(PSEUDONYM_KEY_LABEL),
     ))));
+    let mut policy = faxbot_brokers::egress::AddressPolicy::default();
+    for range in &config.egress.allow_internal {
+        if let Ok(parsed) = faxbot_brokers::egress::InternalRange::parse(range) {
+            eprintln!(
+                "faxbot: egress may reach the internal range {range} (egress.allow_internal)"
+            );
+            policy.allowed_internal.push(parsed);
+        }
+    }
+    let roots = match &config.egress.ca_file {
+        Some(path) => faxbot_brokers::egress::TlsRoots::Only(vec![
+            std::fs::read(path)
+                .with_context(|| format!("reading egress.ca_file {}", path.display()))?,
+        ]),
+        None => faxbot_brokers::egress::TlsRoots::System,
+    };
+    runtime.enable_egress(capabilities::Egress {
+        broker: faxbot_brokers::egress::EgressBroker::new(
+            Arc::new(faxbot_brokers::egress::SystemLookup),
+            policy,
+            roots,
+        ),
+        secrets: Arc::new(StoredSecrets {
+            store: store.clone(),
+            sealer: sealer()?,
+        }),
+        trail: audit.clone(),
+    });
     Ok(faxbot_api::fax::FaxDesk::new(
         store,
         transports,

@@ -73,6 +73,11 @@ impl SupervisorRuntime {
         }
     }
 
+    /// Turns the egress broker on for every plugin's `http.fetch` (once, at start).
+    pub fn enable_egress(&self, egress: crate::serve::capabilities::Egress) {
+        self.capabilities.enable_egress(egress);
+    }
+
     /// Sets the redactor events are projected with (once, at start).
     pub fn set_projector(&self, redactor: Arc<faxbot_redact::Redactor>) {
         let _ = self.projector.set(redactor);
@@ -231,6 +236,8 @@ impl SupervisorRuntime {
                 (spec.tenant.clone(), spec.grants.clone()),
             );
         }
+        self.capabilities
+            .set_grants(&spec.plugin_id, Some(spec.grants.clone()));
         if let Ok(mut known) = self.known.lock()
             && !known.contains(&spec.plugin_id)
         {
@@ -257,6 +264,7 @@ impl PluginRuntime for SupervisorRuntime {
             if let Ok(mut subscribers) = self.subscribers.lock() {
                 subscribers.remove(plugin_id);
             }
+            self.capabilities.set_grants(plugin_id, None);
         })
     }
 
