@@ -421,9 +421,23 @@ async fn background(state: AppState, runtime: Arc<runtime::SupervisorRuntime>) {
     let watchdog = sd_notify::watchdog_enabled();
     let mut since = faxbot_api::time::now_ms();
     let mut tick = tokio::time::interval(Duration::from_millis(500));
+    let mut last_purge = 0u64;
     loop {
         tick.tick().await;
         let now = faxbot_api::time::now_ms();
+        // Fax jobs and their documents past the retention period go once an hour.
+        if now.saturating_sub(last_purge) > 3_600_000 {
+            last_purge = now;
+            if let Some(desk) = state.fax_desk() {
+                let purged = desk.purge_expired();
+                if purged > 0 {
+                    tracing::info!(
+                        purged,
+                        "fax jobs past retention removed with their documents"
+                    );
+                }
+            }
+        }
         if let Err(e) = lifecycle::expire_grants(&state, since, now).await {
             tracing::error!(error = %e, "applying grant expiry");
         }
