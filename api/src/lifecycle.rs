@@ -1050,21 +1050,28 @@ fn review_view(
     })
 }
 
-/// The plugins `principal` may see, for HIPAA tenants only HIPAA-compliant ones.
-pub fn list(state: &AppState, principal: &Principal) -> Result<Vec<PluginView>, ApiError> {
-    let hipaa = tenant_hipaa(state, principal.tenant.as_deref())?;
-    let mut out = Vec::new();
-    for plugin in state.store().plugins()? {
-        if !principal.may_access(plugin.tenant.as_deref()) {
-            continue;
-        }
-        let view = plugin_view(state, &plugin)?;
-        if hipaa && !view.hipaa_compliant {
-            continue;
-        }
-        out.push(view);
-    }
-    Ok(out)
+/// Every plugin's view (served from memory while nothing changed, at most half a second
+/// old); [`visible`] picks what a key may see.
+pub fn all_views(state: &AppState) -> Result<Arc<Vec<PluginView>>, ApiError> {
+    state.plugin_views(|| {
+        state
+            .store()
+            .plugins()?
+            .iter()
+            .map(|plugin| plugin_view(state, plugin))
+            .collect()
+    })
+}
+
+/// Whether `principal` sees `view` in lists: its tenant's plugins (all for a platform key),
+/// for a HIPAA tenant only HIPAA-compliant ones.
+pub fn visible(principal: &Principal, hipaa: bool, view: &PluginView) -> bool {
+    principal.may_access(view.tenant.as_deref()) && (!hipaa || view.hipaa_compliant)
+}
+
+/// Whether the principal's tenant is in HIPAA mode.
+pub fn principal_hipaa(state: &AppState, principal: &Principal) -> Result<bool, ApiError> {
+    tenant_hipaa(state, principal.tenant.as_deref())
 }
 
 /// Stops and disables every plugin whose approved version the trust store no longer
@@ -1108,6 +1115,7 @@ pub async fn enforce_trust(state: &AppState) -> Result<Vec<String>, ApiError> {
             now_ms(),
         )?;
         stopped.push(plugin.id.clone());
+        state.changed();
     }
     Ok(stopped)
 }

@@ -99,6 +99,30 @@ struct Inner {
     manifests: RwLock<HashMap<PackageDigest, Arc<Manifest>>>,
     keys: RwLock<HashMap<String, ApiKeyRecord>>,
     fax: std::sync::OnceLock<Arc<crate::fax::FaxDesk>>,
+    generation: std::sync::atomic::AtomicU64,
+    views: std::sync::Mutex<Option<CachedViews>>,
+}
+
+struct CachedViews {
+    generation: u64,
+    at: std::time::Instant,
+    views: Arc<Vec<crate::views::PluginView>>,
+}
+
+/// How long a plugin list is served from memory when nothing changed through the API: the
+/// runtime's own changes (a crash, a quarantine) show within this.
+const VIEW_TTL: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// The lifecycle lock; releasing it marks every cached plugin view stale.
+pub struct LifecycleGuard<'a> {
+    _guard: tokio::sync::MutexGuard<'a, ()>,
+    state: &'a AppState,
+}
+
+impl Drop for LifecycleGuard<'_> {
+    fn drop(&mut self) {
+        self.state.changed();
+    }
 }
 
 /// The parts [`AppState::new`] takes.
@@ -162,6 +186,8 @@ impl AppState {
                 manifests: RwLock::default(),
                 keys: RwLock::default(),
                 fax: std::sync::OnceLock::new(),
+                generation: std::sync::atomic::AtomicU64::new(0),
+                views: std::sync::Mutex::default(),
             }),
         }
     }
@@ -200,6 +226,7 @@ impl AppState {
     /// Replaces the trust store (after a change through the API, or SIGHUP).
     pub fn set_trust(&self, trust: crate::trust_file::TrustFile) {
         *write(&self.inner.trust) = trust;
+        self.changed();
     }
 
     /// The trust store's file.
@@ -222,6 +249,8 @@ impl AppState {
         self.inner
             .limiter
             .set_limits(new.rate_per_second, new.rate_burst);
+        drop(s);
+        self.changed();
     }
 
     /// Installs the fax desk (once, at start).
@@ -276,6 +305,7 @@ impl AppState {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(id.to_owned(), why);
+        self.changed();
     }
 
     /// Forgets a start failure (the plugin started, or is gone).
@@ -285,6 +315,7 @@ impl AppState {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .remove(id);
+        self.changed();
     }
 
     /// The OpenAPI document, set once when the router is built.
@@ -357,8 +388,54 @@ impl AppState {
     }
 
     /// Serialises plugin state changes: one lifecycle action at a time.
-    pub async fn lifecycle_lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
-        self.inner.lifecycle.lock().await
+    pub async fn lifecycle_lock(&self) -> LifecycleGuard<'_> {
+        LifecycleGuard {
+            _guard: self.inner.lifecycle.lock().await,
+            state: self,
+        }
+    }
+
+    /// Marks every cached plugin view stale (something changed).
+    pub fn changed(&self) {
+        self.inner
+            .generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+
+    /// Every plugin's view, from memory when nothing changed through the API and the copy is
+    /// younger than half a second; else built by `build` and kept.
+    pub fn plugin_views(
+        &self,
+        build: impl FnOnce() -> Result<Vec<crate::views::PluginView>, ApiError>,
+    ) -> Result<Arc<Vec<crate::views::PluginView>>, ApiError> {
+        let generation = self
+            .inner
+            .generation
+            .load(std::sync::atomic::Ordering::Acquire);
+        {
+            let cache = self
+                .inner
+                .views
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(c) = cache.as_ref()
+                && c.generation == generation
+                && c.at.elapsed() < VIEW_TTL
+            {
+                return Ok(c.views.clone());
+            }
+        }
+        let views = Arc::new(build()?);
+        *self
+            .inner
+            .views
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(CachedViews {
+            generation,
+            at: std::time::Instant::now(),
+            views: views.clone(),
+        });
+        Ok(views)
     }
 
     /// Records an admin action before it is done. `Err(503)` when the trail refuses: the

@@ -151,10 +151,19 @@ pub async fn upload(
 pub async fn list(
     State(state): State<AppState>,
     Caller(principal): Caller,
-) -> Result<Json<PluginList>, ApiError> {
-    Ok(Json(PluginList {
-        plugins: lifecycle::list(&state, &principal)?,
-    }))
+) -> Result<Response, ApiError> {
+    /// `PluginList`, by reference into the shared views.
+    #[derive(serde::Serialize)]
+    struct Listed<'a> {
+        plugins: Vec<&'a PluginView>,
+    }
+    let hipaa = lifecycle::principal_hipaa(&state, &principal)?;
+    let views = lifecycle::all_views(&state)?;
+    let plugins = views
+        .iter()
+        .filter(|v| lifecycle::visible(&principal, hipaa, v))
+        .collect();
+    Ok(Json(Listed { plugins }).into_response())
 }
 
 /// One plugin: state, versions, requested and granted capabilities, health, restarts, last
