@@ -116,6 +116,16 @@ impl Detector {
 
     /// Every pass over `text`, spans unmerged.
     fn find_raw(&self, text: &str, spans: &mut Vec<Span>) {
+        self.automaton(text, spans);
+        structured::hl7(text, spans);
+        structured::xml(text, spans);
+        structured::json(text, spans);
+    }
+
+    /// The pattern table's pass: the anchored fast path, or the reference search if the
+    /// fast path gives up.
+    fn automaton(&self, text: &str, spans: &mut Vec<Span>) {
+        let first = spans.len();
         email::find(text, spans);
         let scanned = self.scanner.scan(text, |pattern, start, end| {
             match self.judge(text, pattern, start, end) {
@@ -131,13 +141,10 @@ impl Detector {
         });
         if scanned.is_err() {
             // The fast path gave up: redo the whole text on the slow, sure path.
-            spans.clear();
+            spans.truncate(first);
             email::find(text, spans);
             self.find_slow(text, spans);
         }
-        structured::hl7(text, spans);
-        structured::xml(text, spans);
-        structured::json(text, spans);
     }
 
     /// The reference search: repeated unanchored leftmost-first searches.
