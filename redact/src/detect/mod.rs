@@ -116,6 +116,16 @@ impl Detector {
 
     /// Every pass over `text`, spans unmerged.
     fn find_raw(&self, text: &str, spans: &mut Vec<Span>) {
+        self.automaton(text, spans);
+        structured::hl7(text, spans);
+        structured::xml(text, spans);
+        structured::json(text, spans);
+    }
+
+    /// The pattern table's pass: the anchored fast path, or the reference search if the
+    /// fast path gives up.
+    fn automaton(&self, text: &str, spans: &mut Vec<Span>) {
+        let first = spans.len();
         email::find(text, spans);
         let scanned = self.scanner.scan(text, |pattern, start, end| {
             match self.judge(text, pattern, start, end) {
@@ -131,13 +141,10 @@ impl Detector {
         });
         if scanned.is_err() {
             // The fast path gave up: redo the whole text on the slow, sure path.
-            spans.clear();
+            spans.truncate(first);
             email::find(text, spans);
             self.find_slow(text, spans);
         }
-        structured::hl7(text, spans);
-        structured::xml(text, spans);
-        structured::json(text, spans);
     }
 
     /// The reference search: repeated unanchored leftmost-first searches.
@@ -231,7 +238,7 @@ impl Detector {
                 let p = numbers(s);
                 let ok = p.len() == 2
                     && checks::month_day_ok(p[0], p[1])
-                    && previous_word_is(text, start, DATE_CUES);
+                    && (previous_word_is(text, start, DATE_CUES) || starts_range(text, end));
                 when(ok, PhiKind::Date)
             }
             Rule::NamePair => match self.names.pair(text, start, end) {
@@ -362,7 +369,40 @@ const DATE_CUES: &[&str] = &[
     "thru",
     "due",
     "effective",
+    "rtc",
+    "labs",
+    "lab",
+    "drawn",
+    "collected",
+    "received",
+    "reported",
+    "resulted",
+    "scheduled",
+    "appt",
+    "appointment",
+    "last",
+    "next",
+    "f/u",
+    "followup",
+    "dated",
+    "started",
+    "stopped",
+    "seen",
+    "admit",
+    "dc",
+    "d/c",
 ];
+
+/// Whether a date range continues at `at`: `1/16-2/4/2019`, `3/2 – 3/9`.
+fn starts_range(text: &str, at: usize) -> bool {
+    let rest = text[at..].trim_start_matches([' ', '\t']);
+    let rest = rest
+        .strip_prefix('-')
+        .or_else(|| rest.strip_prefix('\u{2013}'))
+        .or_else(|| rest.strip_prefix("to "))
+        .or_else(|| rest.strip_prefix("through "));
+    rest.is_some_and(|r| r.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+}
 
 /// Whether the word just before `at` (skipping spaces and `:`) is one of `words`.
 fn previous_word_is(text: &str, at: usize, words: &[&str]) -> bool {

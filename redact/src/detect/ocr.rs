@@ -62,7 +62,10 @@ fn digitish(c: u8) -> bool {
 
 /// Whether the line break at `i` (`\n`, or `\r\n` starting at `i`) splits a number or a
 /// hyphenated word; returns how many bytes to drop (the break, and the hyphen for words).
-fn joinable_break(b: &[u8], i: usize) -> Option<(usize, usize)> {
+///
+/// Only a line that runs to (nearly) the page's width can have been wrapped: `wrap` is the
+/// length of the longest line.
+fn joinable_break(b: &[u8], i: usize, wrap: usize) -> Option<(usize, usize)> {
     let nl_len = if b[i] == b'\r' && b.get(i + 1) == Some(&b'\n') {
         2
     } else if b[i] == b'\n' {
@@ -71,6 +74,14 @@ fn joinable_break(b: &[u8], i: usize) -> Option<(usize, usize)> {
         return None;
     };
     if i == 0 {
+        return None;
+    }
+    let line_start = b[..i]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |p| p + 1);
+    let line = i - line_start;
+    if line < 24 || line * 4 < wrap * 3 {
         return None;
     }
     let before = b[i - 1];
@@ -99,9 +110,10 @@ fn joinable_break(b: &[u8], i: usize) -> Option<(usize, usize)> {
 /// (the common case, which costs one pass over the bytes).
 pub fn repair(text: &str) -> Option<Repaired> {
     let b = text.as_bytes();
+    let wrap = b.split(|&c| c == b'\n').map(<[u8]>::len).max().unwrap_or(0);
     let mut damaged = false;
     for i in 0..b.len() {
-        if (b[i] == b'\n' && joinable_break(b, i).is_some())
+        if (b[i] == b'\n' && joinable_break(b, i, wrap).is_some())
             || (as_digit(b[i]).is_some() && confusion_at(b, i))
         {
             damaged = true;
@@ -120,7 +132,7 @@ pub fn repair(text: &str) -> Option<Repaired> {
         if b[i] == b'\n' || b[i] == b'-' || b[i] == b'\r' {
             let at = if b[i] == b'-' { i + 1 } else { i };
             if at < b.len()
-                && let Some((from, len)) = joinable_break(b, at)
+                && let Some((from, len)) = joinable_break(b, at, wrap)
                 && from == i
             {
                 i += len;
@@ -185,12 +197,19 @@ mod tests {
 
     #[test]
     fn broken_numbers_and_words_are_joined_and_mapped_back() {
-        let t = "call 555-86\n7-5309 or Mont-\ngomery\nPage 3";
+        let t = "please ask the front desk to call 555-86\n7-5309 and ask for Doctor Mont-\ngomery\nPage 3";
         let r = repair(t).expect("damaged");
-        assert_eq!(r.text, "call 555-867-5309 or Montgomery\nPage 3");
+        assert_eq!(
+            r.text,
+            "please ask the front desk to call 555-867-5309 and ask for Doctor Montgomery\nPage 3"
+        );
         let at = r.text.find("555").unwrap_or(0);
-        assert_eq!(r.original(at, at + 12, t.len()), (5, 18));
-        assert_eq!(&t[5..18], "555-86\n7-5309");
+        assert_eq!(r.original(at, at + 12, t.len()), (34, 47));
+        assert_eq!(&t[34..47], "555-86\n7-5309");
+        // A short line was not wrapped: a number at its end stays apart from the next.
+        assert!(
+            repair("mrn=P2390968\n2026-11-23 a much longer line of log text follows").is_none()
+        );
     }
 
     #[test]

@@ -81,6 +81,9 @@ const STATES: &str = "AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|M
 
 const MONTHS: &str = "January|February|March|April|May|June|July|August|September|October|November|December|JANUARY|FEBRUARY|MARCH|APRIL|MAY|JUNE|JULY|AUGUST|SEPTEMBER|OCTOBER|NOVEMBER|DECEMBER|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec|JAN|FEB|MAR|APR|JUN|JUL|AUG|SEPT|SEP|OCT|NOV|DEC";
 
+/// Days of the month in words, as in "March fourteenth".
+const ORDINAL_WORDS: &str = "(?i:(?:twenty|thirty)-?[ \t]?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth)";
+
 const STREET_SUFFIX: &str = "Street|St|Avenue|Ave|Av|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Way|Court|Ct|Place|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Loop|Route|Rte|Pike|Plaza|Plz|Row|Alley|Crossing|Xing|Run|Path|Walk|Ridge|Heights|Hts";
 
 /// Between a cue word and its value: quotes (JSON), `:`, `=`, `#`, `-`, `no.`, spaces.
@@ -567,16 +570,31 @@ pub fn table() -> Vec<Pattern> {
             r"\b[0-9]{1,2}[/.-][0-9]{1,2}[/.-](?:[0-9]{4}|[0-9]{2})\b",
             Rule::NumericDate,
         ),
+        // Written months: an optional weekday, the month, a day (or a day range, or an
+        // ordinal in words) and an optional year; lines may break anywhere between words.
         plain(
             &format!(
-                r"\b(?:{MONTHS})\.?[ \t]+(?:[0-9]{{1,2}}(?:st|nd|rd|th)?\b(?:,?[ \t]+[0-9]{{4}}\b)?|[0-9]{{4}}\b)"
+                r"\b(?:(?i:mon|tues|wednes|thurs|fri|satur|sun)day,?[ \t\n]+)?(?:{MONTHS})\.?[ \t\n]+(?:[0-9]{{1,2}}(?:st|nd|rd|th)?\b(?:[ \t]*(?:-|(?-u:\xE2\x80\x93))[ \t]*[0-9]{{1,2}}\b)?(?:,?[ \t\n]+[0-9]{{4}}\b)?|[0-9]{{4}}\b|{ORDINAL_WORDS}\b)"
             ),
             Rule::Plain(PhiKind::Date),
         ),
         plain(
             &format!(
-                r"\b[0-9]{{1,2}}(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?(?:{MONTHS})\b\.?(?:,?[ \t]+[0-9]{{4}}\b)?"
+                r"\b(?:(?i:the)[ \t\n]+)?[0-9]{{1,2}}(?:st|nd|rd|th)?[ \t\n]+(?:of[ \t\n]+)?(?:{MONTHS})\b\.?(?:,?[ \t\n]+[0-9]{{4}}\b)?"
             ),
+            Rule::Plain(PhiKind::Date),
+        ),
+        // 28-Feb-20, 04-AUG-2020, 13MAR2022, 5 VIII 2020 (Roman months), 12 / 31 / 1916.
+        plain(
+            &format!(r"\b[0-9]{{1,2}}[-. ]?(?:{MONTHS})[-. ]?(?:[0-9]{{4}}|[0-9]{{2}})\b"),
+            Rule::Plain(PhiKind::Date),
+        ),
+        plain(
+            r"\b(?:0?[1-9]|[12][0-9]|3[01])[ \t]+(?:I|II|III|IV|V|VI|VII|VIII|IX|X|XI|XII)[ \t]+[0-9]{4}\b",
+            Rule::Plain(PhiKind::Date),
+        ),
+        plain(
+            r"\b(?:0?[1-9]|1[0-2])[ \t]*/[ \t]*(?:0?[1-9]|[12][0-9]|3[01])[ \t]*/[ \t]*(?:[0-9]{4}|[0-9]{2})\b",
             Rule::Plain(PhiKind::Date),
         ),
         plain(r"\b[0-9]{1,2}/[0-9]{4}\b", Rule::MonthYear),

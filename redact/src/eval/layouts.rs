@@ -551,14 +551,16 @@ pub fn hl7(r: &mut Rng, c: &Ctx) -> Doc {
         ))
         .t(v::org(r))
         .t("||||")
+        // IN1-8 group number, IN1-16 insured's name, IN1-17 relationship, IN1-18 insured's
+        // date of birth, IN1-36 policy number.
         .p(PhiKind::HealthPlan, &v::group_no(r))
-        .t("||||||")
+        .t("||||||||")
         .p(PhiKind::Name, &c.family.to_uppercase())
         .t("^")
         .p(PhiKind::Name, &c.given.to_uppercase())
         .t("|SEL|")
         .p(PhiKind::Date, &v::hl7_date(r, c.dob))
-        .t("|||||||||||||||||")
+        .t("||||||||||||||||||")
         .p(PhiKind::HealthPlan, &v::member_id(r))
         .t(nl);
     }
