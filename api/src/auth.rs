@@ -345,10 +345,18 @@ impl RateLimiter {
         if buckets.len() >= MAX_BUCKETS && !buckets.contains_key(key_id) {
             buckets.retain(|_, b| b.tokens + now.duration_since(b.at).as_secs_f64() * rate < burst);
         }
-        let bucket = buckets.entry(key_id.to_owned()).or_insert(Bucket {
-            tokens: burst,
-            at: now,
-        });
+        if !buckets.contains_key(key_id) {
+            buckets.insert(
+                key_id.to_owned(),
+                Bucket {
+                    tokens: burst,
+                    at: now,
+                },
+            );
+        }
+        let Some(bucket) = buckets.get_mut(key_id) else {
+            return Err(1);
+        };
         bucket.tokens =
             (bucket.tokens + now.duration_since(bucket.at).as_secs_f64() * rate).min(burst);
         bucket.at = now;

@@ -156,15 +156,37 @@ fn request_id(headers: &HeaderMap) -> HeaderValue {
     HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("req"))
 }
 
+/// The method as a bounded label.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::DELETE => "DELETE",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    }
+}
+
+/// A routed template as the endpoint table's own `&'static str`.
+fn route_label(path: &str) -> Option<&'static str> {
+    endpoints::ENDPOINTS
+        .iter()
+        .find(|e| e.path == path)
+        .map(|e| e.path)
+}
+
 /// Outermost layer: a request id, a deadline (uploads get a longer one), and the counters.
 async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method());
     let id = request_id(request.headers());
     let route = request
         .extensions()
         .get::<MatchedPath>()
-        .map(|m| m.as_str().to_owned());
+        .and_then(|m| route_label(m.as_str()));
     let settings = state.settings();
     // Uploads (plugins, faxes, provider callbacks carrying documents) get the upload limit.
     let is_upload = request.method() == Method::POST
@@ -188,12 +210,9 @@ async fn observe(State(state): State<AppState>, request: Request, next: Next) ->
         response
             .headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
-        state.metrics().observe(
-            &method,
-            route.as_deref().unwrap_or("unmatched"),
-            413,
-            started.elapsed(),
-        );
+        state
+            .metrics()
+            .observe(method, route.unwrap_or("unmatched"), 413, started.elapsed());
         return response;
     }
     let deadline = Duration::from_millis(if is_upload {
@@ -211,25 +230,11 @@ async fn observe(State(state): State<AppState>, request: Request, next: Next) ->
         .into_response(),
     };
     let route = route
-        .or_else(|| {
-            response
-                .extensions()
-                .get::<MatchedPath>()
-                .map(|m| m.as_str().to_owned())
-        })
-        .or_else(|| {
-            response
-                .extensions()
-                .get::<RoutedAs>()
-                .map(|r| r.0.to_owned())
-        })
-        .unwrap_or_else(|| "unmatched".to_owned());
-    state.metrics().observe(
-        &method,
-        &route,
-        response.status().as_u16(),
-        started.elapsed(),
-    );
+        .or_else(|| response.extensions().get::<RoutedAs>().map(|r| r.0))
+        .unwrap_or("unmatched");
+    state
+        .metrics()
+        .observe(method, route, response.status().as_u16(), started.elapsed());
     response.headers_mut().insert("x-request-id", id);
     response
 }
