@@ -14,6 +14,7 @@ mod email;
 mod names;
 mod ocr;
 mod patterns;
+mod people;
 mod scan;
 mod structured;
 
@@ -120,6 +121,7 @@ impl Detector {
         structured::hl7(text, spans);
         structured::xml(text, spans);
         structured::json(text, spans);
+        people::find(text, &self.names, spans);
     }
 
     /// The pattern table's pass: the anchored fast path, or the reference search if the
