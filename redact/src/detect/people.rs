@@ -88,33 +88,29 @@ const CUES_BEFORE: &[&str] = &[
     "signature",
 ];
 
-/// Words right after a run that say it was a person: credentials and the verbs of a note.
+/// Credentials after a name (`, MD`, ` NP-C`, `, M.D.`), matched on the text as written.
+const CREDENTIALS: &[&str] = &[
+    "MD", "M.D.", "DO", "D.O.", "NP", "NP-C", "PA", "PA-C", "RN", "FNP", "FNP-C", "FNP-BC", "DPM",
+    "PhD", "LPN", "CNM", "DDS", "DMD", "PharmD", "APRN", "CRNP", "LCSW", "MBBS", "OD", "MSW",
+    "FACP", "DNP", "CNA", "PT", "DPT", "OTR", "RD", "LVN", "CRNA", "MPH",
+];
+
+/// Words right after a run that say it was a person: identifiers of clinicians and the
+/// verbs of a note.
 const CUES_AFTER: &[&str] = &[
-    "md",
-    "m.d",
-    "do",
-    "d.o",
-    "np",
-    "np-c",
-    "pa",
-    "pa-c",
-    "rn",
-    "fnp",
-    "fnp-c",
-    "dpm",
-    "phd",
-    "lpn",
-    "cnm",
-    "dds",
-    "dmd",
-    "pharmd",
-    "aprn",
-    "crnp",
-    "lcsw",
-    "mbbs",
-    "od",
-    "msw",
-    "facp",
+    "improved",
+    "recovered",
+    "remains",
+    "remained",
+    "continues",
+    "continued",
+    "appears",
+    "feels",
+    "felt",
+    "understands",
+    "verbalized",
+    "expired",
+    "died",
     "npi",
     "dea",
     "reports",
@@ -506,6 +502,28 @@ const NOT_NAME: &[&str] = &[
     "unit",
     "hosp",
     "pt.",
+    "md",
+    "np",
+    "pa",
+    "rn",
+    "fnp",
+    "dpm",
+    "phd",
+    "lpn",
+    "cnm",
+    "dds",
+    "dmd",
+    "pharmd",
+    "aprn",
+    "crnp",
+    "lcsw",
+    "mbbs",
+    "facp",
+    "dnp",
+    "crna",
+    "mph",
+    "ss",
+    "usa",
 ];
 
 /// Words after a capitalised word that make it part of a disease, a scale or a device named
@@ -665,8 +683,11 @@ fn words(text: &str, out: &mut Vec<Word>) {
 fn joins(text: &str, w: &Word) -> Option<bool> {
     let gap = &text[w.gap_start..w.start];
     let commas = gap.matches(',').count();
-    let ok =
-        !gap.is_empty() && commas <= 1 && gap.bytes().all(|c| c == b' ' || c == b'\t' || c == b',');
+    // Two spaces or a tab separate the columns of a form, not the words of a name.
+    let ok = !gap.is_empty()
+        && commas <= 1
+        && !gap.contains("  ")
+        && gap.bytes().all(|c| c == b' ' || c == b',');
     ok.then_some(commas == 1)
 }
 
@@ -676,11 +697,20 @@ pub fn find(text: &str, dicts: &NameDictionaries, spans: &mut Vec<Span>) {
     words(text, &mut ws);
     let name_like = |w: &Word| {
         let t = &text[w.start..w.end];
+        if is_initial(t) {
+            return true;
+        }
+        // A word with a digit in it is a code, not a name (`M8GDM9A1`).
+        if t.bytes().any(|c| c.is_ascii_digit()) {
+            return false;
+        }
         match w.shape {
             Shape::Capital => {
-                !in_list(NOT_NAME, t)
-                    && !dicts.is_stop(t)
-                    && !(dicts.is_english(t) && !dicts.is_first_name(t) && !dicts.is_surname(t))
+                // An English word that is never a proper noun is a name word only when the
+                // name dictionaries know it.
+                let word_only =
+                    dicts.is_english(t) && !dicts.is_first_name(t) && !dicts.is_surname(t);
+                !(in_list(NOT_NAME, t) || dicts.is_stop(t) || word_only)
             }
             Shape::Caseless => true,
             Shape::Lower => false,
@@ -688,7 +718,12 @@ pub fn find(text: &str, dicts: &NameDictionaries, spans: &mut Vec<Span>) {
     };
     let mut k = 0;
     while k < ws.len() {
-        if !name_like(&ws[k]) {
+        let particle_start = in_list(PARTICLES, &text[ws[k].start..ws[k].end])
+            && ws.get(k + 1).is_some_and(|n| {
+                joins(text, n) == Some(false)
+                    && (name_like(n) || in_list(PARTICLES, &text[n.start..n.end]))
+            });
+        if !name_like(&ws[k]) && !particle_start {
             k += 1;
             continue;
         }
@@ -698,6 +733,10 @@ pub fn find(text: &str, dicts: &NameDictionaries, spans: &mut Vec<Span>) {
         let mut commas = 0;
         let mut j = k + 1;
         while j < ws.len() {
+            // `Bushart, M.D.`: the credential ends the name.
+            if credential_after(text, ws[j - 1].end) {
+                break;
+            }
             let Some(comma) = joins(text, &ws[j]) else {
                 break;
             };
@@ -743,7 +782,7 @@ fn judge(text: &str, dicts: &NameDictionaries, ws: &[Word], first: usize, last: 
         return true;
     }
     // A run of initials alone names nobody we can tell.
-    if run.iter().all(|w| w.end - w.start <= 2) {
+    if run.iter().all(|w| is_initial(&text[w.start..w.end])) {
         return false;
     }
     // Followed by a disease, a device or an institution: an eponym, not a person.
@@ -756,14 +795,21 @@ fn judge(text: &str, dicts: &NameDictionaries, ws: &[Word], first: usize, last: 
     if text[ws[last].end..].starts_with("'s ") || text[ws[last].end..].starts_with("\u{2019}s ") {
         return false;
     }
+    // A cue word before, separated from the run by nothing but spaces and punctuation of
+    // prose or forms (not HL7's `^` or `|`).
     let before = first
         .checked_sub(1)
-        .filter(|&p| same_line(text, ws[p].end, ws[first].start))
+        .filter(|&p| {
+            text[ws[p].end..ws[first].start]
+                .bytes()
+                .all(|c| b" \t:,.#-\"'(".contains(&c))
+        })
         .is_some_and(|p| in_list(CUES_BEFORE, word(p)));
     let after = ws.get(last + 1).is_some_and(|n| {
         let gap = &text[ws[last].end..n.start];
         !gap.contains('\n') && gap.len() <= 3 && in_list(CUES_AFTER, word(last + 1))
-    });
+    }) || credential_after(text, ws[last].end)
+        || header_line(text, ws, first, last);
     let known = run.iter().any(|w| {
         let t = &text[w.start..w.end];
         dicts.is_first_name(t) || dicts.is_surname(t)
@@ -771,8 +817,36 @@ fn judge(text: &str, dicts: &NameDictionaries, ws: &[Word], first: usize, last: 
     before || after || (known && run.len() >= 2)
 }
 
-fn same_line(text: &str, a: usize, b: usize) -> bool {
-    a <= b && !text[a..b].contains('\n')
+/// `X.` or a lone capital: an initial.
+fn is_initial(t: &str) -> bool {
+    let t = t.strip_suffix('.').unwrap_or(t);
+    t.chars().count() == 1 && t.chars().all(char::is_uppercase)
+}
+
+/// Whether a credential follows `at`: `, MD`, ` NP-C`, `, M.D.`.
+fn credential_after(text: &str, at: usize) -> bool {
+    let rest = &text[at..];
+    let rest = rest.strip_prefix(',').unwrap_or(rest);
+    let trimmed = rest.trim_start_matches([' ', '\t']);
+    if trimmed.len() == rest.len() || rest.len() - trimmed.len() > 2 {
+        return false;
+    }
+    CREDENTIALS.iter().any(|c| {
+        trimmed.starts_with(c) && !trimmed[c.len()..].starts_with(|ch: char| ch.is_alphanumeric())
+    })
+}
+
+/// A patient header line: the run opens the line and the line goes on with what a header
+/// carries: a sex, an identifier, a date of birth (`OKAFOR, ADA  F  0012345  03/14/1948`).
+fn header_line(text: &str, ws: &[Word], first: usize, last: usize) -> bool {
+    let line_start = text[..ws[first].start].rfind('\n').map_or(0, |p| p + 1);
+    if !text[line_start..ws[first].start].trim().is_empty() || last == first {
+        return false;
+    }
+    let rest = &text[ws[last].end..];
+    let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
+    let digits = line.bytes().filter(u8::is_ascii_digit).count();
+    line.starts_with("  ") && digits >= 6
 }
 
 /// Marks every other whole-word occurrence of a found name's words (three letters or more).
@@ -828,6 +902,18 @@ mod tests {
             ["Świech, Wiktor"]
         );
         assert_eq!(names("Came in with 지우 today"), ["지우"]);
+        assert_eq!(
+            names("PRESCRIBER\nA. Bushart, M.D. (NPI 2)"),
+            ["A. Bushart"]
+        );
+        assert_eq!(
+            names("OKAFOR, ADAEZE  F  0012345  03/14/1948\n"),
+            ["OKAFOR, ADAEZE"]
+        );
+        assert_eq!(
+            names("First: Jo   Last: van der Berg"),
+            ["Jo", "van der Berg"]
+        );
     }
 
     #[test]
