@@ -14,6 +14,8 @@ mod email;
 mod names;
 mod ocr;
 mod patterns;
+mod people;
+mod places;
 mod scan;
 mod structured;
 
@@ -120,6 +122,9 @@ impl Detector {
         structured::hl7(text, spans);
         structured::xml(text, spans);
         structured::json(text, spans);
+        places::find(text, spans);
+        people::find(text, &self.names, spans);
+        places::city_after_street(text, spans);
     }
 
     /// The pattern table's pass: the anchored fast path, or the reference search if the

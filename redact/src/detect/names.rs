@@ -6,6 +6,7 @@ use std::collections::HashSet;
 const FIRST_NAMES: &str = include_str!("../../data/first_names.txt");
 const SURNAMES: &str = include_str!("../../data/surnames.txt");
 const NOT_NAMES: &str = include_str!("../../data/not_names.txt");
+const ENGLISH: &str = include_str!("../../data/english_words.txt");
 
 /// Given names that are also everyday words: without a cue they count only beside a surname.
 const AMBIGUOUS_FIRST: &[&str] = &[
@@ -122,6 +123,7 @@ pub struct NameDictionaries {
     stop: HashSet<&'static str>,
     ambiguous: HashSet<&'static str>,
     ambiguous_last: HashSet<&'static str>,
+    english: HashSet<&'static str>,
 }
 
 fn word_list(data: &'static str) -> HashSet<&'static str> {
@@ -195,6 +197,7 @@ impl NameDictionaries {
             stop: word_list(NOT_NAMES),
             ambiguous: AMBIGUOUS_FIRST.iter().copied().collect(),
             ambiguous_last: AMBIGUOUS_LAST.iter().copied().collect(),
+            english: word_list(ENGLISH),
         }
     }
 
@@ -203,12 +206,19 @@ impl NameDictionaries {
         contains(&self.first, word)
     }
 
+    /// Whether `word` is an English word that is never a proper noun (`Later`, `Seen`).
+    pub fn is_english(&self, word: &str) -> bool {
+        contains(&self.english, word)
+    }
+
     /// Whether `word` is a common surname.
     pub fn is_surname(&self, word: &str) -> bool {
         contains(&self.last, word)
     }
 
-    fn is_stop(&self, word: &str) -> bool {
+    /// Whether `word` is never part of a name (field labels, clinical and organisational
+    /// vocabulary).
+    pub(crate) fn is_stop(&self, word: &str) -> bool {
         contains(&self.stop, word)
     }
 

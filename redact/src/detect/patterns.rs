@@ -506,12 +506,12 @@ pub fn table() -> Vec<Pattern> {
         // --- addresses ---
         plain(
             &format!(
-                r"\b[0-9]{{1,6}}[A-Za-z]?[ \t]+(?:[NSEW]\.?[ \t]+|(?:North|South|East|West)[ \t]+)?(?:[A-Z0-9][A-Za-z0-9'.-]*[ \t]+){{1,4}}(?i:{STREET_SUFFIX})\b\.?(?:,?[ \t]+(?:[NSEW]|NE|NW|SE|SW)\b\.?)?(?:,?[ \t]*(?:(?i:apt|apartment|unit|suite|ste|bldg|building|fl|floor|rm|room)\.?[ \t]*#?|\#[ \t]*)[A-Za-z0-9-]+\b)?"
+                r"\b[0-9]{{1,6}}(?:-[0-9]{{1,4}})?[A-Za-z]?[ \t]+(?:[NSEW]\.?[ \t]+|(?:North|South|East|West)[ \t]+)?(?:(?:[A-Z0-9]|(?-u:[\xC3-\xDF][\x80-\xBF]))(?:[A-Za-z0-9'.-]|(?-u:[\xC3-\xDF][\x80-\xBF]))*[ \t]+|(?:de|del|la|las|los|das|dos|da|du|van|von|el|le)[ \t]+){{1,5}}(?i:{STREET_SUFFIX})\b\.?(?:,?[ \t]+(?:[NSEW]|NE|NW|SE|SW)\b\.?)?(?:,?[ \t]*(?:(?i:apt|apartment|unit|suite|ste|bldg|building|fl|floor|rm|room)\.?[ \t\n]*#?|\#[ \t]*)[A-Za-z0-9-]+\b)?"
             ),
             Rule::Plain(PhiKind::Address),
         ),
         plain(
-            r"\b(?i:P\.?[ \t]?O\.?[ \t]*Box|Post Office Box)[ \t]+[0-9]+\b",
+            r"\b(?i:P\.?[ \t]?O\.?[ \t]*Box|Post Office Box|(?:RR|Rural Route|HC)[ \t]*[0-9]{1,3}[ \t]+Box)[ \t]+[0-9]+\b",
             Rule::Plain(PhiKind::Address),
         ),
         plain(

@@ -113,7 +113,7 @@ fn push(spans: &mut Vec<Span>, text: &str, start: usize, end: usize, kind: PhiKi
     while e > s && b[e - 1] == b' ' {
         e -= 1;
     }
-    if s < e && b[s..e].iter().any(u8::is_ascii_alphanumeric) {
+    if s < e && text[s..e].chars().any(char::is_alphanumeric) {
         spans.push(Span::new(s, e, kind));
     }
 }

@@ -1,0 +1,927 @@
+//! Names by their context, not by a list: a run of name-shaped words is a name when a word
+//! before it says a person follows (`Dear`, `daughter`, `seen by`), when what follows it says
+//! a person preceded (`, MD`, `NPI`, `denies`, `is a 92-year-old`), or when it is written in a
+//! script without letter case (Han, Hangul, Arabic, Hebrew). Then every other occurrence of a
+//! found name's words in the same document is a name too (`Mr. Okafor` … `Okafor denies`).
+//!
+//! Words are read once, left to right, into a small buffer; dictionary and cue checks
+//! compare in place without allocating.
+
+use super::names::NameDictionaries;
+use crate::{PhiKind, Span};
+
+/// Words before a run that say a person's name follows.
+const CUES_BEFORE: &[&str] = &[
+    "dear",
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "mx",
+    "miss",
+    "prof",
+    "patient",
+    "pt",
+    "name",
+    "attn",
+    "attention",
+    "recipient",
+    "sender",
+    "to",
+    "from",
+    "re",
+    "by",
+    "with",
+    "for",
+    "seeing",
+    "of",
+    "daughter",
+    "son",
+    "wife",
+    "husband",
+    "spouse",
+    "niece",
+    "nephew",
+    "partner",
+    "friend",
+    "neighbor",
+    "neighbour",
+    "caregiver",
+    "guardian",
+    "poa",
+    "mother",
+    "father",
+    "sister",
+    "brother",
+    "aunt",
+    "uncle",
+    "cousin",
+    "grandson",
+    "granddaughter",
+    "grandmother",
+    "grandfather",
+    "attending",
+    "ordering",
+    "referring",
+    "provider",
+    "physician",
+    "prescriber",
+    "nurse",
+    "first",
+    "last",
+    "given",
+    "family",
+    "surname",
+    "insured",
+    "subscriber",
+    "guarantor",
+    "contact",
+    "called",
+    "call",
+    "notified",
+    "informed",
+    "signed",
+    "sincerely",
+    "regards",
+    "cc",
+    "per",
+    "signature",
+];
+
+/// Credentials after a name (`, MD`, ` NP-C`, `, M.D.`), matched on the text as written.
+const CREDENTIALS: &[&str] = &[
+    "MD", "M.D.", "DO", "D.O.", "NP", "NP-C", "PA", "PA-C", "RN", "FNP", "FNP-C", "FNP-BC", "DPM",
+    "PhD", "LPN", "CNM", "DDS", "DMD", "PharmD", "APRN", "CRNP", "LCSW", "MBBS", "OD", "MSW",
+    "FACP", "DNP", "CNA", "PT", "DPT", "OTR", "RD", "LVN", "CRNA", "MPH",
+];
+
+/// Words right after a run that say it was a person: identifiers of clinicians and the
+/// verbs of a note.
+const CUES_AFTER: &[&str] = &[
+    "improved",
+    "recovered",
+    "remains",
+    "remained",
+    "continues",
+    "continued",
+    "appears",
+    "feels",
+    "felt",
+    "understands",
+    "verbalized",
+    "expired",
+    "died",
+    "npi",
+    "dea",
+    "reports",
+    "denies",
+    "states",
+    "presents",
+    "presented",
+    "tolerated",
+    "returns",
+    "returned",
+    "complains",
+    "lives",
+    "comes",
+    "came",
+    "arrived",
+    "underwent",
+    "endorses",
+    "notes",
+    "agrees",
+    "agreed",
+    "declines",
+    "declined",
+    "was",
+    "is",
+    "who",
+    "has",
+    "had",
+    "will",
+    "needs",
+    "reported",
+    "stated",
+];
+
+/// Capitalised words that start sentences, headings and places far more often than names.
+const NOT_NAME: &[&str] = &[
+    "the",
+    "a",
+    "an",
+    "this",
+    "that",
+    "these",
+    "he",
+    "she",
+    "they",
+    "we",
+    "i",
+    "it",
+    "his",
+    "her",
+    "their",
+    "our",
+    "my",
+    "your",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "no",
+    "not",
+    "yes",
+    "if",
+    "when",
+    "then",
+    "there",
+    "here",
+    "as",
+    "at",
+    "in",
+    "on",
+    "by",
+    "to",
+    "of",
+    "and",
+    "or",
+    "but",
+    "all",
+    "any",
+    "each",
+    "every",
+    "some",
+    "pt",
+    "patient",
+    "call",
+    "called",
+    "please",
+    "thank",
+    "thanks",
+    "dear",
+    "sincerely",
+    "regards",
+    "seen",
+    "spoke",
+    "discussed",
+    "met",
+    "family",
+    "meeting",
+    "follow",
+    "labs",
+    "lab",
+    "ins",
+    "insurance",
+    "rtc",
+    "drives",
+    "device",
+    "portal",
+    "pharmacy",
+    "started",
+    "prior",
+    "previous",
+    "current",
+    "medications",
+    "medication",
+    "history",
+    "hospital",
+    "course",
+    "disposition",
+    "home",
+    "services",
+    "with",
+    "snf",
+    "electronically",
+    "critical",
+    "value",
+    "performing",
+    "ordering",
+    "attending",
+    "name",
+    "first",
+    "last",
+    "address",
+    "member",
+    "group",
+    "case",
+    "date",
+    "prescriber",
+    "medication",
+    "diagnosis",
+    "previous",
+    "therapies",
+    "tried",
+    "request",
+    "message",
+    "urgent",
+    "attached",
+    "regarding",
+    "callback",
+    "return",
+    "sender",
+    "recipient",
+    "from",
+    "to",
+    "re",
+    "tel",
+    "fax",
+    "phone",
+    "cell",
+    "mobile",
+    "contact",
+    "email",
+    "dob",
+    "mrn",
+    "age",
+    "sex",
+    "policy",
+    "subscriber",
+    "accession",
+    "specimen",
+    "collected",
+    "received",
+    "reported",
+    "test",
+    "result",
+    "flag",
+    "units",
+    "reference",
+    "loinc",
+    "cpt",
+    "ndc",
+    "icd",
+    "clia",
+    "tax",
+    "job",
+    "page",
+    "ref",
+    "lot",
+    "rm",
+    "room",
+    "temp",
+    "bp",
+    "pain",
+    "strength",
+    "tabs",
+    "since",
+    "hba1c",
+    "spo2",
+    "cardiology",
+    "radiology",
+    "oncology",
+    "neurology",
+    "case",
+    "management",
+    "social",
+    "work",
+    "daughter",
+    "son",
+    "wife",
+    "husband",
+    "spouse",
+    "niece",
+    "nephew",
+    "caregiver",
+    "mother",
+    "father",
+    "sister",
+    "brother",
+    "grandson",
+    "granddaughter",
+    "poa",
+    "neighbor",
+    "friend",
+    "partner",
+    "aunt",
+    "uncle",
+    "cousin",
+    "who",
+    "what",
+    "where",
+    "why",
+    "how",
+    "note",
+    "notes",
+    "progress",
+    "telehealth",
+    "visit",
+    "today",
+    "tomorrow",
+    "yesterday",
+    "accompanied",
+    "came",
+    "lives",
+    "plate",
+    "drives",
+    "refilled",
+    "sincerely",
+    "signature",
+    "clinic",
+    "center",
+    "centre",
+    "health",
+    "medical",
+    "group",
+    "associates",
+    "diagnostics",
+    "general",
+    "memorial",
+    "regional",
+    "university",
+    "children",
+    "children's",
+    "saint",
+    "st",
+    "good",
+    "samaritan",
+    "permanente",
+    "cross",
+    "blue",
+    "shield",
+    "united",
+    "healthcare",
+    "valley",
+    "riverside",
+    "mercy",
+    "vincent",
+    "lab",
+    "laboratory",
+    "report",
+    "summary",
+    "discharge",
+    "admission",
+    "admitted",
+    "discharged",
+    "present",
+    "illness",
+    "hpi",
+    "plan",
+    "assessment",
+    "impression",
+    "exam",
+    "physical",
+    "review",
+    "systems",
+    "allergies",
+    "social",
+    "surgical",
+    "medical",
+    "vitals",
+    "signs",
+    "transmittal",
+    "confidential",
+    "facsimile",
+    "information",
+    "documents",
+    "notice",
+    "authorization",
+    "prior",
+    "request",
+    "form",
+    "completed",
+    "approved",
+    "denied",
+    "pending",
+    "status",
+    "delivered",
+    "failed",
+    "type",
+    "january",
+    "february",
+    "march",
+    "april",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "am",
+    "pm",
+    "usa",
+    "us",
+    "apt",
+    "suite",
+    "unit",
+    "po",
+    "box",
+    "street",
+    "avenue",
+    "road",
+    "drive",
+    "lane",
+    "blvd",
+    "hwy",
+    "ave",
+    "rd",
+    "ln",
+    "dr.",
+    "north",
+    "south",
+    "east",
+    "west",
+    "hl7",
+    "fhir",
+    "json",
+    "xml",
+    "id",
+    "npi",
+    "dea",
+    "lic",
+    "ssn",
+    "mbi",
+    "fin",
+    "har",
+    "acct",
+    "account",
+    "visit",
+    "encounter",
+    "emr",
+    "chart",
+    "record",
+    "unit",
+    "hosp",
+    "pt.",
+    "md",
+    "np",
+    "pa",
+    "rn",
+    "fnp",
+    "dpm",
+    "phd",
+    "lpn",
+    "cnm",
+    "dds",
+    "dmd",
+    "pharmd",
+    "aprn",
+    "crnp",
+    "lcsw",
+    "mbbs",
+    "facp",
+    "dnp",
+    "crna",
+    "mph",
+    "ss",
+    "usa",
+];
+
+/// Words after a capitalised word that make it part of a disease, a scale or a device named
+/// after a person (`Parkinson disease`, `Foley catheter`), not a person.
+const EPONYM_HEADS: &[&str] = &[
+    "disease",
+    "syndrome",
+    "palsy",
+    "sarcoma",
+    "lymphoma",
+    "catheter",
+    "protein",
+    "thyroiditis",
+    "dementia",
+    "esophagus",
+    "phenomenon",
+    "scale",
+    "score",
+    "sign",
+    "test",
+    "maneuver",
+    "fracture",
+    "tumor",
+    "tumour",
+    "ulcer",
+    "reflex",
+    "classification",
+    "criteria",
+    "procedure",
+    "operation",
+    "stain",
+    "body",
+    "bodies",
+    "cell",
+    "cells",
+    "node",
+    "nodes",
+    "duct",
+    "gland",
+    "glands",
+    "tube",
+    "valve",
+    "hospital",
+    "clinic",
+    "center",
+    "institute",
+    "university",
+    "medical",
+    "health",
+    "county",
+    "street",
+    "avenue",
+    "road",
+    "drive",
+    "lane",
+    "boulevard",
+];
+
+/// Name particles that stay lower-case inside a name (`van der Zijl`, `da Silva`).
+const PARTICLES: &[&str] = &[
+    "van", "von", "der", "den", "de", "del", "della", "la", "le", "da", "di", "du", "dos", "das",
+    "ter", "ten", "bin", "binti", "al", "el", "y", "zu",
+];
+
+const MAX_WORD: usize = 32;
+
+/// One word of the text.
+#[derive(Debug, Clone, Copy)]
+struct Word {
+    start: usize,
+    end: usize,
+    /// Byte offset where the gap before it starts (the previous word's end).
+    gap_start: usize,
+    shape: Shape,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// Starts with an upper-case letter.
+    Capital,
+    /// A script without letter case.
+    Caseless,
+    /// Starts with a lower-case letter.
+    Lower,
+}
+
+/// `w` lower-cased into `buf` (ASCII letters only; other bytes kept), or `None` if too long.
+fn lower<'b>(w: &str, buf: &'b mut [u8; MAX_WORD]) -> Option<&'b str> {
+    let b = w.as_bytes();
+    if b.len() > MAX_WORD {
+        return None;
+    }
+    let out = &mut buf[..b.len()];
+    out.copy_from_slice(b);
+    out.make_ascii_lowercase();
+    std::str::from_utf8(out).ok()
+}
+
+fn in_list(list: &[&str], w: &str) -> bool {
+    let mut buf = [0u8; MAX_WORD];
+    let w = w.trim_end_matches('.');
+    lower(w, &mut buf).is_some_and(|l| list.contains(&l))
+}
+
+/// Reads the words of `text`: runs of letters with inner `'`, `’`, `-` and a trailing `.`
+/// after a single letter (an initial).
+fn words(text: &str, out: &mut Vec<Word>) {
+    out.clear();
+    let mut it = text.char_indices().peekable();
+    let mut prev_end = 0;
+    while let Some((i, c)) = it.next() {
+        if !c.is_alphabetic() {
+            continue;
+        }
+        let shape = if c.is_uppercase() {
+            Shape::Capital
+        } else if c.is_lowercase() {
+            Shape::Lower
+        } else {
+            Shape::Caseless
+        };
+        let mut end = i + c.len_utf8();
+        let mut letters = 1;
+        while let Some(&(j, d)) = it.peek() {
+            if d.is_alphabetic() || d.is_ascii_digit() {
+                end = j + d.len_utf8();
+                letters += 1;
+                it.next();
+            } else if matches!(d, '\'' | '-' | '\u{2019}') {
+                // Inner punctuation only when a letter follows.
+                let mut look = it.clone();
+                look.next();
+                if look.peek().is_some_and(|&(_, e)| e.is_alphabetic()) {
+                    it.next();
+                } else {
+                    break;
+                }
+            } else {
+                break;
+            }
+        }
+        if letters == 1 && text[end..].starts_with('.') {
+            end += 1;
+        }
+        out.push(Word {
+            start: i,
+            end,
+            gap_start: prev_end,
+            shape,
+        });
+        prev_end = end;
+    }
+}
+
+/// The gap before word `k`: only spaces, or one comma and spaces; `None` for anything else
+/// (a line break, a colon, a bracket), which ends a run.
+fn joins(text: &str, w: &Word) -> Option<bool> {
+    let gap = &text[w.gap_start..w.start];
+    let commas = gap.matches(',').count();
+    // Two spaces or a tab separate the columns of a form, not the words of a name.
+    let ok = !gap.is_empty()
+        && commas <= 1
+        && !gap.contains("  ")
+        && gap.bytes().all(|c| c == b' ' || c == b',');
+    ok.then_some(commas == 1)
+}
+
+/// Finds names by context and every later mention of them; appends NAME spans.
+pub fn find(text: &str, dicts: &NameDictionaries, spans: &mut Vec<Span>) {
+    let mut ws = Vec::new();
+    words(text, &mut ws);
+    let name_like = |w: &Word| {
+        let t = &text[w.start..w.end];
+        if is_initial(t) {
+            return true;
+        }
+        // A word with a digit in it is a code, not a name (`M8GDM9A1`).
+        if t.bytes().any(|c| c.is_ascii_digit()) {
+            return false;
+        }
+        match w.shape {
+            Shape::Capital => {
+                // An English word that is never a proper noun is a name word only when the
+                // name dictionaries know it.
+                let word_only =
+                    dicts.is_english(t) && !dicts.is_first_name(t) && !dicts.is_surname(t);
+                !(in_list(NOT_NAME, t) || dicts.is_stop(t) || word_only)
+            }
+            Shape::Caseless => true,
+            Shape::Lower => false,
+        }
+    };
+    let mut k = 0;
+    while k < ws.len() {
+        let particle_start = in_list(PARTICLES, &text[ws[k].start..ws[k].end])
+            && ws.get(k + 1).is_some_and(|n| {
+                joins(text, n) == Some(false)
+                    && (name_like(n) || in_list(PARTICLES, &text[n.start..n.end]))
+            });
+        if !name_like(&ws[k]) && !particle_start {
+            k += 1;
+            continue;
+        }
+        // Grow the run: name-like words, particles between them, one comma at most.
+        let first = k;
+        let mut last = k;
+        let mut commas = 0;
+        let mut j = k + 1;
+        while j < ws.len() {
+            // `Bushart, M.D.`: the credential ends the name.
+            if credential_after(text, ws[j - 1].end) {
+                break;
+            }
+            let Some(comma) = joins(text, &ws[j]) else {
+                break;
+            };
+            commas += usize::from(comma);
+            if commas > 1 {
+                break;
+            }
+            let t = &text[ws[j].start..ws[j].end];
+            if name_like(&ws[j]) {
+                last = j;
+                j += 1;
+            } else if in_list(PARTICLES, t) {
+                // Particles between name words: `van der Zijl`, `de la Cruz`.
+                let mut n = j + 1;
+                while n < ws.len()
+                    && joins(text, &ws[n]) == Some(false)
+                    && in_list(PARTICLES, &text[ws[n].start..ws[n].end])
+                {
+                    n += 1;
+                }
+                if n < ws.len() && joins(text, &ws[n]) == Some(false) && name_like(&ws[n]) {
+                    j = n;
+                } else {
+                    break;
+                }
+            } else {
+                break;
+            }
+        }
+        k = last + 1;
+        if judge(text, dicts, &ws, first, last) {
+            spans.push(Span::new(ws[first].start, ws[last].end, PhiKind::Name));
+        }
+    }
+    propagate(text, &ws, spans);
+}
+
+/// Whether the run `ws[first..=last]` is a name.
+fn judge(text: &str, dicts: &NameDictionaries, ws: &[Word], first: usize, last: usize) -> bool {
+    let word = |i: usize| &text[ws[i].start..ws[i].end];
+    let run = &ws[first..=last];
+    if run.iter().all(|w| w.shape == Shape::Caseless) {
+        return true;
+    }
+    // A run of initials alone names nobody we can tell.
+    if run.iter().all(|w| is_initial(&text[w.start..w.end])) {
+        return false;
+    }
+    // Followed by a disease, a device or an institution: an eponym, not a person.
+    if let Some(next) = ws.get(last + 1)
+        && joins(text, next).is_some()
+        && in_list(EPONYM_HEADS, word(last + 1))
+    {
+        return false;
+    }
+    if text[ws[last].end..].starts_with("'s ") || text[ws[last].end..].starts_with("\u{2019}s ") {
+        return false;
+    }
+    // A cue word before, separated from the run by nothing but spaces and punctuation of
+    // prose or forms (not HL7's `^` or `|`).
+    let before = first
+        .checked_sub(1)
+        .filter(|&p| {
+            text[ws[p].end..ws[first].start]
+                .bytes()
+                .all(|c| b" \t:,.#-\"'(".contains(&c))
+        })
+        .is_some_and(|p| in_list(CUES_BEFORE, word(p)));
+    let after = ws.get(last + 1).is_some_and(|n| {
+        let gap = &text[ws[last].end..n.start];
+        !gap.contains('\n') && gap.len() <= 3 && in_list(CUES_AFTER, word(last + 1))
+    }) || credential_after(text, ws[last].end)
+        || header_line(text, ws, first, last);
+    let known = run.iter().any(|w| {
+        let t = &text[w.start..w.end];
+        dicts.is_first_name(t) || dicts.is_surname(t)
+    });
+    before || after || (known && run.len() >= 2)
+}
+
+/// `X.` or a lone capital: an initial.
+fn is_initial(t: &str) -> bool {
+    let t = t.strip_suffix('.').unwrap_or(t);
+    t.chars().count() == 1 && t.chars().all(char::is_uppercase)
+}
+
+/// Whether a credential follows `at`: `, MD`, ` NP-C`, `, M.D.`.
+fn credential_after(text: &str, at: usize) -> bool {
+    let rest = &text[at..];
+    let rest = rest.strip_prefix(',').unwrap_or(rest);
+    let trimmed = rest.trim_start_matches([' ', '\t']);
+    if trimmed.len() == rest.len() || rest.len() - trimmed.len() > 2 {
+        return false;
+    }
+    CREDENTIALS.iter().any(|c| {
+        trimmed.starts_with(c) && !trimmed[c.len()..].starts_with(|ch: char| ch.is_alphanumeric())
+    })
+}
+
+/// A patient header line: the run opens the line and the line goes on with what a header
+/// carries: a sex, an identifier, a date of birth (`OKAFOR, ADA  F  0012345  03/14/1948`).
+fn header_line(text: &str, ws: &[Word], first: usize, last: usize) -> bool {
+    let line_start = text[..ws[first].start].rfind('\n').map_or(0, |p| p + 1);
+    if !text[line_start..ws[first].start].trim().is_empty() || last == first {
+        return false;
+    }
+    let rest = &text[ws[last].end..];
+    let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
+    let digits = line.bytes().filter(u8::is_ascii_digit).count();
+    line.starts_with("  ") && digits >= 6
+}
+
+/// Marks every other whole-word occurrence of a found name's words (three letters or more).
+fn propagate(text: &str, ws: &[Word], spans: &mut Vec<Span>) {
+    let mut known: Vec<(usize, usize)> = Vec::new();
+    for s in spans.iter().filter(|s| s.kind == PhiKind::Name) {
+        for w in ws.iter().filter(|w| w.start >= s.start && w.end <= s.end) {
+            let t = &text[w.start..w.end];
+            if t.chars().count() >= 3 && !in_list(NOT_NAME, t) {
+                known.push((w.start, w.end));
+            }
+        }
+    }
+    if known.is_empty() {
+        return;
+    }
+    let same = |w: &Word| {
+        let t = &text[w.start..w.end];
+        known
+            .iter()
+            .any(|&(a, b)| text[a..b].eq_ignore_ascii_case(t))
+    };
+    for w in ws {
+        if w.shape != Shape::Lower && same(w) {
+            spans.push(Span::new(w.start, w.end, PhiKind::Name));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(text: &str) -> Vec<&str> {
+        let mut spans = Vec::new();
+        find(text, &NameDictionaries::bundled(), &mut spans);
+        crate::span::merge(&mut spans);
+        spans.iter().map(|s| &text[s.start..s.end]).collect()
+    }
+
+    #[test]
+    fn context_before_or_after_makes_a_run_a_name() {
+        assert_eq!(
+            names("Dear Ngozi Adeyemi-Kraus, thank you"),
+            ["Ngozi Adeyemi-Kraus"]
+        );
+        assert_eq!(
+            names("lives with a niece, Kazuya van der Zijl, who"),
+            ["Kazuya van der Zijl"]
+        );
+        assert_eq!(
+            names("Ordering: Świech, Wiktor MD (NPI 1)"),
+            ["Świech, Wiktor"]
+        );
+        assert_eq!(names("Came in with 지우 today"), ["지우"]);
+        assert_eq!(
+            names("PRESCRIBER\nA. Bushart, M.D. (NPI 2)"),
+            ["A. Bushart"]
+        );
+        assert_eq!(
+            names("OKAFOR, ADAEZE  F  0012345  03/14/1948\n"),
+            ["OKAFOR, ADAEZE"]
+        );
+        assert_eq!(
+            names("First: Jo   Last: van der Berg"),
+            ["Jo", "van der Berg"]
+        );
+    }
+
+    #[test]
+    fn eponyms_and_headings_are_not_names_and_found_names_recur() {
+        assert!(names("History of Parkinson disease. Seen by Cardiology.").is_empty());
+        assert_eq!(
+            names("Daughter Thandiwe called. Later Thandiwe denies pain."),
+            ["Thandiwe", "Thandiwe"]
+        );
+    }
+}
