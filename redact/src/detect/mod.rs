@@ -11,6 +11,7 @@
 
 pub mod checks;
 mod email;
+mod ids;
 mod names;
 mod ocr;
 mod patterns;
@@ -125,6 +126,7 @@ impl Detector {
         places::find(text, spans);
         people::find(text, &self.names, spans);
         places::city_after_street(text, spans);
+        ids::find(text, spans);
     }
 
     /// The pattern table's pass: the anchored fast path, or the reference search if the

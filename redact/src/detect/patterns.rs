@@ -136,7 +136,7 @@ pub fn table() -> Vec<Pattern> {
     let id_value =
         r"[A-Za-z0-9](?:[A-Za-z0-9-]{2,30})[A-Za-z0-9]\b(?:[ ][0-9][0-9A-Za-z-]{0,15}\b){0,2}";
     let number_value =
-        r"\+?[0-9(](?:[0-9(). -]{5,22})[0-9](?:[ \t]*(?i:ext\.?|x)[ \t]*[0-9]{1,6})?\b";
+        r"\+?[0-9(](?:[0-9(). /-]{5,22})[0-9](?:[ \t]*(?i:ext\.?|x)[ \t]*[0-9]{1,6})?\b";
     let date_value = r"[0-9]{1,4}[/.-]?[0-9]{1,2}[/.-]?[0-9]{2,4}\b";
     // The words of a name are joined by one space (or a comma and one space): two spaces
     // or a tab separate the columns of a form.
@@ -223,6 +223,9 @@ pub fn table() -> Vec<Pattern> {
                 "patient no",
                 "pt id",
                 "pt #",
+                "mr #",
+                "mr no",
+                "mr number",
                 "record number",
                 "record no",
                 "record #",
@@ -387,6 +390,28 @@ pub fn table() -> Vec<Pattern> {
                 "id",
                 "id number",
                 "identifier",
+                "accession number",
+                "accession no",
+                "accession #",
+                "accession",
+                "requisition number",
+                "requisition #",
+                "requisition",
+                "req #",
+                "req no",
+                "specimen id",
+                "specimen #",
+                "specimen no",
+                "rx number",
+                "rx no",
+                "rx #",
+                "prescription number",
+                "prescription #",
+                "order number",
+                "order #",
+                "authorization number",
+                "authorization #",
+                "auth #",
                 "case number",
                 "case no",
                 "case #",
@@ -569,12 +594,12 @@ pub fn table() -> Vec<Pattern> {
             Rule::Ipv6,
         ),
         plain(
-            r"\b[0-9]{3}-[0-9]{2}-[0-9]{4}\b|\b[0-9]{3} [0-9]{2} [0-9]{4}\b",
+            r"\b[0-9]{3}-[0-9]{2}-[0-9]{4}\b|\b[0-9]{3} [0-9]{2} [0-9]{4}\b|\b[0-9]{3}\.[0-9]{2}\.[0-9]{4}\b",
             Rule::Ssn,
         ),
         plain(
             &format!(
-                r"(?:\+1[-. ]?|\b1[-. ])?(?:\([0-9]{{3}}\)[-. ]?|\b[0-9]{{3}}[-. ])[0-9]{{3}}[-. ][0-9]{{4}}\b{ext}"
+                r"(?:\+1[-. ]?|\b1[-. ])?(?:\([0-9]{{3}}\)[ \t]?[-.]?[ \t]?|\b[0-9]{{3}}(?:[ \t]?[-./][ \t]?|[ \t]))[0-9]{{3}}(?:[ \t]?[-.][ \t]?|[ \t])[0-9]{{4}}\b{ext}"
             ),
             Rule::Phone,
         ),
