@@ -9,6 +9,7 @@
 //! candidate lets the search resume one character later, so a pattern further down the table
 //! can still match there.
 
+mod ages;
 pub mod checks;
 mod email;
 mod ids;
@@ -126,6 +127,7 @@ impl Detector {
         places::find(text, spans);
         people::find(text, &self.names, spans);
         places::city_after_street(text, spans);
+        ages::find(text, spans);
         ids::find(text, spans);
     }
 
