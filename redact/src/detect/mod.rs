@@ -9,8 +9,10 @@
 //! candidate lets the search resume one character later, so a pattern further down the table
 //! can still match there.
 
+mod ages;
 pub mod checks;
 mod email;
+mod ids;
 mod names;
 mod ocr;
 mod patterns;
@@ -125,6 +127,8 @@ impl Detector {
         places::find(text, spans);
         people::find(text, &self.names, spans);
         places::city_after_street(text, spans);
+        ages::find(text, spans);
+        ids::find(text, spans);
     }
 
     /// The pattern table's pass: the anchored fast path, or the reference search if the

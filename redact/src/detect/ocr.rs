@@ -81,15 +81,13 @@ fn joinable_break(b: &[u8], i: usize, wrap: usize) -> Option<(usize, usize)> {
         .rposition(|&c| c == b'\n')
         .map_or(0, |p| p + 1);
     let line = i - line_start;
-    if line < 24 || line * 4 < wrap * 3 {
+    if line < 24 || line * 2 < wrap {
         return None;
     }
     let before = b[i - 1];
     let after = *b.get(i + nl_len)?;
     if (before.is_ascii_digit() || before == b'-' || before == b'/')
         && (after.is_ascii_digit() || (after == b'-' && before.is_ascii_digit()))
-        && i >= 2
-        && b[i - 2] != b' '
     {
         // A number broken across lines: drop the break only.
         return Some((i, nl_len));

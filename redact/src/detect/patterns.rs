@@ -87,7 +87,8 @@ const ORDINAL_WORDS: &str = "(?i:(?:twenty|thirty)-?[ \t]?(?:first|second|third|
 const STREET_SUFFIX: &str = "Street|St|Avenue|Ave|Av|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Way|Court|Ct|Place|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Loop|Route|Rte|Pike|Plaza|Plz|Row|Alley|Crossing|Xing|Run|Path|Walk|Ridge|Heights|Hts";
 
 /// Between a cue word and its value: quotes (JSON), `:`, `=`, `#`, `-`, `no.`, spaces.
-const SEP: &str = r#"(?:\.?[ \t]*["']?[ \t]*(?:[:=#]|-(?:[ \t]|$)|\b(?i:no\.?|number|num|nbr)\b)?[ \t]*#?[ \t]*["']?[ \t]*)"#;
+/// A line may break around the `:` or `#` (`Group⏎#: 815743`), never without one.
+const SEP: &str = r#"(?:\.?[ \t]*["']?[ \t]*(?:\n?[ \t]*[:=#]{1,2}[ \t]*\n?|-(?:[ \t]|$)|\b(?i:no\.?|number|num|nbr)\b[ \t]*:?)?[ \t]*#?[ \t]*["']?[ \t]*)"#;
 
 /// One word of a name: capitalised, all caps, an initial; hyphens and apostrophes inside.
 ///
@@ -130,11 +131,16 @@ fn plain(regex: &str, rule: Rule) -> Pattern {
 
 /// The whole table, in priority order.
 pub fn table() -> Vec<Pattern> {
-    let id_value = r"[A-Za-z0-9](?:[A-Za-z0-9-]{2,30})[A-Za-z0-9]\b";
+    // One group of letters, digits and hyphens, then up to two more groups after single
+    // spaces when they start with a digit (`KYY 74981Z994`, `MAG 828369371 97`).
+    let id_value =
+        r"[A-Za-z0-9](?:[A-Za-z0-9-]{2,30})[A-Za-z0-9]\b(?:[ ][0-9][0-9A-Za-z-]{0,15}\b){0,2}";
     let number_value =
-        r"\+?[0-9(](?:[0-9(). -]{5,22})[0-9](?:[ \t]*(?i:ext\.?|x)[ \t]*[0-9]{1,6})?\b";
+        r"\+?[0-9(](?:[0-9(). /-]{5,22})[0-9](?:[ \t]*(?i:ext\.?|x)[ \t]*[0-9]{1,6})?\b";
     let date_value = r"[0-9]{1,4}[/.-]?[0-9]{1,2}[/.-]?[0-9]{2,4}\b";
-    let name_seq = format!(r"{NAME_TOKEN}(?:,?[ \t]+{NAME_TOKEN}){{0,4}}");
+    // The words of a name are joined by one space (or a comma and one space): two spaces
+    // or a tab separate the columns of a form.
+    let name_seq = format!(r"{NAME_TOKEN}(?:,?[ \t]{NAME_TOKEN}){{0,4}}");
     let ext = r"(?:[ \t]*,?[ \t]*(?i:ext\.?|extension|x|\#)[ \t]*[0-9]{1,6}\b)?";
 
     vec![
@@ -217,6 +223,22 @@ pub fn table() -> Vec<Pattern> {
                 "patient no",
                 "pt id",
                 "pt #",
+                "mr #",
+                "mr no",
+                "mr number",
+                "record number",
+                "record no",
+                "record #",
+                "unit number",
+                "unit no",
+                "hospital number",
+                "hospital no",
+                "hosp no",
+                "hosp #",
+                "emr id",
+                "emr #",
+                "ehr id",
+                "patient number",
             ],
             id_value,
             CueValue::Id(PhiKind::Mrn),
@@ -241,6 +263,11 @@ pub fn table() -> Vec<Pattern> {
                 "group #",
                 "group",
                 "insurance id",
+                "insurance number",
+                "insurance #",
+                "ins id",
+                "ins #",
+                "ins",
                 "plan id",
                 "beneficiary id",
                 "medicaid id",
@@ -275,6 +302,16 @@ pub fn table() -> Vec<Pattern> {
                 "claim",
                 "billing id",
                 "billing #",
+                "billing acct",
+                "fin",
+                "har",
+                "encounter number",
+                "encounter #",
+                "encounter id",
+                "visit number",
+                "visit #",
+                "visit id",
+                "csn",
             ],
             id_value,
             CueValue::Id(PhiKind::Account),
@@ -353,6 +390,28 @@ pub fn table() -> Vec<Pattern> {
                 "id",
                 "id number",
                 "identifier",
+                "accession number",
+                "accession no",
+                "accession #",
+                "accession",
+                "requisition number",
+                "requisition #",
+                "requisition",
+                "req #",
+                "req no",
+                "specimen id",
+                "specimen #",
+                "specimen no",
+                "rx number",
+                "rx no",
+                "rx #",
+                "prescription number",
+                "prescription #",
+                "order number",
+                "order #",
+                "authorization number",
+                "authorization #",
+                "auth #",
                 "case number",
                 "case no",
                 "case #",
@@ -535,18 +594,18 @@ pub fn table() -> Vec<Pattern> {
             Rule::Ipv6,
         ),
         plain(
-            r"\b[0-9]{3}-[0-9]{2}-[0-9]{4}\b|\b[0-9]{3} [0-9]{2} [0-9]{4}\b",
+            r"\b[0-9]{3}-[0-9]{2}-[0-9]{4}\b|\b[0-9]{3} [0-9]{2} [0-9]{4}\b|\b[0-9]{3}\.[0-9]{2}\.[0-9]{4}\b",
             Rule::Ssn,
         ),
         plain(
             &format!(
-                r"(?:\+1[-. ]?|\b1[-. ])?(?:\([0-9]{{3}}\)[-. ]?|\b[0-9]{{3}}[-. ])[0-9]{{3}}[-. ][0-9]{{4}}\b{ext}"
+                r"(?:\+1[-. \n]?|\b1[-. \n])?(?:\([0-9]{{3}}\)[ \t\n]?[-.]?[ \t\n]?|\b[0-9]{{3}}(?:[ \t]?[-./][ \t\n]?|[ \t\n]))[0-9]{{3}}(?:[ \t]?[-.][ \t\n]?|[ \t\n])[0-9]{{4}}\b{ext}"
             ),
             Rule::Phone,
         ),
         plain(&format!(r"\+1[-. ]?[0-9]{{10}}\b{ext}"), Rule::Phone),
         plain(
-            r"\+[2-9][0-9]{0,2}(?:[-. ]?\(?[0-9]{1,5}\)?){2,5}\b",
+            r"\+[2-9][0-9]{0,2}(?:[-. \n]?\(?[0-9]{1,5}\)?){2,5}\b",
             Rule::IntlPhone,
         ),
         plain(

@@ -240,3 +240,73 @@ fn names_with_non_ascii_letters_are_redacted_whole() {
             .all(|s| text.is_char_boundary(s.start) && text.is_char_boundary(s.end))
     );
 }
+
+#[test]
+fn any_mix_of_scripts_digits_and_cue_words_is_searched_without_a_panic() {
+    // Every pass slices the text; none may cut a character or panic, whatever the input.
+    let pieces = [
+        "Š",
+        "é",
+        "지",
+        "ב",
+        "—",
+        "9",
+        "0",
+        "1",
+        "5",
+        " ",
+        "  ",
+        "\n",
+        "-",
+        "/",
+        ".",
+        ",",
+        ":",
+        "#",
+        "^",
+        "|",
+        "\"",
+        "(",
+        ")",
+        "age ",
+        "aged",
+        "MRN",
+        "Dr. ",
+        "IA ",
+        "y/o",
+        "ninety",
+        "one hundred",
+        "Patient: ",
+        "Mr ",
+        "van ",
+        "in ",
+        "Apt ",
+        "St",
+        "52753",
+        "555-86",
+        "Y",
+        "O",
+        "l",
+        "S",
+        "B",
+        "\r\n",
+        "PID|",
+        "<given>",
+        "\"family\": ",
+        "POSPÍŠIL",
+        "92",
+    ];
+    let d = Detector::new();
+    let mut r = crate::corpus::rng::Rng::new(5);
+    for _ in 0..3_000 {
+        let n = r.range(1, 60) as usize;
+        let text: String = (0..n).map(|_| *r.pick(&pieces)).collect();
+        for s in d.find(&text) {
+            assert!(s.start < s.end && s.end <= text.len(), "{text:?}");
+            assert!(
+                text.is_char_boundary(s.start) && text.is_char_boundary(s.end),
+                "{text:?}"
+            );
+        }
+    }
+}

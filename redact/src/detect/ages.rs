@@ -1,0 +1,190 @@
+//! Ages over 89 (a Safe Harbor identifier): the number, in figures or words, when what is
+//! around it says it is an age — `92-year-old`, `97 y/o`, `aged 94`, `Age: 96Y`, `92F`,
+//! `a 102 M with`, `ninety-seven years old`, `one hundred and one`. Ages up to 89 are not
+//! identifiers and are left alone.
+
+use crate::{PhiKind, Span};
+
+/// What may follow an age (after optional spaces or a hyphen), matched case-insensitively;
+/// each must end at a word boundary.
+const AFTER: &[&str] = &[
+    "-year-old",
+    "-years-old",
+    " year-old",
+    "-year old",
+    " year old",
+    " years old",
+    " years",
+    " year\nold",
+    "-yr-old",
+    "-yr old",
+    " yr old",
+    "yrs",
+    " yrs",
+    " yr",
+    "-yo",
+    "yo",
+    " yo",
+    " y/o",
+    "y/o",
+    " y.o.",
+    "y.o.",
+    " y.o",
+    " years of age",
+    " yoa",
+    "y",
+    " y",
+    "f",
+    "m",
+    " f",
+    " m",
+    "-f",
+    "-m",
+    " yo f",
+    " yo m",
+    "-year",
+    " -year-old",
+];
+
+/// Words just before an age.
+const BEFORE: &[&str] = &[
+    "age",
+    "aged",
+    "turned",
+    "turns",
+    "ages",
+    "age:",
+    "valueinteger",
+];
+
+fn ends_word(rest: &str) -> bool {
+    !rest.starts_with(|c: char| c.is_alphanumeric())
+}
+
+/// Whether an age phrase follows `at`.
+fn phrase_after(text: &str, at: usize) -> bool {
+    let rest = &text[at..];
+    AFTER.iter().any(|a| {
+        rest.len() >= a.len()
+            && rest.is_char_boundary(a.len())
+            && rest[..a.len()].eq_ignore_ascii_case(a)
+            && ends_word(&rest[a.len()..])
+    })
+}
+
+/// Whether an age cue word ends just before `at` (skipping spaces, `:`, `"`).
+fn cue_before(text: &str, at: usize) -> bool {
+    let head = text[..at].trim_end_matches([' ', '\t', ':', '"', '\n']);
+    let start = head
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !c.is_ascii_alphabetic())
+        .map_or(0, |(p, c)| p + c.len_utf8());
+    let word = &head[start..];
+    BEFORE
+        .iter()
+        .any(|b| b.trim_end_matches(':').eq_ignore_ascii_case(word))
+}
+
+/// The end of a number word over 89 starting at `at` (`ninety-seven`, `one hundred and
+/// one`), if one starts there.
+fn words_at(text: &str, at: usize) -> Option<usize> {
+    let rest = &text[at..];
+    let lower = |n: usize| rest.get(..n).map(str::to_ascii_lowercase);
+    let mut end = if lower(6).as_deref() == Some("ninety") {
+        6
+    } else if lower(11).as_deref() == Some("one hundred") {
+        11
+    } else {
+        return None;
+    };
+    const UNITS: [&str; 9] = [
+        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+    ];
+    for sep in ["-", " ", " and "] {
+        let after = &rest[end..];
+        if let Some(r) = after.strip_prefix(sep)
+            && let Some(u) = UNITS.iter().find(|u| {
+                r.get(..u.len()).is_some_and(|h| h.eq_ignore_ascii_case(u))
+                    && ends_word(&r[u.len()..])
+            })
+        {
+            end += sep.len() + u.len();
+            break;
+        }
+    }
+    Some(at + end)
+}
+
+/// Appends AGE spans for ages over 89.
+pub fn find(text: &str, spans: &mut Vec<Span>) {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let boundary = i == 0 || !b[i - 1].is_ascii_alphanumeric();
+        if !boundary {
+            i += 1;
+            continue;
+        }
+        if b[i].is_ascii_digit() {
+            let mut e = i;
+            while e < b.len() && b[e].is_ascii_digit() {
+                e += 1;
+            }
+            let n: u32 = text[i..e].parse().unwrap_or(0);
+            let glued = (i > 0 && matches!(b[i - 1], b'.' | b'/' | b'-' | b'$' | b':'))
+                || (e < b.len() && matches!(b[e], b'.' | b'/' | b':' | b'%'))
+                    && b.get(e + 1).is_some_and(u8::is_ascii_digit);
+            if (90..=130).contains(&n)
+                && e - i <= 3
+                && !glued
+                && (phrase_after(text, e) || cue_before(text, i))
+            {
+                spans.push(Span::new(i, e, PhiKind::Age));
+            }
+            i = e;
+            continue;
+        }
+        if matches!(b[i], b'n' | b'N' | b'o' | b'O')
+            && let Some(e) = words_at(text, i)
+        {
+            if phrase_after(text, e) || cue_before(text, i) {
+                spans.push(Span::new(i, e, PhiKind::Age));
+            }
+            i = e;
+            continue;
+        }
+        i += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ages(text: &str) -> Vec<&str> {
+        let mut spans = Vec::new();
+        find(text, &mut spans);
+        spans.iter().map(|s| &text[s.start..s.end]).collect()
+    }
+
+    #[test]
+    fn ages_over_89_are_found_in_every_phrasing() {
+        assert_eq!(
+            ages("a 92-year-old, 97 y/o, aged 94, Age: 96Y, 92F with, 102 M, 99 year\nold"),
+            ["92", "97", "94", "96", "92", "102", "99"]
+        );
+        assert_eq!(
+            ages("a ninety-seven years old man, aged one hundred and one"),
+            ["ninety-seven", "one hundred and one"]
+        );
+        assert_eq!(ages(r#"{"url": "age", "valueInteger": 104}"#), ["104"]);
+    }
+
+    #[test]
+    fn younger_ages_and_other_numbers_are_not_ages() {
+        assert!(
+            ages("a 72-year-old, SpO2 97%, HR 92 bpm, 98.6 F, 1/92, ninety minutes").is_empty()
+        );
+    }
+}

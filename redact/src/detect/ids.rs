@@ -1,0 +1,119 @@
+//! The last net for identifiers that no cue introduced: a free-standing number of six to
+//! twelve digits, or a code of a few letters and at least six digits, is an identifier
+//! (a medical record or account number in a table column, an accession or prescription
+//! number) unless the word before it says what harmless thing it is (a job, a page, a lot,
+//! a CLIA or NDC code). Recall comes first for record numbers: a bare number costs little to
+//! redact and much to leak.
+
+use crate::{PhiKind, Span};
+
+/// Words before a number that say it is not about a person.
+const NOT_PHI_BEFORE: &[&str] = &[
+    "job", "jobs", "page", "pages", "pg", "ref", "lot", "clia", "ndc", "loinc", "cpt", "hcpcs",
+    "icd", "tax", "ein", "tin", "version", "ver", "v", "room", "rm", "bed", "ext", "x", "msg",
+    "ts", "pages", "latency", "duration", "attempt", "code", "status", "oid", "urn", "id\"",
+    "build", "port", "pid", "tid", "seq", "sequence", "batch", "invoice", "po", "sku", "model",
+];
+
+fn word_before(text: &str, at: usize) -> &str {
+    let b = text.as_bytes();
+    let mut end = at;
+    while end > 0 && matches!(b[end - 1], b' ' | b'\t' | b'#' | b':' | b'=' | b'"') {
+        end -= 1;
+    }
+    let mut start = end;
+    while start > 0 && b[start - 1].is_ascii_alphabetic() {
+        start -= 1;
+    }
+    &text[start..end]
+}
+
+/// Whether the digit groups of `tok` are the shape of an NDC code (4-4-2, 5-3-2, 5-4-1).
+fn ndc_shaped(tok: &str) -> bool {
+    let lens: Vec<usize> = tok.split('-').map(str::len).collect();
+    tok.bytes().all(|c| c.is_ascii_digit() || c == b'-')
+        && matches!(lens.as_slice(), [4, 4, 2] | [5, 3, 2] | [5, 4, 1])
+}
+
+/// Appends an ID span for every free-standing identifier-shaped token not already inside one
+/// of `spans`.
+pub fn find(text: &str, spans: &mut Vec<Span>) {
+    let b = text.as_bytes();
+    let inner = |c: u8| c.is_ascii_alphanumeric() || c == b'-';
+    // Characters that glue a token to something larger (a decimal, a date, a path, a URL).
+    let glue = |c: u8| {
+        matches!(
+            c,
+            b'.' | b'/' | b'@' | b'_' | b':' | b'$' | b'%' | b'^' | b'&' | b'='
+        )
+    };
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_alphanumeric() || (i > 0 && inner(b[i - 1])) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut end = i;
+        while end < b.len() && inner(b[end]) {
+            end += 1;
+        }
+        while end > start && b[end - 1] == b'-' {
+            end -= 1;
+        }
+        i = end.max(i + 1);
+        let tok = &text[start..end];
+        let digits = tok.bytes().filter(u8::is_ascii_digit).count();
+        let letters = tok.bytes().filter(u8::is_ascii_alphabetic).count();
+        let hyphens = tok.bytes().filter(|&c| c == b'-').count();
+        let shaped = if letters == 0 {
+            (6..=12).contains(&digits) && hyphens <= 2 && !ndc_shaped(tok)
+        } else {
+            digits >= 6 && letters <= 4 && tok.len() <= 16 && hyphens <= 2
+        };
+        if !shaped {
+            continue;
+        }
+        let glued_before = start > 0 && glue(b[start - 1]);
+        let glued_after = end < b.len()
+            && glue(b[end])
+            && b.get(end + 1).is_some_and(|c| c.is_ascii_alphanumeric());
+        if glued_before || glued_after {
+            continue;
+        }
+        let before = word_before(text, start);
+        if NOT_PHI_BEFORE
+            .iter()
+            .any(|w| w.eq_ignore_ascii_case(before))
+        {
+            continue;
+        }
+        if spans.iter().any(|s| s.start < end && start < s.end) {
+            continue;
+        }
+        found.push(Span::new(start, end, PhiKind::Id));
+    }
+    spans.extend(found);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(text: &str) -> Vec<&str> {
+        let mut spans = Vec::new();
+        find(text, &mut spans);
+        spans.iter().map(|s| &text[s.start..s.end]).collect()
+    }
+
+    #[test]
+    fn free_standing_numbers_and_codes_are_identifiers_unless_named_harmless() {
+        assert_eq!(
+            ids("ADA OBI  F  0012345  03/14/1948 Rx #8114475 Req: A55049206"),
+            ["0012345", "8114475", "A55049206"]
+        );
+        assert!(ids("Job #968659, Page 2 of 3, Lot AB123456, NDC 0093-7214-56").is_empty());
+        assert!(ids("glucose 112.5 mg/dL v2.14.3 12:30 $1,245.00 10.0.0.12").is_empty());
+    }
+}
