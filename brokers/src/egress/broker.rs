@@ -62,7 +62,9 @@ pub struct EgressBroker {
     lookup: Arc<dyn Lookup>,
     policy: AddressPolicy,
     roots: TlsRoots,
-    clients: Mutex<HashMap<String, (EgressLimits, reqwest::Client)>>,
+    /// Per plugin: the limits and rules a client was built with (its redirect check holds
+    /// the rules), and the client.
+    clients: Mutex<HashMap<String, (EgressLimits, Vec<EgressRule>, reqwest::Client)>>,
 }
 
 fn origin(url: &url::Url) -> String {
@@ -158,8 +160,11 @@ impl EgressBroker {
             .clients
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((limits, client)) = clients.get(&plugin.plugin_id)
+        // A grant change (upgrade, expiry) changes the rules: the redirect check must never
+        // run on rules the plugin no longer holds, so a client is reused only for the same ones.
+        if let Some((limits, rules, client)) = clients.get(&plugin.plugin_id)
             && *limits == plugin.limits
+            && *rules == plugin.rules
         {
             return Ok(client.clone());
         }
@@ -201,7 +206,10 @@ impl EgressBroker {
             builder = builder.tls_certs_only(certificates);
         }
         let client = builder.build().map_err(|_| EgressError::Failed)?;
-        clients.insert(plugin.plugin_id.clone(), (plugin.limits, client.clone()));
+        clients.insert(
+            plugin.plugin_id.clone(),
+            (plugin.limits, plugin.rules.clone(), client.clone()),
+        );
         Ok(client)
     }
 

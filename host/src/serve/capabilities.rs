@@ -111,26 +111,26 @@ impl CoreCapabilities {
         } else {
             "plugin.http.fetch"
         };
-        if let Ok(action) = Action::new(action) {
-            let actor = Actor::plugin(plugin_id.to_owned()).unwrap_or(Actor::System);
-            let outcome_kind = match (&outcome, denied) {
-                (Ok(_), _) => Outcome::Success,
-                (Err(_), true) => Outcome::Denied,
-                (Err(_), false) => Outcome::Failed,
-            };
-            let mut event = AuditEvent::new(actor, action, outcome_kind).with_details(details);
-            if let Ok(target) = Target::plugin(plugin_id.to_owned()) {
-                event = event.with_target(target);
-            }
-            // The request is recorded before its answer reaches the plugin; a trail that
-            // refuses refuses the answer too.
-            if egress.trail.record(event).await.is_err() {
-                return Err(RpcError::new(
-                    ErrorCode::Unavailable,
-                    "http.fetch: the audit trail refused the record",
-                ));
-            }
+        // The request is recorded before its answer reaches the plugin; when the record
+        // cannot be made or written, the answer is refused.
+        let refused = || {
+            RpcError::new(
+                ErrorCode::Unavailable,
+                "http.fetch: the audit trail refused the record",
+            )
+        };
+        let action = Action::new(action).map_err(|_| refused())?;
+        let actor = Actor::plugin(plugin_id.to_owned()).unwrap_or(Actor::System);
+        let outcome_kind = match (&outcome, denied) {
+            (Ok(_), _) => Outcome::Success,
+            (Err(_), true) => Outcome::Denied,
+            (Err(_), false) => Outcome::Failed,
+        };
+        let mut event = AuditEvent::new(actor, action, outcome_kind).with_details(details);
+        if let Ok(target) = Target::plugin(plugin_id.to_owned()) {
+            event = event.with_target(target);
         }
+        egress.trail.record(event).await.map_err(|_| refused())?;
         let answer = outcome.map_err(|e| {
             let code = if e.is_denial() {
                 ErrorCode::Denied
