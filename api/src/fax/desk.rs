@@ -1,6 +1,7 @@
 //! The fax desk's operations.
 
 use super::sealer::Sealer;
+use crate::time::now_ms;
 use faxbot_events::{CoreEvent, FaxJobRecord as CoreFaxJob};
 use faxbot_plugin_abi::event::{FaxDirection, FaxJobState};
 use faxbot_store::{FaxJobRecord, FaxQuery, FaxStore};
@@ -123,13 +124,6 @@ pub struct FaxJobView {
 
 const REMOTE: &str = "fax:remote";
 const LOCAL: &str = "fax:local";
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
-}
 
 fn random_hex(bytes: usize) -> Option<String> {
     let mut buf = vec![0u8; bytes];

@@ -7,5 +7,6 @@
 
 mod desk;
 pub mod sealer;
+pub mod secrets;
 
 pub use desk::{DeskSettings, FaxDesk, FaxError, FaxEvents, FaxJobView, NoEvents, TransportSet};

@@ -436,6 +436,37 @@ pub async fn inbound(
     handle_callback(&state, &transport, &uri, &headers, body).await
 }
 
+/// The value of a write-only secret from a request body: non-empty text of at most 8 KiB
+/// without control characters (`trim`: surrounding white space dropped, for credentials
+/// pasted with a newline).
+fn secret_value(body: &[u8], trim: bool) -> Result<&str, ApiError> {
+    std::str::from_utf8(body)
+        .ok()
+        .map(|v| if trim { v.trim() } else { v })
+        .filter(|v| {
+            !v.is_empty() && v.len() <= MAX_SECRET_BYTES && !v.chars().any(char::is_control)
+        })
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "invalid_secret",
+                "the value must be non-empty text of at most 8 KiB without control characters",
+            )
+        })
+}
+
+/// Stores a secret sealed.
+fn store_secret(desk: &FaxDesk, scope: &str, name: &str, value: &str) -> Result<(), ApiError> {
+    crate::fax::secrets::put(
+        desk.store(),
+        desk.sealer(),
+        scope,
+        name,
+        value,
+        crate::time::now_ms(),
+    )
+    .map_err(|_| ApiError::internal("secret store"))
+}
+
 /// Set a transport credential (write-only: no API returns a value). The body is the value
 /// as text.
 #[utoipa::path(put, path = "/v1/transports/{name}/secrets/{key}", tag = "faxes", security(("bearer" = [])),
@@ -462,18 +493,7 @@ pub async fn put_transport_secret(
         )
         .with_field("key"));
     }
-    let value = std::str::from_utf8(&body)
-        .ok()
-        .map(str::trim)
-        .filter(|v| {
-            !v.is_empty() && v.len() <= MAX_SECRET_BYTES && !v.chars().any(char::is_control)
-        })
-        .ok_or_else(|| {
-            ApiError::invalid(
-                "invalid_secret",
-                "the value must be non-empty text of at most 8 KiB without control characters",
-            )
-        })?;
+    let value = secret_value(&body, true)?;
     state
         .audit(
             &principal,
@@ -483,14 +503,12 @@ pub async fn put_transport_secret(
             json!({"transport": name, "key": key}),
         )
         .await?;
-    let scope = format!("transport:{name}");
-    let sealed = desk
-        .sealer()
-        .seal(&format!("secret:{scope}:{key}"), value.as_bytes())
-        .ok_or_else(|| ApiError::internal("sealing"))?;
-    desk.store()
-        .put_secret(&scope, &key, &sealed, crate::time::now_ms())
-        .map_err(|_| ApiError::internal("secret store"))?;
+    store_secret(
+        desk,
+        &crate::fax::secrets::transport_scope(&name),
+        &key,
+        value,
+    )?;
     desk.transports().reload(&name);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -529,17 +547,7 @@ pub async fn put_plugin_secret(
         )
         .with_field("name"));
     }
-    let value = std::str::from_utf8(&body)
-        .ok()
-        .filter(|v| {
-            !v.is_empty() && v.len() <= MAX_SECRET_BYTES && !v.chars().any(char::is_control)
-        })
-        .ok_or_else(|| {
-            ApiError::invalid(
-                "invalid_secret",
-                "the value must be non-empty text of at most 8 KiB without control characters",
-            )
-        })?;
+    let value = secret_value(&body, false)?;
     state
         .audit(
             &principal,
@@ -549,13 +557,6 @@ pub async fn put_plugin_secret(
             json!({"secret": name}),
         )
         .await?;
-    let scope = format!("plugin:{id}");
-    let sealed = desk
-        .sealer()
-        .seal(&format!("secret:{scope}:{name}"), value.as_bytes())
-        .ok_or_else(|| ApiError::internal("sealing"))?;
-    desk.store()
-        .put_secret(&scope, &name, &sealed, crate::time::now_ms())
-        .map_err(|_| ApiError::internal("secret store"))?;
+    store_secret(desk, &crate::fax::secrets::plugin_scope(&id), &name, value)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

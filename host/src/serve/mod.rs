@@ -283,12 +283,12 @@ struct StoredSecrets {
 
 impl faxbot_brokers::egress::SecretSource for StoredSecrets {
     fn value(&self, plugin_id: &str, name: &str) -> Option<String> {
-        let scope = format!("plugin:{plugin_id}");
-        let sealed = self.store.secret(&scope, name).ok()??;
-        let plain = self
-            .sealer
-            .open(&format!("secret:{scope}:{name}"), &sealed)?;
-        String::from_utf8(plain).ok()
+        faxbot_api::fax::secrets::get(
+            self.store.as_ref(),
+            &self.sealer,
+            &faxbot_api::fax::secrets::plugin_scope(plugin_id),
+            name,
+        )
     }
 }
 

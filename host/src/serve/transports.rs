@@ -65,12 +65,12 @@ impl DaemonTransports {
     }
 
     fn secret(&self, name: &str, key: &str) -> Option<String> {
-        let scope = format!("transport:{name}");
-        let sealed = self.store.secret(&scope, key).ok()??;
-        let plain = self
-            .sealer
-            .open(&format!("secret:{scope}:{key}"), &sealed)?;
-        String::from_utf8(plain).ok()
+        faxbot_api::fax::secrets::get(
+            self.store.as_ref(),
+            &self.sealer,
+            &faxbot_api::fax::secrets::transport_scope(name),
+            key,
+        )
     }
 
     fn settings(&self, name: &str) -> Option<&Table> {
