@@ -106,12 +106,17 @@ impl Detector {
         self.find_raw(text, spans);
         if let Some(repaired) = ocr::repair(text) {
             // Search the repaired text too, and keep what only the repair revealed.
+            // Only the lines around each repair are searched again.
             let mut more = Vec::new();
-            self.find_raw(&repaired.text, &mut more);
-            for s in more {
-                if repaired.touches_repair(s.start, s.end) {
-                    let (a, b) = repaired.original(s.start, s.end, text.len());
-                    spans.push(Span::new(a, b, s.kind));
+            for (from, to) in repaired.windows() {
+                more.clear();
+                self.find_raw(&repaired.text[from..to], &mut more);
+                for s in &more {
+                    let (start, end) = (s.start + from, s.end + from);
+                    if repaired.touches_repair(start, end) {
+                        let (a, b) = repaired.original(start, end, text.len());
+                        spans.push(Span::new(a, b, s.kind));
+                    }
                 }
             }
         }
