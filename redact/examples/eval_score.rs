@@ -45,7 +45,10 @@ fn main() {
                     std::hint::black_box(redactor.redact_text(None, d));
                 }
             }
-            println!("{name}, per document: {:.1} MiB/s", mib / t.elapsed().as_secs_f64());
+            println!(
+                "{name}, per document: {:.1} MiB/s",
+                mib / t.elapsed().as_secs_f64()
+            );
         }
         return;
     }

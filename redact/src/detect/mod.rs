@@ -8,6 +8,12 @@
 //! matched first and consumed, so nothing inside them is taken for an identifier. A rejected
 //! candidate lets the search resume one character later, so a pattern further down the table
 //! can still match there.
+//!
+//! Then passes that read what the automaton cannot: fields of HL7 v2, XML and JSON by their
+//! place ([`structured`]), cities before a state and ZIP code ([`places`]), names by their
+//! context and every later mention of them ([`people`]), ages over 89 ([`ages`]), and
+//! free-standing identifier-shaped numbers ([`ids`]). Text showing fax OCR damage is also
+//! searched repaired ([`ocr`]), with spans mapped back to the damaged bytes.
 
 mod ages;
 pub mod checks;
