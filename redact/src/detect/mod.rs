@@ -36,8 +36,9 @@ use patterns::{CueValue, Rule};
 use crate::PhiKind;
 use crate::span::{Span, merge};
 
-/// Finds PHI spans in free text. Build it once and share it: it is immutable and `Sync`, and
-/// searching allocates only the returned spans.
+/// Finds PHI spans in free text. Build it once and share it: it is immutable and `Sync`;
+/// searching allocates the returned spans and per-call scratch (the words of the name pass,
+/// a repaired copy of OCR-damaged text), never anything that outlives the call.
 #[derive(Debug)]
 pub struct Detector {
     scanner: scan::Scanner,
