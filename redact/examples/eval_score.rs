@@ -39,6 +39,17 @@ fn main() {
             let mib = (text.len() * reps) as f64 / (1024.0 * 1024.0);
             println!("{name}: {:.1} MiB/s", mib / t.elapsed().as_secs_f64());
             let docs: Vec<&str> = text.split("\n\n\n").collect();
+            let docs: Vec<String> = if docs.len() > 1 {
+                docs.into_iter().map(str::to_owned).collect()
+            } else {
+                match name {
+                    "synthetic" => corpus::generate(corpus::TUNING_SEED, 600),
+                    _ => eval::held_out(),
+                }
+                .into_iter()
+                .map(|d| d.text)
+                .collect()
+            };
             let t = Instant::now();
             for _ in 0..reps {
                 for d in &docs {
