@@ -104,3 +104,43 @@ fn corpus_and_score_run_end_to_end_and_meet_the_goals() {
     assert_eq!(score["documents"], 120);
     assert!(score["per_kind"]["SSN"]["labelled"].as_u64().expect("ssn") > 0);
 }
+
+#[test]
+fn the_independent_held_out_corpus_is_written_and_scored_through_the_cli() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let corpus_dir = dir.path().join("held-out");
+    let path = corpus_dir.to_str().expect("utf-8 path");
+    let out = faxbot(
+        &[
+            "redact",
+            "corpus",
+            "--set",
+            "held-out",
+            "--seed",
+            "90210",
+            "--out",
+            path,
+            "--documents",
+            "100",
+        ],
+        b"",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(corpus_dir.join("corpus.jsonl")).expect("corpus");
+    // The families of the independent generator, not the first one's.
+    assert!(text.contains("\"kind\":\"hl7\""), "no HL7 document");
+    assert!(text.contains("\"type\":\"AGE\""), "no age over 89");
+    let out = faxbot(&["redact", "score", "--corpus", path, "--json"], b"");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let score: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(score["documents"], 100);
+    assert_eq!(score["per_kind"]["MRN"]["leaked"], 0);
+}

@@ -20,6 +20,49 @@ fn main() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
     let redactor = Redactor::new(PseudonymKey::new([7; 32]));
+    if args.iter().any(|a| a == "--speed") {
+        // A rough single-thread figure; `cargo bench -p faxbot-redact` is the real one.
+        for (name, docs) in [
+            ("synthetic", corpus::generate(corpus::TUNING_SEED, 600)),
+            ("held-out", eval::held_out()),
+        ] {
+            let text = docs
+                .into_iter()
+                .map(|d| d.text)
+                .collect::<Vec<_>>()
+                .join("\n");
+            let t = Instant::now();
+            let reps = 5;
+            for _ in 0..reps {
+                std::hint::black_box(redactor.redact_text(None, &text));
+            }
+            let mib = (text.len() * reps) as f64 / (1024.0 * 1024.0);
+            println!("{name}: {:.1} MiB/s", mib / t.elapsed().as_secs_f64());
+            let docs: Vec<&str> = text.split("\n\n\n").collect();
+            let docs: Vec<String> = if docs.len() > 1 {
+                docs.into_iter().map(str::to_owned).collect()
+            } else {
+                match name {
+                    "synthetic" => corpus::generate(corpus::TUNING_SEED, 600),
+                    _ => eval::held_out(),
+                }
+                .into_iter()
+                .map(|d| d.text)
+                .collect()
+            };
+            let t = Instant::now();
+            for _ in 0..reps {
+                for d in &docs {
+                    std::hint::black_box(redactor.redact_text(None, d));
+                }
+            }
+            println!(
+                "{name}, per document: {:.1} MiB/s",
+                mib / t.elapsed().as_secs_f64()
+            );
+        }
+        return;
+    }
     let sets: [(&str, Vec<Document>); 3] = [
         (
             "synthetic corpus, seed 1 (tuning)",

@@ -6,16 +6,18 @@
 //!   plugins can correlate without learning the value), or treated as free text. Fields a
 //!   schema does not name are free text: fail closed.
 //! * **Free text** ([`Detector`]): finds the HIPAA Safe Harbor identifiers (names, dates but
-//!   years, phone and fax numbers, email, SSN, MRN, health plan, account, license/DEA/NPI
-//!   numbers, addresses and ZIP codes, URLs, IP addresses, vehicle and device ids) while
-//!   leaving look-alikes (fax job ids, ICD-10/CPT codes, dosages, prices, page counts) alone.
+//!   years, ages over 89, phone and fax numbers, email, SSN, MRN, health plan, account,
+//!   license/DEA/NPI numbers, addresses and ZIP codes, URLs, IP addresses, vehicle and
+//!   device ids) while leaving look-alikes (fax job ids, ICD-10/CPT codes, dosages, prices,
+//!   page counts) alone.
 //!
 //! The one function to call on every path out of the core is on [`Redactor`]:
 //! [`Redactor::redact_text`] for text, [`Redactor::redact_value`] for JSON.
 //!
 //! This crate must never log, print or return an original value it found: its errors and its
 //! `Debug` output carry offsets and kinds only. [`corpus`] generates a labelled synthetic
-//! corpus and scores a redactor against it.
+//! corpus and scores a redactor against it; [`eval`] is the independent generator whose
+//! frozen held-out set judges the detector (it never feeds the detector's lists).
 
 pub mod corpus;
 pub mod detect;

@@ -90,10 +90,13 @@ fn cue_before(text: &str, at: usize) -> bool {
 /// one`), if one starts there.
 fn words_at(text: &str, at: usize) -> Option<usize> {
     let rest = &text[at..];
-    let lower = |n: usize| rest.get(..n).map(str::to_ascii_lowercase);
-    let mut end = if lower(6).as_deref() == Some("ninety") {
+    let starts = |w: &str| {
+        rest.get(..w.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(w))
+    };
+    let mut end = if starts("ninety") {
         6
-    } else if lower(11).as_deref() == Some("one hundred") {
+    } else if starts("one hundred") {
         11
     } else {
         return None;

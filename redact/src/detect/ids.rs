@@ -39,6 +39,23 @@ fn ndc_shaped(tok: &str) -> bool {
 /// of `spans`.
 pub fn find(text: &str, spans: &mut Vec<Span>) {
     let b = text.as_bytes();
+    // What is already found, as sorted disjoint ranges: one binary search per candidate.
+    if !b.iter().any(u8::is_ascii_digit) {
+        return;
+    }
+    let mut taken: Vec<(usize, usize)> = spans.iter().map(|s| (s.start, s.end)).collect();
+    taken.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(taken.len());
+    for (s, e) in taken {
+        match merged.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => merged.push((s, e)),
+        }
+    }
+    let overlaps = |start: usize, end: usize| {
+        let i = merged.partition_point(|&(_, e)| e <= start);
+        merged.get(i).is_some_and(|&(s, _)| s < end)
+    };
     let inner = |c: u8| c.is_ascii_alphanumeric() || c == b'-';
     // Characters that glue a token to something larger (a decimal, a date, a path, a URL).
     let glue = |c: u8| {
@@ -56,15 +73,20 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         }
         let start = i;
         let mut end = i;
+        let mut digits = 0;
         while end < b.len() && inner(b[end]) {
+            digits += usize::from(b[end].is_ascii_digit());
             end += 1;
+        }
+        if digits < 6 {
+            i = end.max(i + 1);
+            continue;
         }
         while end > start && b[end - 1] == b'-' {
             end -= 1;
         }
         i = end.max(i + 1);
         let tok = &text[start..end];
-        let digits = tok.bytes().filter(u8::is_ascii_digit).count();
         let letters = tok.bytes().filter(u8::is_ascii_alphabetic).count();
         let hyphens = tok.bytes().filter(|&c| c == b'-').count();
         let shaped = if letters == 0 {
@@ -89,7 +111,7 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         {
             continue;
         }
-        if spans.iter().any(|s| s.start < end && start < s.end) {
+        if overlaps(start, end) {
             continue;
         }
         found.push(Span::new(start, end, PhiKind::Id));

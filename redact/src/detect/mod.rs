@@ -8,6 +8,12 @@
 //! matched first and consumed, so nothing inside them is taken for an identifier. A rejected
 //! candidate lets the search resume one character later, so a pattern further down the table
 //! can still match there.
+//!
+//! Then passes that read what the automaton cannot: fields of HL7 v2, XML and JSON by their
+//! place ([`structured`]), cities before a state and ZIP code ([`places`]), names by their
+//! context and every later mention of them ([`people`]), ages over 89 ([`ages`]), and
+//! free-standing identifier-shaped numbers ([`ids`]). Text showing fax OCR damage is also
+//! searched repaired ([`ocr`]), with spans mapped back to the damaged bytes.
 
 mod ages;
 pub mod checks;
@@ -30,8 +36,9 @@ use patterns::{CueValue, Rule};
 use crate::PhiKind;
 use crate::span::{Span, merge};
 
-/// Finds PHI spans in free text. Build it once and share it: it is immutable and `Sync`, and
-/// searching allocates only the returned spans.
+/// Finds PHI spans in free text. Build it once and share it: it is immutable and `Sync`;
+/// searching allocates the returned spans and per-call scratch (the words of the name pass,
+/// a repaired copy of OCR-damaged text), never anything that outlives the call.
 #[derive(Debug)]
 pub struct Detector {
     scanner: scan::Scanner,
@@ -106,12 +113,17 @@ impl Detector {
         self.find_raw(text, spans);
         if let Some(repaired) = ocr::repair(text) {
             // Search the repaired text too, and keep what only the repair revealed.
+            // Only the lines around each repair are searched again.
             let mut more = Vec::new();
-            self.find_raw(&repaired.text, &mut more);
-            for s in more {
-                if repaired.touches_repair(s.start, s.end) {
-                    let (a, b) = repaired.original(s.start, s.end, text.len());
-                    spans.push(Span::new(a, b, s.kind));
+            for (from, to) in repaired.windows() {
+                more.clear();
+                self.find_raw(&repaired.text[from..to], &mut more);
+                for s in &more {
+                    let (start, end) = (s.start + from, s.end + from);
+                    if repaired.touches_repair(start, end) {
+                        let (a, b) = repaired.original(start, end, text.len());
+                        spans.push(Span::new(a, b, s.kind));
+                    }
                 }
             }
         }

@@ -2,6 +2,33 @@
 //! never part of a name, and the checks that turn a run of capitalised words into a NAME span.
 
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A word set keyed by bytes with a fast non-cryptographic hash: the keys are public word
+/// lists, so hash flooding is no concern, and SipHash was a tenth of the redactor's time.
+pub(crate) type WordSet = HashSet<&'static [u8], BuildHasherDefault<WordHasher>>;
+
+/// FNV-1a, 64-bit.
+#[derive(Debug)]
+pub(crate) struct WordHasher(u64);
+
+impl Default for WordHasher {
+    fn default() -> Self {
+        WordHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 const FIRST_NAMES: &str = include_str!("../../data/first_names.txt");
 const SURNAMES: &str = include_str!("../../data/surnames.txt");
@@ -118,24 +145,25 @@ const MAX_WORD: usize = 24;
 /// The bundled name dictionaries.
 #[derive(Debug)]
 pub struct NameDictionaries {
-    first: HashSet<&'static str>,
-    last: HashSet<&'static str>,
-    stop: HashSet<&'static str>,
-    ambiguous: HashSet<&'static str>,
-    ambiguous_last: HashSet<&'static str>,
-    english: HashSet<&'static str>,
+    first: WordSet,
+    last: WordSet,
+    stop: WordSet,
+    ambiguous: WordSet,
+    ambiguous_last: WordSet,
+    english: WordSet,
 }
 
-fn word_list(data: &'static str) -> HashSet<&'static str> {
+fn word_list(data: &'static str) -> WordSet {
     data.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::as_bytes)
         .collect()
 }
 
 /// Looks `word` (any case, a trailing `.` ignored) up in `set`, whole or by its hyphenated
-/// parts.
-fn contains(set: &HashSet<&'static str>, word: &str) -> bool {
+/// parts; lower-cases into a stack buffer, never allocates.
+pub(crate) fn contains(set: &WordSet, word: &str) -> bool {
     let word = word.strip_suffix('.').unwrap_or(word);
     if word.is_empty() || word.len() > MAX_WORD {
         return false;
@@ -144,10 +172,9 @@ fn contains(set: &HashSet<&'static str>, word: &str) -> bool {
     let lower = &mut buf[..word.len()];
     lower.copy_from_slice(word.as_bytes());
     lower.make_ascii_lowercase();
-    let Ok(lower) = std::str::from_utf8(lower) else {
-        return false;
-    };
-    set.contains(lower) || (lower.contains('-') && lower.split('-').any(|p| set.contains(p)))
+    let lower: &[u8] = lower;
+    set.contains(lower)
+        || (lower.contains(&b'-') && lower.split(|&c| c == b'-').any(|p| set.contains(p)))
 }
 
 /// A word of a candidate: byte offsets into the text.
@@ -195,8 +222,8 @@ impl NameDictionaries {
             first: word_list(FIRST_NAMES),
             last: word_list(SURNAMES),
             stop: word_list(NOT_NAMES),
-            ambiguous: AMBIGUOUS_FIRST.iter().copied().collect(),
-            ambiguous_last: AMBIGUOUS_LAST.iter().copied().collect(),
+            ambiguous: AMBIGUOUS_FIRST.iter().map(|w| w.as_bytes()).collect(),
+            ambiguous_last: AMBIGUOUS_LAST.iter().map(|w| w.as_bytes()).collect(),
             english: word_list(ENGLISH),
         }
     }

@@ -28,6 +28,38 @@ impl Repaired {
         inside(&self.joins, start + 1) || inside(&self.reads, start)
     }
 
+    /// The parts of the repaired text worth searching again: each repair with the line
+    /// before and the line after it (for the cue words around an identifier), overlapping
+    /// parts merged. Offsets into [`Repaired::text`], on line boundaries.
+    pub fn windows(&self) -> Vec<(usize, usize)> {
+        let b = self.text.as_bytes();
+        let line_start = |at: usize| {
+            b[..at]
+                .iter()
+                .rposition(|&c| c == b'\n')
+                .map_or(0, |p| p + 1)
+        };
+        let line_end = |at: usize| {
+            b[at..]
+                .iter()
+                .position(|&c| c == b'\n')
+                .map_or(b.len(), |p| at + p)
+        };
+        let mut marks: Vec<usize> = self.joins.iter().chain(&self.reads).copied().collect();
+        marks.sort_unstable();
+        let mut out: Vec<(usize, usize)> = Vec::new();
+        for m in marks {
+            let m = m.min(b.len());
+            let s = line_start(line_start(m).saturating_sub(1));
+            let e = line_end((line_end(m) + 1).min(b.len()));
+            match out.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                _ => out.push((s, e)),
+            }
+        }
+        out
+    }
+
     /// The original offsets of `start..end` in the repaired text.
     pub fn original(&self, start: usize, end: usize, original_len: usize) -> (usize, usize) {
         let s = self.map.get(start).map_or(original_len, |&o| o as usize);
@@ -47,11 +79,10 @@ fn as_digit(c: u8) -> Option<u8> {
     Some(match c {
         b'O' | b'o' => b'0',
         b'l' | b'I' => b'1',
-        b'Z' | b'z' => b'2',
-        b'S' | b's' => b'5',
-        b'G' | b'b' => b'6',
+        b'Z' => b'2',
+        b'S' => b'5',
+        b'G' => b'6',
         b'B' => b'8',
-        b'g' | b'q' => b'9',
         _ => return None,
     })
 }

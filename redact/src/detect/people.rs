@@ -7,7 +7,10 @@
 //! Words are read once, left to right, into a small buffer; dictionary and cue checks
 //! compare in place without allocating.
 
-use super::names::NameDictionaries;
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use super::names::{NameDictionaries, WordSet};
 use crate::{PhiKind, Span};
 
 /// Words before a run that say a person's name follows.
@@ -622,10 +625,39 @@ fn lower<'b>(w: &str, buf: &'b mut [u8; MAX_WORD]) -> Option<&'b str> {
     std::str::from_utf8(out).ok()
 }
 
-fn in_list(list: &[&str], w: &str) -> bool {
-    let mut buf = [0u8; MAX_WORD];
+/// The word lists as sets, built once.
+struct Lists {
+    not_name: WordSet,
+    before: WordSet,
+    after: WordSet,
+    eponym: WordSet,
+    particles: WordSet,
+}
+
+fn lists() -> &'static Lists {
+    static LISTS: OnceLock<Lists> = OnceLock::new();
+    let set = |l: &[&'static str]| l.iter().map(|w| w.as_bytes()).collect();
+    LISTS.get_or_init(|| Lists {
+        not_name: set(NOT_NAME),
+        before: set(CUES_BEFORE),
+        after: set(CUES_AFTER),
+        eponym: set(EPONYM_HEADS),
+        particles: set(PARTICLES),
+    })
+}
+
+/// Whether `w` (any case, a trailing `.` ignored) is in `set`; never allocates.
+fn in_list(set: &WordSet, w: &str) -> bool {
     let w = w.trim_end_matches('.');
-    lower(w, &mut buf).is_some_and(|l| list.contains(&l))
+    let b = w.as_bytes();
+    if b.is_empty() || b.len() > MAX_WORD {
+        return false;
+    }
+    let mut buf = [0u8; MAX_WORD];
+    let lower = &mut buf[..b.len()];
+    lower.copy_from_slice(b);
+    lower.make_ascii_lowercase();
+    set.contains(&*lower)
 }
 
 /// Reads the words of `text`: runs of letters with inner `'`, `’`, `-` and a trailing `.`
@@ -710,7 +742,7 @@ pub fn find(text: &str, dicts: &NameDictionaries, spans: &mut Vec<Span>) {
                 // name dictionaries know it.
                 let word_only =
                     dicts.is_english(t) && !dicts.is_first_name(t) && !dicts.is_surname(t);
-                !(in_list(NOT_NAME, t) || dicts.is_stop(t) || word_only)
+                !(in_list(&lists().not_name, t) || dicts.is_stop(t) || word_only)
             }
             Shape::Caseless => true,
             Shape::Lower => false,
@@ -718,10 +750,10 @@ pub fn find(text: &str, dicts: &NameDictionaries, spans: &mut Vec<Span>) {
     };
     let mut k = 0;
     while k < ws.len() {
-        let particle_start = in_list(PARTICLES, &text[ws[k].start..ws[k].end])
+        let particle_start = in_list(&lists().particles, &text[ws[k].start..ws[k].end])
             && ws.get(k + 1).is_some_and(|n| {
                 joins(text, n) == Some(false)
-                    && (name_like(n) || in_list(PARTICLES, &text[n.start..n.end]))
+                    && (name_like(n) || in_list(&lists().particles, &text[n.start..n.end]))
             });
         if !name_like(&ws[k]) && !particle_start {
             k += 1;
@@ -748,12 +780,12 @@ pub fn find(text: &str, dicts: &NameDictionaries, spans: &mut Vec<Span>) {
             if name_like(&ws[j]) {
                 last = j;
                 j += 1;
-            } else if in_list(PARTICLES, t) {
+            } else if in_list(&lists().particles, t) {
                 // Particles between name words: `van der Zijl`, `de la Cruz`.
                 let mut n = j + 1;
                 while n < ws.len()
                     && joins(text, &ws[n]) == Some(false)
-                    && in_list(PARTICLES, &text[ws[n].start..ws[n].end])
+                    && in_list(&lists().particles, &text[ws[n].start..ws[n].end])
                 {
                     n += 1;
                 }
@@ -788,7 +820,7 @@ fn judge(text: &str, dicts: &NameDictionaries, ws: &[Word], first: usize, last: 
     // Followed by a disease, a device or an institution: an eponym, not a person.
     if let Some(next) = ws.get(last + 1)
         && joins(text, next).is_some()
-        && in_list(EPONYM_HEADS, word(last + 1))
+        && in_list(&lists().eponym, word(last + 1))
     {
         return false;
     }
@@ -804,10 +836,10 @@ fn judge(text: &str, dicts: &NameDictionaries, ws: &[Word], first: usize, last: 
                 .bytes()
                 .all(|c| b" \t:,.#-\"'(".contains(&c))
         })
-        .is_some_and(|p| in_list(CUES_BEFORE, word(p)));
+        .is_some_and(|p| in_list(&lists().before, word(p)));
     let after = ws.get(last + 1).is_some_and(|n| {
         let gap = &text[ws[last].end..n.start];
-        !gap.contains('\n') && gap.len() <= 3 && in_list(CUES_AFTER, word(last + 1))
+        !gap.contains('\n') && gap.len() <= 3 && in_list(&lists().after, word(last + 1))
     }) || credential_after(text, ws[last].end)
         || header_line(text, ws, first, last);
     let known = run.iter().any(|w| {
@@ -851,26 +883,28 @@ fn header_line(text: &str, ws: &[Word], first: usize, last: usize) -> bool {
 
 /// Marks every other whole-word occurrence of a found name's words (three letters or more).
 fn propagate(text: &str, ws: &[Word], spans: &mut Vec<Span>) {
-    let mut known: Vec<(usize, usize)> = Vec::new();
+    // The found names' words, ASCII-lower-cased, in a set: one lookup per word of the text.
+    let mut known: HashSet<Box<[u8]>> = HashSet::new();
     for s in spans.iter().filter(|s| s.kind == PhiKind::Name) {
-        for w in ws.iter().filter(|w| w.start >= s.start && w.end <= s.end) {
+        let first = ws.partition_point(|w| w.start < s.start);
+        for w in ws[first..].iter().take_while(|w| w.end <= s.end) {
             let t = &text[w.start..w.end];
-            if t.chars().count() >= 3 && !in_list(NOT_NAME, t) {
-                known.push((w.start, w.end));
+            if t.chars().count() >= 3 && !in_list(&lists().not_name, t) {
+                known.insert(t.as_bytes().to_ascii_lowercase().into_boxed_slice());
             }
         }
     }
     if known.is_empty() {
         return;
     }
-    let same = |w: &Word| {
-        let t = &text[w.start..w.end];
-        known
-            .iter()
-            .any(|&(a, b)| text[a..b].eq_ignore_ascii_case(t))
-    };
+    let mut buf = [0u8; MAX_WORD];
     for w in ws {
-        if w.shape != Shape::Lower && same(w) {
+        if w.shape == Shape::Lower {
+            continue;
+        }
+        if let Some(lower) = lower(&text[w.start..w.end], &mut buf)
+            && known.contains(lower.as_bytes())
+        {
             spans.push(Span::new(w.start, w.end, PhiKind::Name));
         }
     }
