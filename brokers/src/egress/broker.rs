@@ -57,6 +57,9 @@ pub struct EgressRecord {
     pub duration_ms: u64,
 }
 
+/// A plugin's client with the limits and rules it was built for.
+type CachedClient = (EgressLimits, Vec<EgressRule>, reqwest::Client);
+
 /// The egress broker.
 pub struct EgressBroker {
     lookup: Arc<dyn Lookup>,
@@ -64,7 +67,7 @@ pub struct EgressBroker {
     roots: TlsRoots,
     /// Per plugin: the limits and rules a client was built with (its redirect check holds
     /// the rules), and the client.
-    clients: Mutex<HashMap<String, (EgressLimits, Vec<EgressRule>, reqwest::Client)>>,
+    clients: Mutex<HashMap<String, CachedClient>>,
 }
 
 fn origin(url: &url::Url) -> String {
