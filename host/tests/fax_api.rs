@@ -156,6 +156,18 @@ fn a_callback_that_does_not_verify_is_refused_and_changes_nothing() {
     );
     let daemon = Daemon::start(&dir);
     let c = &daemon.client;
+    // Before its credentials are set the transport cannot verify anything: 401, not accepted.
+    let early = c.send(
+        "POST",
+        "/v1/callbacks/signalwire?job_id=fx_1",
+        None,
+        Some("application/x-www-form-urlencoded"),
+        b"FaxSid=FX1&FaxStatus=delivered",
+    );
+    assert_eq!(early.status, 401, "{}", early.text());
+    // The test transport takes no HTTP callbacks at all.
+    c.send("POST", "/v1/callbacks/test", None, Some("text/plain"), b"x")
+        .expect(404);
     // Credentials are write-only and only the documented keys are taken.
     c.send(
         "PUT",

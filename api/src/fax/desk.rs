@@ -88,6 +88,9 @@ pub enum FaxError {
     /// The token is missing, wrong or expired.
     #[error("the document link is not valid")]
     BadToken,
+    /// A callback for a transport that has no credentials to verify it with.
+    #[error("this transport's credentials are not set, so no callback can be verified")]
+    Unverifiable,
     /// A callback that does not verify.
     #[error(transparent)]
     Callback(#[from] CallbackError),
@@ -553,7 +556,12 @@ impl FaxDesk {
         transport: &str,
         request: &CallbackRequest,
     ) -> Result<usize, FaxError> {
-        let handler = self.transports.get(transport).ok_or(FaxError::NotFound)?;
+        // A configured transport that cannot be built (its credentials are incomplete) cannot
+        // verify anything: the callback is refused as unverified, never accepted.
+        let handler = self
+            .transports
+            .get(transport)
+            .ok_or(FaxError::Unverifiable)?;
         let events = handler.callback(request).await?;
         let mut applied = 0;
         for event in &events {

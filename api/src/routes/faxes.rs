@@ -56,6 +56,12 @@ fn api_error(error: FaxError) -> ApiError {
             "bad_token",
             "the document link is not valid or has expired",
         ),
+        FaxError::Unverifiable => ApiError::unauthorized(
+            "the callback cannot be verified: the transport has no credentials",
+        ),
+        FaxError::Callback(faxbot_transports::CallbackError::NotAccepted { .. }) => {
+            ApiError::not_found("this transport takes no HTTP callbacks")
+        }
         FaxError::Callback(e) if e.is_authentication() => {
             ApiError::unauthorized("the callback's signature does not verify")
         }
