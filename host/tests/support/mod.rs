@@ -187,12 +187,23 @@ impl Client {
         (!raw.is_empty()).then(|| parse_response(&raw))
     }
 
-    /// Sends raw bytes and reads the whole answer (the server closes the connection).
+    /// Sends raw bytes and reads the whole answer (the server closes the connection). A
+    /// server may answer early (a 413 for a declared length past its limit) and close before
+    /// the body is written: the write then fails, and the answer is still read.
     pub fn raw(&self, bytes: &[u8]) -> Response {
         let mut stream = self.connect();
-        stream.write_all(bytes).expect("write");
+        let written = stream.write_all(bytes);
         let mut raw = Vec::new();
         let _ = stream.read_to_end(&mut raw);
+        assert!(
+            !raw.is_empty(),
+            "no answer (the write {}): the server closed without one",
+            if written.is_ok() {
+                "succeeded"
+            } else {
+                "failed"
+            }
+        );
         parse_response(&raw)
     }
 
