@@ -6,8 +6,11 @@
 //!   `faxbot_policy::address::check_resolved`, the connection pinned to a checked address;
 //!   secrets filled in by handle on the way out (a plugin never holds one); redirects only
 //!   when granted, each hop checked like the first; limits on sizes and time.
+//! - [`kv`]: `kv.*` — the plugin's own namespace in the store, the quota charged in the
+//!   write's own transaction, sizes limited, listing by prefix in pages.
 //!
 //! Never: a secret value in an error, a log line or anything returned to a plugin; a
 //! connection to an address that was not checked; a request the rules do not cover.
 
 pub mod egress;
+pub mod kv;

@@ -26,7 +26,10 @@ mod sqlite;
 pub use error::StoreError;
 pub use faxes::{FaxJobRecord, FaxQuery, FaxStore};
 pub use files::{PackageArea, Staged, SweepReport};
-pub use model::{ApiKeyRecord, ApprovalRecord, DesiredState, PluginRecord, Tenant, VersionRecord};
+pub use model::{
+    ApiKeyRecord, ApprovalRecord, DesiredState, KvPage, KvWrite, PluginRecord, Tenant,
+    VersionRecord,
+};
 pub use sqlite::{DATABASE_FILE_NAME, SqliteStore};
 
 /// The store's result type.
@@ -116,8 +119,21 @@ pub trait Store: Send + Sync {
 
     // --- plugin data ---------------------------------------------------------------------
 
-    /// Stores a kv value of a plugin (the kv broker's storage).
-    fn kv_put(&self, plugin_id: &str, key: &str, value: &[u8]) -> Result<()>;
+    /// Stores a kv value of a plugin (the kv broker's storage) if the plugin's kv data,
+    /// keys and values, would then hold at most `quota` bytes. The check and the write are
+    /// one transaction: two racing writes cannot both pass a quota only one of them fits.
+    fn kv_put(&self, plugin_id: &str, key: &str, value: &[u8], quota: u64) -> Result<KvWrite>;
+    /// Removes a kv key; whether it existed.
+    fn kv_delete(&self, plugin_id: &str, key: &str) -> Result<bool>;
+    /// Keys starting with `prefix`, strictly after `after` when given, in ascending byte
+    /// order, at most `limit` of them, and whether more follow.
+    fn kv_list(
+        &self,
+        plugin_id: &str,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<KvPage>;
     /// Reads a kv value of a plugin.
     fn kv_get(&self, plugin_id: &str, key: &str) -> Result<Option<Vec<u8>>>;
     /// Bytes of kv data (keys and values) a plugin holds.

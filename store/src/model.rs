@@ -141,3 +141,29 @@ pub struct ApprovalRecord {
     /// When, ms.
     pub at_ms: u64,
 }
+
+/// What a quota-checked kv write did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KvWrite {
+    /// Written; the plugin's kv data now holds `total_bytes`.
+    Written {
+        /// Bytes of keys and values after the write.
+        total_bytes: u64,
+    },
+    /// Refused, nothing changed: the data would have held `total_bytes_after`.
+    OverQuota {
+        /// Bytes the data would have held.
+        total_bytes_after: u64,
+        /// The quota.
+        quota: u64,
+    },
+}
+
+/// One page of a kv listing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KvPage {
+    /// Keys in ascending byte order.
+    pub keys: Vec<String>,
+    /// Whether more keys follow the last one.
+    pub more: bool,
+}

@@ -6,7 +6,8 @@ mod faxes;
 
 use crate::migrations::{LATEST, MIGRATIONS};
 use crate::model::{
-    ApiKeyRecord, ApprovalRecord, DesiredState, PluginRecord, Tenant, VersionRecord,
+    ApiKeyRecord, ApprovalRecord, DesiredState, KvPage, KvWrite, PluginRecord, Tenant,
+    VersionRecord,
 };
 use crate::{Result, Store, StoreError};
 use faxbot_policy::capability::{Grant, Grants};
@@ -735,16 +736,72 @@ impl Store for SqliteStore {
         })
     }
 
-    fn kv_put(&self, plugin_id: &str, key: &str, value: &[u8]) -> Result<()> {
-        let bytes = to_i64((key.len() + value.len()) as u64);
+    fn kv_put(&self, plugin_id: &str, key: &str, value: &[u8], quota: u64) -> Result<KvWrite> {
+        let bytes = (key.len() + value.len()) as u64;
         self.write(|tx| {
+            let others: Option<i64> = tx.query_row(
+                "SELECT SUM(bytes) FROM plugin_kv WHERE plugin_id = ?1 AND kv_key <> ?2",
+                params![plugin_id, key],
+                |r| r.get(0),
+            )?;
+            let total = to_u64(others.unwrap_or(0)).saturating_add(bytes);
+            if total > quota {
+                return Ok(KvWrite::OverQuota {
+                    total_bytes_after: total,
+                    quota,
+                });
+            }
             tx.execute(
                 "INSERT INTO plugin_kv (plugin_id, kv_key, kv_value, bytes) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (plugin_id, kv_key) DO UPDATE SET kv_value = excluded.kv_value, bytes = excluded.bytes",
-                params![plugin_id, key, hex::encode(value), bytes],
+                params![plugin_id, key, hex::encode(value), to_i64(bytes)],
             )?;
-            Ok(())
+            Ok(KvWrite::Written { total_bytes: total })
         })
+    }
+
+    fn kv_delete(&self, plugin_id: &str, key: &str) -> Result<bool> {
+        self.write(|tx| {
+            let n = tx.execute(
+                "DELETE FROM plugin_kv WHERE plugin_id = ?1 AND kv_key = ?2",
+                params![plugin_id, key],
+            )?;
+            Ok(n > 0)
+        })
+    }
+
+    fn kv_list(
+        &self,
+        plugin_id: &str,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<KvPage> {
+        // Keys are TEXT with the binary collation, so ORDER BY is byte order, and every key
+        // with the prefix sorts at or after the prefix itself and before any key without it.
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT kv_key FROM plugin_kv WHERE plugin_id = ?1 AND kv_key >= ?2
+             AND (?3 IS NULL OR kv_key > ?3) ORDER BY kv_key LIMIT ?4",
+        )?;
+        let fetch = to_i64(limit as u64 + 1);
+        let rows = stmt.query_map(params![plugin_id, prefix, after, fetch], |r| {
+            r.get::<_, String>(0)
+        })?;
+        let mut keys = Vec::new();
+        let mut more = false;
+        for row in rows {
+            let key = row?;
+            if !key.starts_with(prefix) {
+                break;
+            }
+            if keys.len() == limit {
+                more = true;
+                break;
+            }
+            keys.push(key);
+        }
+        Ok(KvPage { keys, more })
     }
 
     fn kv_get(&self, plugin_id: &str, key: &str) -> Result<Option<Vec<u8>>> {

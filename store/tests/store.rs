@@ -6,8 +6,8 @@ use faxbot_policy::package::{PackageDigest, PackageFile};
 use faxbot_policy::signature::Scheme;
 use faxbot_policy::trust::{TrustTier, Verified};
 use faxbot_store::{
-    ApiKeyRecord, ApprovalRecord, DesiredState, PackageArea, PluginRecord, SqliteStore, Store,
-    StoreError, Tenant, VersionRecord,
+    ApiKeyRecord, ApprovalRecord, DesiredState, KvWrite, PackageArea, PluginRecord, SqliteStore,
+    Store, StoreError, Tenant, VersionRecord,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -225,7 +225,7 @@ fn install_approve_upgrade_reject_and_uninstall_move_whole_states() {
     assert_eq!(versions[0].grants, Some(grants("demo", "2.0.0")));
 
     // Uninstall with purge takes kv data; without, it stays for a reinstall.
-    store.kv_put("demo", "k", b"value").expect("kv");
+    store.kv_put("demo", "k", b"value", 1024).expect("kv");
     assert_eq!(store.kv_usage("demo").expect("usage"), 6);
     let gone = store.uninstall("demo", false).expect("uninstall");
     assert_eq!(gone.len(), 1);
@@ -332,4 +332,91 @@ fn package_paths_that_escape_are_refused() {
     assert!(PackageArea::files_dir_for("..", "aa").is_err());
     assert!(PackageArea::files_dir_for("demo", "../x").is_err());
     assert!(area.path_of("../outside").is_err());
+}
+
+#[test]
+fn kv_put_refuses_a_write_over_the_quota_and_changes_nothing() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = SqliteStore::open(&dir.path().join("faxbot.db")).expect("open");
+    assert_eq!(
+        store.kv_put("p", "a", b"12345", 10).expect("put"),
+        KvWrite::Written { total_bytes: 6 }
+    );
+    // Rewriting a key counts its new size only, not old plus new.
+    assert_eq!(
+        store.kv_put("p", "a", b"123456789", 10).expect("put"),
+        KvWrite::Written { total_bytes: 10 }
+    );
+    assert_eq!(
+        store.kv_put("p", "b", b"", 10).expect("put"),
+        KvWrite::OverQuota {
+            total_bytes_after: 11,
+            quota: 10
+        }
+    );
+    assert_eq!(store.kv_get("p", "b").expect("get"), None);
+    assert_eq!(store.kv_usage("p").expect("usage"), 10);
+    // Another plugin's data does not count.
+    assert!(matches!(
+        store.kv_put("q", "a", b"123456789", 10).expect("put"),
+        KvWrite::Written { .. }
+    ));
+}
+
+#[test]
+fn racing_kv_writes_cannot_both_pass_a_quota_only_one_fits() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store =
+        std::sync::Arc::new(SqliteStore::open(&dir.path().join("faxbot.db")).expect("open"));
+    let threads: Vec<_> = (0..8)
+        .map(|i| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                store
+                    .kv_put("p", &format!("k{i}"), &[0u8; 98], 100)
+                    .expect("put")
+            })
+        })
+        .collect();
+    let written = threads
+        .into_iter()
+        .map(|t| t.join().expect("thread"))
+        .filter(|w| matches!(w, KvWrite::Written { .. }))
+        .count();
+    assert_eq!(written, 1);
+    assert_eq!(store.kv_usage("p").expect("usage"), 100);
+}
+
+#[test]
+fn kv_list_pages_by_prefix_in_byte_order_with_after_exclusive() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = SqliteStore::open(&dir.path().join("faxbot.db")).expect("open");
+    for key in [
+        "job/2",
+        "job/10",
+        "job/1",
+        "jobs",
+        "job0",
+        "a",
+        "job/\u{e9}",
+        "JOB/3",
+    ] {
+        store.kv_put("p", key, b"v", 1 << 20).expect("put");
+    }
+    store.kv_put("other", "job/9", b"v", 1 << 20).expect("put");
+    let page = store.kv_list("p", "job/", None, 2).expect("list");
+    assert_eq!(page.keys, vec!["job/1", "job/10"]);
+    assert!(page.more);
+    let page = store.kv_list("p", "job/", Some("job/10"), 2).expect("list");
+    assert_eq!(page.keys, vec!["job/2", "job/\u{e9}"]);
+    assert!(!page.more);
+    let page = store.kv_list("p", "", None, 100).expect("list");
+    assert_eq!(page.keys.len(), 8);
+    assert_eq!(page.keys[0], "JOB/3");
+    assert!(store.kv_delete("p", "job/1").expect("delete"));
+    assert!(!store.kv_delete("p", "job/1").expect("delete again"));
+    assert_eq!(
+        store.kv_list("p", "job/1", None, 10).expect("list").keys,
+        vec!["job/10"]
+    );
 }
