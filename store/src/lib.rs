@@ -16,6 +16,7 @@
 //! It must never hold an API key's secret (only its keyed hash), and nothing here decides
 //! policy: the rows hold what the domain decided.
 
+pub mod bus;
 mod error;
 pub mod faxes;
 pub mod files;
@@ -23,6 +24,7 @@ pub mod migrations;
 mod model;
 mod sqlite;
 
+pub use bus::{BusEvent, BusStore, FailedAttempt, OutboxEntry};
 pub use error::StoreError;
 pub use faxes::{FaxJobRecord, FaxQuery, FaxStore};
 pub use files::{PackageArea, Staged, SweepReport};

@@ -96,6 +96,25 @@ pub const MIGRATIONS: &[&str] = &[
         updated_at_ms BIGINT NOT NULL,
         PRIMARY KEY (scope, name)
     );",
+    // 3: the event bus's durable outbox (events already projected: no PHI).
+    "CREATE TABLE bus_events (
+        id TEXT PRIMARY KEY,
+        topic TEXT NOT NULL,
+        body TEXT NOT NULL,
+        published_at_ms BIGINT NOT NULL
+    );
+    CREATE TABLE bus_outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        subscriber TEXT NOT NULL,
+        event_id TEXT NOT NULL REFERENCES bus_events(id),
+        attempts BIGINT NOT NULL,
+        next_at_ms BIGINT NOT NULL,
+        last_error TEXT NULL,
+        dead BIGINT NOT NULL,
+        UNIQUE (subscriber, event_id)
+    );
+    CREATE INDEX bus_outbox_by_subscriber ON bus_outbox (subscriber, dead, seq);
+    CREATE INDEX bus_outbox_by_event ON bus_outbox (event_id);",
 ];
 
 /// The schema version this binary writes.

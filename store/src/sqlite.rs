@@ -2,6 +2,7 @@
 //! on. One connection behind a mutex: the core's admin traffic is light, and a single writer
 //! is what SQLite wants anyway.
 
+mod bus;
 mod faxes;
 
 use crate::migrations::{LATEST, MIGRATIONS};
