@@ -84,6 +84,24 @@ pub const ENDPOINTS: &[Endpoint] = &[
         true,
     ),
     ep(
+        "GET",
+        "/v1/plugins/{id}/dead-letters",
+        Access::Scope(Scope::PluginsRead),
+        true,
+    ),
+    ep(
+        "POST",
+        "/v1/plugins/{id}/dead-letters/{event_id}/replay",
+        Access::Scope(Scope::PluginsOperate),
+        true,
+    ),
+    ep(
+        "DELETE",
+        "/v1/plugins/{id}/dead-letters/{event_id}",
+        Access::Scope(Scope::PluginsOperate),
+        true,
+    ),
+    ep(
         "POST",
         "/v1/plugins/{id}/approve",
         Access::Scope(Scope::PluginsApprove),

@@ -87,6 +87,33 @@ pub struct LogLine {
     pub line: String,
 }
 
+/// An event the bus gave up delivering to a plugin (after its retry limit).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct DeadLetter {
+    /// The event's id (the idempotency key the plugin saw).
+    pub event_id: String,
+    /// Its topic.
+    pub topic: String,
+    /// Its position in the plugin's subscription.
+    pub sequence: u64,
+    /// Attempts made.
+    pub attempts: u32,
+    /// Why the last attempt failed: an error code (`timeout`, `unavailable`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    /// When it was published, RFC 3339.
+    pub published_at: String,
+}
+
+/// What to do with a dead letter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeadLetterAction {
+    /// Deliver it again from the first attempt.
+    Replay,
+    /// Drop it for good.
+    Discard,
+}
+
 /// Runs plugins.
 pub trait PluginRuntime: Send + Sync {
     /// Starts (or restarts with a new spec) a plugin. `Err` says why it could not start.
@@ -105,4 +132,17 @@ pub trait PluginRuntime: Send + Sync {
     fn ready(&self) -> Result<(), String>;
     /// Counts per runtime state and totals, for `/metrics`.
     fn plugin_ids(&self) -> Vec<String>;
+    /// A plugin's dead letters, oldest first, at most `limit`.
+    fn dead_letters(&self, _plugin_id: &str, _limit: usize) -> Result<Vec<DeadLetter>, String> {
+        Ok(Vec::new())
+    }
+    /// Replays or discards one dead letter; `Ok(false)` when there is no such dead letter.
+    fn dead_letter(
+        &self,
+        _plugin_id: &str,
+        _event_id: &str,
+        _action: DeadLetterAction,
+    ) -> Result<bool, String> {
+        Err("this core has no event bus".to_owned())
+    }
 }

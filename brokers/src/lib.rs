@@ -8,9 +8,13 @@
 //!   when granted, each hop checked like the first; limits on sizes and time.
 //! - [`kv`]: `kv.*` — the plugin's own namespace in the store, the quota charged in the
 //!   write's own transaction, sizes limited, listing by prefix in pages.
+//! - [`metrics`]: `metric.record` — plugins' metrics for `/metrics`, with a `plugin` label,
+//!   a series cap per plugin, checked names and plain label values.
 //!
 //! Never: a secret value in an error, a log line or anything returned to a plugin; a
 //! connection to an address that was not checked; a request the rules do not cover.
 
 pub mod egress;
 pub mod kv;
+pub mod metrics;
+pub mod rate;

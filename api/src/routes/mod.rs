@@ -4,6 +4,7 @@
 //! ids and counts them.
 
 mod audit;
+mod dead_letters;
 mod faxes;
 mod health;
 mod keys;
@@ -88,6 +89,9 @@ pub fn router(state: AppState) -> Router {
         .routes((upload_schemas, upload_paths, upload_router))
         .routes(routes!(plugins::show, plugins::uninstall))
         .routes(routes!(plugins::logs))
+        .routes(routes!(dead_letters::list))
+        .routes(routes!(dead_letters::replay))
+        .routes(routes!(dead_letters::discard))
         .routes(routes!(plugins::approve))
         .routes(routes!(plugins::reject))
         .routes(routes!(plugins::start))

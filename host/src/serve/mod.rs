@@ -140,7 +140,8 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
         SqliteStore::open(&dir.join(DATABASE_FILE_NAME)).context("opening the state database")?,
     );
     let store: Arc<dyn Store> = sqlite.clone();
-    let fax_store: Arc<dyn faxbot_store::FaxStore> = sqlite;
+    let fax_store: Arc<dyn faxbot_store::FaxStore> = sqlite.clone();
+    let bus_store: Arc<dyn faxbot_store::BusStore> = sqlite;
     let trust_path = dir.join(TRUST_FILE_NAME);
     let trust = faxbot_api::trust_file::load(&trust_path).context("reading the trust store")?;
     let packages =
@@ -175,6 +176,17 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
         audit.clone(),
         store.clone(),
     ));
+    let owing = plugin_runtime
+        .attach_bus(
+            bus_store,
+            Arc::new(Redactor::new(PseudonymKey::new(
+                keys.derive(PSEUDONYM_KEY_LABEL),
+            ))),
+        )
+        .map_err(|e| anyhow::anyhow!("reading the event outbox: {e}"))?;
+    if owing > 0 {
+        eprintln!("faxbot: resuming event deliveries owed to {owing} subscribers");
+    }
     let state = AppState::new(AppParts {
         store,
         audit: audit.clone(),
@@ -297,7 +309,8 @@ struct PluginEvents(Arc<runtime::SupervisorRuntime>);
 
 impl faxbot_api::fax::FaxEvents for PluginEvents {
     fn publish(&self, event: faxbot_events::CoreEvent) {
-        self.0.deliver(event);
+        // A failure is logged by the runtime; the fax itself goes on.
+        let _ = self.0.publish(&event);
     }
 }
 
@@ -331,9 +344,6 @@ fn fax_desk(
         store.clone(),
         sealer()?,
     ));
-    runtime.set_projector(Arc::new(Redactor::new(PseudonymKey::new(
-        keys.derive(PSEUDONYM_KEY_LABEL),
-    ))));
     let mut policy = faxbot_brokers::egress::AddressPolicy::default();
     for range in &config.egress.allow_internal {
         if let Ok(parsed) = faxbot_brokers::egress::InternalRange::parse(range) {

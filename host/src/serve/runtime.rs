@@ -9,12 +9,13 @@
 use crate::serve::capabilities::{CoreCapabilities, DenialAudit};
 use crate::serve::logs::{LogBuffer, OutputSink};
 use faxbot_api::runtime::{
-    LogLine, PluginRuntime, RunSpec, RunState, RuntimeFuture, RuntimeMetrics, RuntimeStatus,
+    DeadLetter, DeadLetterAction, LogLine, PluginRuntime, RunSpec, RunState, RuntimeFuture, RuntimeMetrics, RuntimeStatus,
 };
 use faxbot_api::time::now_ms;
 use faxbot_audit::AuditTrail;
+use faxbot_bus::{Bus, Deliverer, DeliveryError, DeliveryFuture, RetryPolicy, Subscription};
 use faxbot_jail::spec::Layer;
-use faxbot_store::Store;
+use faxbot_store::{BusStore, Store};
 use faxbot_supervisor::grant_check::GrantCheck;
 use faxbot_supervisor::plugin_config::{OperatorSettings, PluginFiles};
 use faxbot_supervisor::session::SessionHooks;
@@ -36,11 +37,8 @@ pub struct SupervisorRuntime {
     last_reasons: Mutex<HashMap<String, String>>,
     known: Mutex<Vec<String>>,
     metrics: Mutex<HashMap<String, RuntimeMetrics>>,
-    /// Each started plugin's tenant and grants: who hears which event.
-    subscribers: Mutex<HashMap<String, (Option<String>, faxbot_policy::capability::Grants)>>,
-    /// Projects core events to what a plugin may see.
-    projector: std::sync::OnceLock<Arc<faxbot_redact::Redactor>>,
-    next_event: std::sync::atomic::AtomicU64,
+    /// The event bus plugins' subscriptions are served from.
+    bus: std::sync::OnceLock<Arc<Bus>>,
 }
 
 impl SupervisorRuntime {
@@ -67,9 +65,7 @@ impl SupervisorRuntime {
             last_reasons: Mutex::default(),
             known: Mutex::default(),
             metrics: Mutex::default(),
-            subscribers: Mutex::default(),
-            projector: std::sync::OnceLock::new(),
-            next_event: std::sync::atomic::AtomicU64::new(1),
+            bus: std::sync::OnceLock::new(),
         }
     }
 
@@ -78,64 +74,31 @@ impl SupervisorRuntime {
         self.capabilities.enable_egress(egress);
     }
 
-    /// Sets the redactor events are projected with (once, at start).
-    pub fn set_projector(&self, redactor: Arc<faxbot_redact::Redactor>) {
-        let _ = self.projector.set(redactor);
+    /// Creates the event bus over `store`, projecting with `redactor` and delivering to the
+    /// plugins this runtime runs, and resumes the deliveries a previous run left owing
+    /// (once, at start).
+    pub fn attach_bus(
+        self: &Arc<Self>,
+        store: Arc<dyn BusStore>,
+        redactor: Arc<faxbot_redact::Redactor>,
+    ) -> Result<usize, String> {
+        let deliverer = Arc::new(PluginDelivery(Arc::downgrade(self)));
+        let bus = Bus::new(store, redactor, deliverer, RetryPolicy::default());
+        let _ = self.bus.set(bus.clone());
+        bus.resume().map_err(|e| e.to_string())
     }
 
-    /// Delivers `event`, projected, to every running plugin whose live grants subscribe to
-    /// its topic and whose tenant owns it (a platform plugin hears every tenant). At most
-    /// once and best effort: the durable outbox of the event bus is not built yet.
-    pub fn deliver(self: &Arc<Self>, event: faxbot_events::CoreEvent) {
-        let Some(redactor) = self.projector.get().cloned() else {
-            return;
-        };
-        let topic = event.topic();
-        let now = now_ms();
-        let listeners: Vec<String> = self
-            .subscribers
-            .lock()
-            .map(|s| {
-                s.iter()
-                    .filter(|(_, (tenant, grants))| {
-                        tenant.as_deref().is_none_or(|t| t == event.tenant())
-                            && grants.live(now).any(|c| {
-                                matches!(c, faxbot_policy::capability::Capability::Subscribe(p)
-                                    if faxbot_plugin_abi::event::topic_matches(p, &topic))
-                            })
-                    })
-                    .map(|(id, _)| id.clone())
-                    .collect()
-            })
-            .unwrap_or_default();
-        for plugin in listeners {
-            let sequence = self
-                .next_event
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Ok(projected) =
-                faxbot_events::project(&redactor, &event, format!("ev_{sequence:08}"), sequence)
-            else {
-                continue;
-            };
-            let runtime = Arc::clone(self);
-            tokio::spawn(async move {
-                let delivery = faxbot_plugin_abi::methods::EventDelivery {
-                    event: projected,
-                    attempt: 1,
-                };
-                let outcome = runtime
-                    .supervisor
-                    .call::<faxbot_plugin_abi::methods::DeliverEvent>(
-                        &plugin,
-                        &delivery,
-                        std::time::Duration::from_secs(5),
-                    )
-                    .await;
-                if let Err(e) = outcome {
-                    tracing::debug!(plugin = %plugin, error = %e, "event delivery failed");
-                }
-            });
-        }
+    /// Publishes `event` on the bus: projected and stored durably for every subscribed
+    /// plugin before this returns, then delivered at least once. Returns the event id.
+    pub fn publish(&self, event: &faxbot_events::CoreEvent) -> Result<String, String> {
+        let bus = self
+            .bus
+            .get()
+            .ok_or_else(|| "this core has no event bus".to_owned())?;
+        bus.publish(event).map(|(id, _)| id).map_err(|e| {
+            tracing::error!(error = %e, topic = %event.topic(), "an event could not be published");
+            e.to_string()
+        })
     }
 
     /// Stops every plugin (SIGTERM).
@@ -230,11 +193,25 @@ impl SupervisorRuntime {
         )
         .map_err(|e| e.to_string())?;
         self.supervisor.start(config).map_err(|e| e.to_string())?;
-        if let Ok(mut subscribers) = self.subscribers.lock() {
-            subscribers.insert(
-                spec.plugin_id.clone(),
-                (spec.tenant.clone(), spec.grants.clone()),
-            );
+        if let Some(bus) = self.bus.get() {
+            let patterns: Vec<String> = spec
+                .grants
+                .live(now_ms())
+                .filter_map(|c| match c {
+                    faxbot_policy::capability::Capability::Subscribe(p) => Some(p.clone()),
+                    _ => None,
+                })
+                .collect();
+            let subscriber = Subscription::plugin_subscriber(&spec.plugin_id);
+            if patterns.is_empty() {
+                bus.unsubscribe(&subscriber);
+            } else {
+                bus.subscribe(Subscription {
+                    subscriber,
+                    tenant: spec.tenant.clone(),
+                    patterns,
+                });
+            }
         }
         self.capabilities
             .set_grants(&spec.plugin_id, Some(spec.grants.clone()));
@@ -261,8 +238,8 @@ impl PluginRuntime for SupervisorRuntime {
                 self.remember_reason(plugin_id, &status.state);
             }
             let _ = self.supervisor.stop(plugin_id).await;
-            if let Ok(mut subscribers) = self.subscribers.lock() {
-                subscribers.remove(plugin_id);
+            if let Some(bus) = self.bus.get() {
+                bus.unsubscribe(&Subscription::plugin_subscriber(plugin_id));
             }
             self.capabilities.set_grants(plugin_id, None);
         })
@@ -334,6 +311,94 @@ impl PluginRuntime for SupervisorRuntime {
 
     fn plugin_ids(&self) -> Vec<String> {
         self.known.lock().map(|k| k.clone()).unwrap_or_default()
+    }
+
+    fn dead_letters(&self, plugin_id: &str, limit: usize) -> Result<Vec<DeadLetter>, String> {
+        let Some(bus) = self.bus.get() else {
+            return Ok(Vec::new());
+        };
+        let entries = bus
+            .store()
+            .bus_dead_letters(&Subscription::plugin_subscriber(plugin_id), limit)
+            .map_err(|e| e.to_string())?;
+        Ok(entries
+            .into_iter()
+            .map(|e| DeadLetter {
+                event_id: e.event.id,
+                topic: e.event.topic,
+                sequence: e.sequence,
+                attempts: e.attempts,
+                last_error: e.last_error,
+                published_at: faxbot_api::time::format_ms(e.event.published_at_ms),
+            })
+            .collect())
+    }
+
+    fn dead_letter(
+        &self,
+        plugin_id: &str,
+        event_id: &str,
+        action: DeadLetterAction,
+    ) -> Result<bool, String> {
+        let bus = self
+            .bus
+            .get()
+            .ok_or_else(|| "this core has no event bus".to_owned())?;
+        let subscriber = Subscription::plugin_subscriber(plugin_id);
+        match action {
+            DeadLetterAction::Replay => bus.replay(&subscriber, event_id),
+            DeadLetterAction::Discard => bus.store().bus_discard(&subscriber, event_id),
+        }
+        .map_err(|e| e.to_string())
+    }
+}
+
+/// The bus's deliveries to plugins: through the supervisor, to running plugins only (a
+/// plugin that is starting, restarting or quarantined keeps its backlog, attempts unspent).
+struct PluginDelivery(std::sync::Weak<SupervisorRuntime>);
+
+impl PluginDelivery {
+    fn plugin_id(subscriber: &str) -> Option<&str> {
+        subscriber.strip_prefix("plugin:")
+    }
+}
+
+impl Deliverer for PluginDelivery {
+    fn available(&self, subscriber: &str) -> bool {
+        let (Some(runtime), Some(plugin)) = (self.0.upgrade(), Self::plugin_id(subscriber)) else {
+            return false;
+        };
+        runtime
+            .supervisor
+            .status(plugin)
+            .is_ok_and(|s| s.state == State::Running)
+    }
+
+    fn deliver<'a>(
+        &'a self,
+        subscriber: &'a str,
+        event: faxbot_plugin_abi::event::Event,
+        attempt: u32,
+    ) -> DeliveryFuture<'a> {
+        Box::pin(async move {
+            let runtime = self
+                .0
+                .upgrade()
+                .ok_or_else(|| DeliveryError("the core is stopping".into()))?;
+            let plugin = Self::plugin_id(subscriber)
+                .ok_or_else(|| DeliveryError("not a plugin subscriber".into()))?;
+            let delivery = faxbot_plugin_abi::methods::EventDelivery { event, attempt };
+            // The plugin's own words stay out of the outbox: only the error's code is kept.
+            runtime
+                .supervisor
+                .call_with_default_deadline::<faxbot_plugin_abi::methods::DeliverEvent>(
+                    plugin, &delivery,
+                )
+                .await
+                .0
+                .map(|_| ())
+                .map_err(|e| DeliveryError(e.code.to_string()))
+        })
     }
 }
 
