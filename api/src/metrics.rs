@@ -171,6 +171,7 @@ impl HttpMetrics {
         // Writing to a String cannot fail.
         let _ = encode_registry(&mut out, &self.registry);
         let _ = encode_registry(&mut out, &plugins);
+        out.push_str(&runtime.plugin_metrics());
         let _ = encode_eof(&mut out);
         out
     }

@@ -132,6 +132,10 @@ pub trait PluginRuntime: Send + Sync {
     fn ready(&self) -> Result<(), String>;
     /// Counts per runtime state and totals, for `/metrics`.
     fn plugin_ids(&self) -> Vec<String>;
+    /// The metrics plugins recorded, as OpenMetrics text (without `# EOF`).
+    fn plugin_metrics(&self) -> String {
+        String::new()
+    }
     /// A plugin's dead letters, oldest first, at most `limit`.
     fn dead_letters(&self, _plugin_id: &str, _limit: usize) -> Result<Vec<DeadLetter>, String> {
         Ok(Vec::new())

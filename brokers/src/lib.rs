@@ -6,6 +6,8 @@
 //!   `faxbot_policy::address::check_resolved`, the connection pinned to a checked address;
 //!   secrets filled in by handle on the way out (a plugin never holds one); redirects only
 //!   when granted, each hop checked like the first; limits on sizes and time.
+//! - [`emit`]: `event.emit` — the payload held to what the projection can redact (no bytes,
+//!   bounded depth, count and size) before the event reaches the bus.
 //! - [`kv`]: `kv.*` — the plugin's own namespace in the store, the quota charged in the
 //!   write's own transaction, sizes limited, listing by prefix in pages.
 //! - [`metrics`]: `metric.record` — plugins' metrics for `/metrics`, with a `plugin` label,
@@ -15,6 +17,7 @@
 //! connection to an address that was not checked; a request the rules do not cover.
 
 pub mod egress;
+pub mod emit;
 pub mod kv;
 pub mod metrics;
 pub mod rate;

@@ -2,8 +2,8 @@
 //! what it sends, what it refuses, and that nothing refused ever reaches a listener.
 
 use faxbot_brokers::egress::{
-    AddressPolicy, EgressBroker, EgressError, EgressLimits, InternalRange, PluginEgress,
-    SecretSource, StaticLookup, TlsRoots,
+    AddressPolicy, EgressBroker, EgressError, EgressLimits, HostsLookup, InternalRange,
+    PluginEgress, SecretSource, StaticLookup, TlsRoots,
 };
 use faxbot_plugin_abi::methods::{HttpRequest, OutboundHeader};
 use faxbot_plugin_abi::secret::SecretTemplate;
@@ -512,4 +512,51 @@ async fn a_destination_no_rule_covers_is_refused_before_resolution() {
         );
     }
     assert_eq!(server.seen.connections.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn an_operator_pinned_host_connects_to_its_pinned_port_and_is_still_address_checked() {
+    let server = https_server(&[HOST]).await;
+    let pinned = |addr: &str| {
+        let table = std::collections::HashMap::from([(
+            HOST.to_uppercase(),
+            addr.parse::<std::net::SocketAddr>().expect("addr"),
+        )]);
+        Arc::new(HostsLookup::new(table, Arc::new(StaticLookup::default())))
+    };
+    let rules = PluginEgress {
+        plugin_id: "slack".into(),
+        rules: vec![EgressRule::parse(&format!("https://{HOST}/services/*")).expect("rule")],
+        limits: EgressLimits::default(),
+    };
+    let request = HttpRequest {
+        method: "POST".into(),
+        url: SecretTemplate::text(format!("https://{HOST}/services/")).and_secret("HOOK"),
+        headers: vec![],
+        body: b"{}".to_vec(),
+        timeout_ms: 5_000,
+    };
+    // The URL says 443; the operator's pin sends it to the test server's port.
+    let broker = EgressBroker::new(
+        pinned(&format!("127.0.0.1:{}", server.port)),
+        loopback_allowed(),
+        TlsRoots::Only(vec![server.ca_pem.clone()]),
+    );
+    let (outcome, record) = broker.fetch(&rules, &request, &Secrets).await;
+    assert_eq!(outcome.expect("delivered").status, 200);
+    assert_eq!((record.host.as_str(), record.port), (HOST, 443));
+    assert_eq!(
+        server.seen.requests.lock().expect("lock")[0].0,
+        format!("/services/{SECRET_PATH}")
+    );
+    // Without allow_internal the same pin is refused before any connection.
+    let before = server.seen.connections.load(Ordering::SeqCst);
+    let strict = EgressBroker::new(
+        pinned(&format!("127.0.0.1:{}", server.port)),
+        AddressPolicy::default(),
+        TlsRoots::Only(vec![server.ca_pem.clone()]),
+    );
+    let (outcome, _) = strict.fetch(&rules, &request, &Secrets).await;
+    assert!(outcome.expect_err("refused").is_denial());
+    assert_eq!(server.seen.connections.load(Ordering::SeqCst), before);
 }

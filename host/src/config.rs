@@ -94,6 +94,10 @@ pub const DEFAULT_CONFIG: &str = r#"# faxbot core configuration. Every setting i
 # allow_internal = []
 # Trust only this PEM CA bundle instead of the system's roots (which honour SSL_CERT_FILE).
 # ca_file = "/etc/faxbot/egress-ca.pem"
+# Names answered here instead of DNS, like /etc/hosts or curl's --connect-to (a relay in front
+# of a provider, split-horizon DNS); "ADDRESS" or "ADDRESS:PORT". The address is still checked:
+# an internal one must also be in allow_internal.
+# hosts = { "hooks.slack.com" = "10.20.0.5:8443" }
 
 # One table per transport, non-secret settings only. Credentials are set write-only with
 # PUT /v1/transports/NAME/secrets/KEY: phaxio api_key, api_secret, callback_token;
@@ -157,6 +161,9 @@ pub struct EgressConfig {
     pub allow_internal: Vec<String>,
     /// A PEM CA bundle trusted instead of the system's roots.
     pub ca_file: Option<PathBuf>,
+    /// Names answered by the operator instead of DNS: lower-case name → address (port 0:
+    /// the URL's port).
+    pub hosts: std::collections::HashMap<String, std::net::SocketAddr>,
 }
 
 /// TLS files.
@@ -549,6 +556,37 @@ impl Config {
         let ca_file = w
             .string(&mut egress_table, "ca_file", "egress")
             .map(PathBuf::from);
+        let mut hosts = std::collections::HashMap::new();
+        match egress_table.remove("hosts") {
+            None => {}
+            Some(Value::Table(table)) => {
+                for (name, value) in table {
+                    let parsed = value.as_str().and_then(|text| {
+                        text.parse::<std::net::SocketAddr>().ok().or_else(|| {
+                            text.parse::<std::net::IpAddr>()
+                                .ok()
+                                .map(|ip| std::net::SocketAddr::new(ip, 0))
+                        })
+                    });
+                    let name_ok = !name.is_empty()
+                        && name.len() <= 253
+                        && name
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.'));
+                    match parsed {
+                        Some(addr) if name_ok => {
+                            hosts.insert(name.to_ascii_lowercase(), addr);
+                        }
+                        _ => w.problems.push(format!(
+                            "egress.hosts.{name}: not a host name mapped to \"ADDRESS\" or \"ADDRESS:PORT\" (IPv6 as [::1]:8443)"
+                        )),
+                    }
+                }
+            }
+            Some(_) => w.problems.push(
+                "egress.hosts: must be a table of host name = \"ADDRESS[:PORT]\"".to_owned(),
+            ),
+        }
         w.unknown(egress_table, "egress");
         let mut transports = Vec::new();
         let mut tables = w.table(&mut root, "transports", "transports");
@@ -591,6 +629,7 @@ impl Config {
             egress: EgressConfig {
                 allow_internal,
                 ca_file,
+                hosts,
             },
             fax: FaxConfig {
                 public_url,

@@ -25,6 +25,8 @@ pub struct OutboxEntry {
     pub subscriber: String,
     /// Position in the outbox: deliveries to one subscriber go in this order.
     pub seq: u64,
+    /// The event's position in this subscriber's stream: 1, 2, 3, ... in publish order.
+    pub sequence: u64,
     /// The event.
     pub event: BusEvent,
     /// Attempts made so far.

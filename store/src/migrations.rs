@@ -111,7 +111,12 @@ pub const MIGRATIONS: &[&str] = &[
         next_at_ms BIGINT NOT NULL,
         last_error TEXT NULL,
         dead BIGINT NOT NULL,
+        sequence BIGINT NOT NULL,
         UNIQUE (subscriber, event_id)
+    );
+    CREATE TABLE bus_cursors (
+        subscriber TEXT PRIMARY KEY,
+        last_sequence BIGINT NOT NULL
     );
     CREATE INDEX bus_outbox_by_subscriber ON bus_outbox (subscriber, dead, seq);
     CREATE INDEX bus_outbox_by_event ON bus_outbox (event_id);",

@@ -46,6 +46,8 @@ fn published_events_survive_a_reopen_in_order_per_subscriber() {
     let next = store.bus_head("plugin:a").expect("head").expect("an entry");
     assert_eq!(next.event.id, "ev_2");
     assert!(next.seq > head.seq);
+    // Each subscriber's stream counts 1, 2, ... whatever other subscribers got.
+    assert_eq!((head.sequence, next.sequence), (1, 2));
     // b still owes ev_1, so its event is still there.
     assert_eq!(
         store

@@ -231,9 +231,15 @@ impl FaxDesk {
     }
 
     fn publish(&self, job: &FaxJobRecord) {
-        let Some(status) = FaxStatus::from_name(&job.status) else {
-            return;
-        };
+        if let Some(record) = self.core_record(job) {
+            self.events.publish(CoreEvent::FaxJob(record));
+        }
+    }
+
+    /// A job as the core's event record (the number opened from its seal: the projection
+    /// turns it into a keyed token). `None` for a status outside the vocabulary.
+    pub fn core_record(&self, job: &FaxJobRecord) -> Option<CoreFaxJob> {
+        let status = FaxStatus::from_name(&job.status)?;
         let remote = job
             .remote_sealed
             .as_deref()
@@ -244,7 +250,7 @@ impl FaxDesk {
         } else {
             FaxDirection::Outbound
         };
-        self.events.publish(CoreEvent::FaxJob(CoreFaxJob {
+        Some(CoreFaxJob {
             job_id: job.id.clone(),
             tenant: job.tenant_id.clone().unwrap_or_else(|| "platform".into()),
             direction,
@@ -259,7 +265,7 @@ impl FaxDesk {
             remote_number: remote,
             patient_name: None,
             file_name: None,
-        }));
+        })
     }
 
     /// Accepts a fax to `to` of `document` (a PDF, or UTF-8 text rendered to one) for

@@ -12,4 +12,4 @@ pub use broker::{EgressBroker, EgressRecord, PluginEgress, TlsRoots};
 pub use error::EgressError;
 pub use limits::EgressLimits;
 pub use render::{Rendered, SecretSource, render};
-pub use resolver::{Lookup, StaticLookup, SystemLookup};
+pub use resolver::{HostsLookup, Lookup, StaticLookup, SystemLookup};

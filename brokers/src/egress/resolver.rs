@@ -18,6 +18,51 @@ pub type LookupFuture<'a> = Pin<Box<dyn Future<Output = std::io::Result<Vec<IpAd
 pub trait Lookup: Send + Sync {
     /// The addresses of `host`.
     fn lookup<'a>(&'a self, host: &'a str) -> LookupFuture<'a>;
+    /// The port to connect to for `host` instead of the URL's default, when the operator
+    /// pinned one (see [`HostsLookup`]).
+    fn port_override(&self, _host: &str) -> Option<u16> {
+        None
+    }
+}
+
+/// The operator's fixed answers (`[egress] hosts` in `faxbot.toml`, like `/etc/hosts` or
+/// curl's `--connect-to`: a split-horizon name, a relay in front of a provider), then the
+/// system resolver for every other name. A pinned answer is checked against the address
+/// policy like any other: pointing a name at an internal address still needs
+/// `egress.allow_internal`.
+pub struct HostsLookup {
+    table: HashMap<String, SocketAddr>,
+    fallback: Arc<dyn Lookup>,
+}
+
+impl HostsLookup {
+    /// `table` maps lower-case names to an address (port 0: the URL's port).
+    pub fn new(table: HashMap<String, SocketAddr>, fallback: Arc<dyn Lookup>) -> Self {
+        let table = table
+            .into_iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v))
+            .collect();
+        Self { table, fallback }
+    }
+}
+
+impl Lookup for HostsLookup {
+    fn lookup<'a>(&'a self, host: &'a str) -> LookupFuture<'a> {
+        match self.table.get(&host.to_ascii_lowercase()) {
+            Some(addr) => {
+                let ip = addr.ip();
+                Box::pin(async move { Ok(vec![ip]) })
+            }
+            None => self.fallback.lookup(host),
+        }
+    }
+
+    fn port_override(&self, host: &str) -> Option<u16> {
+        self.table
+            .get(&host.to_ascii_lowercase())
+            .map(SocketAddr::port)
+            .filter(|p| *p != 0)
+    }
 }
 
 /// The system resolver (getaddrinfo on a blocking thread).
@@ -129,10 +174,15 @@ impl reqwest::dns::Resolve for CheckedResolver {
         let policy = self.policy.clone();
         let host = name.as_str().to_owned();
         Box::pin(async move {
+            // Port 0 lets the connector use the URL's port; a pinned port replaces it.
+            let port = lookup.port_override(&host).unwrap_or(0);
             let resolver = CheckedResolver { lookup, policy };
             let addresses = resolver.resolve_checked(&host).await?;
-            let addrs: reqwest::dns::Addrs =
-                Box::new(addresses.into_iter().map(|ip| SocketAddr::new(ip, 0)));
+            let addrs: reqwest::dns::Addrs = Box::new(
+                addresses
+                    .into_iter()
+                    .map(move |ip| SocketAddr::new(ip, port)),
+            );
             Ok(addrs)
         })
     }

@@ -53,6 +53,11 @@ impl LogBuffer {
             .0 = tenant;
     }
 
+    /// Whether the redactor leaves `value` as it is (nothing in it looks like PHI).
+    pub fn is_plain(&self, tenant: Option<&str>, value: &str) -> bool {
+        self.redactor.redact_text(tenant, value).text == value
+    }
+
     /// Keeps one line, redacted.
     pub fn push(&self, plugin_id: &str, stream: &str, level: Option<String>, text: &str) {
         let tenant = self

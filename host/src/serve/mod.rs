@@ -208,6 +208,7 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
         plugin_runtime.clone(),
     )?;
     fax_desk.follow_transports();
+    plugin_runtime.enable_fax_status(fax_desk.clone());
     state.set_fax_desk(fax_desk.clone());
     let router = faxbot_api::router(state.clone());
 
@@ -353,6 +354,9 @@ fn fax_desk(
             policy.allowed_internal.push(parsed);
         }
     }
+    for (name, addr) in &config.egress.hosts {
+        eprintln!("faxbot: egress resolves {name} to {addr} (egress.hosts)");
+    }
     let roots = match &config.egress.ca_file {
         Some(path) => faxbot_brokers::egress::TlsRoots::Only(vec![
             std::fs::read(path)
@@ -362,7 +366,10 @@ fn fax_desk(
     };
     runtime.enable_egress(capabilities::Egress {
         broker: faxbot_brokers::egress::EgressBroker::new(
-            Arc::new(faxbot_brokers::egress::SystemLookup),
+            Arc::new(faxbot_brokers::egress::HostsLookup::new(
+                config.egress.hosts.clone(),
+                Arc::new(faxbot_brokers::egress::SystemLookup),
+            )),
             policy,
             roots,
         ),

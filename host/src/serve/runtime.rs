@@ -9,7 +9,8 @@
 use crate::serve::capabilities::{CoreCapabilities, DenialAudit};
 use crate::serve::logs::{LogBuffer, OutputSink};
 use faxbot_api::runtime::{
-    DeadLetter, DeadLetterAction, LogLine, PluginRuntime, RunSpec, RunState, RuntimeFuture, RuntimeMetrics, RuntimeStatus,
+    DeadLetter, DeadLetterAction, LogLine, PluginRuntime, RunSpec, RunState, RuntimeFuture,
+    RuntimeMetrics, RuntimeStatus,
 };
 use faxbot_api::time::now_ms;
 use faxbot_audit::AuditTrail;
@@ -58,7 +59,7 @@ impl SupervisorRuntime {
             jail,
             missing_layers,
             settings,
-            capabilities: Arc::new(CoreCapabilities::new(logs.clone())),
+            capabilities: Arc::new(CoreCapabilities::new(logs.clone(), store.clone())),
             logs,
             audit,
             store,
@@ -67,6 +68,11 @@ impl SupervisorRuntime {
             metrics: Mutex::default(),
             bus: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Turns `fax.job_status` on (once, at start).
+    pub fn enable_fax_status(&self, desk: Arc<faxbot_api::fax::FaxDesk>) {
+        self.capabilities.enable_fax_status(desk);
     }
 
     /// Turns the egress broker on for every plugin's `http.fetch` (once, at start).
@@ -83,8 +89,13 @@ impl SupervisorRuntime {
         redactor: Arc<faxbot_redact::Redactor>,
     ) -> Result<usize, String> {
         let deliverer = Arc::new(PluginDelivery(Arc::downgrade(self)));
-        let bus = Bus::new(store, redactor, deliverer, RetryPolicy::default());
+        let bus = Bus::new(store, redactor.clone(), deliverer, RetryPolicy::default());
         let _ = self.bus.set(bus.clone());
+        self.capabilities
+            .enable_events(crate::serve::capabilities::Events {
+                bus: bus.clone(),
+                redactor,
+            });
         bus.resume().map_err(|e| e.to_string())
     }
 
@@ -213,8 +224,10 @@ impl SupervisorRuntime {
                 });
             }
         }
-        self.capabilities
-            .set_grants(&spec.plugin_id, Some(spec.grants.clone()));
+        self.capabilities.set_running(
+            &spec.plugin_id,
+            Some((spec.tenant.clone(), spec.grants.clone())),
+        );
         if let Ok(mut known) = self.known.lock()
             && !known.contains(&spec.plugin_id)
         {
@@ -241,7 +254,7 @@ impl PluginRuntime for SupervisorRuntime {
             if let Some(bus) = self.bus.get() {
                 bus.unsubscribe(&Subscription::plugin_subscriber(plugin_id));
             }
-            self.capabilities.set_grants(plugin_id, None);
+            self.capabilities.set_running(plugin_id, None);
         })
     }
 
@@ -291,6 +304,7 @@ impl PluginRuntime for SupervisorRuntime {
 
     fn forget_logs(&self, plugin_id: &str) {
         self.logs.forget(plugin_id);
+        self.capabilities.forget(plugin_id);
         if let Ok(mut reasons) = self.last_reasons.lock() {
             reasons.remove(plugin_id);
         }
@@ -311,6 +325,10 @@ impl PluginRuntime for SupervisorRuntime {
 
     fn plugin_ids(&self) -> Vec<String> {
         self.known.lock().map(|k| k.clone()).unwrap_or_default()
+    }
+
+    fn plugin_metrics(&self) -> String {
+        self.capabilities.metrics_text()
     }
 
     fn dead_letters(&self, plugin_id: &str, limit: usize) -> Result<Vec<DeadLetter>, String> {

@@ -6,7 +6,7 @@ use crate::bus::{BusEvent, BusStore, FailedAttempt, OutboxEntry};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
 const ENTRY: &str = "SELECT o.subscriber, o.seq, e.id, e.topic, e.body, e.published_at_ms, \
-    o.attempts, o.next_at_ms, o.last_error, o.dead \
+    o.attempts, o.next_at_ms, o.last_error, o.dead, o.sequence \
     FROM bus_outbox o JOIN bus_events e ON e.id = o.event_id";
 
 fn entry(row: &Row<'_>) -> rusqlite::Result<(OutboxEntry, String)> {
@@ -15,6 +15,7 @@ fn entry(row: &Row<'_>) -> rusqlite::Result<(OutboxEntry, String)> {
         OutboxEntry {
             subscriber: row.get(0)?,
             seq: to_u64(row.get(1)?),
+            sequence: to_u64(row.get(10)?),
             event: BusEvent {
                 id: row.get(2)?,
                 topic: row.get(3)?,
@@ -67,15 +68,23 @@ impl BusStore for SqliteStore {
                     to_i64(event.published_at_ms)
                 ],
             )?;
+            let mut next_sequence = tx.prepare_cached(
+                "INSERT INTO bus_cursors (subscriber, last_sequence) VALUES (?1, 1) \
+                 ON CONFLICT (subscriber) DO UPDATE SET last_sequence = last_sequence + 1 \
+                 RETURNING last_sequence",
+            )?;
             let mut insert = tx.prepare_cached(
-                "INSERT INTO bus_outbox (subscriber, event_id, attempts, next_at_ms, last_error, dead) \
-                 VALUES (?1, ?2, 0, ?3, NULL, 0)",
+                "INSERT INTO bus_outbox \
+                 (subscriber, event_id, attempts, next_at_ms, last_error, dead, sequence) \
+                 VALUES (?1, ?2, 0, ?3, NULL, 0, ?4)",
             )?;
             for subscriber in subscribers {
+                let sequence: i64 = next_sequence.query_row(params![subscriber], |r| r.get(0))?;
                 insert.execute(params![
                     subscriber,
                     event.id,
-                    to_i64(event.published_at_ms)
+                    to_i64(event.published_at_ms),
+                    sequence
                 ])?;
             }
             Ok(())
