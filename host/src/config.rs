@@ -88,6 +88,13 @@ pub const DEFAULT_CONFIG: &str = r#"# faxbot core configuration. Every setting i
 # max_document = "20MiB"
 # retention_days = 30
 
+[events]
+# Each event is delivered to each subscribed plugin at least once, in order; a delivery that
+# keeps failing is retried with exponential backoff and jitter from retry_base_ms, then kept as
+# a dead letter (GET /v1/plugins/ID/dead-letters) after max_attempts.
+# max_attempts = 8
+# retry_base_ms = 1000
+
 [egress]
 # Plugins' HTTPS requests (http.fetch) reach public addresses only. Internal ranges a plugin
 # must reach are named here on purpose (each is announced at start), e.g. ["10.20.0.0/24"].
@@ -206,6 +213,26 @@ pub struct Config {
     pub fax: FaxConfig,
     /// Plugins' egress.
     pub egress: EgressConfig,
+    /// Event deliveries.
+    pub events: EventsConfig,
+}
+
+/// `[events]`: how the bus retries a delivery before it becomes a dead letter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EventsConfig {
+    /// Attempts per event and subscriber.
+    pub max_attempts: u32,
+    /// The wait after the first failure, ms; it doubles per attempt up to five minutes.
+    pub retry_base_ms: u64,
+}
+
+impl Default for EventsConfig {
+    fn default() -> Self {
+        Self {
+            max_attempts: 8,
+            retry_base_ms: 1000,
+        }
+    }
 }
 
 /// Every problem found in a config file.
@@ -528,6 +555,27 @@ impl Config {
             w.size(&mut fax, "max_document", "fax", 20 << 20, 1 << 10, 1 << 30);
         let retention_days = w.number(&mut fax, "retention_days", "fax", 30, 1, 3650);
         w.unknown(fax, "fax");
+        let mut events_table = w.table(&mut root, "events", "events");
+        let events = EventsConfig {
+            max_attempts: u32::try_from(w.number(
+                &mut events_table,
+                "max_attempts",
+                "events",
+                8,
+                1,
+                100,
+            ))
+            .unwrap_or(8),
+            retry_base_ms: w.number(
+                &mut events_table,
+                "retry_base_ms",
+                "events",
+                1000,
+                10,
+                600_000,
+            ),
+        };
+        w.unknown(events_table, "events");
         let mut egress_table = w.table(&mut root, "egress", "egress");
         let allow_internal = match egress_table.remove("allow_internal") {
             None => Vec::new(),
@@ -583,9 +631,9 @@ impl Config {
                     }
                 }
             }
-            Some(_) => w.problems.push(
-                "egress.hosts: must be a table of host name = \"ADDRESS[:PORT]\"".to_owned(),
-            ),
+            Some(_) => w
+                .problems
+                .push("egress.hosts: must be a table of host name = \"ADDRESS[:PORT]\"".to_owned()),
         }
         w.unknown(egress_table, "egress");
         let mut transports = Vec::new();
@@ -626,6 +674,7 @@ impl Config {
         let mut package_limits = defaults.package_limits.clone();
         package_limits.max_compressed_bytes = upload_limit;
         Ok(Config {
+            events,
             egress: EgressConfig {
                 allow_internal,
                 ca_file,

@@ -71,7 +71,14 @@ pub async fn discard(
     Caller(principal): Caller,
     Path((id, event_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    act(&state, &principal, &id, &event_id, DeadLetterAction::Discard).await
+    act(
+        &state,
+        &principal,
+        &id,
+        &event_id,
+        DeadLetterAction::Discard,
+    )
+    .await
 }
 
 async fn act(

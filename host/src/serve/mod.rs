@@ -182,6 +182,11 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
             Arc::new(Redactor::new(PseudonymKey::new(
                 keys.derive(PSEUDONYM_KEY_LABEL),
             ))),
+            faxbot_bus::RetryPolicy {
+                max_attempts: config.events.max_attempts,
+                base: Duration::from_millis(config.events.retry_base_ms),
+                ..faxbot_bus::RetryPolicy::default()
+            },
         )
         .map_err(|e| anyhow::anyhow!("reading the event outbox: {e}"))?;
     if owing > 0 {

@@ -87,9 +87,10 @@ impl SupervisorRuntime {
         self: &Arc<Self>,
         store: Arc<dyn BusStore>,
         redactor: Arc<faxbot_redact::Redactor>,
+        policy: RetryPolicy,
     ) -> Result<usize, String> {
         let deliverer = Arc::new(PluginDelivery(Arc::downgrade(self)));
-        let bus = Bus::new(store, redactor.clone(), deliverer, RetryPolicy::default());
+        let bus = Bus::new(store, redactor.clone(), deliverer, policy);
         let _ = self.bus.set(bus.clone());
         self.capabilities
             .enable_events(crate::serve::capabilities::Events {
