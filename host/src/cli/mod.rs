@@ -2,4 +2,5 @@
 
 pub mod audit;
 pub mod doctor;
+pub mod doctor_transports;
 pub mod redact;

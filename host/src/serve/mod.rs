@@ -290,7 +290,7 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
 
 /// Key labels of the fax desk's keys (derived from the core's key material).
 const DOCUMENTS_KEY_LABEL: &str = "faxbot documents v1";
-const SEALED_VALUES_KEY_LABEL: &str = "faxbot sealed values v1";
+pub(crate) const SEALED_VALUES_KEY_LABEL: &str = "faxbot sealed values v1";
 const DOCUMENT_TOKENS_KEY_LABEL: &str = "faxbot document tokens v1";
 
 /// Plugins' secrets as the egress broker reads them: sealed in the store, opened here.

@@ -81,6 +81,15 @@ impl DaemonTransports {
             .map(|(_, t)| t)
     }
 
+    /// Builds transport `name` afresh, or says why it cannot be (not configured, a
+    /// credential not set, a setting refused): for `faxbot doctor`.
+    pub fn build_for_check(&self, name: &str) -> Result<Arc<dyn FaxTransport>, String> {
+        if name == "test" {
+            return Ok(self.test.clone());
+        }
+        self.build(name)
+    }
+
     fn build(&self, name: &str) -> Result<Arc<dyn FaxTransport>, String> {
         let t = self
             .settings(name)
