@@ -9,6 +9,7 @@
 //! Never: an unprojected event on disk or on the wire; an event delivered out of order
 //! within a subscription; an event dropped without being acknowledged or discarded.
 
+mod acks;
 pub mod retry;
 pub mod subscription;
 mod worker;
@@ -66,6 +67,7 @@ pub struct Bus {
     policy: RetryPolicy,
     subscriptions: RwLock<HashMap<String, Subscription>>,
     workers: Mutex<HashMap<String, Arc<Notify>>>,
+    acks: acks::AckWriter,
 }
 
 impl Bus {
@@ -78,6 +80,7 @@ impl Bus {
         policy: RetryPolicy,
     ) -> Arc<Self> {
         Arc::new(Self {
+            acks: acks::AckWriter::start(store.clone()),
             store,
             redactor,
             deliverer,

@@ -66,7 +66,7 @@ async fn attempt(bus: &Arc<Bus>, subscriber: &str, entry: OutboxEntry) {
     };
     let (bus2, subscriber2, seq) = (bus.clone(), subscriber.to_owned(), entry.seq);
     let written = match outcome {
-        Ok(()) => blocking(move || bus2.store.bus_acknowledge(&subscriber2, seq)).await,
+        Ok(()) => bus.acks.acknowledge(subscriber, seq).await,
         Err(error) => {
             let dead = error == "undecodable" || bus.policy.exhausted(attempt);
             let wait = bus.policy.backoff(attempt, jitter());

@@ -60,7 +60,11 @@ pub trait BusStore: Send + Sync {
     /// The oldest live (not dead) entry a subscriber owes.
     fn bus_head(&self, subscriber: &str) -> Result<Option<OutboxEntry>>;
     /// Removes an acknowledged entry (and its event once no subscriber owes it).
-    fn bus_acknowledge(&self, subscriber: &str, seq: u64) -> Result<()>;
+    fn bus_acknowledge(&self, subscriber: &str, seq: u64) -> Result<()> {
+        self.bus_acknowledge_many(&[(subscriber.to_owned(), seq)])
+    }
+    /// Removes many acknowledged entries in one transaction (the bus's group commit).
+    fn bus_acknowledge_many(&self, acks: &[(String, u64)]) -> Result<()>;
     /// Records a failed attempt.
     fn bus_fail(&self, subscriber: &str, seq: u64, attempt: &FailedAttempt) -> Result<()>;
     /// Entries a subscriber still owes, live ones (not dead letters).

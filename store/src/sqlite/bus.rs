@@ -102,23 +102,31 @@ impl BusStore for SqliteStore {
             .transpose()
     }
 
-    fn bus_acknowledge(&self, subscriber: &str, seq: u64) -> Result<()> {
+    fn bus_acknowledge_many(&self, acks: &[(String, u64)]) -> Result<()> {
         self.write(|tx| {
-            let event_id: Option<String> = tx
-                .query_row(
+            let mut events = Vec::with_capacity(acks.len());
+            {
+                let mut find = tx.prepare_cached(
                     "SELECT event_id FROM bus_outbox WHERE subscriber = ?1 AND seq = ?2",
-                    params![subscriber, to_i64(seq)],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let Some(event_id) = event_id else {
-                return Ok(());
-            };
-            tx.execute(
-                "DELETE FROM bus_outbox WHERE subscriber = ?1 AND seq = ?2",
-                params![subscriber, to_i64(seq)],
-            )?;
-            drop_orphan_event(tx, &event_id)
+                )?;
+                let mut delete =
+                    tx.prepare_cached("DELETE FROM bus_outbox WHERE subscriber = ?1 AND seq = ?2")?;
+                for (subscriber, seq) in acks {
+                    let event_id: Option<String> = find
+                        .query_row(params![subscriber, to_i64(*seq)], |r| r.get(0))
+                        .optional()?;
+                    if let Some(event_id) = event_id {
+                        delete.execute(params![subscriber, to_i64(*seq)])?;
+                        events.push(event_id);
+                    }
+                }
+            }
+            events.sort();
+            events.dedup();
+            for event_id in &events {
+                drop_orphan_event(tx, event_id)?;
+            }
+            Ok(())
         })
     }
 
