@@ -983,6 +983,7 @@ pub fn plugin_view(state: &AppState, plugin: &PluginRecord) -> Result<PluginView
         restarts: status.as_ref().map_or(0, |s| s.restarts),
         last_exit_reason,
         metrics: status.map(|s| s.metrics).unwrap_or_default(),
+        jobs: state.runtime().jobs(&plugin.id),
         digest: shown_version.verified.digest.to_string(),
         review,
         created_at: format_ms(plugin.created_at_ms),

@@ -105,6 +105,29 @@ pub struct DeadLetter {
     pub published_at: String,
 }
 
+/// A scheduled job of a plugin, as `GET /v1/plugins/{id}` shows it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct JobView {
+    /// The job's name.
+    pub name: String,
+    /// Its approved cron schedule (UTC).
+    pub schedule: String,
+    /// Whether a run is in progress.
+    pub running: bool,
+    /// When the last run started, RFC 3339.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_run_at: Option<String>,
+    /// How it ended: `ok`, or the error code (`timeout`, `unavailable`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_outcome: Option<String>,
+    /// The plugin's one-line summary of it, redacted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_summary: Option<String>,
+    /// When it runs next, RFC 3339.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_run_at: Option<String>,
+}
+
 /// What to do with a dead letter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeadLetterAction {
@@ -132,6 +155,10 @@ pub trait PluginRuntime: Send + Sync {
     fn ready(&self) -> Result<(), String>;
     /// Counts per runtime state and totals, for `/metrics`.
     fn plugin_ids(&self) -> Vec<String>;
+    /// A running plugin's scheduled jobs.
+    fn jobs(&self, _plugin_id: &str) -> Vec<JobView> {
+        Vec::new()
+    }
     /// The metrics plugins recorded, as OpenMetrics text (without `# EOF`).
     fn plugin_metrics(&self) -> String {
         String::new()

@@ -274,6 +274,8 @@ pub struct PluginView {
     pub last_exit_reason: Option<String>,
     /// Counters of the running plugin.
     pub metrics: RuntimeMetrics,
+    /// Its scheduled jobs: schedule, last run and outcome, next run.
+    pub jobs: Vec<crate::runtime::JobView>,
     /// The package digest of the approved (or uploaded) version.
     pub digest: String,
     /// The pending version's review.

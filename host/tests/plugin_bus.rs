@@ -12,11 +12,9 @@
 mod support;
 
 use serde_json::json;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::sync::atomic::{AtomicU16, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
+use support::webhook::{Webhook, webhook};
 use support::{
     Daemon, Publisher, eventually, example_binary, init, is_root, multipart, trust, write_config,
 };
@@ -25,112 +23,6 @@ const SECRET_PATH: &str = "T0E2E0000/B0E2E0000/e2esecrettokenvalue";
 const CANARY_NAME: &str = "Quillthal Brixdro";
 const CANARY_SSN: &str = "078-05-1120";
 const CANARY_NUMBER: &str = "+14155550199";
-
-/// A local HTTPS server standing in for Slack: records each request (path and body) and
-/// answers with `status` (changeable while it runs).
-struct Webhook {
-    port: u16,
-    ca_pem: String,
-    seen: Arc<Mutex<Vec<(String, String)>>>,
-    status: Arc<AtomicU16>,
-}
-
-fn webhook() -> Webhook {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let ca_key = rcgen::KeyPair::generate().expect("ca key");
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("ca params");
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let ca = ca_params.self_signed(&ca_key).expect("ca");
-    let issuer = rcgen::Issuer::new(ca_params, ca_key);
-    let leaf_key = rcgen::KeyPair::generate().expect("leaf key");
-    let leaf = rcgen::CertificateParams::new(vec!["hooks.slack.com".to_owned()])
-        .expect("leaf params")
-        .signed_by(&leaf_key, &issuer)
-        .expect("leaf");
-    let config = Arc::new(
-        rustls::ServerConfig::builder()
-            .with_no_client_auth()
-            .with_single_cert(
-                vec![leaf.der().clone()],
-                rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
-            )
-            .expect("server config"),
-    );
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let status = Arc::new(AtomicU16::new(200));
-    let (seen2, status2) = (seen.clone(), status.clone());
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { continue };
-            let (config, seen, status) = (config.clone(), seen2.clone(), status2.clone());
-            std::thread::spawn(move || {
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-                let Ok(conn) = rustls::ServerConnection::new(config) else {
-                    return;
-                };
-                let mut tls = rustls::StreamOwned::new(conn, stream);
-                serve(&mut tls, &seen, &status);
-            });
-        }
-    });
-    Webhook {
-        port,
-        ca_pem: ca.pem(),
-        seen,
-        status,
-    }
-}
-
-/// Answers requests on one connection (keep-alive) until it closes.
-fn serve(tls: &mut impl ReadWrite, seen: &Mutex<Vec<(String, String)>>, status: &AtomicU16) {
-    let mut reader = BufReader::new(tls);
-    loop {
-        let mut request_line = String::new();
-        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
-            return;
-        }
-        let path = request_line
-            .split_whitespace()
-            .nth(1)
-            .unwrap_or_default()
-            .to_owned();
-        let mut length = 0usize;
-        loop {
-            let mut header = String::new();
-            if reader.read_line(&mut header).unwrap_or(0) == 0 {
-                return;
-            }
-            let header = header.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = header.split_once(':')
-                && name.eq_ignore_ascii_case("content-length")
-            {
-                length = value.trim().parse().unwrap_or(0);
-            }
-        }
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        seen.lock()
-            .expect("lock")
-            .push((path, String::from_utf8_lossy(&body).into_owned()));
-        let code = status.load(Ordering::SeqCst);
-        let answer =
-            format!("HTTP/1.1 {code} X\r\ncontent-length: 2\r\ncontent-type: text/plain\r\n\r\nok");
-        let tls = reader.get_mut();
-        if tls.write_all(answer.as_bytes()).is_err() || tls.flush().is_err() {
-            return;
-        }
-    }
-}
-
-trait ReadWrite: Read + Write {}
-impl<T: Read + Write> ReadWrite for T {}
 
 struct Setup {
     _tmp: tempfile::TempDir,
@@ -145,16 +37,8 @@ fn setup(extra_config: &str) -> Setup {
     let dir = tmp.path().join("state");
     let key = init(&dir);
     let hook = webhook();
-    let ca = tmp.path().join("hook-ca.pem");
-    std::fs::write(&ca, &hook.ca_pem).expect("ca file");
-    write_config(
-        &dir,
-        &format!(
-            "[egress]\nallow_internal = [\"127.0.0.1/32\"]\nca_file = \"{}\"\nhosts = {{ \"hooks.slack.com\" = \"127.0.0.1:{}\" }}\n{extra_config}",
-            ca.display(),
-            hook.port
-        ),
-    );
+    let egress = support::webhook::egress_config(&hook, &tmp.path().join("hook-ca.pem"));
+    write_config(&dir, &format!("{egress}{extra_config}"));
     let publisher = Publisher::new("faxbot-examples");
     trust(&dir, &publisher.trust_entry("curated"));
     Setup {

@@ -20,6 +20,7 @@ pub mod bus;
 mod error;
 pub mod faxes;
 pub mod files;
+pub mod jobs;
 pub mod migrations;
 mod model;
 mod sqlite;
@@ -28,6 +29,7 @@ pub use bus::{BusEvent, BusStore, FailedAttempt, OutboxEntry};
 pub use error::StoreError;
 pub use faxes::{FaxJobRecord, FaxQuery, FaxStore};
 pub use files::{PackageArea, Staged, SweepReport};
+pub use jobs::{JobState, JobStore};
 pub use model::{
     ApiKeyRecord, ApprovalRecord, DesiredState, KvPage, KvWrite, PluginRecord, Tenant,
     VersionRecord,

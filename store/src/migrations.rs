@@ -120,6 +120,17 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX bus_outbox_by_subscriber ON bus_outbox (subscriber, dead, seq);
     CREATE INDEX bus_outbox_by_event ON bus_outbox (event_id);",
+    // 4: plugin jobs' last runs.
+    "CREATE TABLE plugin_jobs (
+        plugin_id TEXT NOT NULL,
+        job TEXT NOT NULL,
+        last_scheduled_ms BIGINT NULL,
+        last_started_ms BIGINT NULL,
+        last_finished_ms BIGINT NULL,
+        last_outcome TEXT NULL,
+        last_summary TEXT NULL,
+        PRIMARY KEY (plugin_id, job)
+    );",
 ];
 
 /// The schema version this binary writes.

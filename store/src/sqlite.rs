@@ -4,6 +4,7 @@
 
 mod bus;
 mod faxes;
+mod jobs;
 
 use crate::migrations::{LATEST, MIGRATIONS};
 use crate::model::{

@@ -102,6 +102,27 @@ impl CoreCapabilities {
         self.metrics.render()
     }
 
+    /// Every running plugin's live jobs: (plugin, job name, cron), and its tenant.
+    pub fn running_jobs(&self, now_ms: u64) -> Vec<(String, Option<String>, String, String)> {
+        let Ok(map) = self.running.lock() else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (plugin, running) in map.iter() {
+            for capability in running.grants.live(now_ms) {
+                if let Capability::Job(job) = capability {
+                    out.push((
+                        plugin.clone(),
+                        running.tenant.clone(),
+                        job.name.clone(),
+                        job.cron.clone(),
+                    ));
+                }
+            }
+        }
+        out
+    }
+
     fn running(&self, plugin_id: &str) -> Option<Running> {
         self.running
             .lock()

@@ -53,6 +53,11 @@ impl LogBuffer {
             .0 = tenant;
     }
 
+    /// `text` redacted for `tenant`.
+    pub fn redact(&self, tenant: Option<&str>, text: &str) -> String {
+        self.redactor.redact_text(tenant, text).text
+    }
+
     /// Whether the redactor leaves `value` as it is (nothing in it looks like PHI).
     pub fn is_plain(&self, tenant: Option<&str>, value: &str) -> bool {
         self.redactor.redact_text(tenant, value).text == value

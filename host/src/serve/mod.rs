@@ -8,6 +8,7 @@
 //! longer trusts).
 
 mod capabilities;
+pub mod jobs;
 pub mod logs;
 pub mod runtime;
 mod server;
@@ -141,7 +142,8 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
     );
     let store: Arc<dyn Store> = sqlite.clone();
     let fax_store: Arc<dyn faxbot_store::FaxStore> = sqlite.clone();
-    let bus_store: Arc<dyn faxbot_store::BusStore> = sqlite;
+    let bus_store: Arc<dyn faxbot_store::BusStore> = sqlite.clone();
+    let job_store: Arc<dyn faxbot_store::JobStore> = sqlite;
     let trust_path = dir.join(TRUST_FILE_NAME);
     let trust = faxbot_api::trust_file::load(&trust_path).context("reading the trust store")?;
     let packages =
@@ -175,6 +177,7 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
         logs,
         audit.clone(),
         store.clone(),
+        job_store,
     ));
     let owing = plugin_runtime
         .attach_bus(
@@ -465,6 +468,7 @@ async fn background(state: AppState, runtime: Arc<runtime::SupervisorRuntime>) {
         }
         since = now;
         runtime.sample();
+        runtime.run_due_jobs();
         if watchdog.is_some() {
             notify(&[sd_notify::NotifyState::Watchdog]);
         }

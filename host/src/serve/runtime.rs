@@ -40,6 +40,8 @@ pub struct SupervisorRuntime {
     metrics: Mutex<HashMap<String, RuntimeMetrics>>,
     /// The event bus plugins' subscriptions are served from.
     bus: std::sync::OnceLock<Arc<Bus>>,
+    /// Plugins' scheduled jobs.
+    scheduler: crate::serve::jobs::Scheduler,
 }
 
 impl SupervisorRuntime {
@@ -53,6 +55,7 @@ impl SupervisorRuntime {
         logs: Arc<LogBuffer>,
         audit: AuditTrail,
         store: Arc<dyn Store>,
+        jobs: Arc<dyn faxbot_store::JobStore>,
     ) -> Self {
         Self {
             supervisor: Supervisor::new(),
@@ -67,6 +70,73 @@ impl SupervisorRuntime {
             known: Mutex::default(),
             metrics: Mutex::default(),
             bus: std::sync::OnceLock::new(),
+            scheduler: crate::serve::jobs::Scheduler::new(jobs),
+        }
+    }
+
+    /// Starts the jobs that are due (called every half second): each runs `job.run` on its
+    /// plugin with the plugin's job deadline; its outcome and redacted summary are kept, and
+    /// a line goes to the plugin's log.
+    pub fn run_due_jobs(self: &Arc<Self>) {
+        let now = now_ms();
+        let jobs = self.capabilities.running_jobs(now);
+        let tenants: HashMap<String, Option<String>> = jobs
+            .iter()
+            .map(|(p, t, _, _)| (p.clone(), t.clone()))
+            .collect();
+        let runnable: Vec<(String, String, String)> = jobs
+            .into_iter()
+            .filter(|(plugin, _, _, _)| {
+                self.supervisor
+                    .status(plugin)
+                    .is_ok_and(|s| s.state == State::Running)
+            })
+            .map(|(p, _, name, cron)| (p, name, cron))
+            .collect();
+        for run in self.scheduler.due(&runnable, now) {
+            let runtime = Arc::clone(self);
+            let tenant = tenants.get(&run.plugin_id).cloned().flatten();
+            tokio::spawn(async move {
+                let request = faxbot_plugin_abi::methods::JobRun {
+                    name: run.job.clone(),
+                    run_id: run.run_id.clone(),
+                    scheduled_at_ms: run.scheduled_ms,
+                };
+                let (outcome, _) = runtime
+                    .supervisor
+                    .call_with_default_deadline::<faxbot_plugin_abi::methods::RunJob>(
+                        &run.plugin_id,
+                        &request,
+                    )
+                    .await;
+                let (verdict, summary) = match outcome {
+                    Ok(report) => (
+                        "ok".to_owned(),
+                        report.summary.map(|s| {
+                            let line: String = s.chars().take(500).collect();
+                            runtime.logs.redact(tenant.as_deref(), &line)
+                        }),
+                    ),
+                    Err(e) => (e.code.to_string(), None),
+                };
+                runtime.logs.push(
+                    &run.plugin_id,
+                    "log",
+                    Some(if verdict == "ok" { "info" } else { "warn" }.to_owned()),
+                    &format!(
+                        "job {} ({}): {verdict}{}",
+                        run.job,
+                        run.run_id,
+                        summary
+                            .as_deref()
+                            .map(|s| format!(" — {s}"))
+                            .unwrap_or_default()
+                    ),
+                );
+                runtime
+                    .scheduler
+                    .finished(&run, &verdict, summary.as_deref());
+            });
         }
     }
 
@@ -306,6 +376,7 @@ impl PluginRuntime for SupervisorRuntime {
     fn forget_logs(&self, plugin_id: &str) {
         self.logs.forget(plugin_id);
         self.capabilities.forget(plugin_id);
+        self.scheduler.forget(plugin_id);
         if let Ok(mut reasons) = self.last_reasons.lock() {
             reasons.remove(plugin_id);
         }
@@ -326,6 +397,17 @@ impl PluginRuntime for SupervisorRuntime {
 
     fn plugin_ids(&self) -> Vec<String> {
         self.known.lock().map(|k| k.clone()).unwrap_or_default()
+    }
+
+    fn jobs(&self, plugin_id: &str) -> Vec<faxbot_api::runtime::JobView> {
+        let jobs: Vec<(String, String)> = self
+            .capabilities
+            .running_jobs(now_ms())
+            .into_iter()
+            .filter(|(p, _, _, _)| p == plugin_id)
+            .map(|(_, _, name, cron)| (name, cron))
+            .collect();
+        self.scheduler.view(plugin_id, &jobs)
     }
 
     fn plugin_metrics(&self) -> String {

@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod webhook;
+
 use faxbot_policy::manifest::ResourceCeilings;
 use faxbot_policy::package::PackageBuilder;
 use faxbot_policy::signature::SignatureFile;

@@ -174,7 +174,11 @@ impl Schedule {
             let day_index = i64::try_from(t / DAY_MS).ok()?;
             let (year, month, day) = civil_from_days(day_index);
             if self.months & (1 << month) == 0 {
-                let (y, m) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+                let (y, m) = if month == 12 {
+                    (year + 1, 1)
+                } else {
+                    (year, month + 1)
+                };
                 t = u64::try_from(days_from_civil(y, m, 1)).ok()? * DAY_MS;
                 continue;
             }
@@ -224,21 +228,51 @@ mod tests {
     #[test]
     fn next_after_finds_the_next_matching_minute_in_utc() {
         let daily = Schedule::parse("0 2 * * *").expect("parse");
-        assert_eq!(daily.next_after(at(2026, 12, 5, 1, 59)), Some(at(2026, 12, 5, 2, 0)));
-        assert_eq!(daily.next_after(at(2026, 12, 5, 2, 0)), Some(at(2026, 12, 6, 2, 0)));
-        assert_eq!(daily.next_after(at(2026, 12, 31, 3, 0)), Some(at(2027, 1, 1, 2, 0)));
+        assert_eq!(
+            daily.next_after(at(2026, 12, 5, 1, 59)),
+            Some(at(2026, 12, 5, 2, 0))
+        );
+        assert_eq!(
+            daily.next_after(at(2026, 12, 5, 2, 0)),
+            Some(at(2026, 12, 6, 2, 0))
+        );
+        assert_eq!(
+            daily.next_after(at(2026, 12, 31, 3, 0)),
+            Some(at(2027, 1, 1, 2, 0))
+        );
         let office = Schedule::parse("*/15 8-18 * * 1-5").expect("parse");
         // 2026-12-05 is a Saturday: the next is Monday 08:00.
-        assert_eq!(office.next_after(at(2026, 12, 5, 12, 0)), Some(at(2026, 12, 7, 8, 0)));
-        assert_eq!(office.next_after(at(2026, 12, 7, 8, 7)), Some(at(2026, 12, 7, 8, 15)));
-        assert_eq!(office.next_after(at(2026, 12, 7, 18, 45)), Some(at(2026, 12, 8, 8, 0)));
+        assert_eq!(
+            office.next_after(at(2026, 12, 5, 12, 0)),
+            Some(at(2026, 12, 7, 8, 0))
+        );
+        assert_eq!(
+            office.next_after(at(2026, 12, 7, 8, 7)),
+            Some(at(2026, 12, 7, 8, 15))
+        );
+        assert_eq!(
+            office.next_after(at(2026, 12, 7, 18, 45)),
+            Some(at(2026, 12, 8, 8, 0))
+        );
         let leap = Schedule::parse("0 0 29 2 *").expect("parse");
-        assert_eq!(leap.next_after(at(2026, 12, 5, 0, 0)), Some(at(2028, 2, 29, 0, 0)));
-        assert_eq!(Schedule::parse("0 0 31 2 *").expect("parse").next_after(0), None);
+        assert_eq!(
+            leap.next_after(at(2026, 12, 5, 0, 0)),
+            Some(at(2028, 2, 29, 0, 0))
+        );
+        assert_eq!(
+            Schedule::parse("0 0 31 2 *").expect("parse").next_after(0),
+            None
+        );
         // Both day fields restricted: either matches (the 1st, or any Sunday; 7 is Sunday).
         let either = Schedule::parse("0 0 1 * 7").expect("parse");
-        assert_eq!(either.next_after(at(2026, 12, 2, 0, 0)), Some(at(2026, 12, 6, 0, 0)));
-        assert_eq!(either.next_after(at(2026, 12, 27, 0, 0)), Some(at(2027, 1, 1, 0, 0)));
+        assert_eq!(
+            either.next_after(at(2026, 12, 2, 0, 0)),
+            Some(at(2026, 12, 6, 0, 0))
+        );
+        assert_eq!(
+            either.next_after(at(2026, 12, 27, 0, 0)),
+            Some(at(2027, 1, 1, 0, 0))
+        );
     }
 
     #[test]
