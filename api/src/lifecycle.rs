@@ -62,6 +62,47 @@ pub struct ApproveRequest {
     pub expires_at: Option<String>,
     /// Start the plugin once approved (default true).
     pub start: Option<bool>,
+    /// Granted route patterns anyone may call without a key (`/ext/{id}/...`); every other
+    /// route needs a key with `route_scope`. Default: none public.
+    pub public_routes: Option<Vec<String>>,
+    /// The scope a key needs to call the plugin's private routes (default `plugins:read`).
+    pub route_scope: Option<String>,
+}
+
+/// Who may call the routes, from an approval request: public patterns must be granted routes.
+fn route_access(
+    request: &ApproveRequest,
+    chosen: &[Grant],
+) -> Result<faxbot_store::RouteAccess, ApiError> {
+    let granted: Vec<&str> = chosen
+        .iter()
+        .filter_map(|g| match &g.capability {
+            Capability::Route(r) => Some(r.as_str()),
+            _ => None,
+        })
+        .collect();
+    let public = request.public_routes.clone().unwrap_or_default();
+    for (i, route) in public.iter().enumerate() {
+        if !granted.contains(&route.as_str()) {
+            return Err(ApiError::invalid(
+                "route_not_granted",
+                format!("public_routes[{i}]: `{route}` is not one of the routes granted"),
+            )
+            .with_field("public_routes"));
+        }
+    }
+    let scope = request
+        .route_scope
+        .clone()
+        .unwrap_or_else(|| crate::auth::Scope::PluginsRead.name().to_owned());
+    if crate::auth::Scope::parse(&scope).is_none() {
+        return Err(ApiError::invalid(
+            "unknown_scope",
+            format!("route_scope: `{scope}` is not a scope"),
+        )
+        .with_field("route_scope"));
+    }
+    Ok(faxbot_store::RouteAccess { public, scope })
 }
 
 /// A stored version's manifest, parsed once per package digest (the digest covers the bytes).
@@ -521,6 +562,7 @@ pub async fn approve(
         Grants::approve(id, manifest.version.clone(), requested, chosen.clone()).map_err(|e| {
             ApiError::invalid("grant_not_requested", e.to_string()).with_field("grants")
         })?;
+    let routes = route_access(&request, &chosen)?;
     let required = if settings.four_eyes { 2 } else { 1 };
     if settings.four_eyes && principal.key_id == version.uploaded_by {
         state
@@ -568,6 +610,8 @@ pub async fn approve(
                 "expires_at": request.expires_at,
                 "approvals": earlier.len() + 1,
                 "required": required,
+                "public_routes": routes.public,
+                "route_scope": routes.scope,
             }),
         )
         .await?;
@@ -591,6 +635,7 @@ pub async fn approve(
             (true, DesiredState::Running) if !start => DesiredState::Approved,
             (true, other) => other,
         };
+        state.store().set_route_access(id, &routes)?;
         let old = state
             .store()
             .activate_pending(id, &pending, &grants, desired, now)?;

@@ -128,6 +128,45 @@ pub struct JobView {
     pub next_run_at: Option<String>,
 }
 
+/// An HTTP request for a plugin's route, credentials and cookies already removed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteCall {
+    /// The method.
+    pub method: String,
+    /// The path below `/ext/{plugin}`, starting with `/`.
+    pub path: String,
+    /// The query without `?`.
+    pub query: String,
+    /// The headers that pass.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+/// A plugin's answer to a route call, before the API filters it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteAnswer {
+    /// The status.
+    pub status: u16,
+    /// The plugin's headers.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+/// Why a route call got no answer from the plugin.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RouteFailure {
+    /// The plugin is not running (starting, restarting, stopped, quarantined).
+    NotRunning,
+    /// No granted route covers the path.
+    NotGranted,
+    /// The plugin did not answer in time.
+    Timeout,
+    /// The plugin failed (its error code).
+    Failed(String),
+}
+
 /// What to do with a dead letter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeadLetterAction {
@@ -155,6 +194,14 @@ pub trait PluginRuntime: Send + Sync {
     fn ready(&self) -> Result<(), String>;
     /// Counts per runtime state and totals, for `/metrics`.
     fn plugin_ids(&self) -> Vec<String>;
+    /// Serves `call` through the plugin's `route.serve` (its route deadline).
+    fn serve_route<'a>(
+        &'a self,
+        _plugin_id: &'a str,
+        _call: RouteCall,
+    ) -> RuntimeFuture<'a, Result<RouteAnswer, RouteFailure>> {
+        Box::pin(async { Err(RouteFailure::NotRunning) })
+    }
     /// A running plugin's scheduled jobs.
     fn jobs(&self, _plugin_id: &str) -> Vec<JobView> {
         Vec::new()

@@ -31,7 +31,7 @@ pub use faxes::{FaxJobRecord, FaxQuery, FaxStore};
 pub use files::{PackageArea, Staged, SweepReport};
 pub use jobs::{JobState, JobStore};
 pub use model::{
-    ApiKeyRecord, ApprovalRecord, DesiredState, KvPage, KvWrite, PluginRecord, Tenant,
+    ApiKeyRecord, ApprovalRecord, DesiredState, KvPage, KvWrite, PluginRecord, RouteAccess, Tenant,
     VersionRecord,
 };
 pub use sqlite::{DATABASE_FILE_NAME, SqliteStore};
@@ -142,6 +142,11 @@ pub trait Store: Send + Sync {
     fn kv_get(&self, plugin_id: &str, key: &str) -> Result<Option<Vec<u8>>>;
     /// Bytes of kv data (keys and values) a plugin holds.
     fn kv_usage(&self, plugin_id: &str) -> Result<u64>;
+
+    /// Sets who may call a plugin's routes (at approval).
+    fn set_route_access(&self, plugin_id: &str, access: &RouteAccess) -> Result<()>;
+    /// Who may call a plugin's routes; `None` before its first approval set it.
+    fn route_access(&self, plugin_id: &str) -> Result<Option<RouteAccess>>;
 
     // --- health --------------------------------------------------------------------------
 

@@ -131,6 +131,12 @@ pub const MIGRATIONS: &[&str] = &[
         last_summary TEXT NULL,
         PRIMARY KEY (plugin_id, job)
     );",
+    // 5: who may call a plugin's routes, as set at approval.
+    "CREATE TABLE plugin_route_access (
+        plugin_id TEXT PRIMARY KEY,
+        public_routes TEXT NOT NULL,
+        scope TEXT NOT NULL
+    );",
 ];
 
 /// The schema version this binary writes.

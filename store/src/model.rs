@@ -167,3 +167,12 @@ pub struct KvPage {
     /// Whether more keys follow the last one.
     pub more: bool,
 }
+
+/// Who may call a plugin's routes (`/ext/{plugin}/...`), as the admin set at approval.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RouteAccess {
+    /// Route patterns anyone may call, without a key.
+    pub public: Vec<String>,
+    /// The scope a key needs for every other route (a scope name, `plugins:read` by default).
+    pub scope: String,
+}

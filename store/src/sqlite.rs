@@ -8,7 +8,7 @@ mod jobs;
 
 use crate::migrations::{LATEST, MIGRATIONS};
 use crate::model::{
-    ApiKeyRecord, ApprovalRecord, DesiredState, KvPage, KvWrite, PluginRecord, Tenant,
+    ApiKeyRecord, ApprovalRecord, DesiredState, KvPage, KvWrite, PluginRecord, RouteAccess, Tenant,
     VersionRecord,
 };
 use crate::{Result, Store, StoreError};
@@ -827,6 +827,38 @@ impl Store for SqliteStore {
             |r| r.get(0),
         )?;
         Ok(to_u64(total.unwrap_or(0)))
+    }
+
+    fn set_route_access(&self, plugin_id: &str, access: &RouteAccess) -> Result<()> {
+        let public = serde_json::to_string(&access.public)
+            .map_err(|e| corrupt(&format!("route access of {plugin_id}"), e))?;
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO plugin_route_access (plugin_id, public_routes, scope) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (plugin_id) DO UPDATE SET public_routes = excluded.public_routes, scope = excluded.scope",
+                params![plugin_id, public, access.scope],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn route_access(&self, plugin_id: &str) -> Result<Option<RouteAccess>> {
+        let row: Option<(String, String)> = self
+            .reader()
+            .query_row(
+                "SELECT public_routes, scope FROM plugin_route_access WHERE plugin_id = ?1",
+                params![plugin_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        row.map(|(public, scope)| {
+            Ok(RouteAccess {
+                public: serde_json::from_str(&public)
+                    .map_err(|e| corrupt(&format!("route access of {plugin_id}"), e))?,
+                scope,
+            })
+        })
+        .transpose()
     }
 
     fn ping(&self) -> Result<()> {

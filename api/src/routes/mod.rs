@@ -5,6 +5,7 @@
 
 mod audit;
 mod dead_letters;
+mod ext;
 mod faxes;
 mod health;
 mod keys;
@@ -115,8 +116,12 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(faxes::put_plugin_secret))
         .split_for_parts();
     state.set_openapi_json(doc.to_json().unwrap_or_else(|_| "{}".to_owned()));
+    // Plugin routes decide their access from the approval, so they sit beside the table's
+    // authorisation layer and check access themselves.
+    let ext = Router::new().route("/ext/{id}/{*path}", axum::routing::any(ext::serve));
     router
         .route_layer(middleware::from_fn_with_state(state.clone(), authorize))
+        .merge(ext)
         .fallback(unrouted)
         .layer(DefaultBodyLimit::max(settings.json_limit))
         .layer(middleware::from_fn_with_state(state.clone(), observe))

@@ -102,6 +102,21 @@ impl CoreCapabilities {
         self.metrics.render()
     }
 
+    /// Whether a running plugin's live grants cover the route `path`, and its tenant.
+    pub fn route_granted(
+        &self,
+        plugin_id: &str,
+        path: &str,
+        now_ms: u64,
+    ) -> Option<Option<String>> {
+        let running = self.running(plugin_id)?;
+        running
+            .grants
+            .live(now_ms)
+            .any(|c| matches!(c, Capability::Route(p) if faxbot_policy::capability::names::route_matches(p, path)))
+            .then_some(running.tenant)
+    }
+
     /// Every running plugin's live jobs: (plugin, job name, cron), and its tenant.
     pub fn running_jobs(&self, now_ms: u64) -> Vec<(String, Option<String>, String, String)> {
         let Ok(map) = self.running.lock() else {

@@ -9,8 +9,8 @@
 use crate::serve::capabilities::{CoreCapabilities, DenialAudit};
 use crate::serve::logs::{LogBuffer, OutputSink};
 use faxbot_api::runtime::{
-    DeadLetter, DeadLetterAction, LogLine, PluginRuntime, RunSpec, RunState, RuntimeFuture,
-    RuntimeMetrics, RuntimeStatus,
+    DeadLetter, DeadLetterAction, LogLine, PluginRuntime, RouteAnswer, RouteCall, RouteFailure,
+    RunSpec, RunState, RuntimeFuture, RuntimeMetrics, RuntimeStatus,
 };
 use faxbot_api::time::now_ms;
 use faxbot_audit::AuditTrail;
@@ -399,6 +399,74 @@ impl PluginRuntime for SupervisorRuntime {
         self.known.lock().map(|k| k.clone()).unwrap_or_default()
     }
 
+    fn serve_route<'a>(
+        &'a self,
+        plugin_id: &'a str,
+        call: RouteCall,
+    ) -> RuntimeFuture<'a, Result<RouteAnswer, RouteFailure>> {
+        Box::pin(async move {
+            let running = self
+                .supervisor
+                .status(plugin_id)
+                .is_ok_and(|s| s.state == State::Running);
+            if !running {
+                return Err(RouteFailure::NotRunning);
+            }
+            let tenant = self
+                .capabilities
+                .route_granted(plugin_id, &call.path, now_ms())
+                .ok_or(RouteFailure::NotGranted)?;
+            let request = faxbot_plugin_abi::methods::RouteRequest {
+                method: call.method,
+                path: call.path,
+                query: call.query,
+                headers: call.headers,
+                body: call.body,
+            };
+            let (outcome, _) = self
+                .supervisor
+                .call_with_default_deadline::<faxbot_plugin_abi::methods::ServeRoute>(
+                    plugin_id, &request,
+                )
+                .await;
+            let response = outcome.map_err(|e| match e.code {
+                faxbot_plugin_abi::ErrorCode::Timeout => RouteFailure::Timeout,
+                code => RouteFailure::Failed(code.to_string()),
+            })?;
+            // A plugin's output is untrusted: text it answers passes the redactor (in JSON,
+            // each string value, so the document stays JSON).
+            let content_type = response
+                .headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+                .map(|(_, v)| v.to_ascii_lowercase())
+                .unwrap_or_default();
+            let body = if content_type.contains("json") {
+                match serde_json::from_slice::<serde_json::Value>(&response.body) {
+                    Ok(mut value) => {
+                        redact_strings(&mut value, &|t| self.logs.redact(tenant.as_deref(), t));
+                        serde_json::to_vec(&value).unwrap_or_default()
+                    }
+                    Err(_) => self
+                        .logs
+                        .redact(tenant.as_deref(), &String::from_utf8_lossy(&response.body))
+                        .into_bytes(),
+                }
+            } else if content_type.starts_with("text/") {
+                self.logs
+                    .redact(tenant.as_deref(), &String::from_utf8_lossy(&response.body))
+                    .into_bytes()
+            } else {
+                response.body
+            };
+            Ok(RouteAnswer {
+                status: response.status,
+                headers: response.headers,
+                body,
+            })
+        })
+    }
+
     fn jobs(&self, plugin_id: &str) -> Vec<faxbot_api::runtime::JobView> {
         let jobs: Vec<(String, String)> = self
             .capabilities
@@ -451,6 +519,24 @@ impl PluginRuntime for SupervisorRuntime {
             DeadLetterAction::Discard => bus.store().bus_discard(&subscriber, event_id),
         }
         .map_err(|e| e.to_string())
+    }
+}
+
+/// Redacts every string in a JSON document in place.
+fn redact_strings(value: &mut serde_json::Value, redact: &dyn Fn(&str) -> String) {
+    match value {
+        serde_json::Value::String(s) => *s = redact(s),
+        serde_json::Value::Array(items) => {
+            for item in items {
+                redact_strings(item, redact);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (_, item) in map.iter_mut() {
+                redact_strings(item, redact);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -116,7 +116,7 @@ pub(crate) fn pattern_covers(wider: &str, narrower: &str, sep: char) -> bool {
 }
 
 /// Whether a granted route pattern allows a request path.
-pub(crate) fn route_matches(pattern: &str, path: &str) -> bool {
+pub fn route_matches(pattern: &str, path: &str) -> bool {
     match pattern.strip_suffix("/*") {
         Some(prefix) => path
             .strip_prefix(prefix)
