@@ -16,6 +16,22 @@
 //! entries in key-based bundles are not checked; trust comes from the operator's key. See
 //! `docs/trust.md`.
 
+mod bundle;
+mod crypto;
+mod der;
+mod fulcio;
+pub mod identity;
+mod keyless;
+mod rekor;
+mod sct;
+mod timestamp;
+pub mod trusted_root;
+
+pub use identity::KeylessIdentity;
+pub(crate) use keyless::format_time;
+pub use keyless::{KeylessError, KeylessVerified, verify_keyless};
+pub use trusted_root::TrustedRoot;
+
 use super::{Scheme, SignatureError};
 use crate::package::{PackageDigest, sha256};
 use base64::Engine;

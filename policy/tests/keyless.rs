@@ -1,0 +1,307 @@
+//! Keyless Sigstore bundles verified offline against a trusted root, with sigstore-python's
+//! published test vectors (`policy/testdata/sigstore/`, see its README): the valid bundles
+//! of each version verify, and every tampering is refused with its own reason.
+//! `cargo test -p faxbot-policy --features sigstore`.
+#![cfg(feature = "sigstore")]
+
+use faxbot_policy::signature::sigstore::{
+    KeylessError, KeylessIdentity, TrustedRoot, verify_keyless,
+};
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn data(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/sigstore")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn staging_root() -> TrustedRoot {
+    TrustedRoot::parse(&data("staging_trusted_root.json")).expect("the staging root parses")
+}
+
+fn william() -> KeylessIdentity {
+    KeylessIdentity {
+        identity: "william@yossarian.net".into(),
+        issuer: "https://github.com/login/oauth".into(),
+    }
+}
+
+fn verify(artifact: &str, bundle: &[u8], who: &KeylessIdentity) -> Result<(), KeylessError> {
+    verify_keyless(&data(artifact), bundle, &staging_root(), who).map(|_| ())
+}
+
+/// The bundle's JSON with one field changed.
+fn edited(bundle: &str, pointer: &str, value: Value) -> Vec<u8> {
+    let mut json: Value = serde_json::from_slice(&data(bundle)).expect("json");
+    *json
+        .pointer_mut(pointer)
+        .unwrap_or_else(|| panic!("{pointer}")) = value;
+    serde_json::to_vec(&json).expect("json")
+}
+
+fn flip_base64(text: &str) -> String {
+    use base64::Engine;
+    let e = base64::engine::general_purpose::STANDARD;
+    let mut bytes = e.decode(text).expect("base64");
+    let last = bytes.len() - 1;
+    bytes[last / 2] ^= 1;
+    e.encode(bytes)
+}
+
+fn field(bundle: &str, pointer: &str) -> String {
+    let json: Value = serde_json::from_slice(&data(bundle)).expect("json");
+    json.pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("{pointer}"))
+        .to_string()
+}
+
+#[test]
+fn a_published_v03_bundle_verifies_offline_against_the_staging_root() {
+    let verified = verify_keyless(
+        &data("bundle_v3.txt"),
+        &data("bundle_v3.txt.sigstore"),
+        &staging_root(),
+        &william(),
+    )
+    .expect("verifies");
+    assert_eq!(verified.signed_at, 1_712_085_549);
+    verify(
+        "bundle_v3_alt.txt",
+        &data("bundle_v3_alt.txt.sigstore"),
+        &william(),
+    )
+    .expect("the alternative v0.3 media type verifies");
+}
+
+#[test]
+fn a_published_v01_bundle_verifies_with_its_signed_entry_timestamp() {
+    let who = KeylessIdentity {
+        identity: "a@tny.town".into(),
+        issuer: "https://github.com/login/oauth".into(),
+    };
+    verify("bundle.txt", &data("bundle.txt.sigstore"), &who).expect("verifies");
+}
+
+#[test]
+fn a_tampered_artifact_is_refused() {
+    let e = verify("bundle.txt", &data("bundle_v3.txt.sigstore"), &william()).expect_err("refused");
+    assert!(matches!(e, KeylessError::Artifact(_)), "{e}");
+    assert!(e.to_string().contains("not made for this artifact"), "{e}");
+}
+
+#[test]
+fn a_bundle_whose_signature_is_not_over_the_artifact_is_refused() {
+    let sig = field("bundle_v3.txt.sigstore", "/messageSignature/signature");
+    let bundle = edited(
+        "bundle_v3.txt.sigstore",
+        "/messageSignature/signature",
+        Value::String(flip_base64(&sig)),
+    );
+    let e = verify("bundle_v3.txt", &bundle, &william()).expect_err("refused");
+    assert!(matches!(e, KeylessError::Artifact(_)), "{e}");
+}
+
+#[test]
+fn another_identity_is_refused_naming_both() {
+    let who = KeylessIdentity {
+        identity: "mallory@example.com".into(),
+        issuer: "https://github.com/login/oauth".into(),
+    };
+    let e = verify("bundle_v3.txt", &data("bundle_v3.txt.sigstore"), &who).expect_err("refused");
+    assert_eq!(
+        e,
+        KeylessError::Identity {
+            expected: "mallory@example.com".into(),
+            found: "william@yossarian.net".into()
+        }
+    );
+}
+
+#[test]
+fn another_oidc_issuer_is_refused_naming_both() {
+    let who = KeylessIdentity {
+        identity: "william@yossarian.net".into(),
+        issuer: "https://token.actions.githubusercontent.com".into(),
+    };
+    let e = verify("bundle_v3.txt", &data("bundle_v3.txt.sigstore"), &who).expect_err("refused");
+    assert_eq!(
+        e,
+        KeylessError::Issuer {
+            expected: "https://token.actions.githubusercontent.com".into(),
+            found: "https://github.com/login/oauth".into()
+        }
+    );
+}
+
+#[test]
+fn a_forged_signed_entry_timestamp_is_refused() {
+    let set = field(
+        "bundle_v3.txt.sigstore",
+        "/verificationMaterial/tlogEntries/0/inclusionPromise/signedEntryTimestamp",
+    );
+    let bundle = edited(
+        "bundle_v3.txt.sigstore",
+        "/verificationMaterial/tlogEntries/0/inclusionPromise/signedEntryTimestamp",
+        Value::String(flip_base64(&set)),
+    );
+    let e = verify("bundle_v3.txt", &bundle, &william()).expect_err("refused");
+    assert!(e.to_string().contains("(SET)"), "{e}");
+}
+
+#[test]
+fn a_moved_integrated_time_breaks_the_signed_entry_timestamp() {
+    let bundle = edited(
+        "bundle_v3.txt.sigstore",
+        "/verificationMaterial/tlogEntries/0/integratedTime",
+        Value::String("1712085000".into()),
+    );
+    let e = verify("bundle_v3.txt", &bundle, &william()).expect_err("refused");
+    assert!(matches!(e, KeylessError::Tlog(_)), "{e}");
+}
+
+#[test]
+fn a_forged_inclusion_proof_is_refused() {
+    let hash = field(
+        "bundle_v3.txt.sigstore",
+        "/verificationMaterial/tlogEntries/0/inclusionProof/hashes/3",
+    );
+    let bundle = edited(
+        "bundle_v3.txt.sigstore",
+        "/verificationMaterial/tlogEntries/0/inclusionProof/hashes/3",
+        Value::String(flip_base64(&hash)),
+    );
+    let e = verify("bundle_v3.txt", &bundle, &william()).expect_err("refused");
+    assert!(e.to_string().contains("inclusion proof"), "{e}");
+}
+
+#[test]
+fn a_checkpoint_for_another_root_or_with_a_forged_signature_is_refused() {
+    let pointer = "/verificationMaterial/tlogEntries/0/inclusionProof/checkpoint/envelope";
+    let envelope = field("bundle_v3.txt.sigstore", pointer);
+    let other_size = envelope.replacen("\n25901138\n", "\n25901139\n", 1);
+    let e = verify(
+        "bundle_v3.txt",
+        &edited("bundle_v3.txt.sigstore", pointer, Value::String(other_size)),
+        &william(),
+    )
+    .expect_err("refused");
+    assert!(e.to_string().contains("checkpoint"), "{e}");
+    let (text, sig_line) = envelope.split_once("\n\n").expect("note");
+    let (prefix, sig) = sig_line.trim_end().rsplit_once(' ').expect("signature");
+    let forged = format!("{text}\n\n{prefix} {}\n", flip_base64(sig));
+    let e = verify(
+        "bundle_v3.txt",
+        &edited("bundle_v3.txt.sigstore", pointer, Value::String(forged)),
+        &william(),
+    )
+    .expect_err("refused");
+    assert!(e.to_string().contains("no valid signature"), "{e}");
+}
+
+#[test]
+fn an_inclusion_proof_without_a_checkpoint_is_refused() {
+    let e = verify(
+        "bundle_no_checkpoint.txt",
+        &data("bundle_no_checkpoint.txt.sigstore"),
+        &william(),
+    )
+    .expect_err("refused");
+    assert!(e.to_string().contains("no checkpoint"), "{e}");
+}
+
+#[test]
+fn an_entry_recording_another_artifact_is_refused() {
+    // CVE-2022-36056: a log entry that does not match the bundle's artifact.
+    let e = verify(
+        "bundle_cve_2022_36056.txt",
+        &data("bundle_cve_2022_36056.txt.sigstore"),
+        &william(),
+    )
+    .expect_err("refused");
+    assert!(
+        matches!(e, KeylessError::Artifact(_) | KeylessError::Tlog(_)),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_certificate_not_chaining_to_the_roots_authority_is_refused() {
+    // Swap the staging Fulcio chain for the timestamp authority's chain.
+    let mut root: Value = serde_json::from_slice(&data("staging_trusted_root.json")).expect("json");
+    let tsa_chain = root["timestampAuthorities"][0]["certChain"].clone();
+    root["certificateAuthorities"][0]["certChain"] = tsa_chain;
+    let root = TrustedRoot::parse(&serde_json::to_vec(&root).expect("json")).expect("parses");
+    let e = verify_keyless(
+        &data("bundle_v3.txt"),
+        &data("bundle_v3.txt.sigstore"),
+        &root,
+        &william(),
+    )
+    .expect_err("refused");
+    assert!(matches!(e, KeylessError::Chain { .. }), "{e}");
+}
+
+#[test]
+fn an_authority_not_trusted_at_signing_time_is_refused() {
+    let mut root: Value = serde_json::from_slice(&data("staging_trusted_root.json")).expect("json");
+    root["certificateAuthorities"][0]["validFor"]["end"] =
+        Value::String("2023-01-01T00:00:00Z".into());
+    let root = TrustedRoot::parse(&serde_json::to_vec(&root).expect("json")).expect("parses");
+    let e = verify_keyless(
+        &data("bundle_v3.txt"),
+        &data("bundle_v3.txt.sigstore"),
+        &root,
+        &william(),
+    )
+    .expect_err("refused");
+    assert!(e.to_string().contains("not trusted at that time"), "{e}");
+}
+
+#[test]
+fn a_log_not_in_the_trusted_root_is_refused() {
+    let mut root: Value = serde_json::from_slice(&data("staging_trusted_root.json")).expect("json");
+    root["tlogs"].as_array_mut().expect("tlogs").remove(0);
+    let root = TrustedRoot::parse(&serde_json::to_vec(&root).expect("json")).expect("parses");
+    let e = verify_keyless(
+        &data("bundle_v3.txt"),
+        &data("bundle_v3.txt.sigstore"),
+        &root,
+        &william(),
+    )
+    .expect_err("refused");
+    assert!(
+        e.to_string()
+            .contains("not a transparency log of the trusted root"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_ct_log_not_in_the_trusted_root_leaves_no_valid_sct() {
+    let mut root: Value = serde_json::from_slice(&data("staging_trusted_root.json")).expect("json");
+    root["ctlogs"] = Value::Array(Vec::new());
+    let root = TrustedRoot::parse(&serde_json::to_vec(&root).expect("json")).expect("parses");
+    let e = verify_keyless(
+        &data("bundle_v3.txt"),
+        &data("bundle_v3.txt.sigstore"),
+        &root,
+        &william(),
+    )
+    .expect_err("refused");
+    assert!(matches!(e, KeylessError::Sct(_)), "{e}");
+}
+
+#[test]
+fn a_key_based_bundle_is_not_keyless() {
+    let bundle = serde_json::json!({
+        "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+        "verificationMaterial": { "publicKey": { "hint": "x" }, "tlogEntries": [] },
+        "messageSignature": { "signature": "AAAA" }
+    });
+    let e =
+        verify("bundle_v3.txt", bundle.to_string().as_bytes(), &william()).expect_err("refused");
+    assert_eq!(e, KeylessError::NotKeyless);
+}
