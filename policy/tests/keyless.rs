@@ -305,3 +305,100 @@ fn a_key_based_bundle_is_not_keyless() {
         verify("bundle_v3.txt", bundle.to_string().as_bytes(), &william()).expect_err("refused");
     assert_eq!(e, KeylessError::NotKeyless);
 }
+
+// ---- A local Sigstore built at test time: what no published vector covers ----
+
+mod common;
+use common::local_sigstore::{LocalSigstore, SIGNING_TIME, Signing};
+
+const GITHUB: &str = "https://token.actions.githubusercontent.com";
+const WORKFLOW: &str =
+    "https://github.com/acme/plugin/.github/workflows/release.yml@refs/tags/v1.0.0";
+
+fn local_root(s: &LocalSigstore) -> TrustedRoot {
+    TrustedRoot::parse(s.trusted_root_json().as_bytes()).expect("local root parses")
+}
+
+fn workflow() -> KeylessIdentity {
+    KeylessIdentity {
+        identity: WORKFLOW.into(),
+        issuer: GITHUB.into(),
+    }
+}
+
+#[test]
+fn a_bundle_from_the_local_sigstore_verifies_with_a_workflow_identity() {
+    let sigstore = LocalSigstore::new();
+    let bundle = sigstore.sign(b"artifact", &Signing::new(WORKFLOW, GITHUB));
+    let verified = verify_keyless(
+        b"artifact",
+        bundle.as_bytes(),
+        &local_root(&sigstore),
+        &workflow(),
+    )
+    .expect("verifies");
+    assert_eq!(verified.signed_at, SIGNING_TIME);
+}
+
+#[test]
+fn a_certificate_expired_at_the_integrated_time_is_refused() {
+    let sigstore = LocalSigstore::new();
+    let mut signing = Signing::new(WORKFLOW, GITHUB);
+    signing.integrated_time = SIGNING_TIME + 2 * 86_400;
+    let bundle = sigstore.sign(b"artifact", &signing);
+    let e = verify_keyless(
+        b"artifact",
+        bundle.as_bytes(),
+        &local_root(&sigstore),
+        &workflow(),
+    )
+    .expect_err("refused");
+    assert!(matches!(e, KeylessError::CertificateTime { .. }), "{e}");
+    assert!(e.to_string().contains("2025-01-03T12:00:00Z"), "{e}");
+}
+
+#[test]
+fn a_certificate_not_yet_valid_at_the_integrated_time_is_refused() {
+    let sigstore = LocalSigstore::new();
+    let mut signing = Signing::new(WORKFLOW, GITHUB);
+    signing.not_before = (2025, 6, 1);
+    signing.not_after = (2025, 6, 2);
+    let bundle = sigstore.sign(b"artifact", &signing);
+    let e = verify_keyless(
+        b"artifact",
+        bundle.as_bytes(),
+        &local_root(&sigstore),
+        &workflow(),
+    )
+    .expect_err("refused");
+    assert!(matches!(e, KeylessError::CertificateTime { .. }), "{e}");
+}
+
+#[test]
+fn a_bundle_from_another_sigstore_is_refused_by_this_root() {
+    let ours = LocalSigstore::new();
+    let theirs = LocalSigstore::new();
+    let bundle = theirs.sign(b"artifact", &Signing::new(WORKFLOW, GITHUB));
+    let e = verify_keyless(
+        b"artifact",
+        bundle.as_bytes(),
+        &local_root(&ours),
+        &workflow(),
+    )
+    .expect_err("refused");
+    assert!(matches!(e, KeylessError::Tlog(_)), "{e}");
+}
+
+#[test]
+fn a_certificate_from_another_ca_is_refused_even_with_this_roots_logs() {
+    let ours = LocalSigstore::new();
+    let theirs = LocalSigstore::new();
+    let bundle = ours.sign(b"artifact", &Signing::new(WORKFLOW, GITHUB));
+    let mut root: Value = serde_json::from_str(&ours.trusted_root_json()).expect("json");
+    let other: Value = serde_json::from_str(&theirs.trusted_root_json()).expect("json");
+    root["certificateAuthorities"] = other["certificateAuthorities"].clone();
+    let root = TrustedRoot::parse(&serde_json::to_vec(&root).expect("json")).expect("parses");
+    let e =
+        verify_keyless(b"artifact", bundle.as_bytes(), &root, &workflow()).expect_err("refused");
+    assert!(matches!(e, KeylessError::Chain { .. }), "{e}");
+}

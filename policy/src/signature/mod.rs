@@ -102,6 +102,10 @@ pub enum SignatureError {
         "a keyless sigstore bundle (a Fulcio certificate) was presented for a key-based trust entry: trust the publisher's identity with `sigstore_identity` and `sigstore_issuer`, or sign with the trusted key"
     )]
     KeylessUnsupported,
+    /// A keyless Sigstore bundle that does not verify (feature `sigstore`).
+    #[cfg(feature = "sigstore")]
+    #[error("keyless sigstore bundle refused: {0}")]
+    Keyless(#[from] sigstore::KeylessError),
     /// A bundle form this crate does not verify (DSSE envelopes, unknown versions).
     #[error("unsupported sigstore bundle: {0}")]
     UnsupportedBundle(String),

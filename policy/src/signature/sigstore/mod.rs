@@ -166,6 +166,28 @@ enum BundleSignature {
     Keyless,
 }
 
+/// Whether signature bytes are a keyless bundle (a certificate, not a key, in its
+/// verification material); anything that does not parse as such is not.
+pub fn is_keyless_bundle(signature: &[u8]) -> bool {
+    let trimmed = signature.trim_ascii();
+    trimmed.first() == Some(&b'{')
+        && matches!(
+            bundle_signature_kind(trimmed),
+            Some(BundleSignatureKind::Certificate)
+        )
+}
+
+/// Whether a bundle's verification material is a certificate (keyless) or a key.
+fn bundle_signature_kind(json: &[u8]) -> Option<BundleSignatureKind> {
+    let bundle: Bundle = serde_json::from_slice(json).ok()?;
+    if let Some(material) = &bundle.verification_material
+        && (material.get("certificate").is_some() || material.get("x509CertificateChain").is_some())
+    {
+        return Some(BundleSignatureKind::Certificate);
+    }
+    bundle.cert.as_deref().and_then(|c| old_form_cert(c).ok())
+}
+
 /// The SHA-2 digest a bundle's `messageDigest.algorithm` names, of `payload`.
 pub(crate) fn message_digest(algorithm: &str, payload: &[u8]) -> Result<Vec<u8>, SignatureError> {
     let alg = match algorithm {
