@@ -68,6 +68,7 @@ fn a_published_v03_bundle_verifies_offline_against_the_staging_root() {
     )
     .expect("verifies");
     assert_eq!(verified.signed_at, 1_712_085_549);
+    assert_eq!(verified.timestamps_verified, 0);
     verify(
         "bundle_v3_alt.txt",
         &data("bundle_v3_alt.txt.sigstore"),
@@ -401,4 +402,123 @@ fn a_certificate_from_another_ca_is_refused_even_with_this_roots_logs() {
     let e =
         verify_keyless(b"artifact", bundle.as_bytes(), &root, &workflow()).expect_err("refused");
     assert!(matches!(e, KeylessError::Chain { .. }), "{e}");
+}
+
+// ---- RFC 3161 signed timestamps (sigstore-python's tsa/ vectors) ----
+
+fn tsa_root(edit: impl FnOnce(&mut Value)) -> TrustedRoot {
+    let mut root: Value = serde_json::from_slice(&data("staging_trusted_root.json")).expect("json");
+    let ca: Value = serde_json::from_slice(&data("tsa/ca.json")).expect("json");
+    root["timestampAuthorities"] = Value::Array(vec![ca]);
+    edit(&mut root);
+    TrustedRoot::parse(&serde_json::to_vec(&root).expect("json")).expect("parses")
+}
+
+fn alexis() -> KeylessIdentity {
+    KeylessIdentity {
+        identity: "alexis.challande@trailofbits.com".into(),
+        issuer: "https://accounts.google.com".into(),
+    }
+}
+
+#[test]
+fn a_bundle_with_signed_timestamps_verifies_against_the_roots_timestamp_authority() {
+    let verified = verify_keyless(
+        &data("tsa/bundle.txt"),
+        &data("tsa/bundle.txt.sigstore"),
+        &tsa_root(|_| {}),
+        &alexis(),
+    )
+    .expect("verifies");
+    // The second token stamps other content (SHA-512 of "hello"): it adds no time.
+    assert_eq!(verified.timestamps_verified, 1);
+}
+
+fn without_set(bundle: &[u8]) -> Vec<u8> {
+    let mut bundle: Value = serde_json::from_slice(bundle).expect("json");
+    let entry = bundle["verificationMaterial"]["tlogEntries"][0]
+        .as_object_mut()
+        .expect("entry");
+    entry.remove("inclusionPromise");
+    entry.remove("integratedTime");
+    serde_json::to_vec(&bundle).expect("json")
+}
+
+#[test]
+fn a_signed_timestamp_alone_is_a_trusted_signing_time() {
+    let verified = verify_keyless(
+        &data("tsa/bundle.txt"),
+        &without_set(&data("tsa/bundle.txt.sigstore")),
+        &tsa_root(|_| {}),
+        &alexis(),
+    )
+    .expect("verifies with the timestamps' time");
+    assert_eq!(verified.signed_at, 1_730_370_219);
+}
+
+#[test]
+fn a_timestamp_authority_not_trusted_at_the_stamped_time_is_refused() {
+    let root = tsa_root(|r| {
+        r["timestampAuthorities"][0]["validFor"]["end"] =
+            Value::String("2024-10-31T00:00:00Z".into())
+    });
+    let e = verify_keyless(
+        &data("tsa/bundle.txt"),
+        &without_set(&data("tsa/bundle.txt.sigstore")),
+        &root,
+        &alexis(),
+    )
+    .expect_err("refused");
+    assert!(matches!(e, KeylessError::NoTime(_)), "{e}");
+    assert!(e.to_string().contains("not trusted at"), "{e}");
+}
+
+#[test]
+fn signed_timestamps_from_an_authority_not_in_the_root_give_no_signing_time() {
+    let root = tsa_root(|r| r["timestampAuthorities"] = Value::Array(Vec::new()));
+    let e = verify_keyless(
+        &data("tsa/bundle.txt"),
+        &without_set(&data("tsa/bundle.txt.sigstore")),
+        &root,
+        &alexis(),
+    )
+    .expect_err("refused");
+    assert!(matches!(e, KeylessError::NoTime(_)), "{e}");
+    assert!(e.to_string().contains("no timestamp authorities"), "{e}");
+}
+
+#[test]
+fn a_forged_signed_timestamp_gives_no_signing_time() {
+    let pointer =
+        "/verificationMaterial/timestampVerificationData/rfc3161Timestamps/0/signedTimestamp";
+    let token = field("tsa/bundle.txt.sigstore", pointer);
+    use base64::Engine;
+    let e64 = base64::engine::general_purpose::STANDARD;
+    let mut bytes = e64.decode(&token).expect("base64");
+    let n = bytes.len();
+    bytes[n - 10] ^= 1; // inside the signature, the last field
+    let bundle = edited(
+        "tsa/bundle.txt.sigstore",
+        pointer,
+        Value::String(e64.encode(bytes)),
+    );
+    // With the SET, the forged stamp is no signing time: only the integrated time counts.
+    let verified = verify_keyless(
+        &data("tsa/bundle.txt"),
+        &bundle,
+        &tsa_root(|_| {}),
+        &alexis(),
+    )
+    .expect("verifies on the SET's time");
+    assert_eq!(verified.timestamps_verified, 0);
+    // Without it, nothing says when the signature was made.
+    let e = verify_keyless(
+        &data("tsa/bundle.txt"),
+        &without_set(&bundle),
+        &tsa_root(|_| {}),
+        &alexis(),
+    )
+    .expect_err("refused");
+    assert!(matches!(e, KeylessError::NoTime(_)), "{e}");
+    assert!(e.to_string().contains("signature"), "{e}");
 }

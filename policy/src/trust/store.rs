@@ -583,7 +583,9 @@ impl TrustStore {
             }
         }
         Err(TrustError::Signature(SignatureError::Keyless(
-            first_error.unwrap_or(crate::signature::sigstore::KeylessError::NoTime),
+            first_error.unwrap_or(crate::signature::sigstore::KeylessError::NoTime(
+                String::new(),
+            )),
         )))
     }
 

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 const MAX_BUNDLE: usize = 1 << 20;
+const MAX_TIMESTAMPS: usize = 32;
 
 /// A parsed keyless bundle.
 #[derive(Clone, Debug)]
@@ -247,13 +248,22 @@ impl Bundle {
         if version >= 2 && entry.proof.is_none() {
             return Err(bad("a v0.2+ bundle's log entry needs its inclusionProof"));
         }
-        let timestamps = material
+        let mut timestamps = material
             .timestamp_verification_data
             .map(|t| t.rfc3161_timestamps)
             .unwrap_or_default()
             .iter()
             .map(|t| b64("rfc3161Timestamps[].signedTimestamp", &t.signed_timestamp))
             .collect::<Result<Vec<_>, _>>()?;
+        if timestamps.len() > MAX_TIMESTAMPS {
+            return Err(bad(format!(
+                "{} RFC 3161 timestamps: at most {MAX_TIMESTAMPS} are verified",
+                timestamps.len()
+            )));
+        }
+        // The same token twice is one time source, not two.
+        timestamps.sort();
+        timestamps.dedup();
         Ok(Bundle {
             leaf,
             message_digest,

@@ -87,7 +87,7 @@ impl Cert {
         .map_err(|e| format!("the authority's signature on it: {e}"))
     }
 
-    fn is_ca(&self) -> Result<bool, String> {
+    pub(crate) fn is_ca(&self) -> Result<bool, String> {
         match self.extension(&BASIC_CONSTRAINTS) {
             None => Ok(false),
             Some((_, v)) => BasicConstraints::from_der(v)
@@ -96,10 +96,25 @@ impl Cert {
         }
     }
 
-    fn key_usage(&self) -> Result<Option<KeyUsage>, String> {
+    pub(crate) fn key_usage(&self) -> Result<Option<KeyUsage>, String> {
         self.extension(&KEY_USAGE)
             .map(|(_, v)| KeyUsage::from_der(v).map_err(|e| format!("keyUsage: {e}")))
             .transpose()
+    }
+}
+
+impl Cert {
+    /// Whether the extended key usage names `purpose`.
+    pub(crate) fn has_extended_key_usage(
+        &self,
+        purpose: &ObjectIdentifier,
+    ) -> Result<bool, String> {
+        match self.extension(&EXT_KEY_USAGE) {
+            Some((_, v)) => ExtendedKeyUsage::from_der(v)
+                .map(|eku| eku.0.contains(purpose))
+                .map_err(|e| format!("extKeyUsage: {e}")),
+            None => Ok(false),
+        }
     }
 }
 
@@ -132,6 +147,13 @@ fn chain_through(leaf: &Cert, ca: &TrustedAuthority, t: i64) -> Result<Cert, Str
         .map_err(|e| format!("a trusted root certificate: {e}"))?;
     let issuer = certs.first().ok_or("an empty chain")?;
     leaf.check_issued_by(issuer)?;
+    check_authorities(&certs, t)?;
+    Ok(issuer.clone())
+}
+
+/// Each certificate is valid at `t`, a CA that may sign certificates, and issued by the
+/// next (the last by itself).
+pub(crate) fn check_authorities(certs: &[Cert], t: i64) -> Result<(), String> {
     for (i, cert) in certs.iter().enumerate() {
         if !cert.valid_at(t) {
             return Err(format!(
@@ -152,7 +174,7 @@ fn chain_through(leaf: &Cert, ca: &TrustedAuthority, t: i64) -> Result<Cert, Str
         cert.check_issued_by(parent)
             .map_err(|e| format!("authority certificate {i}: {e}"))?;
     }
-    Ok(issuer.clone())
+    Ok(())
 }
 
 /// The leaf is a code-signing end-entity certificate valid at `t`.
@@ -176,14 +198,7 @@ pub(crate) fn check_leaf(leaf: &Cert, t: i64) -> Result<(), KeylessError> {
             ));
         }
     }
-    let code_signing = match leaf.extension(&EXT_KEY_USAGE) {
-        Some((_, v)) => ExtendedKeyUsage::from_der(v)
-            .map_err(|e| bad(format!("extKeyUsage: {e}")))?
-            .0
-            .contains(&CODE_SIGNING),
-        None => false,
-    };
-    if !code_signing {
+    if !leaf.has_extended_key_usage(&CODE_SIGNING).map_err(bad)? {
         return Err(bad(
             "the signing certificate's extKeyUsage lacks codeSigning".into(),
         ));

@@ -4,8 +4,10 @@
 //! 2. its Rekor entry is from a log of the root, records this artifact, signature and
 //!    certificate, and is proven by the log (SET and/or inclusion proof with a signed
 //!    checkpoint);
-//! 3. RFC 3161 timestamps, where present, are signed by a timestamp authority of the root
-//!    over this signature;
+//! 3. RFC 3161 timestamps, where present, are verified: each one signed by a timestamp
+//!    authority of the root over this signature adds a trusted signing time; one that does
+//!    not verify adds none (as sigstore-python and sigstore-go treat them), and is named
+//!    when no trusted time remains;
 //! 4. at each trusted signing time (the SET's integrated time, each timestamp), the
 //!    certificate chains to a Fulcio authority of the root and is a valid code-signing
 //!    certificate;
@@ -77,9 +79,9 @@ pub enum KeylessError {
     Timestamp(String),
     /// Nothing trusted says when the signature was made.
     #[error(
-        "no trusted signing time: the bundle has neither a signed entry timestamp (SET) nor an RFC 3161 timestamp"
+        "no trusted signing time: the bundle has neither a verified signed entry timestamp (SET) nor a verified RFC 3161 timestamp{0}"
     )]
-    NoTime,
+    NoTime(String),
     /// The certificate names another identity.
     #[error("the certificate identity is {found}, not the trusted {expected}")]
     Identity {
@@ -107,6 +109,9 @@ pub struct KeylessVerified {
     pub signed_at: i64,
     /// The Rekor log index of the entry.
     pub log_index: i64,
+    /// How many RFC 3161 timestamps verified (each a signing time the certificate was
+    /// checked at).
+    pub timestamps_verified: usize,
 }
 
 /// Verifies a keyless bundle over `artifact` (the bytes that were signed) for `identity`.
@@ -140,23 +145,34 @@ pub fn verify_keyless(
         rekor::verify_inclusion(proof, &entry.body)?;
         rekor::verify_checkpoint(proof, log)?;
     }
+    let mut refused = Vec::new();
     for token in &bundle.timestamps {
-        times.push(timestamp::verify(token, &bundle.signature, root)?);
+        match timestamp::verify(token, &bundle.signature, root) {
+            Ok(t) => times.push(t),
+            Err(e) => refused.push(e.to_string()),
+        }
     }
-    let signed_at = times.iter().copied().min().ok_or(KeylessError::NoTime)?;
+    let signed_at = times.iter().copied().min().ok_or_else(|| {
+        KeylessError::NoTime(if refused.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", refused.join("; "))
+        })
+    })?;
 
     let mut issuer = None;
     for t in &times {
         issuer = Some(fulcio::verify_chain(&leaf, root, *t)?);
         fulcio::check_leaf(&leaf, *t)?;
     }
-    let issuer = issuer.ok_or(KeylessError::NoTime)?;
+    let issuer = issuer.ok_or_else(|| KeylessError::NoTime(String::new()))?;
     sct::verify(&leaf, &issuer, root)?;
     identity::check(&leaf, identity)?;
     Ok(KeylessVerified {
         identity: identity.clone(),
         signed_at,
         log_index: entry.log_index,
+        timestamps_verified: times.len() - usize::from(entry.set.is_some()),
     })
 }
 
