@@ -522,3 +522,57 @@ fn a_forged_signed_timestamp_gives_no_signing_time() {
     assert!(matches!(e, KeylessError::NoTime(_)), "{e}");
     assert!(e.to_string().contains("signature"), "{e}");
 }
+
+/// cosign's older keyless `--bundle` form of the same signature, as cosign v2 (or v3 with
+/// `--new-bundle-format=false`) writes it.
+fn cosign_legacy(bundle: &str) -> String {
+    use base64::Engine;
+    let e64 = base64::engine::general_purpose::STANDARD;
+    let b: Value = serde_json::from_str(bundle).expect("json");
+    let entry = &b["verificationMaterial"]["tlogEntries"][0];
+    let der = e64
+        .decode(
+            b["verificationMaterial"]["certificate"]["rawBytes"]
+                .as_str()
+                .expect("cert"),
+        )
+        .expect("der");
+    let pem = format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        e64.encode(der)
+    );
+    let log_id = e64
+        .decode(entry["logId"]["keyId"].as_str().expect("log id"))
+        .expect("b64");
+    serde_json::json!({
+        "base64Signature": b["messageSignature"]["signature"],
+        "cert": e64.encode(pem),
+        "rekorBundle": {
+            "SignedEntryTimestamp": entry["inclusionPromise"]["signedEntryTimestamp"],
+            "Payload": {
+                "body": entry["canonicalizedBody"],
+                "integratedTime": entry["integratedTime"].as_str().expect("t").parse::<i64>().expect("int"),
+                "logIndex": entry["logIndex"].as_str().expect("i").parse::<i64>().expect("int"),
+                "logID": log_id.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+            }
+        }
+    })
+    .to_string()
+}
+
+#[test]
+fn cosign_older_keyless_bundle_form_verifies_on_its_signed_entry_timestamp() {
+    let published = String::from_utf8(data("bundle_v3.txt.sigstore")).expect("utf-8");
+    let legacy = cosign_legacy(&published);
+    verify("bundle_v3.txt", legacy.as_bytes(), &william()).expect("verifies");
+    let e = verify("bundle.txt", legacy.as_bytes(), &william()).expect_err("tampered");
+    assert!(matches!(e, KeylessError::Artifact(_)), "{e}");
+    let mut forged: Value = serde_json::from_str(&legacy).expect("json");
+    let set = forged["rekorBundle"]["SignedEntryTimestamp"]
+        .as_str()
+        .expect("set")
+        .to_string();
+    forged["rekorBundle"]["SignedEntryTimestamp"] = Value::String(flip_base64(&set));
+    let e = verify("bundle_v3.txt", forged.to_string().as_bytes(), &william()).expect_err("forged");
+    assert!(e.to_string().contains("(SET)"), "{e}");
+}

@@ -530,7 +530,11 @@ impl TrustStore {
                 .collect(),
         };
         if candidates.is_empty() {
-            return Err(TrustError::UnknownKey(shown(&sig.key)));
+            return Err(TrustError::UnknownKey(format!(
+                "{} (a keyless sigstore bundle, and publisher `{}` has no sigstore_identity entry)",
+                shown(&sig.key),
+                shown(publisher)
+            )));
         }
         let root = self.sigstore_root.as_ref().ok_or_else(|| {
             TrustError::Signature(SignatureError::Keyless(

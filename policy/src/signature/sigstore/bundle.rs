@@ -58,6 +58,27 @@ struct Wire {
     verification_material: Option<WireMaterial>,
     message_signature: Option<WireMessageSignature>,
     dsse_envelope: Option<Value>,
+    // cosign's older `--bundle` form (`--new-bundle-format=false`).
+    base64_signature: Option<String>,
+    cert: Option<String>,
+    rekor_bundle: Option<WireRekorBundle>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct WireRekorBundle {
+    signed_entry_timestamp: String,
+    payload: WireRekorPayload,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireRekorPayload {
+    body: String,
+    integrated_time: Value,
+    log_index: Value,
+    #[serde(rename = "logID")]
+    log_id: String,
 }
 
 #[derive(Deserialize)]
@@ -195,6 +216,9 @@ impl Bundle {
         }
         let wire: Wire =
             serde_json::from_slice(json).map_err(|e| bad(format!("not the expected JSON: {e}")))?;
+        if wire.media_type.is_none() && wire.base64_signature.is_some() {
+            return cosign_legacy(wire);
+        }
         let version = version(wire.media_type.as_deref())?;
         if wire.dsse_envelope.is_some() {
             return Err(KeylessError::Unsupported(
@@ -315,5 +339,57 @@ fn tlog_entry(e: WireEntry) -> Result<TlogEntry, KeylessError> {
             .transpose()?,
         proof,
         body: b64("canonicalizedBody", &e.canonicalized_body)?,
+    })
+}
+
+/// cosign's older keyless `--bundle` form: `base64Signature`, `cert` (the base64 of the
+/// certificate's PEM) and `rekorBundle` (the SET and its payload). It carries no
+/// inclusion proof, so the SET is what proves the entry, as in a v0.1 bundle.
+fn cosign_legacy(wire: Wire) -> Result<Bundle, KeylessError> {
+    let cert = wire.cert.ok_or_else(|| bad("no cert"))?;
+    let pem = b64("cert", &cert)?;
+    let leaf = std::str::from_utf8(&pem)
+        .ok()
+        .filter(|p| p.trim_start().starts_with("-----BEGIN CERTIFICATE-----"))
+        .and_then(crate::trust::pem_der)
+        .ok_or_else(|| bad("cert is not the base64 of a PEM certificate"))?;
+    let rekor = wire
+        .rekor_bundle
+        .ok_or_else(|| bad("no rekorBundle: the older cosign form needs its SET"))?;
+    let body = b64("rekorBundle.Payload.body", &rekor.payload.body)?;
+    let kind: Value =
+        serde_json::from_slice(&body).map_err(|_| bad("rekorBundle.Payload.body is not JSON"))?;
+    let text = |key: &str| {
+        kind.get(key)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let signature = b64(
+        "base64Signature",
+        wire.base64_signature.as_deref().unwrap_or(""),
+    )?;
+    Ok(Bundle {
+        leaf,
+        message_digest: None,
+        signature,
+        entry: TlogEntry {
+            log_index: int("rekorBundle.Payload.logIndex", &rekor.payload.log_index)?,
+            key_id: hex::decode(rekor.payload.log_id.trim())
+                .map_err(|_| bad("rekorBundle.Payload.logID is not hex"))?,
+            kind: text("kind"),
+            version: text("apiVersion"),
+            integrated_time: int(
+                "rekorBundle.Payload.integratedTime",
+                &rekor.payload.integrated_time,
+            )?,
+            set: Some(b64(
+                "rekorBundle.SignedEntryTimestamp",
+                &rekor.signed_entry_timestamp,
+            )?),
+            proof: None,
+            body,
+        },
+        timestamps: Vec::new(),
     })
 }
