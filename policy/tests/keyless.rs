@@ -576,3 +576,21 @@ fn cosign_older_keyless_bundle_form_verifies_on_its_signed_entry_timestamp() {
     let e = verify("bundle_v3.txt", forged.to_string().as_bytes(), &william()).expect_err("forged");
     assert!(e.to_string().contains("(SET)"), "{e}");
 }
+
+#[test]
+fn a_log_not_trusted_at_the_stamped_time_is_refused_without_a_set() {
+    let root = tsa_root(|r| {
+        r["tlogs"][0]["publicKey"]["validFor"]["end"] = Value::String("2024-01-01T00:00:00Z".into())
+    });
+    let e = verify_keyless(
+        &data("tsa/bundle.txt"),
+        &without_set(&data("tsa/bundle.txt.sigstore")),
+        &root,
+        &alexis(),
+    )
+    .expect_err("refused");
+    assert!(
+        e.to_string().contains("not trusted at the signing time"),
+        "{e}"
+    );
+}

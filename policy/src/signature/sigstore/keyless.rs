@@ -160,6 +160,15 @@ pub fn verify_keyless(
         })
     })?;
 
+    if entry.set.is_none()
+        && let Some(t) = times.iter().find(|t| !log.valid_for.contains(**t))
+    {
+        return Err(KeylessError::Tlog(format!(
+            "log {} is not trusted at the signing time {}",
+            log.name,
+            format_time(*t)
+        )));
+    }
     let mut issuer = None;
     for t in &times {
         issuer = Some(fulcio::verify_chain(&leaf, root, *t)?);
