@@ -180,3 +180,49 @@ fn a_key_based_signature_for_a_keyless_publisher_is_refused() {
     let e = verify(&store, &p, &sig).expect_err("refused");
     assert!(e.to_string().contains("not keyless"), "{e}");
 }
+
+#[test]
+fn revoking_a_keyless_identity_refuses_its_packages_and_stops_installed_ones() {
+    let sigstore = LocalSigstore::new();
+    let p = package(b"revoked identity");
+    let good = load(&store_text(WORKFLOW, GITHUB), &sigstore);
+    let sig = keyless_signature(&p, &sigstore, WORKFLOW);
+    let parsed = SignatureFile::parse(sig.to_toml().as_bytes()).expect("parses");
+    let verified = good
+        .verify(&p, Some(&parsed), TierRequirement::CuratedOnly, 0)
+        .expect("trusted before the revocation");
+    for spelling in [
+        WORKFLOW.to_string(),
+        format!("sigstore-identity:{WORKFLOW}"),
+    ] {
+        let text = format!(
+            "{}\n[revoked]\nkeys = [\"{spelling}\"]\n",
+            store_text(WORKFLOW, GITHUB)
+        );
+        let store = load(&text, &sigstore);
+        let e = verify(&store, &p, &sig).expect_err("revoked");
+        assert!(matches!(e, TrustError::RevokedKey(_)), "{spelling}: {e}");
+        let e = verify(&store, &p, &keyless_signature(&p, &sigstore, "")).expect_err("revoked");
+        assert!(matches!(e, TrustError::RevokedKey(_)), "{spelling}: {e}");
+        let e = store
+            .recheck(&verified, TierRequirement::CuratedOnly)
+            .expect_err("stopped at its next start");
+        assert!(matches!(e, TrustError::RevokedKey(_)), "{spelling}: {e}");
+    }
+}
+
+#[test]
+fn a_revocation_naming_no_key_and_no_keyless_identity_still_refuses_the_store() {
+    let text = format!(
+        "{}\n[revoked]\nkeys = [\"someone@example.com\"]\n",
+        store_text(WORKFLOW, GITHUB)
+    );
+    let e = TrustStore::parse(&text).expect_err("refused");
+    assert!(e.to_string().contains("revoked.keys[0]"), "{e}");
+    let e = TrustStore::parse(&format!(
+        "{}\n[revoked]\nkeys = [\"sigstore-identity:\"]\n",
+        store_text(WORKFLOW, GITHUB)
+    ))
+    .expect_err("refused");
+    assert!(e.to_string().contains("sigstore-identity"), "{e}");
+}

@@ -15,7 +15,8 @@
 //! trusted_root = "trusted_root.json"   # keyless publishers: relative to this file
 //!
 //! [revoked]
-//! keys = ["ed25519:…"]                 # any spelling of a key (see `KeyIdentity`)
+//! keys = ["ed25519:…"]                 # any spelling of a key (see `KeyIdentity`), or a
+//!                                      # keyless publisher's exact sigstore_identity
 //! packages = ["sha256:…"]              # package digests
 //! ```
 //!
@@ -82,7 +83,9 @@ impl PublicKey {
             #[cfg(feature = "sigstore")]
             PublicKey::Sigstore(k) => KeyIdentity::parse(k.fingerprint()).into_iter().collect(),
             #[cfg(feature = "sigstore")]
-            PublicKey::SigstoreKeyless(_) => Vec::new(),
+            PublicKey::SigstoreKeyless(id) => {
+                vec![KeyIdentity::SigstoreIdentity(id.identity.clone())]
+            }
         }
     }
 
@@ -273,6 +276,11 @@ impl TrustStore {
             }
         }
         for (i, key) in wire.revoked.keys.iter().enumerate() {
+            // A keyless publisher's identity, written exactly as its `sigstore_identity`.
+            if store.keys.get(key).is_some_and(|k| k.key.is_keyless()) {
+                store.revoke_identity(KeyIdentity::SigstoreIdentity(key.clone()));
+                continue;
+            }
             if let Err(e) = store.revoke_key(key) {
                 problems.push(format!("revoked.keys[{i}]: {e}"));
             }
@@ -403,6 +411,9 @@ impl TrustStore {
     /// certificate) is revoked.
     fn live_key(&self, named: &str) -> Result<&TrustedKey, TrustError> {
         if let Some(keyless) = self.keys.get(named).filter(|k| k.key.is_keyless()) {
+            if self.is_revoked(&keyless.key) {
+                return Err(TrustError::RevokedKey(shown(named)));
+            }
             return Ok(keyless);
         }
         let Ok(identity) = KeyIdentity::parse(named) else {
@@ -552,6 +563,9 @@ impl TrustStore {
             let PublicKey::SigstoreKeyless(identity) = &trusted.key else {
                 continue;
             };
+            if self.is_revoked(&trusted.key) {
+                return Err(TrustError::RevokedKey((*name).clone()));
+            }
             if trusted.publisher != publisher {
                 return Err(TrustError::PublisherMismatch {
                     key: (*name).clone(),
