@@ -48,9 +48,16 @@ struct Token<'a> {
 fn parse_token(bytes: &[u8]) -> Option<Token<'_>> {
     let outer = der::read_one(bytes).filter(|t| t.tag == 0x30)?;
     let parts = der::children(outer.content)?;
-    // A TimeStampResp is { status, token }; a token is ContentInfo { OID, [0] content }.
+    // A TimeStampResp is { status, token }, its status granted (0) or granted with
+    // modifications (1); a token is ContentInfo { OID, [0] content }.
     let content_info = match parts.first()? {
-        first if first.tag == 0x30 => *parts.get(1)?,
+        first if first.tag == 0x30 => {
+            let status = der::children(first.content)?.first().copied()?;
+            if status.tag != 0x02 || !matches!(status.content, [0] | [1]) {
+                return None;
+            }
+            *parts.get(1)?
+        }
         _ => outer,
     };
     let ci = der::children(content_info.content)?;
@@ -155,7 +162,7 @@ pub(crate) fn verify(
     root: &TrustedRoot,
 ) -> Result<i64, KeylessError> {
     let token = parse_token(token_bytes)
-        .ok_or_else(|| bad("not an RFC 3161 timestamp token with one signer"))?;
+        .ok_or_else(|| bad("not a granted RFC 3161 timestamp response or token with one signer"))?;
     let (imprint_hash, imprinted, time) =
         parse_tst_info(token.tst_info).ok_or_else(|| bad("its TSTInfo is malformed"))?;
     if imprinted != crypto::digest(imprint_hash, signature).as_slice() {
@@ -220,6 +227,16 @@ pub(crate) fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_response_whose_status_is_not_granted_is_no_token() {
+        let status = |n: u8| der::encode(0x30, &der::encode(0x02, &[n]));
+        let token = der::encode(0x30, &der::encode(0x06, SIGNED_DATA));
+        let rejected = der::encode(0x30, &[status(2), token.clone()].concat());
+        assert!(parse_token(&rejected).is_none());
+        let waiting = der::encode(0x30, &[status(3), token].concat());
+        assert!(parse_token(&waiting).is_none());
+    }
 
     #[test]
     fn generalized_times_parse_with_or_without_fractions() {
