@@ -649,3 +649,43 @@ mod hostile {
         field("tsa/bundle.txt.sigstore", pointer)
     }
 }
+
+// ---- A real GitHub Actions release, against the production root ----
+
+#[test]
+fn a_github_actions_release_bundle_verifies_against_the_production_root() {
+    let root = TrustedRoot::parse(&data("production_trusted_root.json")).expect("parses");
+    let release = KeylessIdentity {
+        identity: "https://github.com/trailofbits/rfc8785.py/.github/workflows/release.yml@refs/tags/v0.1.2"
+            .into(),
+        issuer: "https://token.actions.githubusercontent.com".into(),
+    };
+    verify_keyless(
+        &data("bundle_v3_github.whl"),
+        &data("bundle_v3_github.whl.sigstore"),
+        &root,
+        &release,
+    )
+    .expect("verifies");
+    let other_tag = KeylessIdentity {
+        identity: "https://github.com/trailofbits/rfc8785.py/.github/workflows/release.yml@refs/tags/v0.1.3"
+            .into(),
+        ..release.clone()
+    };
+    let e = verify_keyless(
+        &data("bundle_v3_github.whl"),
+        &data("bundle_v3_github.whl.sigstore"),
+        &root,
+        &other_tag,
+    )
+    .expect_err("another tag's workflow");
+    assert!(matches!(e, KeylessError::Identity { .. }), "{e}");
+    let e = verify_keyless(
+        &data("bundle_v3_github.whl"),
+        &data("bundle_v3_github.whl.sigstore"),
+        &staging_root(),
+        &release,
+    )
+    .expect_err("not the staging root's");
+    assert!(matches!(e, KeylessError::Tlog(_)), "{e}");
+}
