@@ -6,7 +6,8 @@
 //! digest = "sha256:…"                # the package digest that was signed
 //! key = "ed25519:…"                  # fingerprint of the signing key
 //! signature = "…"                    # ed25519: base64 of 64 bytes; openpgp: armoured
-//!                                    # signature; sigstore: base64 blob signature or bundle JSON
+//!                                    # signature, or base64 of a binary one; sigstore:
+//!                                    # base64 blob signature or bundle JSON
 //! ```
 
 use super::Scheme;
@@ -29,7 +30,8 @@ pub struct SignatureFile {
     /// Fingerprint of the signing key, looked up in the trust store.
     pub key: String,
     /// Signature bytes as the scheme reads them (raw 64 bytes for ed25519, the armoured
-    /// text for OpenPGP, the base64 text or bundle JSON for Sigstore).
+    /// text or the binary packets for OpenPGP, the base64 text or bundle JSON for
+    /// Sigstore).
     pub signature: Vec<u8>,
 }
 
@@ -88,7 +90,8 @@ impl SignatureFile {
             Scheme::Ed25519 => STANDARD.decode(wire.signature.trim()).map_err(|_| {
                 SignatureFileError::Malformed("ed25519 signature is not base64".into())
             })?,
-            Scheme::Openpgp | Scheme::Sigstore => wire.signature.into_bytes(),
+            Scheme::Openpgp => openpgp_signature(wire.signature)?,
+            Scheme::Sigstore => wire.signature.into_bytes(),
         };
         Ok(Self {
             scheme: wire.scheme,
@@ -102,6 +105,7 @@ impl SignatureFile {
     pub fn to_toml(&self) -> String {
         let signature = match self.scheme {
             Scheme::Ed25519 => STANDARD.encode(&self.signature),
+            Scheme::Openpgp if !is_armoured(&self.signature) => STANDARD.encode(&self.signature),
             Scheme::Openpgp | Scheme::Sigstore => {
                 String::from_utf8_lossy(&self.signature).into_owned()
             }
@@ -115,5 +119,25 @@ impl SignatureFile {
         };
         // Serialising plain strings cannot fail.
         toml::to_string(&wire).unwrap_or_default()
+    }
+}
+
+/// Whether OpenPGP signature bytes are ASCII armour (`-----BEGIN PGP …`).
+fn is_armoured(bytes: &[u8]) -> bool {
+    bytes.trim_ascii_start().starts_with(b"-----BEGIN PGP ")
+}
+
+/// An OpenPGP signature as the file carries it: armoured text as is, or the base64 of a
+/// binary (unarmoured) signature, as `gpg --detach-sign` writes it, decoded to its packets.
+fn openpgp_signature(text: String) -> Result<Vec<u8>, SignatureFileError> {
+    if is_armoured(text.as_bytes()) {
+        return Ok(text.into_bytes());
+    }
+    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    match STANDARD.decode(compact) {
+        Ok(binary) if !binary.is_empty() => Ok(binary),
+        _ => Err(SignatureFileError::Malformed(
+            "openpgp signature is neither ASCII armour (-----BEGIN PGP SIGNATURE-----) nor the base64 of a binary signature".into(),
+        )),
     }
 }

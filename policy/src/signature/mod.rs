@@ -97,11 +97,15 @@ pub enum SignatureError {
     /// A bundle whose recorded digest is not the payload's.
     #[error("the sigstore bundle was made for other content (its message digest differs)")]
     BundleDigestMismatch,
-    /// A keyless (certificate-based) Sigstore bundle: not verifiable offline here.
+    /// A keyless (certificate-based) Sigstore bundle presented for a key-based trust entry.
     #[error(
-        "keyless sigstore bundles (Fulcio certificates) are refused: they cannot be verified offline against an operator trust root; sign with a key"
+        "a keyless sigstore bundle (a Fulcio certificate) was presented for a key-based trust entry: trust the publisher's identity with `sigstore_identity` and `sigstore_issuer`, or sign with the trusted key"
     )]
     KeylessUnsupported,
+    /// A keyless Sigstore bundle that does not verify (feature `sigstore`).
+    #[cfg(feature = "sigstore")]
+    #[error("keyless sigstore bundle refused: {0}")]
+    Keyless(#[from] sigstore::KeylessError),
     /// A bundle form this crate does not verify (DSSE envelopes, unknown versions).
     #[error("unsupported sigstore bundle: {0}")]
     UnsupportedBundle(String),

@@ -11,6 +11,7 @@
 //! | a PEM public key (`-----BEGIN PUBLIC KEY-----`) | that key's Sigstore fingerprint |
 //! | 40 or 64 hex digits, optionally `openpgp:` or `0x` first, spaces anywhere (as `gpg --fingerprint` prints them) | an OpenPGP v4 or v6 fingerprint, of a primary key or a subkey |
 //! | 16 hex digits, the same decorations | an OpenPGP key id (of a primary key or a subkey) |
+//! | `sigstore-identity:` + a certificate identity (SAN), exactly | a keyless Sigstore publisher |
 //!
 //! Anything else names no key and is refused, never kept as a string that matches nothing.
 
@@ -30,6 +31,8 @@ pub enum KeyIdentity {
     OpenpgpFingerprint(Vec<u8>),
     /// An OpenPGP key id (8 bytes), primary key or subkey.
     OpenpgpKeyId([u8; 8]),
+    /// A keyless Sigstore publisher's certificate identity (SAN), exactly as written.
+    SigstoreIdentity(String),
 }
 
 /// A spelling that names no key.
@@ -42,7 +45,7 @@ pub struct KeyIdentityError {
     pub why: &'static str,
 }
 
-const FORMS: &str = "give ed25519:<32 hex digits or base64 public key>, sigstore:<32 hex digits> or a PEM public key, an OpenPGP fingerprint (40 or 64 hex digits) or key id (16 hex digits)";
+const FORMS: &str = "give ed25519:<32 hex digits or base64 public key>, sigstore:<32 hex digits> or a PEM public key, an OpenPGP fingerprint (40 or 64 hex digits) or key id (16 hex digits), or sigstore-identity:<SAN> (or the exact sigstore_identity of a keyless [[key]])";
 
 impl KeyIdentity {
     /// Parses any accepted spelling.
@@ -66,6 +69,15 @@ impl KeyIdentity {
                 _ => Err(refuse(
                     "after `ed25519:` give 32 hex digits (a fingerprint) or the base64 of the 32-byte public key",
                 )),
+            };
+        }
+        if let Some(rest) = strip_prefix_ignore_case(trimmed, "sigstore-identity:") {
+            return if rest.is_empty() || rest.trim() != rest {
+                Err(refuse(
+                    "after `sigstore-identity:` give the certificate identity (SAN) exactly",
+                ))
+            } else {
+                Ok(KeyIdentity::SigstoreIdentity(rest.to_string()))
             };
         }
         if let Some(rest) = strip_prefix_ignore_case(trimmed, "sigstore:") {
@@ -114,6 +126,7 @@ impl fmt::Display for KeyIdentity {
             KeyIdentity::Sigstore(fp) => write!(f, "sigstore:{}", hex::encode(fp)),
             KeyIdentity::OpenpgpFingerprint(fp) => f.write_str(&hex::encode_upper(fp)),
             KeyIdentity::OpenpgpKeyId(id) => f.write_str(&hex::encode_upper(id)),
+            KeyIdentity::SigstoreIdentity(san) => write!(f, "sigstore-identity:{san}"),
         }
     }
 }

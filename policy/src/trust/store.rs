@@ -4,13 +4,19 @@
 //! [[key]]
 //! publisher = "acme"
 //! tier = "curated"                     # curated | verified | community
-//! ed25519 = "ed25519:…"                # exactly one of ed25519, openpgp, sigstore
-//! # openpgp = """-----BEGIN PGP PUBLIC KEY BLOCK-----…"""
+//! ed25519 = "ed25519:…"                # exactly one of ed25519, openpgp, sigstore,
+//! # openpgp = """-----BEGIN PGP PUBLIC KEY BLOCK-----…"""   # or sigstore_identity
 //! # sigstore = """-----BEGIN PUBLIC KEY-----…"""
+//! # sigstore_identity = "https://github.com/acme/plugin/.github/workflows/release.yml@refs/heads/main"
+//! # sigstore_issuer = "https://token.actions.githubusercontent.com"   # with sigstore_identity
 //! note = "release key 2026"
 //!
+//! [sigstore]
+//! trusted_root = "trusted_root.json"   # keyless publishers: relative to this file
+//!
 //! [revoked]
-//! keys = ["ed25519:…"]                 # any spelling of a key (see `KeyIdentity`)
+//! keys = ["ed25519:…"]                 # any spelling of a key (see `KeyIdentity`), or a
+//!                                      # keyless publisher's exact sigstore_identity
 //! packages = ["sha256:…"]              # package digests
 //! ```
 //!
@@ -26,9 +32,13 @@ use crate::signature::ed25519::Ed25519PublicKey;
 use crate::signature::openpgp::OpenPgpCert;
 #[cfg(feature = "sigstore")]
 use crate::signature::sigstore::SigstoreKey;
+#[cfg(feature = "sigstore")]
+use crate::signature::sigstore::{KeylessIdentity, TrustedRoot};
 use crate::signature::{Scheme, SignatureError, SignatureFile};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
+#[cfg(feature = "sigstore")]
+use std::sync::Arc;
 
 /// A trusted public key of one scheme.
 #[derive(Clone, Debug)]
@@ -41,6 +51,10 @@ pub enum PublicKey {
     /// A Sigstore/cosign public key (feature `sigstore`).
     #[cfg(feature = "sigstore")]
     Sigstore(Box<SigstoreKey>),
+    /// A keyless Sigstore publisher: a certificate identity and OIDC issuer, verified
+    /// against the store's `[sigstore] trusted_root` (feature `sigstore`).
+    #[cfg(feature = "sigstore")]
+    SigstoreKeyless(Box<KeylessIdentity>),
 }
 
 impl PublicKey {
@@ -52,6 +66,8 @@ impl PublicKey {
             PublicKey::Openpgp(c) => c.fingerprint(),
             #[cfg(feature = "sigstore")]
             PublicKey::Sigstore(k) => k.fingerprint().to_string(),
+            #[cfg(feature = "sigstore")]
+            PublicKey::SigstoreKeyless(id) => id.identity.clone(),
         }
     }
 
@@ -66,6 +82,10 @@ impl PublicKey {
             PublicKey::Openpgp(c) => c.key_identities(),
             #[cfg(feature = "sigstore")]
             PublicKey::Sigstore(k) => KeyIdentity::parse(k.fingerprint()).into_iter().collect(),
+            #[cfg(feature = "sigstore")]
+            PublicKey::SigstoreKeyless(id) => {
+                vec![KeyIdentity::SigstoreIdentity(id.identity.clone())]
+            }
         }
     }
 
@@ -76,7 +96,7 @@ impl PublicKey {
             #[cfg(feature = "openpgp")]
             PublicKey::Openpgp(_) => Scheme::Openpgp,
             #[cfg(feature = "sigstore")]
-            PublicKey::Sigstore(_) => Scheme::Sigstore,
+            PublicKey::Sigstore(_) | PublicKey::SigstoreKeyless(_) => Scheme::Sigstore,
         }
     }
 
@@ -93,7 +113,22 @@ impl PublicKey {
             PublicKey::Openpgp(c) => c.verify(digest, signature, now_ms),
             #[cfg(feature = "sigstore")]
             PublicKey::Sigstore(k) => k.verify(digest, signature),
+            // A keyless bundle is verified by the store, which holds the trusted root;
+            // anything reaching here is a key-based signature for a keyless publisher.
+            #[cfg(feature = "sigstore")]
+            PublicKey::SigstoreKeyless(_) => Err(SignatureError::Keyless(
+                crate::signature::sigstore::KeylessError::NotKeyless,
+            )),
         }
+    }
+
+    /// Whether this is a keyless Sigstore publisher (named by its certificate identity).
+    pub fn is_keyless(&self) -> bool {
+        #[cfg(feature = "sigstore")]
+        if let PublicKey::SigstoreKeyless(_) = self {
+            return true;
+        }
+        false
     }
 }
 
@@ -116,6 +151,11 @@ pub struct TrustStore {
     keys: BTreeMap<String, TrustedKey>,
     revoked_keys: BTreeSet<KeyIdentity>,
     revoked_packages: BTreeSet<PackageDigest>,
+    /// `[sigstore] trusted_root`, as written (relative to the trust store file).
+    sigstore_root_path: Option<String>,
+    /// The loaded trusted root keyless publishers verify against.
+    #[cfg(feature = "sigstore")]
+    sigstore_root: Option<Arc<TrustedRoot>>,
 }
 
 /// A trust store file that does not parse; every problem is listed.
@@ -130,6 +170,13 @@ struct Wire {
     key: Vec<WireKey>,
     #[serde(default)]
     revoked: WireRevoked,
+    sigstore: Option<WireSigstore>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireSigstore {
+    trusted_root: String,
 }
 
 #[derive(Deserialize)]
@@ -140,6 +187,8 @@ struct WireKey {
     ed25519: Option<String>,
     openpgp: Option<String>,
     sigstore: Option<String>,
+    sigstore_identity: Option<String>,
+    sigstore_issuer: Option<String>,
     #[serde(default)]
     note: String,
 }
@@ -159,21 +208,55 @@ impl TrustStore {
         Self::default()
     }
 
-    /// Parses the operator's trust store file.
+    /// Parses the operator's trust store file without reading any other file: a
+    /// `[sigstore] trusted_root` is recorded but not loaded, so keyless publishers are
+    /// refused until [`TrustStore::set_sigstore_root`] (or use
+    /// [`TrustStore::parse_with_files`]).
     pub fn parse(text: &str) -> Result<Self, TrustStoreError> {
         let wire: Wire =
             toml::from_str(text).map_err(|e| TrustStoreError(vec![e.message().to_string()]))?;
         let mut store = TrustStore::new();
         let mut problems = Vec::new();
+        store.sigstore_root_path = wire.sigstore.map(|s| s.trusted_root);
+        if store
+            .sigstore_root_path
+            .as_deref()
+            .is_some_and(|p| p.trim().is_empty())
+        {
+            problems.push("sigstore.trusted_root: give the path of a trusted_root.json".into());
+        }
         for (i, k) in wire.key.into_iter().enumerate() {
             let path = format!("key[{i}]");
-            let key = match (k.ed25519, k.openpgp, k.sigstore) {
-                (Some(e), None, None) => Ed25519PublicKey::parse(&e).map(PublicKey::Ed25519),
-                (None, Some(p), None) => openpgp_key(&p),
-                (None, None, Some(s)) => sigstore_key(&s),
+            let keyless = match (k.sigstore_identity, k.sigstore_issuer) {
+                (None, None) => None,
+                (Some(identity), Some(issuer))
+                    if !identity.trim().is_empty() && !issuer.trim().is_empty() =>
+                {
+                    Some((identity, issuer))
+                }
                 _ => {
                     problems.push(format!(
-                        "{path}: give exactly one of ed25519, openpgp, sigstore"
+                        "{path}: sigstore_identity and sigstore_issuer go together, both non-empty"
+                    ));
+                    continue;
+                }
+            };
+            let key = match (k.ed25519, k.openpgp, k.sigstore, keyless) {
+                (Some(e), None, None, None) => Ed25519PublicKey::parse(&e).map(PublicKey::Ed25519),
+                (None, Some(p), None, None) => openpgp_key(&p),
+                (None, None, Some(s), None) => sigstore_key(&s),
+                (None, None, None, Some((identity, issuer))) => {
+                    if store.sigstore_root_path.is_none() {
+                        problems.push(format!(
+                            "{path}: a keyless publisher (sigstore_identity) needs [sigstore] trusted_root"
+                        ));
+                        continue;
+                    }
+                    keyless_key(identity, issuer)
+                }
+                _ => {
+                    problems.push(format!(
+                        "{path}: give exactly one of ed25519, openpgp, sigstore, sigstore_identity"
                     ));
                     continue;
                 }
@@ -193,6 +276,11 @@ impl TrustStore {
             }
         }
         for (i, key) in wire.revoked.keys.iter().enumerate() {
+            // A keyless publisher's identity, written exactly as its `sigstore_identity`.
+            if store.keys.get(key).is_some_and(|k| k.key.is_keyless()) {
+                store.revoke_identity(KeyIdentity::SigstoreIdentity(key.clone()));
+                continue;
+            }
             if let Err(e) = store.revoke_key(key) {
                 problems.push(format!("revoked.keys[{i}]: {e}"));
             }
@@ -210,10 +298,62 @@ impl TrustStore {
         }
     }
 
+    /// Parses the trust store file and loads the files it names (`[sigstore]
+    /// trusted_root`) with `read`, which gets the path as written (relative to the trust
+    /// store file: the caller resolves it). Every problem names `file`.
+    pub fn parse_with_files(
+        file: &str,
+        text: &str,
+        read: impl Fn(&str) -> Result<Vec<u8>, String>,
+    ) -> Result<Self, TrustStoreError> {
+        #[cfg_attr(not(feature = "sigstore"), allow(unused_mut))]
+        let mut store = Self::parse_named(file, text)?;
+        if let Some(path) = store.sigstore_root_path.clone() {
+            let shown = shown(&path);
+            let bytes = read(&path).map_err(|e| {
+                TrustStoreError(vec![format!("{file} sigstore.trusted_root {shown}: {e}")])
+            })?;
+            #[cfg(feature = "sigstore")]
+            {
+                let root = TrustedRoot::parse(&bytes).map_err(|e| {
+                    TrustStoreError(vec![format!("{file} sigstore.trusted_root {shown}: {e}")])
+                })?;
+                store.set_sigstore_root(root);
+            }
+            #[cfg(not(feature = "sigstore"))]
+            {
+                let _ = bytes;
+                return Err(TrustStoreError(vec![format!(
+                    "{file} sigstore.trusted_root: {}",
+                    SignatureError::SchemeNotBuilt {
+                        scheme: Scheme::Sigstore,
+                        feature: "sigstore",
+                    }
+                )]));
+            }
+        }
+        Ok(store)
+    }
+
+    /// `[sigstore] trusted_root` as the file writes it, if any.
+    pub fn sigstore_root_path(&self) -> Option<&str> {
+        self.sigstore_root_path.as_deref()
+    }
+
+    /// Sets the trusted root keyless Sigstore publishers are verified against.
+    #[cfg(feature = "sigstore")]
+    pub fn set_sigstore_root(&mut self, root: TrustedRoot) {
+        self.sigstore_root = Some(Arc::new(root));
+    }
+
     /// Adds a key; a fingerprint already present is refused.
     pub fn add_key(&mut self, key: TrustedKey) -> Result<(), TrustStoreError> {
         let fp = key.key.fingerprint();
-        let fp = KeyIdentity::parse(&fp).map_or(fp, |id| id.to_string());
+        let fp = if key.key.is_keyless() {
+            fp
+        } else {
+            KeyIdentity::parse(&fp).map_or(fp, |id| id.to_string())
+        };
         if self.keys.contains_key(&fp) {
             return Err(TrustStoreError(vec![format!("key {fp} is listed twice")]));
         }
@@ -270,6 +410,12 @@ impl TrustStore {
     /// spelling; refused if any identity of it (any subkey or key id of an OpenPGP
     /// certificate) is revoked.
     fn live_key(&self, named: &str) -> Result<&TrustedKey, TrustError> {
+        if let Some(keyless) = self.keys.get(named).filter(|k| k.key.is_keyless()) {
+            if self.is_revoked(&keyless.key) {
+                return Err(TrustError::RevokedKey(shown(named)));
+            }
+            return Ok(keyless);
+        }
         let Ok(identity) = KeyIdentity::parse(named) else {
             return Err(TrustError::UnknownKey(shown(named)));
         };
@@ -335,6 +481,12 @@ impl TrustStore {
         // A scheme this build cannot verify is refused by name, before any key lookup
         // could call it an unknown key.
         sig.scheme.ensure_built()?;
+        #[cfg(feature = "sigstore")]
+        if sig.scheme == Scheme::Sigstore
+            && crate::signature::sigstore::is_keyless_bundle(&sig.signature)
+        {
+            return self.verify_keyless(&digest, publisher, sig, required);
+        }
         let trusted = self.live_key(&sig.key)?;
         if trusted.key.scheme() != sig.scheme {
             return Err(TrustError::SchemeMismatch {
@@ -364,6 +516,95 @@ impl TrustStore {
             tier: trusted.tier,
             scheme: sig.scheme,
         })
+    }
+
+    /// A keyless bundle: the keyless publisher the signature file names (its certificate
+    /// identity), or, when it names none known, each keyless publisher of the manifest's
+    /// publisher in turn; verified against the store's trusted root.
+    #[cfg(feature = "sigstore")]
+    fn verify_keyless(
+        &self,
+        digest: &PackageDigest,
+        publisher: &str,
+        sig: &SignatureFile,
+        required: TierRequirement,
+    ) -> Result<Verified, TrustError> {
+        let candidates: Vec<(&String, &TrustedKey)> = match self.keys.get_key_value(&sig.key) {
+            Some((name, k)) if k.key.is_keyless() => vec![(name, k)],
+            Some(_) => {
+                return Err(TrustError::Signature(SignatureError::KeylessUnsupported));
+            }
+            None => self
+                .keys
+                .iter()
+                .filter(|(_, k)| k.key.is_keyless() && k.publisher == publisher)
+                .collect(),
+        };
+        if candidates.is_empty() {
+            return Err(TrustError::UnknownKey(format!(
+                "{} (a keyless sigstore bundle, and publisher `{}` has no sigstore_identity entry)",
+                shown(&sig.key),
+                shown(publisher)
+            )));
+        }
+        let root = self.sigstore_root.as_ref().ok_or_else(|| {
+            TrustError::Signature(SignatureError::Keyless(
+                crate::signature::sigstore::KeylessError::TrustedRoot(format!(
+                    "the trust store's [sigstore] trusted_root ({}) was not loaded",
+                    self.sigstore_root_path
+                        .as_deref()
+                        .map_or_else(|| "not configured".into(), shown)
+                )),
+            ))
+        })?;
+        let payload = digest.signing_payload();
+        let mut first_error = None;
+        for (name, trusted) in &candidates {
+            let PublicKey::SigstoreKeyless(identity) = &trusted.key else {
+                continue;
+            };
+            if self.is_revoked(&trusted.key) {
+                return Err(TrustError::RevokedKey((*name).clone()));
+            }
+            if trusted.publisher != publisher {
+                return Err(TrustError::PublisherMismatch {
+                    key: (*name).clone(),
+                    key_publisher: trusted.publisher.clone(),
+                    manifest_publisher: shown(publisher),
+                });
+            }
+            if !required.allows(trusted.tier) {
+                return Err(TrustError::TierNotAllowed {
+                    key: (*name).clone(),
+                    tier: trusted.tier,
+                    required,
+                });
+            }
+            match crate::signature::sigstore::verify_keyless(
+                &payload,
+                &sig.signature,
+                root,
+                identity,
+            ) {
+                Ok(_) => {
+                    return Ok(Verified {
+                        digest: *digest,
+                        key: (*name).clone(),
+                        publisher: trusted.publisher.clone(),
+                        tier: trusted.tier,
+                        scheme: Scheme::Sigstore,
+                    });
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        Err(TrustError::Signature(SignatureError::Keyless(
+            first_error.unwrap_or(crate::signature::sigstore::KeylessError::NoTime(
+                String::new(),
+            )),
+        )))
     }
 
     /// The before-every-start check of an installed plugin: its digest and key are not
@@ -407,6 +648,22 @@ fn openpgp_key(_: &str) -> Result<PublicKey, SignatureError> {
     Err(SignatureError::SchemeNotBuilt {
         scheme: Scheme::Openpgp,
         feature: "openpgp",
+    })
+}
+
+#[cfg(feature = "sigstore")]
+fn keyless_key(identity: String, issuer: String) -> Result<PublicKey, SignatureError> {
+    Ok(PublicKey::SigstoreKeyless(Box::new(KeylessIdentity {
+        identity,
+        issuer,
+    })))
+}
+
+#[cfg(not(feature = "sigstore"))]
+fn keyless_key(_: String, _: String) -> Result<PublicKey, SignatureError> {
+    Err(SignatureError::SchemeNotBuilt {
+        scheme: Scheme::Sigstore,
+        feature: "sigstore",
     })
 }
 

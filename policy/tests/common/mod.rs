@@ -2,6 +2,8 @@
 //! produce what well-behaved tar libraries refuse to write.
 #![allow(dead_code)]
 
+#[cfg(feature = "sigstore")]
+pub mod local_sigstore;
 pub mod signers;
 
 use flate2::Compression;

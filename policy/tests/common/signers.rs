@@ -82,6 +82,38 @@ mod openpgp {
         pub fn sign(&self, digest: &PackageDigest) -> Vec<u8> {
             self.sign_bytes(&digest.signing_payload())
         }
+
+        /// A binary (unarmoured) detached signature, as `gpg --detach-sign` writes it.
+        pub fn sign_binary(&self, digest: &PackageDigest) -> Vec<u8> {
+            let p = StandardPolicy::new();
+            let keypair = self
+                .cert
+                .keys()
+                .unencrypted_secret()
+                .with_policy(&p, None)
+                .supported()
+                .alive()
+                .revoked(false)
+                .for_signing()
+                .next()
+                .expect("signing key")
+                .key()
+                .clone()
+                .into_keypair()
+                .expect("keypair");
+            let mut sink = Vec::new();
+            {
+                let message = Message::new(&mut sink);
+                let mut signer = Signer::new(message, keypair)
+                    .expect("signer")
+                    .detached()
+                    .build()
+                    .expect("build");
+                signer.write_all(&digest.signing_payload()).expect("write");
+                signer.finalize().expect("finalize");
+            }
+            sink
+        }
     }
 }
 
@@ -98,9 +130,12 @@ mod sigstore_keys {
 
     impl CosignPublisher {
         pub fn new() -> Self {
-            let signer = SigningScheme::ECDSA_P256_SHA256_ASN1
-                .create_signer()
-                .expect("signer");
+            Self::with_scheme(SigningScheme::ECDSA_P256_SHA256_ASN1)
+        }
+
+        /// A key of another scheme (`ECDSA_P384_SHA384_ASN1`, `ED25519`, …).
+        pub fn with_scheme(scheme: SigningScheme) -> Self {
+            let signer = scheme.create_signer().expect("signer");
             let public_pem = signer
                 .to_sigstore_keypair()
                 .expect("keypair")

@@ -5,8 +5,8 @@
 use crate::CheckFailed;
 use anyhow::{Context, bail};
 use faxbot_policy::package::{PackageLimits, PackageListing, inspect_package};
-use faxbot_policy::signature::SignatureFile;
 use faxbot_policy::signature::ed25519::{Ed25519Keypair, Ed25519PublicKey};
+use faxbot_policy::signature::{Scheme, SignatureFile};
 use faxbot_policy::trust::{TierRequirement, TrustStore};
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
@@ -155,9 +155,20 @@ pub fn verify(args: VerifyArgs) -> anyhow::Result<()> {
     let package = read_checked(&args.package)?;
     let sig_path = args.sig.unwrap_or_else(|| signature_path(&args.package));
     let bytes = std::fs::read(&sig_path).with_context(|| sig_path.display().to_string())?;
-    let signature = SignatureFile::parse(&bytes)
-        .map_err(|e| CheckFailed(format!("{}: {e}", sig_path.display())))?;
     let digest = package.digest();
+    let signature = if bytes.trim_ascii_start().first() == Some(&b'{') {
+        // A Sigstore bundle as the publisher's tool wrote it, over the signing payload: it
+        // names no key (the trust store finds the publisher) and binds the digest itself.
+        SignatureFile {
+            scheme: Scheme::Sigstore,
+            digest,
+            key: String::new(),
+            signature: bytes,
+        }
+    } else {
+        SignatureFile::parse(&bytes)
+            .map_err(|e| CheckFailed(format!("{}: {e}", sig_path.display())))?
+    };
     let verdict = if let Some(key_path) = &args.key {
         let text =
             std::fs::read_to_string(key_path).with_context(|| key_path.display().to_string())?;
@@ -188,8 +199,16 @@ pub fn verify(args: VerifyArgs) -> anyhow::Result<()> {
             .context("--key or --trust-store")?;
         let text = std::fs::read_to_string(store_path)
             .with_context(|| store_path.display().to_string())?;
-        let store = TrustStore::parse(&text)
-            .map_err(|e| CheckFailed(format!("{}: {e}", store_path.display())))?;
+        // Files the store names (`[sigstore] trusted_root`) are relative to it.
+        let dir = store_path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let store =
+            TrustStore::parse_with_files(&store_path.display().to_string(), &text, |relative| {
+                std::fs::read(dir.join(relative)).map_err(|e| e.to_string())
+            })
+            .map_err(|e| CheckFailed(e.to_string()))?;
         let required: TierRequirement = serde_json::from_value(serde_json::Value::String(
             args.require.clone(),
         ))
@@ -228,7 +247,7 @@ pub fn verify(args: VerifyArgs) -> anyhow::Result<()> {
             "OK: {} {} is signed by {}",
             package.manifest().id,
             package.manifest().version,
-            signature.key
+            verdict["key"].as_str().unwrap_or(&signature.key)
         );
         println!("digest {digest}");
     }

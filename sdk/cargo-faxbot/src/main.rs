@@ -12,6 +12,7 @@ mod pack;
 mod progress;
 mod project;
 mod test_cmd;
+mod verify_blob;
 
 mod harness;
 
@@ -38,6 +39,8 @@ enum Command {
     Sign(keys::SignArgs),
     /// Verify a package's signature against a public key or a trust store.
     Verify(keys::VerifyArgs),
+    /// Verify a keyless Sigstore bundle over any file, offline, against a trusted root.
+    VerifyBlob(verify_blob::VerifyBlobArgs),
     /// Validate the manifest (every error at once) and write the `.fxp` package.
     Pack(pack::PackArgs),
     /// Run the plugin in the real jail under a local harness host and report.
@@ -69,6 +72,7 @@ fn main() -> ExitCode {
         Command::Keygen(a) => keys::keygen(a),
         Command::Sign(a) => keys::sign(a),
         Command::Verify(a) => keys::verify(a),
+        Command::VerifyBlob(a) => verify_blob::run(a),
         Command::Pack(a) => pack::run(a),
         Command::Test(a) => test_cmd::run(a),
     };
