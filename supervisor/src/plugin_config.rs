@@ -32,8 +32,14 @@ pub struct PluginFiles {
 }
 
 impl PluginFiles {
-    /// The entry's path inside the jail (`/app/<file name>`), its argv\[0].
+    /// The entry's path inside the jail (`/app/<path below app_dir>`, or `/app/<file name>`
+    /// for an entry outside `app_dir`), its argv\[0].
     pub fn entry_in_jail(&self) -> String {
+        if let Ok(relative) = self.entry.strip_prefix(&self.app_dir)
+            && !relative.as_os_str().is_empty()
+        {
+            return format!("{APP_DIR}/{}", relative.to_string_lossy());
+        }
         let name = self
             .entry
             .file_name()

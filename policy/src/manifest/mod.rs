@@ -42,10 +42,12 @@
 
 mod capabilities;
 pub mod config;
+pub mod entry;
 pub(crate) mod fields;
 mod resources;
 
 pub use config::{ConfigField, ConfigKind, ConfigSchema};
+pub use entry::{EntryError, EntryKind, check_entry};
 pub use resources::{ResourceCeilings, ResourceRequest};
 
 use crate::capability::CapabilitySet;

@@ -7,6 +7,7 @@
 
 mod build;
 mod keys;
+mod layout;
 mod new;
 mod pack;
 mod progress;

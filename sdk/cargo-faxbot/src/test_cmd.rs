@@ -54,9 +54,11 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
         Some(binary) => binary,
         None => build::build_release(&project, args.json)?,
     };
+    let layout = crate::layout::stage(&project, &binary)?;
     let options = Options {
         jail,
-        binary,
+        binary: layout.entry.clone(),
+        app_dir: layout.root().to_owned(),
         seed: args.seed,
         allow_missing,
         record: args.record,

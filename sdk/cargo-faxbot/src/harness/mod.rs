@@ -34,8 +34,10 @@ use std::time::{Duration, Instant};
 pub struct Options {
     /// The `faxbot-jail` binary.
     pub jail: PathBuf,
-    /// The plugin binary.
+    /// The plugin's entry, inside `app_dir`.
     pub binary: PathBuf,
+    /// The staged package files, bound read-only at `/app` ([`crate::layout`]).
+    pub app_dir: PathBuf,
     /// Seed of the canaries and the run's pseudonym key.
     pub seed: u64,
     /// Jail layers this host may lack (announced loudly by the jail).
@@ -323,16 +325,12 @@ fn plugin_config(
     hooks: Hooks,
 ) -> anyhow::Result<PluginConfig> {
     let manifest = &project.manifest;
-    // The launcher hands the jail the binary as an open fd; the spec still names where it
-    // would be inside (its directory, read-only, at /app) for argv[0] and the checks.
+    // The launcher hands the jail the entry as an open fd; the package's files (staged as
+    // a package would install them) are bound read-only at /app.
     let files = PluginFiles {
         jail: options.jail.clone(),
         entry: options.binary.clone(),
-        app_dir: options
-            .binary
-            .parent()
-            .context("the plugin binary has no directory")?
-            .to_owned(),
+        app_dir: options.app_dir.clone(),
     };
     let config = host
         .scenario()
