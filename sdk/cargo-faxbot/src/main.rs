@@ -6,6 +6,7 @@
 //! 2 a usage or environment error.
 
 mod build;
+mod conform;
 mod keys;
 mod layout;
 mod new;
@@ -43,6 +44,8 @@ enum Command {
     Pack(pack::PackArgs),
     /// Run the plugin in the real jail under a local harness host and report.
     Test(test_cmd::TestArgs),
+    /// Check a plugin in any language against the ABI: every edge case a host may send.
+    Conform(conform::ConformArgs),
 }
 
 /// A failed check (exit 1), as opposed to a usage or environment error (exit 2).
@@ -72,6 +75,7 @@ fn main() -> ExitCode {
         Command::Verify(a) => keys::verify(a),
         Command::Pack(a) => pack::run(a),
         Command::Test(a) => test_cmd::run(a),
+        Command::Conform(a) => conform::run(a),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

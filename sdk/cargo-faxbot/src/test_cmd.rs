@@ -36,19 +36,7 @@ pub struct TestArgs {
 /// Runs the test and prints the report; a failed run is a failed check (exit 1).
 pub fn run(args: TestArgs) -> anyhow::Result<()> {
     let project = Project::open(args.project.as_deref())?;
-    let allow_missing = args
-        .allow_missing
-        .iter()
-        .map(|name| {
-            Layer::from_name(name).with_context(|| {
-                let known: Vec<&str> = Layer::ALL.iter().map(|l| l.name()).collect();
-                format!(
-                    "--allow-missing {name:?}: not a jail layer (one of {})",
-                    known.join(", ")
-                )
-            })
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let allow_missing = layers(&args.allow_missing)?;
     let jail = find_jail(args.jail.as_deref())?;
     let binary = match args.binary {
         Some(binary) => binary,
@@ -91,8 +79,24 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
     }
 }
 
+/// The jail layers named by `--allow-missing`.
+pub(crate) fn layers(names: &[String]) -> anyhow::Result<Vec<Layer>> {
+    names
+        .iter()
+        .map(|name| {
+            Layer::from_name(name).with_context(|| {
+                let known: Vec<&str> = Layer::ALL.iter().map(|l| l.name()).collect();
+                format!(
+                    "--allow-missing {name:?}: not a jail layer (one of {})",
+                    known.join(", ")
+                )
+            })
+        })
+        .collect()
+}
+
 /// The `faxbot-jail` to run plugins in.
-fn find_jail(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
+pub(crate) fn find_jail(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
     if let Some(path) = explicit {
         if path.is_file() {
             return Ok(path.to_owned());

@@ -64,11 +64,12 @@ fn s(path: &Path) -> &str {
     path.to_str().expect("a UTF-8 path")
 }
 
-/// Builds `examples/c-echo/plugin.c` with `cc` (static), into `dir/c-echo`.
-fn build_c_echo(dir: &Path) -> PathBuf {
+/// Builds `examples/c-echo/plugin.c` with `cc` (static), into `dir/c-echo`, with `defines`.
+fn build_c_echo_with(dir: &Path, defines: &[&str]) -> PathBuf {
     let source = workspace().join("examples/c-echo/plugin.c");
     let binary = dir.join("c-echo");
     let output = Command::new("cc")
+        .args(defines)
         .args(["-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o"])
         .arg(&binary)
         .arg(&source)
@@ -80,6 +81,49 @@ fn build_c_echo(dir: &Path) -> PathBuf {
         String::from_utf8_lossy(&output.stderr)
     );
     binary
+}
+
+fn build_c_echo(dir: &Path) -> PathBuf {
+    build_c_echo_with(dir, &[])
+}
+
+/// `cargo faxbot conform --json` of `project` with `binary`: (passed, checks by name).
+fn conform(project: &Path, binary: &Path) -> (bool, Vec<(String, bool, String)>) {
+    let output = tool(&[
+        "conform",
+        "--json",
+        "--project",
+        s(project),
+        "--binary",
+        s(binary),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "no JSON report ({e})\nstdout:\n{stdout}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    let checks: Vec<(String, bool, String)> = report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().expect("name").to_owned(),
+                c["passed"].as_bool().expect("passed"),
+                c["detail"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let passed = report["passed"] == true;
+    assert_eq!(
+        output.status.success(),
+        passed,
+        "exit status follows the verdict"
+    );
+    assert!(checks.len() >= 25, "{checks:#?}");
+    (passed, checks)
 }
 
 /// Packs `project` with `binary` as its entry, signs it with a fresh key and verifies it.
@@ -149,4 +193,66 @@ fn a_c_plugin_written_from_the_spec_passes_the_test_and_is_packed_and_signed() {
         "{logs}"
     );
     pack_sign_verify(&project, Some(&binary), work.path());
+}
+
+#[test]
+fn a_c_plugin_written_from_the_spec_passes_every_conformance_check() {
+    if !root() {
+        return;
+    }
+    let work = tempfile::tempdir().expect("tempdir");
+    let binary = build_c_echo(work.path());
+    let (passed, checks) = conform(&workspace().join("examples/c-echo"), &binary);
+    let failed: Vec<_> = checks.iter().filter(|c| !c.1).collect();
+    assert!(passed && failed.is_empty(), "{failed:#?}");
+}
+
+#[test]
+fn the_conformance_kit_names_each_rule_a_broken_plugin_breaks() {
+    if !root() {
+        return;
+    }
+    let work = tempfile::tempdir().expect("tempdir");
+    // Answers unknown methods `invalid` and does not exit after its shutdown ack.
+    let binary = build_c_echo_with(work.path(), &["-DCONFORM_SELF_TEST_BROKEN"]);
+    let (passed, checks) = conform(&workspace().join("examples/c-echo"), &binary);
+    assert!(!passed);
+    let failed: Vec<&str> = checks
+        .iter()
+        .filter(|c| !c.1)
+        .map(|c| c.0.as_str())
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            "an unknown method is answered unsupported (7)",
+            "a plugin-to-host method sent to the plugin is answered unsupported (7)",
+            "the plugin exits by itself within the shutdown deadline after its ack",
+        ],
+        "{checks:#?}"
+    );
+}
+
+#[test]
+fn a_rust_sdk_plugin_passes_the_same_conformance_checks() {
+    if !root() {
+        return;
+    }
+    let profile = Path::new(TOOL).parent().expect("profile dir");
+    let name = "faxbot-example-status-route";
+    let mut binary = profile.join(name);
+    if !binary.is_file() {
+        let target = profile.parent().expect("target dir").join("author-flow");
+        let status = Command::new(env!("CARGO"))
+            .current_dir(workspace())
+            .args(["build", "-p", name, "--bin", name])
+            .env("CARGO_TARGET_DIR", &target)
+            .status()
+            .expect("cargo build");
+        assert!(status.success());
+        binary = target.join("debug").join(name);
+    }
+    let (passed, checks) = conform(&workspace().join("examples/status-route"), &binary);
+    let failed: Vec<_> = checks.iter().filter(|c| !c.1).collect();
+    assert!(passed && failed.is_empty(), "{failed:#?}");
 }
