@@ -169,6 +169,16 @@ impl JailSpec {
             {
                 return Err(SpecError::Reserved(bind.jail.clone()));
             }
+            if let Some(owner) = ["/tmp", "/dev", "/proc"]
+                .iter()
+                .find(|r| bind.jail.starts_with(r))
+            {
+                return Err(SpecError::UnderReserved {
+                    host: bind.host.clone(),
+                    jail: bind.jail.clone(),
+                    owner,
+                });
+            }
         }
         if let Program::Path(p) = &self.program
             && !self.ro_binds.iter().any(|b| p.starts_with(&b.host))
@@ -236,6 +246,19 @@ pub enum SpecError {
     /// A bind over a path the jail provides itself.
     #[error("bind target {0:?} is reserved by the jail")]
     Reserved(std::path::PathBuf),
+    /// A bind inside a directory the jail makes itself (a same-path `--ro /tmp/x`).
+    #[error(
+        "bind target {jail:?} lies inside {owner}, which the jail makes itself (fresh and empty); bind it elsewhere, e.g. --ro {}:/data",
+        host.display()
+    )]
+    UnderReserved {
+        /// The host path.
+        host: std::path::PathBuf,
+        /// The jail path asked for.
+        jail: std::path::PathBuf,
+        /// The jail's own directory it lies in.
+        owner: &'static str,
+    },
     /// The program is not under any bind.
     #[error("program {0:?} does not lie under any --ro bind")]
     ProgramOutsideBinds(std::path::PathBuf),
@@ -362,6 +385,13 @@ mod tests {
             jail: "/proc".into(),
         });
         assert!(matches!(spec.validate(), Err(SpecError::Reserved(_))));
+        spec.ro_binds[0].jail = "/tmp/x".into();
+        let why = spec.validate().expect_err("inside the jail's /tmp");
+        assert!(matches!(
+            why,
+            SpecError::UnderReserved { owner: "/tmp", .. }
+        ));
+        assert!(why.to_string().contains("e.g. --ro /etc:/data"), "{why}");
         spec.ro_binds[0].jail = "/app/../tmp".into();
         assert!(matches!(spec.validate(), Err(SpecError::DotDot(_))));
     }
