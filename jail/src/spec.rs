@@ -110,6 +110,10 @@ pub struct JailSpec {
     pub allow_missing: Vec<Layer>,
     /// Layers switched off on purpose (tests of layer independence); loudly reported.
     pub disabled: Vec<Layer>,
+    /// Read-only bind sources whose shared objects (an interpreter's extension modules)
+    /// may be loaded: their library closures are bound read-only too, as the program's
+    /// own are. Each must be one of the `ro_binds`' host paths.
+    pub library_dirs: Vec<PathBuf>,
 }
 
 /// The dedicated unprivileged id used when none is given (nobody's neighbour, never 0).
@@ -135,6 +139,7 @@ impl JailSpec {
             rpc_fd: None,
             allow_missing: Vec::new(),
             disabled: Vec::new(),
+            library_dirs: Vec::new(),
         }
     }
 
@@ -184,6 +189,13 @@ impl JailSpec {
             && !self.ro_binds.iter().any(|b| p.starts_with(&b.host))
         {
             return Err(SpecError::ProgramOutsideBinds(p.clone()));
+        }
+        if let Some(dir) = self
+            .library_dirs
+            .iter()
+            .find(|d| !self.ro_binds.iter().any(|b| b.host == **d))
+        {
+            return Err(SpecError::LibraryDirNotBound(dir.clone()));
         }
         if !(self.cpu_cores > 0.0 && self.cpu_cores <= 1024.0) {
             return Err(SpecError::Cpu(self.cpu_cores));
@@ -259,6 +271,9 @@ pub enum SpecError {
         /// The jail's own directory it lies in.
         owner: &'static str,
     },
+    /// A library directory that is not bound.
+    #[error("library directory {0:?} is not one of the read-only binds")]
+    LibraryDirNotBound(std::path::PathBuf),
     /// The program is not under any bind.
     #[error("program {0:?} does not lie under any --ro bind")]
     ProgramOutsideBinds(std::path::PathBuf),

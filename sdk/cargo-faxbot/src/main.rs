@@ -13,6 +13,7 @@ mod new;
 mod pack;
 mod progress;
 mod project;
+mod runtimes;
 mod test_cmd;
 
 mod harness;

@@ -57,7 +57,25 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
         .build()
         .context("starting the async runtime")?;
     let step = crate::progress::Step::start("running the plugin in the jail", args.json);
-    let report = runtime.block_on(harness::run(&project, &options))?;
+    let report = match runtime.block_on(harness::run(&project, &options)) {
+        Ok(report) => report,
+        Err(error) => {
+            // Scripts reading --json get a verdict even when the plugin never started.
+            if args.json && error.downcast_ref::<CheckFailed>().is_some() {
+                let failed = serde_json::json!({
+                    "plugin": project.manifest.id,
+                    "version": project.manifest.version.to_string(),
+                    "passed": false,
+                    "failures": [format!("{error:#}")],
+                });
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&failed).context("report as JSON")?
+                );
+            }
+            return Err(error);
+        }
+    };
     drop(step);
     if args.json {
         println!(

@@ -256,3 +256,93 @@ fn a_rust_sdk_plugin_passes_the_same_conformance_checks() {
     let failed: Vec<_> = checks.iter().filter(|c| !c.1).collect();
     assert!(passed && failed.is_empty(), "{failed:#?}");
 }
+
+fn python3_present() -> bool {
+    if Path::new("/usr/bin/python3").exists() {
+        return true;
+    }
+    eprintln!("skipped: /usr/bin/python3 is absent (scripts/setup installs it)");
+    false
+}
+
+#[test]
+fn a_python_plugin_on_the_python3_runtime_passes_the_test_and_the_conformance_kit() {
+    if !root() || !python3_present() {
+        return;
+    }
+    let project = workspace().join("examples/py-echo");
+    let script = project.join("plugin.py");
+    let report = passes_test(&project, Some(&script));
+    let calls = &report["capability_calls"];
+    assert_eq!(calls["kv.put"], 2, "{report:#}");
+    let logs = report["log_lines"].to_string();
+    assert!(logs.contains("event fax.job.queued, attempt 1"), "{logs}");
+    let (passed, checks) = conform(&project, &script);
+    let failed: Vec<_> = checks.iter().filter(|c| !c.1).collect();
+    assert!(passed && failed.is_empty(), "{failed:#?}");
+    let work = tempfile::tempdir().expect("tempdir");
+    pack_sign_verify(&project, Some(&script), work.path());
+}
+
+#[test]
+fn a_script_entry_without_a_runtime_is_refused_with_what_to_do() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let project = workspace().join("examples/c-echo");
+    let script = work.path().join("plugin.py");
+    std::fs::write(&script, "#!/usr/bin/env python3\nprint('hi')\n").expect("script");
+    for args in [
+        vec!["test", "--project", s(&project), "--binary", s(&script)],
+        vec![
+            "pack",
+            "--project",
+            s(&project),
+            "--binary",
+            s(&script),
+            "--out",
+        ],
+    ] {
+        let mut args = args;
+        let out = work.path().join("x.fxp");
+        if args.last() == Some(&"--out") {
+            args.push(s(&out));
+        }
+        let output = tool(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(
+                "entry bin/c-echo is a script (it starts with #!) but the manifest names no runtime"
+            ),
+            "{args:?}: {stderr}"
+        );
+        assert!(!out.exists());
+    }
+}
+
+#[test]
+fn a_plugin_that_never_says_hello_gets_a_json_verdict_with_its_last_words() {
+    if !root() || !python3_present() {
+        return;
+    }
+    let work = tempfile::tempdir().expect("tempdir");
+    let script = work.path().join("plugin.py");
+    std::fs::write(&script, "import sys\nsys.exit('no Hello from me')\n").expect("script");
+    let output = tool(&[
+        "test",
+        "--json",
+        "--project",
+        s(&workspace().join("examples/py-echo")),
+        "--binary",
+        s(&script),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("a JSON verdict even when it never starts");
+    assert_eq!(report["passed"], false);
+    let why = report["failures"][0].as_str().expect("a reason");
+    assert!(
+        why.contains("closed its socket before sending Hello"),
+        "{why}"
+    );
+    assert!(why.contains("no Hello from me"), "{why}");
+}

@@ -21,7 +21,7 @@ use faxbot_supervisor::capability::{
 use faxbot_supervisor::launch::JailedLauncher;
 use faxbot_supervisor::output::{LogSink, OutputLine};
 use faxbot_supervisor::plugin_config::{
-    OperatorSettings, PluginFiles, handshake_terms, jail_spec_for_manifest,
+    OperatorSettings, PluginFiles, handshake_terms, jail_spec_with_runtimes, runtime_for,
 };
 use faxbot_supervisor::session::SessionHooks;
 use faxbot_supervisor::supervisor::{PluginConfig, RestartPolicy};
@@ -113,11 +113,16 @@ pub fn run(args: ConformArgs) -> anyhow::Result<()> {
         entry: layout.entry.clone(),
         app_dir: layout.root().to_owned(),
     };
-    let spec = jail_spec_for_manifest(manifest, &files, &allow_missing)
+    let runtimes = crate::runtimes::for_project(&project)?;
+    let spec = jail_spec_with_runtimes(manifest, &files, &allow_missing, &runtimes)
         .map_err(|e| CheckFailed(e.to_string()))?;
+    let program = match runtime_for(manifest, &runtimes).map_err(|e| CheckFailed(e.to_string()))? {
+        Some(runtime) => runtime.interpreter.clone(),
+        None => layout.entry.clone(),
+    };
     let launcher = JailedLauncher {
         jail,
-        program: layout.entry.clone(),
+        program,
         spec,
     };
     let grants = Grants::approve_all(
@@ -143,6 +148,7 @@ pub fn run(args: ConformArgs) -> anyhow::Result<()> {
         health_deadline: Duration::from_secs(2),
         shutdown_deadline: Duration::from_secs(2),
         hard_stop_grace: Duration::from_secs(2),
+        runtimes,
         ..OperatorSettings::default()
     };
     // A handshake edge case: the host's frame limit is below the plugin's offer.

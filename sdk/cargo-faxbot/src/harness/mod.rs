@@ -75,7 +75,31 @@ pub async fn run(project: &Project, options: &Options) -> anyhow::Result<Report>
     let supervisor = Supervisor::new();
     supervisor.start(config).context("starting the plugin")?;
     let id = manifest.id.as_str();
-    wait_running(&supervisor, id).await?;
+    if let Err(error) = wait_running(&supervisor, id).await {
+        // The jail's and the plugin's own words say why; the forwarders may still hold them.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let lines = host
+            .record
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .log_lines
+            .clone();
+        if lines.is_empty() {
+            return Err(error);
+        }
+        let tail: Vec<&str> = lines
+            .iter()
+            .rev()
+            .take(20)
+            .rev()
+            .map(String::as_str)
+            .collect();
+        return Err(crate::CheckFailed(format!(
+            "{error:#}\nits last output:\n  {}",
+            tail.join("\n  ")
+        ))
+        .into());
+    }
 
     let mut fed = Vec::new();
     let mut failures = Vec::new();
@@ -354,6 +378,7 @@ fn plugin_config(
             max_line: 4096,
             lines_per_second: 200,
         },
+        runtimes: crate::runtimes::for_project(project)?,
         ..OperatorSettings::default()
     };
     let hooks_for_session = SessionHooks {
