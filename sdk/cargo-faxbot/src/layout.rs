@@ -91,3 +91,65 @@ fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listing(root: &Path) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut pending = vec![root.to_owned()];
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(&dir).expect("read_dir") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else {
+                    let relative = path.strip_prefix(root).expect("under root");
+                    out.push(relative.to_string_lossy().into_owned());
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn test_binary_binds_the_package_layout_not_the_binarys_directory() {
+        let project_dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            project_dir.path().join("faxbot-plugin.toml"),
+            "id = \"lay-out\"\nname = \"n\"\nversion = \"0.1.0\"\npublisher = \"me\"\nmin_core_version = \"0.1.0\"\nentry = \"bin/plugin\"\n",
+        )
+        .expect("manifest");
+        std::fs::create_dir_all(project_dir.path().join("files/data")).expect("files");
+        std::fs::write(project_dir.path().join("files/data/table.txt"), "x").expect("file");
+        let build_dir = tempfile::tempdir().expect("tempdir");
+        let binary = build_dir.path().join("some-build-output");
+        std::fs::write(&binary, b"\x7fELF rest").expect("binary");
+        std::fs::write(build_dir.path().join("other-program"), b"\x7fELF").expect("sibling");
+        std::fs::write(build_dir.path().join("credentials.txt"), "secret").expect("sibling");
+        let project = Project::open(Some(project_dir.path())).expect("project");
+        let layout = stage(&project, &binary).expect("staged");
+        assert_eq!(listing(layout.root()), ["bin/plugin", "data/table.txt"]);
+        assert_eq!(layout.entry, layout.root().join("bin/plugin"));
+        let mode = std::fs::metadata(&layout.entry)
+            .expect("entry")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o755);
+        let root_mode = std::fs::metadata(layout.root())
+            .expect("root")
+            .permissions()
+            .mode();
+        assert_eq!(
+            root_mode & 0o777,
+            0o755,
+            "the jail's uid must read the tree"
+        );
+        let script = build_dir.path().join("plugin.py");
+        std::fs::write(&script, "#!/usr/bin/env python3\n").expect("script");
+        let why = stage(&project, &script).expect_err("a script without a runtime");
+        assert!(why.to_string().contains("is a script"), "{why}");
+    }
+}
