@@ -590,3 +590,36 @@ fn denial_rule_for_an_undecodable_body_is_named() {
     };
     assert!(denial.to_string().contains("decod"), "{denial}");
 }
+
+#[tokio::test]
+async fn at_max_in_flight_plugin_calls_the_host_still_reads_the_plugins_answers() {
+    let (session, mut peer, _) = session_with(2, None, Duration::from_millis(1_500));
+    let key = postcard::to_stdvec(&faxbot_plugin_abi::methods::KvGetRequest { key: "k".into() })
+        .expect("encode");
+    for id in 1..=2 {
+        peer.request(id, Kind::Request, KvGet::NAME, key.clone())
+            .await;
+    }
+    let session = Arc::new(session);
+    let caller = session.clone();
+    let begun = Instant::now();
+    let check = tokio::spawn(async move {
+        caller
+            .call::<Health>(&HealthCheck {}, Duration::from_secs(1))
+            .await
+    });
+    let request = peer.expect().await;
+    assert_eq!(request.method, Health::NAME);
+    let report = Ok(HealthReport {
+        ok: true,
+        detail: String::new(),
+    });
+    peer.send(&Envelope::response::<Health>(request.id, &report, MAX).expect("response"))
+        .await;
+    let answer = check.await.expect("task");
+    assert!(answer.is_ok(), "{answer:?}");
+    assert!(
+        begun.elapsed() < Duration::from_millis(1_000),
+        "the answer was read while the plugin's own calls were in progress"
+    );
+}
