@@ -164,6 +164,26 @@ impl Peer {
         }
     }
 
+    /// Waits `wait` for the responses to every id of `ids`, in whatever order they come.
+    pub async fn answers_to(&mut self, ids: &[u64], wait: Duration) -> Vec<(u64, Answer)> {
+        let until = tokio::time::Instant::now() + wait;
+        let mut got = Vec::new();
+        while got.len() < ids.len() {
+            match tokio::time::timeout_at(until, self.inbox.recv()).await {
+                Ok(Some(envelope))
+                    if envelope.kind == Kind::Response
+                        && ids.contains(&envelope.id)
+                        && !got.iter().any(|(id, _)| *id == envelope.id) =>
+                {
+                    got.push((envelope.id, outcome(&envelope.body)));
+                }
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => break,
+            }
+        }
+        got
+    }
+
     /// Any response that arrives within `wait` (for "nothing is answered" checks).
     pub async fn any_response(&mut self, wait: Duration) -> Option<Envelope> {
         let until = tokio::time::Instant::now() + wait;
