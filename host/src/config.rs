@@ -129,6 +129,15 @@ pub const DEFAULT_CONFIG: &str = r#"# faxbot core configuration. Every setting i
 # port = 8021
 # gateway = "gw_trunk"
 # caller_id = "15550000000"
+
+# Interpreters for script plugins (a manifest's runtime = "NAME"), each verified at start:
+# absolute paths owned by root and writable by nobody else. The jail runs the interpreter
+# from a descriptor on this file, binds its trees read-only at the same paths, and passes the
+# package's entry script as its last argument. `faxbot doctor` shows whether each starts.
+# [runtimes.python3]
+# interpreter = "/usr/bin/python3.11"
+# trees = ["/usr/lib/python3.11"]
+# args = ["-I", "-S", "-B"]          # isolated, no site packages, no bytecode writes
 "#;
 
 /// The transports `[transports.NAME]` may configure, with the settings each takes.
@@ -215,6 +224,8 @@ pub struct Config {
     pub egress: EgressConfig,
     /// Event deliveries.
     pub events: EventsConfig,
+    /// Interpreted runtimes enabled for script plugins (`[runtimes.NAME]`).
+    pub runtimes: Vec<faxbot_supervisor::runtime::Runtime>,
 }
 
 /// `[events]`: how the bus retries a delivery before it becomes a dead letter.
@@ -666,6 +677,8 @@ impl Config {
                 "fax.outbound: `{outbound}` is neither test nor a configured [transports.{outbound}]"
             ));
         }
+        let runtimes_table = w.table(&mut root, "runtimes", "runtimes");
+        let runtimes = crate::runtimes::parse(runtimes_table, w.problems);
         w.unknown(root, "");
 
         if !problems.is_empty() {
@@ -675,6 +688,7 @@ impl Config {
         package_limits.max_compressed_bytes = upload_limit;
         Ok(Config {
             events,
+            runtimes,
             egress: EgressConfig {
                 allow_internal,
                 ca_file,

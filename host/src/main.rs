@@ -4,6 +4,7 @@ mod cli;
 mod client;
 mod config;
 mod init;
+mod runtimes;
 mod serve;
 
 use std::process::ExitCode;

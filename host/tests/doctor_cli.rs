@@ -157,3 +157,44 @@ fn doctor_checks_each_configured_transport_with_its_stored_credentials() {
     );
     assert_eq!(code, Some(1));
 }
+
+#[test]
+fn doctor_lists_each_runtime_and_whether_it_starts_in_the_jail() {
+    if !nix::unistd::Uid::effective().is_root()
+        || !std::path::Path::new("/usr/bin/python3").exists()
+    {
+        eprintln!("skipped: needs root (the jail) and /usr/bin/python3 (scripts/setup)");
+        return;
+    }
+    let python = std::fs::canonicalize("/usr/bin/python3").expect("python3");
+    let version = python
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("state");
+    let _admin = support::init(&dir);
+    support::write_config(
+        &dir,
+        &format!(
+            "[runtimes.python3]\ninterpreter = \"/usr/bin/python3\"\ntrees = [\"/usr/lib/{version}\"]\nargs = [\"-I\", \"-S\", \"-B\"]\n\n[runtimes.python]\ninterpreter = \"/usr/bin/python3\"\n"
+        ),
+    );
+    let (code, report, text) = doctor(&dir);
+    let runtimes = report["runtimes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{text}"));
+    let by_name = |name: &str| {
+        runtimes
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {report:#}"))
+    };
+    let python3 = by_name("python3");
+    assert_eq!(python3["starts"], true, "{report:#}");
+    assert_eq!(python3["detail"], "ok");
+    // Without its tree bound, the interpreter cannot find its standard library in the jail.
+    assert_eq!(by_name("python")["starts"], false, "{report:#}");
+    assert_eq!(code, Some(1), "a runtime that fails is a failed check");
+}

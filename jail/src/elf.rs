@@ -186,6 +186,49 @@ pub fn library_closure(program: &std::fs::File) -> Vec<PathBuf> {
     found
 }
 
+/// Most shared objects looked at below the library directories of one spec.
+const MAX_SHARED_OBJECTS: usize = 4096;
+
+/// The library closures of the ELF shared objects (`*.so`, `*.so.*`) below `dirs` (an
+/// interpreter's extension modules), without the objects themselves (they are bound with
+/// their directory). Symlinks are not followed; the walk stops at 8 levels.
+pub fn closure_of_shared_objects(dirs: &[PathBuf]) -> Vec<PathBuf> {
+    let mut objects = Vec::new();
+    let mut pending: Vec<(PathBuf, usize)> = dirs.iter().map(|d| (d.clone(), 0)).collect();
+    while let Some((dir, depth)) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            let path = entry.path();
+            if kind.is_dir() && depth < 8 {
+                pending.push((path, depth + 1));
+            } else if kind.is_file() && objects.len() < MAX_SHARED_OBJECTS {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                if name.ends_with(".so") || name.contains(".so.") {
+                    objects.push(path);
+                }
+            }
+        }
+    }
+    let mut found: Vec<PathBuf> = Vec::new();
+    for object in objects {
+        let Ok(file) = std::fs::File::open(&object) else {
+            continue;
+        };
+        for library in library_closure(&file) {
+            if !found.contains(&library) && !dirs.iter().any(|d| library.starts_with(d)) {
+                found.push(library);
+            }
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

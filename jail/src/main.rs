@@ -108,7 +108,14 @@ fn spec_from_flags(cli: &Cli) -> Result<JailSpec, String> {
             program_path
                 .strip_prefix(&b.jail)
                 .ok()
-                .map(|rest| b.host.join(rest))
+                // A bind of the program file itself: `rest` is empty.
+                .map(|rest| {
+                    if rest.as_os_str().is_empty() {
+                        b.host.clone()
+                    } else {
+                        b.host.join(rest)
+                    }
+                })
         })
         .unwrap_or_else(|| program_path.clone());
     let host_program = host_program

@@ -228,21 +228,23 @@ fn landlock_plan(
     };
     let interpreter: Vec<PathBuf> = host.interpreter.iter().cloned().collect();
     let interpreter = canonical(&interpreter);
+    let seen = |b: &crate::spec::Bind| {
+        if rootfs {
+            b.jail.clone()
+        } else {
+            b.host.clone()
+        }
+    };
+    // A bind of one file (a runtime's interpreter) takes file rights only: Landlock refuses
+    // directory rights on a file.
+    let (file_binds, dir_binds): (Vec<_>, Vec<_>) =
+        spec.ro_binds.iter().partition(|b| b.host.is_file());
     LandlockPlan {
-        read_only: spec
-            .ro_binds
-            .iter()
-            .map(|b| {
-                if rootfs {
-                    b.jail.clone()
-                } else {
-                    b.host.clone()
-                }
-            })
-            .collect(),
+        read_only: dir_binds.into_iter().map(seen).collect(),
         read_only_files: canonical(&host.libraries)
             .into_iter()
             .filter(|l| !interpreter.contains(l))
+            .chain(file_binds.into_iter().map(seen))
             .collect(),
         execute_files: interpreter,
         read_write: vec!["/tmp".into()],
@@ -286,7 +288,12 @@ pub fn prepare(spec: &JailSpec, layers: &LayerPlan) -> Result<Prepared, JailErro
         .try_clone()
         .map(std::fs::File::from)
         .map_err(|e| failed(Layer::Rootfs)(format!("program fd: {e}")))?;
-    let libraries = crate::elf::library_closure(&program_file);
+    let mut libraries = crate::elf::library_closure(&program_file);
+    for library in crate::elf::closure_of_shared_objects(&spec.library_dirs) {
+        if !libraries.contains(&library) {
+            libraries.push(library);
+        }
+    }
     let interpreter = crate::elf::parse_file(&program_file).and_then(|deps| deps.interpreter);
     let report = if layers.on(Layer::Seccomp) {
         Some(

@@ -42,6 +42,16 @@ pub enum JailError {
         /// What the check found.
         detail: String,
     },
+    /// Every layer is in place but the kernel would not run the program.
+    #[error("exec of {program}: {reason}; {hint}")]
+    Exec {
+        /// argv\[0].
+        program: String,
+        /// What the kernel said.
+        reason: String,
+        /// What usually causes it.
+        hint: &'static str,
+    },
     /// A layer's setup failed.
     #[error("{layer}: {message}")]
     Setup {
@@ -226,6 +236,52 @@ fn program(
         seccomp::install(sys, &filters.policy, filters.set_no_new_privs, CHANNEL_FD)
             .map_err(failed(Layer::Seccomp))?;
     }
-    resources::exec(sys, &plan.exec).map_err(failed(Layer::Seccomp))?;
+    resources::exec(sys, &plan.exec).map_err(|e| exec_failed(&plan.exec, e))?;
     Ok(0)
+}
+
+/// Says why the final exec failed in terms of the program, not of the last layer applied.
+fn exec_failed(exec: &resources::ExecPlan, error: crate::syscalls::SysError) -> JailError {
+    let hint = match error.source.raw_os_error() {
+        Some(libc::ENOENT) => {
+            "the program's interpreter is not inside the jail: a #! script never runs through its #! line (a script plugin names a runtime, docs/manifest.md), and a dynamic binary needs its ELF loader"
+        }
+        Some(libc::EACCES) => "the program is not executable, or Landlock refused it",
+        Some(libc::ENOEXEC) => "the program is not an executable format this kernel runs",
+        Some(libc::EPERM) => "the seccomp exec guard allows only the one verified program",
+        _ => "the program could not be started",
+    };
+    JailError::Exec {
+        program: exec
+            .argv
+            .first()
+            .map(|a| a.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        reason: error.source.to_string(),
+        hint,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{JailSpec, Program};
+    use crate::syscalls::{Call, SysError};
+
+    #[test]
+    fn a_script_that_cannot_exec_is_reported_as_an_exec_failure_with_the_cause_not_as_seccomp() {
+        let spec = JailSpec::new(Program::Fd(3), vec!["/app/plugin.py".into()]);
+        let exec = resources::ExecPlan::for_spec(&spec).expect("plan");
+        let error = SysError::new(
+            Call::Execveat {
+                fd: 3,
+                argv: spec.argv.clone(),
+            },
+            std::io::Error::from_raw_os_error(libc::ENOENT),
+        );
+        let text = exec_failed(&exec, error).to_string();
+        assert!(text.starts_with("exec of /app/plugin.py: "), "{text}");
+        assert!(text.contains("names a runtime"), "{text}");
+        assert!(!text.contains("seccomp"), "{text}");
+    }
 }

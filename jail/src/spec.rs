@@ -110,6 +110,10 @@ pub struct JailSpec {
     pub allow_missing: Vec<Layer>,
     /// Layers switched off on purpose (tests of layer independence); loudly reported.
     pub disabled: Vec<Layer>,
+    /// Read-only bind sources whose shared objects (an interpreter's extension modules)
+    /// may be loaded: their library closures are bound read-only too, as the program's
+    /// own are. Each must be one of the `ro_binds`' host paths.
+    pub library_dirs: Vec<PathBuf>,
 }
 
 /// The dedicated unprivileged id used when none is given (nobody's neighbour, never 0).
@@ -135,6 +139,7 @@ impl JailSpec {
             rpc_fd: None,
             allow_missing: Vec::new(),
             disabled: Vec::new(),
+            library_dirs: Vec::new(),
         }
     }
 
@@ -169,11 +174,28 @@ impl JailSpec {
             {
                 return Err(SpecError::Reserved(bind.jail.clone()));
             }
+            if let Some(owner) = ["/tmp", "/dev", "/proc"]
+                .iter()
+                .find(|r| bind.jail.starts_with(r))
+            {
+                return Err(SpecError::UnderReserved {
+                    host: bind.host.clone(),
+                    jail: bind.jail.clone(),
+                    owner,
+                });
+            }
         }
         if let Program::Path(p) = &self.program
             && !self.ro_binds.iter().any(|b| p.starts_with(&b.host))
         {
             return Err(SpecError::ProgramOutsideBinds(p.clone()));
+        }
+        if let Some(dir) = self
+            .library_dirs
+            .iter()
+            .find(|d| !self.ro_binds.iter().any(|b| b.host == **d))
+        {
+            return Err(SpecError::LibraryDirNotBound(dir.clone()));
         }
         if !(self.cpu_cores > 0.0 && self.cpu_cores <= 1024.0) {
             return Err(SpecError::Cpu(self.cpu_cores));
@@ -236,6 +258,22 @@ pub enum SpecError {
     /// A bind over a path the jail provides itself.
     #[error("bind target {0:?} is reserved by the jail")]
     Reserved(std::path::PathBuf),
+    /// A bind inside a directory the jail makes itself (a same-path `--ro /tmp/x`).
+    #[error(
+        "bind target {jail:?} lies inside {owner}, which the jail makes itself (fresh and empty); bind it elsewhere, e.g. --ro {}:/data",
+        host.display()
+    )]
+    UnderReserved {
+        /// The host path.
+        host: std::path::PathBuf,
+        /// The jail path asked for.
+        jail: std::path::PathBuf,
+        /// The jail's own directory it lies in.
+        owner: &'static str,
+    },
+    /// A library directory that is not bound.
+    #[error("library directory {0:?} is not one of the read-only binds")]
+    LibraryDirNotBound(std::path::PathBuf),
     /// The program is not under any bind.
     #[error("program {0:?} does not lie under any --ro bind")]
     ProgramOutsideBinds(std::path::PathBuf),
@@ -362,6 +400,13 @@ mod tests {
             jail: "/proc".into(),
         });
         assert!(matches!(spec.validate(), Err(SpecError::Reserved(_))));
+        spec.ro_binds[0].jail = "/tmp/x".into();
+        let why = spec.validate().expect_err("inside the jail's /tmp");
+        assert!(matches!(
+            why,
+            SpecError::UnderReserved { owner: "/tmp", .. }
+        ));
+        assert!(why.to_string().contains("e.g. --ro /etc:/data"), "{why}");
         spec.ro_binds[0].jail = "/app/../tmp".into();
         assert!(matches!(spec.validate(), Err(SpecError::DotDot(_))));
     }

@@ -37,7 +37,9 @@ pub struct Envelope {
     pub kind: Kind,
     /// The method name for requests and notifications; empty for responses and cancels.
     pub method: String,
-    /// For requests: milliseconds the caller will wait (0 = the session default).
+    /// For requests: milliseconds the caller will wait. 0 = the default: for a host call
+    /// the `Limits` deadline of its method, for a plugin's call the host's 30 s
+    /// (docs/abi.md §5). 0 on responses, cancels and notifications.
     pub deadline_ms: u32,
     /// The method's postcard-encoded request, or for a response the encoded
     /// `Result<Response, RpcError>`; empty for cancels.

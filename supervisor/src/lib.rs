@@ -16,5 +16,6 @@ pub mod metrics;
 pub mod output;
 pub mod plugin_cgroup;
 pub mod plugin_config;
+pub mod runtime;
 pub mod session;
 pub mod supervisor;

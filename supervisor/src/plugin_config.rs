@@ -6,6 +6,7 @@
 use crate::handshake::HandshakeTerms;
 use crate::launch::JailedLauncher;
 use crate::output::{LogSink, OutputLimits};
+use crate::runtime::Runtime;
 use crate::session::SessionHooks;
 use crate::supervisor::{PluginConfig, RestartPolicy};
 use faxbot_jail::spec::{Bind, JailSpec, Layer, Program, SpecError};
@@ -32,8 +33,14 @@ pub struct PluginFiles {
 }
 
 impl PluginFiles {
-    /// The entry's path inside the jail (`/app/<file name>`), its argv\[0].
+    /// The entry's path inside the jail (`/app/<path below app_dir>`, or `/app/<file name>`
+    /// for an entry outside `app_dir`), its argv\[0].
     pub fn entry_in_jail(&self) -> String {
+        if let Ok(relative) = self.entry.strip_prefix(&self.app_dir)
+            && !relative.as_os_str().is_empty()
+        {
+            return format!("{APP_DIR}/{}", relative.to_string_lossy());
+        }
         let name = self
             .entry
             .file_name()
@@ -64,6 +71,8 @@ pub struct OperatorSettings {
     pub output_limits: OutputLimits,
     /// Per-kind call deadlines and flow limits (memory comes from the manifest).
     pub limits: Limits,
+    /// The interpreted runtimes this host enables (`[runtimes.NAME]` in `faxbot.toml`).
+    pub runtimes: Vec<Runtime>,
 }
 
 impl Default for OperatorSettings {
@@ -79,6 +88,7 @@ impl Default for OperatorSettings {
             hard_stop_grace: Duration::from_secs(5),
             output_limits: OutputLimits::default(),
             limits,
+            runtimes: Vec::new(),
         }
     }
 }
@@ -94,15 +104,65 @@ pub enum PluginConfigError {
         /// What the jail spec check said.
         source: SpecError,
     },
+    /// The manifest names a runtime this host does not enable.
+    #[error(
+        "plugin {plugin_id:?} asks for runtime {runtime:?}, which this host does not enable (faxbot.toml [runtimes.{runtime}]; enabled: {enabled})"
+    )]
+    RuntimeNotEnabled {
+        /// The plugin.
+        plugin_id: String,
+        /// The runtime it names.
+        runtime: String,
+        /// The runtimes the host enables, for the operator.
+        enabled: String,
+    },
+}
+
+/// The runtime `manifest` names, among `runtimes`; `None` for a native entry.
+pub fn runtime_for<'a>(
+    manifest: &Manifest,
+    runtimes: &'a [Runtime],
+) -> Result<Option<&'a Runtime>, PluginConfigError> {
+    let Some(name) = &manifest.runtime else {
+        return Ok(None);
+    };
+    match runtimes.iter().find(|r| &r.name == name) {
+        Some(runtime) => Ok(Some(runtime)),
+        None => {
+            let enabled: Vec<&str> = runtimes.iter().map(|r| r.name.as_str()).collect();
+            Err(PluginConfigError::RuntimeNotEnabled {
+                plugin_id: manifest.id.clone(),
+                runtime: name.clone(),
+                enabled: if enabled.is_empty() {
+                    "none".to_owned()
+                } else {
+                    enabled.join(", ")
+                },
+            })
+        }
+    }
 }
 
 /// The jail spec of `manifest`'s plugin: its files read-only at `/app`, its resource limits,
-/// the ABI's environment and nothing else.
+/// the ABI's environment and nothing else. A manifest naming a runtime is refused here (no
+/// runtime is enabled): see [`jail_spec_with_runtimes`].
 pub fn jail_spec_for_manifest(
     manifest: &Manifest,
     files: &PluginFiles,
     allow_missing: &[Layer],
 ) -> Result<JailSpec, PluginConfigError> {
+    jail_spec_with_runtimes(manifest, files, allow_missing, &[])
+}
+
+/// As [`jail_spec_for_manifest`], with the `runtimes` this host enables: a script entry runs
+/// as the argument of the runtime its manifest names.
+pub fn jail_spec_with_runtimes(
+    manifest: &Manifest,
+    files: &PluginFiles,
+    allow_missing: &[Layer],
+    runtimes: &[Runtime],
+) -> Result<JailSpec, PluginConfigError> {
+    let runtime = runtime_for(manifest, runtimes)?;
     let mut spec = JailSpec::new(
         Program::Path(files.entry.clone()),
         vec![files.entry_in_jail()],
@@ -123,6 +183,9 @@ pub fn jail_spec_for_manifest(
         spec.scratch_bytes = resources.scratch_bytes;
     }
     spec.allow_missing = allow_missing.to_vec();
+    if let Some(runtime) = runtime {
+        runtime.apply(&mut spec, &files.entry_in_jail());
+    }
     spec.validate()
         .map_err(|source| PluginConfigError::Resources {
             plugin_id: manifest.id.clone(),
@@ -146,11 +209,18 @@ impl PluginConfig {
         log: Arc<dyn LogSink>,
         now_ms: u64,
     ) -> Result<Self, PluginConfigError> {
-        let spec = jail_spec_for_manifest(manifest, files, &settings.allow_missing)?;
+        let spec =
+            jail_spec_with_runtimes(manifest, files, &settings.allow_missing, &settings.runtimes)?;
+        // A runtime's interpreter is the program the launcher opens and the jail executes;
+        // the entry script is its argument, read from /app.
+        let program = match runtime_for(manifest, &settings.runtimes)? {
+            Some(runtime) => runtime.interpreter.clone(),
+            None => files.entry.clone(),
+        };
         Ok(Self {
             launcher: Arc::new(JailedLauncher {
                 jail: files.jail.clone(),
-                program: files.entry.clone(),
+                program,
                 spec,
             }),
             terms: handshake_terms(manifest, grants, config, settings, now_ms),

@@ -1,10 +1,11 @@
-//! `faxbot doctor`: which protections this host can give plugins, and whether the fax
-//! transports of a state directory work.
+//! `faxbot doctor`: which protections this host can give plugins, whether the fax
+//! transports of a state directory work, and whether its interpreted runtimes start.
 //!
 //! The core refuses to start plugins below the configured minimum; this shows an operator,
 //! before that happens, which jail layers the kernel and the core's privileges support. With
 //! a state directory (`--dir`, `FAXBOT_STATE_DIR`, or `/var/lib/faxbot` when it holds a
-//! `faxbot.toml`) it also checks each configured transport's reachability and credentials.
+//! `faxbot.toml`) it also checks each configured transport's reachability and credentials,
+//! and starts each `[runtimes.NAME]` interpreter in the real jail.
 
 use std::process::ExitCode;
 
@@ -40,6 +41,13 @@ pub fn run(args: DoctorArgs) -> Result<ExitCode> {
         Some(dir) => Some(crate::cli::doctor_transports::check(dir)?),
         None => None,
     };
+    let runtimes = match &dir {
+        Some(dir) => Some(crate::cli::doctor_runtimes::check(dir)?),
+        None => None,
+    };
+    let runtimes_ok = runtimes
+        .as_ref()
+        .is_none_or(|checks| checks.iter().all(|c| c.starts));
     let transports_ok = transports
         .as_ref()
         .is_none_or(|checks| checks.iter().all(|c| c.ok));
@@ -47,6 +55,9 @@ pub fn run(args: DoctorArgs) -> Result<ExitCode> {
         let mut value = serde_json::to_value(&report)?;
         if let (Some(map), Some(checks)) = (value.as_object_mut(), &transports) {
             map.insert("transports".into(), serde_json::to_value(checks)?);
+        }
+        if let (Some(map), Some(checks)) = (value.as_object_mut(), &runtimes) {
+            map.insert("runtimes".into(), serde_json::to_value(checks)?);
         }
         println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
@@ -67,8 +78,27 @@ pub fn run(args: DoctorArgs) -> Result<ExitCode> {
                 println!("  {:<10} {:<7} {}", check.transport, state, check.detail);
             }
         }
+        match &runtimes {
+            Some(checks) if checks.is_empty() => println!(
+                "runtimes: none enabled (script plugins cannot start; see [runtimes] in faxbot.toml)"
+            ),
+            Some(checks) => {
+                println!("runtimes for script plugins:");
+                for r in checks {
+                    let state = if r.starts { "starts" } else { "FAILS" };
+                    println!(
+                        "  {:<10} {:<7} {} ({})",
+                        r.name,
+                        state,
+                        r.interpreter.display(),
+                        r.detail
+                    );
+                }
+            }
+            None => {}
+        }
     }
-    Ok(if report.complete() && transports_ok {
+    Ok(if report.complete() && transports_ok && runtimes_ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

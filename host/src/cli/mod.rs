@@ -2,5 +2,6 @@
 
 pub mod audit;
 pub mod doctor;
+pub mod doctor_runtimes;
 pub mod doctor_transports;
 pub mod redact;

@@ -60,6 +60,7 @@ fn operator_settings(config: &Config) -> OperatorSettings {
         },
         hello_deadline: Duration::from_secs(config.hello_timeout_secs),
         shutdown_deadline: Duration::from_secs(config.shutdown_timeout_secs),
+        runtimes: config.runtimes.clone(),
         ..defaults
     }
 }

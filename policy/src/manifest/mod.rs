@@ -15,6 +15,7 @@
 //! requires_baa = false
 //! min_core_version = "0.1.0"
 //! entry = "bin/slack-notify"
+//! # runtime = "python3"   (only for a script entry; docs/manifest.md)
 //!
 //! [capabilities]
 //! subscribe = ["fax.job.*"]
@@ -41,10 +42,12 @@
 
 mod capabilities;
 pub mod config;
+pub mod entry;
 pub(crate) mod fields;
 mod resources;
 
 pub use config::{ConfigField, ConfigKind, ConfigSchema};
+pub use entry::{EntryError, EntryKind, check_entry};
 pub use resources::{ResourceCeilings, ResourceRequest};
 
 use crate::capability::CapabilitySet;
@@ -81,6 +84,9 @@ pub struct Manifest {
     pub min_core_version: semver::Version,
     /// Path of the executable inside the package's `files/`.
     pub entry: String,
+    /// The interpreter that runs `entry` when it is a script (`python3`), one the operator
+    /// enables in `faxbot.toml`; `None` for a native entry.
+    pub runtime: Option<String>,
     /// Capabilities requested.
     pub capabilities: CapabilitySet,
     /// Resources requested.
@@ -196,6 +202,12 @@ impl Manifest {
         {
             f.problems().push("entry", why.to_string());
         }
+        let runtime = f.string("runtime", false);
+        if let Some(name) = &runtime
+            && let Err(why) = check_runtime_name(name)
+        {
+            f.problems().push("runtime", why);
+        }
         let capabilities = match f.table("capabilities") {
             Some(t) => capabilities::parse(t, &id, ceilings, f.problems()),
             None => CapabilitySet::default(),
@@ -221,6 +233,7 @@ impl Manifest {
             requires_baa,
             min_core_version: min_core_version.unwrap_or_else(|| semver::Version::new(0, 0, 0)),
             entry,
+            runtime,
             capabilities,
             resources,
             config,
@@ -248,6 +261,22 @@ pub fn check_id(id: &str) -> Result<(), String> {
     } else {
         Err(format!(
             "`{id}` is not a plugin id: 3-64 of a-z, 0-9 and single `-`, starting with a letter"
+        ))
+    }
+}
+
+/// A runtime name: `[a-z][a-z0-9_-]*`, 1 to 32 bytes.
+pub fn check_runtime_name(name: &str) -> Result<(), String> {
+    let b = name.as_bytes();
+    let ok = (1..=32).contains(&b.len())
+        && b[0].is_ascii_lowercase()
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{name}` is not a runtime name: 1-32 of a-z, 0-9, `_`, `-`, starting with a letter"
         ))
     }
 }

@@ -6,11 +6,14 @@
 //! 2 a usage or environment error.
 
 mod build;
+mod conform;
 mod keys;
+mod layout;
 mod new;
 mod pack;
 mod progress;
 mod project;
+mod runtimes;
 mod test_cmd;
 mod verify_blob;
 
@@ -45,6 +48,8 @@ enum Command {
     Pack(pack::PackArgs),
     /// Run the plugin in the real jail under a local harness host and report.
     Test(test_cmd::TestArgs),
+    /// Check a plugin in any language against the ABI: every edge case a host may send.
+    Conform(conform::ConformArgs),
 }
 
 /// A failed check (exit 1), as opposed to a usage or environment error (exit 2).
@@ -75,6 +80,7 @@ fn main() -> ExitCode {
         Command::VerifyBlob(a) => verify_blob::run(a),
         Command::Pack(a) => pack::run(a),
         Command::Test(a) => test_cmd::run(a),
+        Command::Conform(a) => conform::run(a),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

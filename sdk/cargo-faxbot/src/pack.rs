@@ -37,6 +37,8 @@ pub fn run(args: PackArgs) -> anyhow::Result<()> {
     let mut builder = PackageBuilder::new(project.manifest_bytes.clone());
     let contents =
         std::fs::read(&binary).with_context(|| format!("reading {}", binary.display()))?;
+    faxbot_policy::manifest::check_entry(&project.manifest, &contents[..contents.len().min(4)])
+        .map_err(|e| CheckFailed(e.to_string()))?;
     builder
         .add_file(&project.manifest.entry, contents, true)
         .map_err(|e| CheckFailed(format!("entry {}: {e}", project.manifest.entry)))?;

@@ -36,27 +36,17 @@ pub struct TestArgs {
 /// Runs the test and prints the report; a failed run is a failed check (exit 1).
 pub fn run(args: TestArgs) -> anyhow::Result<()> {
     let project = Project::open(args.project.as_deref())?;
-    let allow_missing = args
-        .allow_missing
-        .iter()
-        .map(|name| {
-            Layer::from_name(name).with_context(|| {
-                let known: Vec<&str> = Layer::ALL.iter().map(|l| l.name()).collect();
-                format!(
-                    "--allow-missing {name:?}: not a jail layer (one of {})",
-                    known.join(", ")
-                )
-            })
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let allow_missing = layers(&args.allow_missing)?;
     let jail = find_jail(args.jail.as_deref())?;
     let binary = match args.binary {
         Some(binary) => binary,
         None => build::build_release(&project, args.json)?,
     };
+    let layout = crate::layout::stage(&project, &binary)?;
     let options = Options {
         jail,
-        binary,
+        binary: layout.entry.clone(),
+        app_dir: layout.root().to_owned(),
         seed: args.seed,
         allow_missing,
         record: args.record,
@@ -67,7 +57,25 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
         .build()
         .context("starting the async runtime")?;
     let step = crate::progress::Step::start("running the plugin in the jail", args.json);
-    let report = runtime.block_on(harness::run(&project, &options))?;
+    let report = match runtime.block_on(harness::run(&project, &options)) {
+        Ok(report) => report,
+        Err(error) => {
+            // Scripts reading --json get a verdict even when the plugin never started.
+            if args.json && error.downcast_ref::<CheckFailed>().is_some() {
+                let failed = serde_json::json!({
+                    "plugin": project.manifest.id,
+                    "version": project.manifest.version.to_string(),
+                    "passed": false,
+                    "failures": [format!("{error:#}")],
+                });
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&failed).context("report as JSON")?
+                );
+            }
+            return Err(error);
+        }
+    };
     drop(step);
     if args.json {
         println!(
@@ -89,8 +97,24 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
     }
 }
 
+/// The jail layers named by `--allow-missing`.
+pub(crate) fn layers(names: &[String]) -> anyhow::Result<Vec<Layer>> {
+    names
+        .iter()
+        .map(|name| {
+            Layer::from_name(name).with_context(|| {
+                let known: Vec<&str> = Layer::ALL.iter().map(|l| l.name()).collect();
+                format!(
+                    "--allow-missing {name:?}: not a jail layer (one of {})",
+                    known.join(", ")
+                )
+            })
+        })
+        .collect()
+}
+
 /// The `faxbot-jail` to run plugins in.
-fn find_jail(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
+pub(crate) fn find_jail(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
     if let Some(path) = explicit {
         if path.is_file() {
             return Ok(path.to_owned());

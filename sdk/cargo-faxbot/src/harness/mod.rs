@@ -34,8 +34,10 @@ use std::time::{Duration, Instant};
 pub struct Options {
     /// The `faxbot-jail` binary.
     pub jail: PathBuf,
-    /// The plugin binary.
+    /// The plugin's entry, inside `app_dir`.
     pub binary: PathBuf,
+    /// The staged package files, bound read-only at `/app` ([`crate::layout`]).
+    pub app_dir: PathBuf,
     /// Seed of the canaries and the run's pseudonym key.
     pub seed: u64,
     /// Jail layers this host may lack (announced loudly by the jail).
@@ -73,7 +75,31 @@ pub async fn run(project: &Project, options: &Options) -> anyhow::Result<Report>
     let supervisor = Supervisor::new();
     supervisor.start(config).context("starting the plugin")?;
     let id = manifest.id.as_str();
-    wait_running(&supervisor, id).await?;
+    if let Err(error) = wait_running(&supervisor, id).await {
+        // The jail's and the plugin's own words say why; the forwarders may still hold them.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let lines = host
+            .record
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .log_lines
+            .clone();
+        if lines.is_empty() {
+            return Err(error);
+        }
+        let tail: Vec<&str> = lines
+            .iter()
+            .rev()
+            .take(20)
+            .rev()
+            .map(String::as_str)
+            .collect();
+        return Err(crate::CheckFailed(format!(
+            "{error:#}\nits last output:\n  {}",
+            tail.join("\n  ")
+        ))
+        .into());
+    }
 
     let mut fed = Vec::new();
     let mut failures = Vec::new();
@@ -323,16 +349,12 @@ fn plugin_config(
     hooks: Hooks,
 ) -> anyhow::Result<PluginConfig> {
     let manifest = &project.manifest;
-    // The launcher hands the jail the binary as an open fd; the spec still names where it
-    // would be inside (its directory, read-only, at /app) for argv[0] and the checks.
+    // The launcher hands the jail the entry as an open fd; the package's files (staged as
+    // a package would install them) are bound read-only at /app.
     let files = PluginFiles {
         jail: options.jail.clone(),
         entry: options.binary.clone(),
-        app_dir: options
-            .binary
-            .parent()
-            .context("the plugin binary has no directory")?
-            .to_owned(),
+        app_dir: options.app_dir.clone(),
     };
     let config = host
         .scenario()
@@ -356,6 +378,7 @@ fn plugin_config(
             max_line: 4096,
             lines_per_second: 200,
         },
+        runtimes: crate::runtimes::for_project(project)?,
         ..OperatorSettings::default()
     };
     let hooks_for_session = SessionHooks {
