@@ -50,8 +50,13 @@ pub struct TrustFile {
     pub revoked_packages: Vec<String>,
 }
 
-fn parse(text: &str) -> Result<TrustFile, TrustFileError> {
-    let store = TrustStore::parse(text)?;
+/// Parses the trust file at `path` from `text`; files it names (`[sigstore] trusted_root`)
+/// are read relative to its directory.
+fn parse(path: &Path, text: &str) -> Result<TrustFile, TrustFileError> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let store = TrustStore::parse_with_files(&path.display().to_string(), text, |relative| {
+        fs::read(dir.join(relative)).map_err(|e| e.to_string())
+    })?;
     let table: Table = text.parse().map_err(|e: toml::de::Error| {
         TrustFileError::Invalid(TrustStoreError(vec![e.message().to_owned()]))
     })?;
@@ -77,7 +82,7 @@ fn parse(text: &str) -> Result<TrustFile, TrustFileError> {
 /// Reads and parses the trust file; a missing file is an empty store.
 pub fn load(path: &Path) -> Result<TrustFile, TrustFileError> {
     match fs::read_to_string(path) {
-        Ok(text) => parse(&text),
+        Ok(text) => parse(path, &text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(TrustFile::default()),
         Err(e) => Err(io(path, "read")(e)),
     }
@@ -120,7 +125,7 @@ fn apply(path: &Path, change: impl FnOnce(&mut Table)) -> Result<TrustFile, Trus
             "cannot write the store: {e}"
         )]))
     })?;
-    let parsed = parse(&text)?;
+    let parsed = parse(path, &text)?;
     write_atomically(path, &text)?;
     Ok(parsed)
 }
@@ -185,3 +190,4 @@ pub fn add_key(path: &Path, key: &NewTrustedKey<'_>) -> Result<TrustFile, TrustF
         }
     })
 }
+

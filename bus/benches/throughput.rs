@@ -81,7 +81,11 @@ async fn durable(subscribers: usize, events: u64) -> (f64, f64) {
     // The last acknowledgements are written after the deliveries were counted.
     loop {
         let owed: u64 = (0..subscribers)
-            .map(|i| bus.store().bus_backlog(&format!("plugin:p{i}")).expect("backlog"))
+            .map(|i| {
+                bus.store()
+                    .bus_backlog(&format!("plugin:p{i}"))
+                    .expect("backlog")
+            })
             .sum();
         if owed == 0 {
             break;
@@ -89,7 +93,10 @@ async fn durable(subscribers: usize, events: u64) -> (f64, f64) {
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     let total = started.elapsed().as_secs_f64();
-    (want as f64 / total, events as f64 / publish_time.as_secs_f64())
+    (
+        want as f64 / total,
+        events as f64 / publish_time.as_secs_f64(),
+    )
 }
 
 /// In memory: a channel per subscriber and a task draining it into the same subscriber.
@@ -131,7 +138,9 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    println!("| subscribers | events | durable deliveries/s | publishes/s | in-memory deliveries/s | durable/in-memory |");
+    println!(
+        "| subscribers | events | durable deliveries/s | publishes/s | in-memory deliveries/s | durable/in-memory |"
+    );
     println!("|---|---|---|---|---|---|");
     for (subscribers, events) in [(1usize, 2_000u64), (50, 200)] {
         let (durable_rate, publish_rate) = runtime.block_on(durable(subscribers, events));

@@ -49,7 +49,10 @@ fn request(key: &str, doc: &[u8]) -> Vec<u8> {
     let boundary = "faxbotbenchboundary";
     let mut body = Vec::new();
     body.extend_from_slice(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"to\"\r\n\r\n+15551230001\r\n").as_bytes(),
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"to\"\r\n\r\n+15551230001\r\n"
+        )
+        .as_bytes(),
     );
     body.extend_from_slice(
         format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"doc.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes(),
@@ -69,7 +72,11 @@ fn request(key: &str, doc: &[u8]) -> Vec<u8> {
 fn response(reader: &mut BufReader<TcpStream>) -> u16 {
     let mut line = String::new();
     reader.read_line(&mut line).expect("status line");
-    let status = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let status = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let mut length = 0usize;
     loop {
         let mut header = String::new();
@@ -185,7 +192,13 @@ fn main() {
     let bytes = request(&key, &doc);
     let (mut daemon, port) = start(
         faxbot,
-        &["serve", "--dir", dir.to_str().expect("utf-8"), "--listen", "127.0.0.1:0"],
+        &[
+            "serve",
+            "--dir",
+            dir.to_str().expect("utf-8"),
+            "--listen",
+            "127.0.0.1:0",
+        ],
     );
     let (mut bare, bare_port) = start(upload, &[tmp.join("uploads").to_str().expect("utf-8")]);
     println!(
