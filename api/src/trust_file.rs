@@ -190,4 +190,3 @@ pub fn add_key(path: &Path, key: &NewTrustedKey<'_>) -> Result<TrustFile, TrustF
         }
     })
 }
-
