@@ -81,7 +81,11 @@ fn real_gpg_binary_and_armoured_signatures_verify_through_the_documented_path() 
 
     std::fs::create_dir(d.join("proj")).expect("mkdir");
     std::fs::write(d.join("proj/faxbot-plugin.toml"), MANIFEST).expect("manifest");
-    std::fs::write(d.join("plugin"), b"#!/bin/sh\nexit 0\n").expect("binary");
+    std::fs::write(
+        d.join("plugin"),
+        b"\x7fELF\x02\x01\x01\0 a stand-in for a native plugin binary (never run here)",
+    )
+    .expect("binary");
     let packed = ok(
         Command::new(TOOL)
             .current_dir(d)
