@@ -138,6 +138,24 @@ pub const ENDPOINTS: &[Endpoint] = &[
         true,
     ),
     ep("GET", "/v1/audit", Access::Scope(Scope::AuditRead), false),
+    ep(
+        "POST",
+        "/v1/webhooks",
+        Access::Scope(Scope::PluginsOperate),
+        false,
+    ),
+    ep(
+        "GET",
+        "/v1/webhooks",
+        Access::Scope(Scope::PluginsOperate),
+        false,
+    ),
+    ep(
+        "DELETE",
+        "/v1/webhooks/{id}",
+        Access::Scope(Scope::PluginsOperate),
+        false,
+    ),
     ep("GET", "/v1/keys", Access::Scope(Scope::KeysManage), false),
     ep("POST", "/v1/keys", Access::Scope(Scope::KeysManage), false),
     ep(

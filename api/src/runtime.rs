@@ -202,6 +202,8 @@ pub trait PluginRuntime: Send + Sync {
     ) -> RuntimeFuture<'a, Result<RouteAnswer, RouteFailure>> {
         Box::pin(async { Err(RouteFailure::NotRunning) })
     }
+    /// The webhook subscriptions changed: subscribe the bus anew.
+    fn webhooks_changed(&self) {}
     /// A running plugin's scheduled jobs.
     fn jobs(&self, _plugin_id: &str) -> Vec<JobView> {
         Vec::new()

@@ -99,6 +99,7 @@ struct Inner {
     manifests: RwLock<HashMap<PackageDigest, Arc<Manifest>>>,
     keys: RwLock<HashMap<String, ApiKeyRecord>>,
     fax: std::sync::OnceLock<Arc<crate::fax::FaxDesk>>,
+    webhooks: std::sync::OnceLock<Arc<dyn faxbot_store::WebhookStore>>,
     generation: std::sync::atomic::AtomicU64,
     views: std::sync::Mutex<Option<CachedViews>>,
 }
@@ -186,6 +187,7 @@ impl AppState {
                 manifests: RwLock::default(),
                 keys: RwLock::default(),
                 fax: std::sync::OnceLock::new(),
+                webhooks: std::sync::OnceLock::new(),
                 generation: std::sync::atomic::AtomicU64::new(0),
                 views: std::sync::Mutex::default(),
             }),
@@ -256,6 +258,16 @@ impl AppState {
     /// Installs the fax desk (once, at start).
     pub fn set_fax_desk(&self, desk: Arc<crate::fax::FaxDesk>) {
         let _ = self.inner.fax.set(desk);
+    }
+
+    /// Turns the webhook API on (once, at start).
+    pub fn set_webhooks(&self, store: Arc<dyn faxbot_store::WebhookStore>) {
+        let _ = self.inner.webhooks.set(store);
+    }
+
+    /// The webhook subscriptions, when the daemon has them.
+    pub fn webhooks(&self) -> Option<&Arc<dyn faxbot_store::WebhookStore>> {
+        self.inner.webhooks.get()
     }
 
     /// The fax desk, when the daemon has one.

@@ -21,6 +21,7 @@ mod error;
 pub mod faxes;
 pub mod files;
 pub mod jobs;
+pub mod webhooks;
 pub mod migrations;
 mod model;
 mod sqlite;
@@ -30,6 +31,7 @@ pub use error::StoreError;
 pub use faxes::{FaxJobRecord, FaxQuery, FaxStore};
 pub use files::{PackageArea, Staged, SweepReport};
 pub use jobs::{JobState, JobStore};
+pub use webhooks::{WebhookRecord, WebhookStore};
 pub use model::{
     ApiKeyRecord, ApprovalRecord, DesiredState, KvPage, KvWrite, PluginRecord, RouteAccess, Tenant,
     VersionRecord,

@@ -137,6 +137,14 @@ pub const MIGRATIONS: &[&str] = &[
         public_routes TEXT NOT NULL,
         scope TEXT NOT NULL
     );",
+    // 6: the platform's outbound webhooks.
+    "CREATE TABLE webhooks (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NULL,
+        url TEXT NOT NULL,
+        events TEXT NOT NULL,
+        created_at_ms BIGINT NOT NULL
+    );",
 ];
 
 /// The schema version this binary writes.

@@ -5,6 +5,7 @@
 mod bus;
 mod faxes;
 mod jobs;
+mod webhooks;
 
 use crate::migrations::{LATEST, MIGRATIONS};
 use crate::model::{

@@ -16,6 +16,14 @@ pub fn plugin_scope(plugin_id: &str) -> String {
     format!("plugin:{plugin_id}")
 }
 
+/// The scope of an outbound webhook's signing secret.
+pub fn webhook_scope(id: &str) -> String {
+    format!("webhook:{id}")
+}
+
+/// The name of a webhook's signing secret in its scope.
+pub const WEBHOOK_SECRET_NAME: &str = "signing_secret";
+
 fn purpose(scope: &str, name: &str) -> String {
     format!("secret:{scope}:{name}")
 }

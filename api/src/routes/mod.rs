@@ -11,6 +11,7 @@ mod health;
 mod keys;
 mod plugins;
 mod trust;
+mod webhooks;
 
 use crate::auth::{AuthFailure, Principal, check_key, parse_token};
 use crate::endpoints::{self, Access};
@@ -114,6 +115,8 @@ pub fn router(state: AppState) -> Router {
         .routes((inbound_schemas, inbound_paths, inbound_router))
         .routes(routes!(faxes::put_transport_secret))
         .routes(routes!(faxes::put_plugin_secret))
+        .routes(routes!(webhooks::create, webhooks::list))
+        .routes(routes!(webhooks::delete))
         .split_for_parts();
     state.set_openapi_json(doc.to_json().unwrap_or_else(|_| "{}".to_owned()));
     // Plugin routes decide their access from the approval, so they sit beside the table's

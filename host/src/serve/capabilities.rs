@@ -87,6 +87,11 @@ impl CoreCapabilities {
         }
     }
 
+    /// The egress broker, when enabled (webhook deliveries use it too).
+    pub fn egress(&self) -> Option<&Egress> {
+        self.egress.get()
+    }
+
     /// Turns `event.emit` on (once, at start).
     pub fn enable_events(&self, events: Events) {
         let _ = self.events.set(events);

@@ -9,6 +9,7 @@
 
 mod capabilities;
 pub mod jobs;
+pub mod webhooks;
 pub mod logs;
 pub mod runtime;
 mod server;
@@ -144,7 +145,8 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
     let store: Arc<dyn Store> = sqlite.clone();
     let fax_store: Arc<dyn faxbot_store::FaxStore> = sqlite.clone();
     let bus_store: Arc<dyn faxbot_store::BusStore> = sqlite.clone();
-    let job_store: Arc<dyn faxbot_store::JobStore> = sqlite;
+    let job_store: Arc<dyn faxbot_store::JobStore> = sqlite.clone();
+    let webhook_store: Arc<dyn faxbot_store::WebhookStore> = sqlite;
     let trust_path = dir.join(TRUST_FILE_NAME);
     let trust = faxbot_api::trust_file::load(&trust_path).context("reading the trust store")?;
     let packages =
@@ -218,6 +220,19 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
     )?;
     fax_desk.follow_transports();
     plugin_runtime.enable_fax_status(fax_desk.clone());
+    state.set_webhooks(webhook_store.clone());
+    let secrets_desk = fax_desk.clone();
+    plugin_runtime.enable_webhooks(webhooks::Webhooks::new(
+        webhook_store,
+        Box::new(move |id| {
+            faxbot_api::fax::secrets::get(
+                secrets_desk.store(),
+                secrets_desk.sealer(),
+                &faxbot_api::fax::secrets::webhook_scope(id),
+                faxbot_api::fax::secrets::WEBHOOK_SECRET_NAME,
+            )
+        }),
+    ));
     state.set_fax_desk(fax_desk.clone());
     let router = faxbot_api::router(state.clone());
 

@@ -42,6 +42,9 @@ pub struct SupervisorRuntime {
     bus: std::sync::OnceLock<Arc<Bus>>,
     /// Plugins' scheduled jobs.
     scheduler: crate::serve::jobs::Scheduler,
+    /// The platform's outbound webhooks, and the subscribers they are on the bus as.
+    webhooks: std::sync::OnceLock<Arc<crate::serve::webhooks::Webhooks>>,
+    webhook_subscribers: Mutex<Vec<String>>,
 }
 
 impl SupervisorRuntime {
@@ -71,6 +74,8 @@ impl SupervisorRuntime {
             metrics: Mutex::default(),
             bus: std::sync::OnceLock::new(),
             scheduler: crate::serve::jobs::Scheduler::new(jobs),
+            webhooks: std::sync::OnceLock::new(),
+            webhook_subscribers: Mutex::default(),
         }
     }
 
@@ -137,6 +142,29 @@ impl SupervisorRuntime {
                     .scheduler
                     .finished(&run, &verdict, summary.as_deref());
             });
+        }
+    }
+
+    /// Turns the platform's outbound webhooks on (once, after the bus) and subscribes them.
+    pub fn enable_webhooks(&self, webhooks: crate::serve::webhooks::Webhooks) {
+        let _ = self.webhooks.set(Arc::new(webhooks));
+        self.subscribe_webhooks();
+    }
+
+    fn subscribe_webhooks(&self) {
+        let (Some(bus), Some(webhooks)) = (self.bus.get(), self.webhooks.get()) else {
+            return;
+        };
+        let subscriptions = webhooks.subscriptions();
+        let Ok(mut current) = self.webhook_subscribers.lock() else {
+            return;
+        };
+        for old in current.drain(..) {
+            bus.unsubscribe(&old);
+        }
+        for subscription in subscriptions {
+            current.push(subscription.subscriber.clone());
+            bus.subscribe(subscription);
         }
     }
 
@@ -399,6 +427,10 @@ impl PluginRuntime for SupervisorRuntime {
         self.known.lock().map(|k| k.clone()).unwrap_or_default()
     }
 
+    fn webhooks_changed(&self) {
+        self.subscribe_webhooks();
+    }
+
     fn serve_route<'a>(
         &'a self,
         plugin_id: &'a str,
@@ -552,6 +584,13 @@ impl PluginDelivery {
 
 impl Deliverer for PluginDelivery {
     fn available(&self, subscriber: &str) -> bool {
+        if let Some(id) = subscriber.strip_prefix("webhook:") {
+            return self
+                .0
+                .upgrade()
+                .and_then(|r| r.webhooks.get().map(|w| w.available(id)))
+                .unwrap_or(false);
+        }
         let (Some(runtime), Some(plugin)) = (self.0.upgrade(), Self::plugin_id(subscriber)) else {
             return false;
         };
@@ -572,6 +611,14 @@ impl Deliverer for PluginDelivery {
                 .0
                 .upgrade()
                 .ok_or_else(|| DeliveryError("the core is stopping".into()))?;
+            if let Some(id) = subscriber.strip_prefix("webhook:") {
+                let (Some(webhooks), Some(egress)) =
+                    (runtime.webhooks.get(), runtime.capabilities.egress())
+                else {
+                    return Err(DeliveryError("webhooks are not enabled".into()));
+                };
+                return webhooks.deliver(id, event, &egress.broker).await;
+            }
             let plugin = Self::plugin_id(subscriber)
                 .ok_or_else(|| DeliveryError("not a plugin subscriber".into()))?;
             let delivery = faxbot_plugin_abi::methods::EventDelivery { event, attempt };
