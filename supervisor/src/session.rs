@@ -6,16 +6,16 @@ use crate::capability::{AuditSink, CapabilityCheck, CapabilityHandler, DeniedCal
 use crate::metrics::PluginMetrics;
 use crate::plugin_cgroup::PluginCgroup;
 use faxbot_plugin_abi::envelope::decode_outcome;
-use faxbot_plugin_abi::frame;
+use faxbot_plugin_abi::frame::{self, FrameReader, FrameWriter};
 use faxbot_plugin_abi::methods::{Direction, direction_of};
 use faxbot_plugin_abi::{Envelope, ErrorCode, Kind, Method, RpcError};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
 use tokio::net::UnixStream;
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::net::unix::OwnedWriteHalf;
+use tokio::sync::{Semaphore, oneshot};
 
 type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<Vec<u8>, RpcError>>>>>;
 /// Calls whose caller gave up, by id, with when: the plugin still owes their answer.
@@ -35,7 +35,7 @@ pub struct SessionHooks {
 /// A live session with one plugin instance.
 pub struct Session {
     plugin_id: String,
-    outbound: mpsc::Sender<Vec<u8>>,
+    outbound: FrameWriter<OwnedWriteHalf>,
     pending: Pending,
     next_id: AtomicU64,
     in_flight: Arc<Semaphore>,
@@ -90,21 +90,16 @@ impl Session {
         hooks: SessionHooks,
         metrics: Arc<PluginMetrics>,
     ) -> Self {
-        let (mut read_half, mut write_half) = stream.into_split();
+        let (read_half, write_half) = stream.into_split();
         let in_flight_limit = max_in_flight.max(1) as usize;
-        let (outbound, mut queue) = mpsc::channel::<Vec<u8>>(in_flight_limit * 2);
+        // Callers write their own frames when the socket is idle; frames queued meanwhile
+        // leave together; the flusher task only finishes what a full socket refused.
+        let (outbound, flusher) = FrameWriter::new(write_half, max_frame, in_flight_limit * 2);
         let pending: Pending = Arc::new(Mutex::new(HashMap::new()));
         let late: Late = Arc::new(Mutex::new(HashMap::new()));
         let closed = Arc::new(AtomicBool::new(false));
 
-        tokio::spawn(async move {
-            while let Some(bytes) = queue.recv().await {
-                if write_half.write_all(&bytes).await.is_err() {
-                    break;
-                }
-            }
-            let _ = write_half.shutdown().await;
-        });
+        tokio::spawn(flusher.run());
 
         let inbound_permits = Arc::new(Semaphore::new(in_flight_limit));
         let reader = Reader {
@@ -119,13 +114,15 @@ impl Session {
             serving: Arc::default(),
         };
         tokio::spawn(async move {
+            // Many frames per read: a burst of answers costs one syscall, not two each.
+            let mut frames = FrameReader::new(read_half, max_frame);
             let end = loop {
-                let body = match frame::read_frame_async(&mut read_half, max_frame).await {
+                let body = match frames.next_frame().await {
                     Ok(Some(body)) => body,
                     Ok(None) => break "the plugin closed its socket".to_owned(),
                     Err(e) => break format!("the plugin broke the framing rules: {e}"),
                 };
-                let envelope = match Envelope::decode(&body) {
+                let envelope = match Envelope::decode(body) {
                     Ok(envelope) => envelope,
                     Err(e) => break format!("the plugin sent an undecodable envelope: {e}"),
                 };
@@ -269,9 +266,14 @@ impl Session {
         let bytes = Envelope::request::<M>(id, request, deadline_ms, self.max_frame)
             .and_then(|e| e.encode(self.max_frame))
             .map_err(|e| RpcError::new(ErrorCode::Invalid, format!("{}: {e}", M::NAME)))?;
-        let framed = frame::frame_bytes(&bytes, self.max_frame)
-            .map_err(|e| RpcError::new(ErrorCode::Invalid, format!("{}: {e}", M::NAME)))?;
-        sizes.0.store(framed.len() as u64, Ordering::Relaxed);
+        frame::check_len(
+            u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+            self.max_frame,
+        )
+        .map_err(|e| RpcError::new(ErrorCode::Invalid, format!("{}: {e}", M::NAME)))?;
+        sizes
+            .0
+            .store((frame::HEADER_LEN + bytes.len()) as u64, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         lock(&self.pending).insert(id, tx);
         if self.is_closed() {
@@ -280,7 +282,7 @@ impl Session {
         }
         let remaining = deadline.saturating_sub(started.elapsed());
         let outcome = tokio::time::timeout(remaining, async {
-            if self.outbound.send(framed).await.is_err() {
+            if self.outbound.send(&bytes).await.is_err() {
                 return Err(unavailable(plugin, "the session's writer stopped"));
             }
             rx.await
@@ -293,10 +295,9 @@ impl Session {
             Err(_) => {
                 lock(&self.pending).remove(&id);
                 lock(&self.late).insert(id, tokio::time::Instant::now());
-                if let Ok(cancel) = Envelope::cancel(id).encode(self.max_frame)
-                    && let Ok(framed) = frame::frame_bytes(&cancel, self.max_frame)
-                {
-                    let _ = self.outbound.try_send(framed);
+                if let Ok(cancel) = Envelope::cancel(id).encode(self.max_frame) {
+                    // Dropped when the queue is full: the plugin is not reading anyway.
+                    let _ = self.outbound.try_send(&cancel);
                 }
                 return Err(RpcError::new(
                     ErrorCode::Timeout,
@@ -343,7 +344,7 @@ struct Reader {
     plugin_id: String,
     pending: Pending,
     closed: Arc<AtomicBool>,
-    outbound: mpsc::Sender<Vec<u8>>,
+    outbound: FrameWriter<OwnedWriteHalf>,
     hooks: SessionHooks,
     max_frame: u32,
     metrics: Arc<PluginMetrics>,
@@ -421,10 +422,8 @@ impl Reader {
             Err(error) => Envelope::error_response(id, &error, self.max_frame)
                 .and_then(|e| e.encode(self.max_frame)),
         };
-        if let Ok(body) = body
-            && let Ok(framed) = frame::frame_bytes(&body, self.max_frame)
-        {
-            let _ = self.outbound.send(framed).await;
+        if let Ok(body) = body {
+            let _ = self.outbound.send(&body).await;
         }
     }
 
