@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::UnixStream;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot, watch};
 use tokio::time::Instant;
 
 /// How long a health check may take when the host sets no deadline.
@@ -83,7 +83,7 @@ pub async fn serve(plugin: Plugin, mut stream: UnixStream) -> Result<(), Session
     let welcome = handshake::introduce(&mut stream, &plugin.id, &plugin.version).await?;
     let compat = Compat::for_session(ABI_VERSION, welcome.abi);
     let max_frame = frame::clamp_max_frame(welcome.limits.max_frame);
-    let (mut reader, writer) = stream.into_split();
+    let (reader, writer) = stream.into_split();
     let conn = Conn::start(writer, max_frame, welcome.limits.max_in_flight, compat);
     let shared = Arc::new(Shared {
         conn: conn.clone(),
@@ -108,28 +108,19 @@ pub async fn serve(plugin: Plugin, mut stream: UnixStream) -> Result<(), Session
         compat,
         max_frame,
     };
-    // Frames are read by a task of their own: a frame read is not cancel-safe, so it must
-    // never be a branch of the select below, where another branch winning would drop a
-    // half-read frame and desynchronise the stream.
-    let (frames_tx, mut frames) = mpsc::channel(16);
-    tokio::spawn(async move {
-        loop {
-            let read = frame::read_frame_async(&mut reader, max_frame).await;
-            let more = matches!(read, Ok(Some(_)));
-            if frames_tx.send(read).await.is_err() || !more {
-                break;
-            }
-        }
-    });
+    // Frames are read here, many per `read`: `FrameReader::next_frame` is cancel-safe (a
+    // half-read frame stays in its buffer when another branch of the select wins), so no
+    // task of its own and no hop through a channel per frame.
+    let mut frames = frame::FrameReader::new(reader, max_frame);
     let (stop_tx, mut stop_rx) = oneshot::channel::<()>();
     let mut stop_tx = Some(stop_tx);
     let mut init_settled = false;
     let outcome = loop {
         let body = tokio::select! {
-            read = frames.recv() => match read {
-                Some(Ok(Some(body))) => body,
-                Some(Ok(None)) | None => break Ok(()),
-                Some(Err(e)) => break Err(SessionError::Broken(format!("reading a frame: {e}"))),
+            read = frames.next_frame() => match read {
+                Ok(Some(body)) => body,
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(SessionError::Broken(format!("reading a frame: {e}"))),
             },
             _ = &mut stop_rx => break Ok(()),
             changed = ready_rx.changed(), if !init_settled => {
@@ -142,7 +133,7 @@ pub async fn serve(plugin: Plugin, mut stream: UnixStream) -> Result<(), Session
                 continue;
             }
         };
-        let envelope = match Envelope::decode(&body) {
+        let envelope = match Envelope::decode(body) {
             Ok(envelope) => envelope,
             Err(e) => {
                 break Err(SessionError::Broken(format!(
