@@ -242,7 +242,7 @@ mod writer;
 #[cfg(feature = "tokio")]
 pub use reader::FrameReader;
 #[cfg(feature = "tokio")]
-pub use writer::{Flusher, FrameWriter, SendError};
+pub use writer::{Cork, Flusher, FrameWriter, SendError};
 
 #[cfg(test)]
 mod tests {

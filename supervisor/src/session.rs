@@ -116,7 +116,15 @@ impl Session {
         tokio::spawn(async move {
             // Many frames per read: a burst of answers costs one syscall, not two each.
             let mut frames = FrameReader::new(read_half, max_frame);
+            // While a burst of frames is handed out, the answers and next calls it sets off
+            // are held back (corked) and leave in one write once the burst is done.
+            let mut cork = None;
             let end = loop {
+                if cork.is_some() && !frames.has_frame() {
+                    // Let the tasks the burst woke run (and queue their frames) first.
+                    tokio::task::yield_now().await;
+                    cork = None;
+                }
                 let body = match frames.next_frame().await {
                     Ok(Some(body)) => body,
                     Ok(None) => break "the plugin closed its socket".to_owned(),
@@ -126,10 +134,21 @@ impl Session {
                     Ok(envelope) => envelope,
                     Err(e) => break format!("the plugin sent an undecodable envelope: {e}"),
                 };
+                if cork.is_none() && frames.has_frame() {
+                    cork = Some(reader.outbound.cork());
+                }
                 if matches!(envelope.kind, Kind::Request | Kind::Notification) {
                     // Backpressure: past the limit, stop reading until a call finishes.
-                    let Ok(permit) = inbound_permits.clone().acquire_owned().await else {
-                        break "session closed".to_owned();
+                    let permit = match inbound_permits.clone().try_acquire_owned() {
+                        Ok(permit) => permit,
+                        Err(_) => {
+                            // The calls being served must be able to answer meanwhile.
+                            cork = None;
+                            let Ok(permit) = inbound_permits.clone().acquire_owned().await else {
+                                break "session closed".to_owned();
+                            };
+                            permit
+                        }
                     };
                     let id = envelope.id;
                     let is_request = envelope.kind == Kind::Request;

@@ -49,6 +49,21 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         self.end - self.start
     }
 
+    /// Whether a whole frame is buffered, so [`FrameReader::next_frame`] returns without
+    /// reading (a bad prefix counts: the call returns its error at once).
+    pub fn has_frame(&self) -> bool {
+        let have = self.end - self.start;
+        if have < HEADER_LEN {
+            return false;
+        }
+        let mut header = [0u8; HEADER_LEN];
+        header.copy_from_slice(&self.buffer[self.start..self.start + HEADER_LEN]);
+        match check_len(u32::from_le_bytes(header), self.max) {
+            Ok(len) => have >= HEADER_LEN + len,
+            Err(_) => true,
+        }
+    }
+
     /// The next frame's body; `Ok(None)` when the stream ends cleanly between frames. The
     /// slice lives until the next call.
     pub async fn next_frame(&mut self) -> Result<Option<&[u8]>, FrameError> {
@@ -166,6 +181,22 @@ mod tests {
         let refs: Vec<&[u8]> = bodies.iter().map(Vec::as_slice).collect();
         let got = all(&frames(&refs), DEFAULT_MAX_FRAME).await.expect("read");
         assert_eq!(got, bodies);
+    }
+
+    #[tokio::test]
+    async fn has_frame_says_whether_the_next_frame_is_already_in() {
+        let bytes = frames(&[b"one", b"two"]);
+        let (mut tx, rx) = tokio::io::duplex(64);
+        tx.write_all(&bytes[..10]).await.expect("write");
+        let mut reader = FrameReader::new(rx, DEFAULT_MAX_FRAME);
+        assert!(!reader.has_frame(), "nothing read yet");
+        assert_eq!(reader.next_frame().await.expect("one"), Some(&b"one"[..]));
+        assert!(!reader.has_frame(), "three bytes of the second frame");
+        tx.write_all(&bytes[10..]).await.expect("write");
+        assert_eq!(reader.next_frame().await.expect("two"), Some(&b"two"[..]));
+        tx.write_all(&bytes).await.expect("write");
+        assert_eq!(reader.next_frame().await.expect("one"), Some(&b"one"[..]));
+        assert!(reader.has_frame());
     }
 
     #[tokio::test]

@@ -7,6 +7,10 @@
 //! the socket and writes on. Frames leave in the order they were accepted and a frame is
 //! never interleaved with another.
 //!
+//! A reader that has just handed out a burst of frames whose answers will follow at once
+//! can [`FrameWriter::cork`] the writer: frames accepted while a [`Cork`] lives are only
+//! queued, and leave together in one write when the last cork is dropped.
+//!
 //! Backpressure: at most `capacity` frames are accepted and not yet written;
 //! [`FrameWriter::send`] waits for room, [`FrameWriter::try_send`] refuses.
 
@@ -57,6 +61,8 @@ struct State {
     handed: Option<Batch>,
     /// Someone (a sender or the flusher) is writing; others only append.
     busy: bool,
+    /// Corks alive: while any is, senders only append.
+    corks: usize,
     /// Frames accepted and not yet written.
     outstanding: usize,
     accepted: u64,
@@ -177,6 +183,16 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
         lock(&self.shared.state).stopped
     }
 
+    /// Holds frames back (queued, in order) until the returned cork and every other is
+    /// dropped; then what queued leaves in one write. Drop it before waiting on anything
+    /// that could wait for the peer.
+    pub fn cork(&self) -> Cork<W> {
+        lock(&self.shared.state).corks += 1;
+        Cork {
+            shared: self.shared.clone(),
+        }
+    }
+
     fn accept(
         &self,
         mut state: MutexGuard<'_, State>,
@@ -189,7 +205,7 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
         state.queued_frames += 1;
         state.outstanding += 1;
         state.accepted += 1;
-        if state.busy {
+        if state.busy || state.corks > 0 {
             return Ok(());
         }
         state.busy = true;
@@ -197,6 +213,25 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
         drop(state);
         self.shared.write_now(batch);
         Ok(())
+    }
+}
+
+/// Holds a [`FrameWriter`]'s frames back while it lives (see [`FrameWriter::cork`]).
+pub struct Cork<W: AsyncWrite + Unpin> {
+    shared: Arc<Shared<W>>,
+}
+
+impl<W: AsyncWrite + Unpin> Drop for Cork<W> {
+    fn drop(&mut self) {
+        let mut state = lock(&self.shared.state);
+        state.corks -= 1;
+        if state.corks > 0 || state.busy || state.stopped || state.queued.is_empty() {
+            return;
+        }
+        state.busy = true;
+        let batch = take_queued(&mut state);
+        drop(state);
+        self.shared.write_now(batch);
     }
 }
 
@@ -288,7 +323,7 @@ impl<W: AsyncWrite + Unpin> Shared<W> {
             state.spare = spent;
         }
         let watched = std::mem::take(&mut state.watched);
-        let next = if state.queued.is_empty() {
+        let next = if state.queued.is_empty() || state.corks > 0 {
             state.busy = false;
             None
         } else {
@@ -458,6 +493,29 @@ mod tests {
             .await
             .expect("the flusher ends")
             .expect("flusher");
+    }
+
+    #[tokio::test]
+    async fn corked_frames_leave_together_when_the_cork_is_dropped() {
+        let (a, b) = tokio::io::duplex(1024);
+        let (writer, flusher) = FrameWriter::new(a, DEFAULT_MAX_FRAME, 8);
+        tokio::spawn(flusher.run());
+        let mut reader = FrameReader::new(b, DEFAULT_MAX_FRAME);
+        let cork = writer.cork();
+        writer.send(b"one").await.expect("one");
+        writer.try_send(b"two").expect("two");
+        let early = tokio::time::timeout(Duration::from_millis(30), reader.next_frame()).await;
+        assert!(early.is_err(), "nothing leaves while corked");
+        drop(cork);
+        assert_eq!(reader.buffered(), 0);
+        assert_eq!(reader.next_frame().await.expect("one"), Some(&b"one"[..]));
+        assert_eq!(reader.buffered(), 7, "both frames came in one read");
+        assert_eq!(reader.next_frame().await.expect("two"), Some(&b"two"[..]));
+        writer.send(b"three").await.expect("uncorked");
+        assert_eq!(
+            reader.next_frame().await.expect("three"),
+            Some(&b"three"[..])
+        );
     }
 
     #[tokio::test]
