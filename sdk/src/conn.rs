@@ -6,7 +6,7 @@
 use crate::error::Error;
 use faxbot_plugin_abi::codec::Compat;
 use faxbot_plugin_abi::envelope::decode_outcome;
-use faxbot_plugin_abi::frame::{FrameWriter, SendError};
+use faxbot_plugin_abi::frame::{Cork, FrameWriter, SendError};
 use faxbot_plugin_abi::{Envelope, Method};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -87,6 +87,11 @@ impl Conn {
             .send(&body)
             .await
             .map_err(|e| refused(envelope, e))
+    }
+
+    /// Holds frames back until the cork is dropped, then sends what queued in one write.
+    pub(crate) fn cork(&self) -> Cork<OwnedWriteHalf> {
+        self.outbound.cork()
     }
 
     /// Waits until everything queued so far has been written.

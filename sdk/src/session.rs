@@ -115,7 +115,15 @@ pub async fn serve(plugin: Plugin, mut stream: UnixStream) -> Result<(), Session
     let (stop_tx, mut stop_rx) = oneshot::channel::<()>();
     let mut stop_tx = Some(stop_tx);
     let mut init_settled = false;
+    // While a burst of host frames is handed out, the answers it sets off are held back
+    // (corked) and leave in one write once the burst is done.
+    let mut cork = None;
     let outcome = loop {
+        if cork.is_some() && !frames.has_frame() {
+            // Let the calls the burst started run (and queue their answers) first.
+            tokio::task::yield_now().await;
+            cork = None;
+        }
         let body = tokio::select! {
             read = frames.next_frame() => match read {
                 Ok(Some(body)) => body,
@@ -141,6 +149,9 @@ pub async fn serve(plugin: Plugin, mut stream: UnixStream) -> Result<(), Session
                 )));
             }
         };
+        if cork.is_none() && frames.has_frame() {
+            cork = Some(conn.cork());
+        }
         match envelope.kind {
             Kind::Response => conn.complete(envelope.id, envelope.body),
             Kind::Cancel => {
@@ -163,6 +174,7 @@ pub async fn serve(plugin: Plugin, mut stream: UnixStream) -> Result<(), Session
             Kind::Request => server.accept(envelope),
         }
     };
+    drop(cork);
     conn.close();
     outcome
 }
