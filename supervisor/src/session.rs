@@ -233,11 +233,14 @@ impl Session {
         request: &M::Request,
         deadline: Duration,
     ) -> (Result<M::Response, RpcError>, CallBill) {
-        let started = std::time::Instant::now();
+        // One clock read for the whole call: the bill's start and the deadline's base.
+        let started = tokio::time::Instant::now();
         let cpu_before = self.cpu_meter.as_ref().and_then(|c| c.cpu());
         let sizes = (AtomicU64::new(0), AtomicU64::new(0));
         self.metrics.call_started();
-        let outcome = self.call_inner::<M>(request, deadline, &sizes).await;
+        let outcome = self
+            .call_inner::<M>(request, started, deadline, &sizes)
+            .await;
         let cpu = cpu_before.and_then(|before| {
             let after = self.cpu_meter.as_ref()?.cpu()?;
             Some(after.saturating_sub(before))
@@ -260,12 +263,16 @@ impl Session {
     async fn call_inner<M: Method>(
         &self,
         request: &M::Request,
+        started: tokio::time::Instant,
         deadline: Duration,
         sizes: &(AtomicU64, AtomicU64),
     ) -> Result<M::Response, RpcError> {
-        let started = tokio::time::Instant::now();
+        // A deadline too far to represent is no deadline (as `tokio::time::timeout` has it).
+        let until = started
+            .checked_add(deadline)
+            .unwrap_or_else(|| started + Duration::from_secs(86_400 * 365 * 30));
         let plugin = &self.plugin_id;
-        let permit = tokio::time::timeout(deadline, self.in_flight.acquire())
+        let permit = tokio::time::timeout_at(until, self.in_flight.acquire())
             .await
             .map_err(|_| {
                 RpcError::new(
@@ -299,8 +306,7 @@ impl Session {
             lock(&self.pending).remove(&id);
             return Err(unavailable(plugin, "the session is closed"));
         }
-        let remaining = deadline.saturating_sub(started.elapsed());
-        let outcome = tokio::time::timeout(remaining, async {
+        let outcome = tokio::time::timeout_at(until, async {
             if self.outbound.send(&bytes).await.is_err() {
                 return Err(unavailable(plugin, "the session's writer stopped"));
             }
