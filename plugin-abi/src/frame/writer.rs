@@ -24,6 +24,10 @@ use std::task::{Context, Poll, Waker};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::Notify;
 
+/// Batches a sender writes for others (frames queued while it wrote) before it hands the
+/// rest to the flusher.
+const DIRECT_BATCHES: usize = 4;
+
 /// Why a frame was not accepted.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -274,10 +278,21 @@ impl<W: AsyncWrite + Unpin> Shared<W> {
     /// the flusher when the socket is full.
     fn write_now(&self, mut batch: Batch) {
         let mut cx = Context::from_waker(Waker::noop());
+        let mut batches = 0;
         loop {
             match self.poll_batch(&mut cx, &mut batch) {
                 Poll::Ready(Wrote::All) => match self.finish(batch) {
-                    Some(next) => batch = next,
+                    Some(next) if batches < DIRECT_BATCHES => {
+                        batches += 1;
+                        batch = next;
+                    }
+                    Some(next) => {
+                        // Others keep sending: the flusher takes over, so this sender's
+                        // task is not kept writing for everyone.
+                        lock(&self.state).handed = Some(next);
+                        self.flusher.notify_one();
+                        return;
+                    }
                     None => return,
                 },
                 Poll::Ready(Wrote::Failed) => return self.stop(),
