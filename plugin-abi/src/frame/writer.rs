@@ -229,6 +229,10 @@ impl<W: AsyncWrite + Unpin> Drop for Cork<W> {
     fn drop(&mut self) {
         let mut state = lock(&self.shared.state);
         state.corks -= 1;
+        if state.abandoned && state.corks == 0 {
+            // The flusher waits for the last cork before it shuts the stream down.
+            self.shared.flusher.notify_one();
+        }
         if state.corks > 0 || state.busy || state.stopped || state.queued.is_empty() {
             return;
         }
@@ -340,6 +344,10 @@ impl<W: AsyncWrite + Unpin> Shared<W> {
         let watched = std::mem::take(&mut state.watched);
         let next = if state.queued.is_empty() || state.corks > 0 {
             state.busy = false;
+            if state.abandoned {
+                // Idle with no sender left: the flusher may shut the stream down now.
+                self.flusher.notify_one();
+            }
             None
         } else {
             Some(take_queued(&mut state))
@@ -373,7 +381,7 @@ impl<W: AsyncWrite + Unpin> Flusher<W> {
             let work = shared.flusher.notified();
             let handed = {
                 let mut state = lock(&shared.state);
-                if state.stopped || (state.abandoned && !state.busy) {
+                if state.stopped || (state.abandoned && !state.busy && state.corks == 0) {
                     break;
                 }
                 state.handed.take()
@@ -531,6 +539,26 @@ mod tests {
             reader.next_frame().await.expect("three"),
             Some(&b"three"[..])
         );
+    }
+
+    #[tokio::test]
+    async fn frames_corked_past_the_last_sender_still_leave_before_the_stream_ends() {
+        let (a, b) = tokio::io::duplex(1024);
+        let (writer, flusher) = FrameWriter::new(a, DEFAULT_MAX_FRAME, 8);
+        let flushing = tokio::spawn(flusher.run());
+        let cork = writer.cork();
+        writer.send(b"late").await.expect("queued");
+        drop(writer);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!flushing.is_finished(), "a cork still holds frames");
+        drop(cork);
+        let mut reader = FrameReader::new(b, DEFAULT_MAX_FRAME);
+        assert_eq!(reader.next_frame().await.expect("late"), Some(&b"late"[..]));
+        assert_eq!(reader.next_frame().await.expect("end"), None);
+        tokio::time::timeout(Duration::from_secs(1), flushing)
+            .await
+            .expect("the flusher ends")
+            .expect("flusher");
     }
 
     #[tokio::test]
