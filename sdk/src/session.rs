@@ -79,7 +79,36 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 ///     Ok(())
 /// }
 /// ```
-pub async fn serve(plugin: Plugin, mut stream: UnixStream) -> Result<(), SessionError> {
+pub async fn serve(plugin: Plugin, stream: UnixStream) -> Result<(), SessionError> {
+    // The session runs as a task of the runtime, not on the thread that awaits this (often
+    // `block_on`'s, which is no runtime worker): the read loop then shares a worker with the
+    // handlers it spawns and the I/O driver that wakes it, instead of being woken across
+    // threads twice per host call.
+    let session = SessionTask(tokio::spawn(run_session(plugin, stream)));
+    match session.join().await {
+        Ok(outcome) => outcome,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => Err(SessionError::Broken(format!("the session task ended: {e}"))),
+    }
+}
+
+/// The spawned session, stopped if the future awaiting it is dropped (as it stopped when
+/// it ran inside that future).
+struct SessionTask(tokio::task::JoinHandle<Result<(), SessionError>>);
+
+impl SessionTask {
+    async fn join(mut self) -> Result<Result<(), SessionError>, tokio::task::JoinError> {
+        (&mut self.0).await
+    }
+}
+
+impl Drop for SessionTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+async fn run_session(plugin: Plugin, mut stream: UnixStream) -> Result<(), SessionError> {
     let welcome = handshake::introduce(&mut stream, &plugin.id, &plugin.version).await?;
     let compat = Compat::for_session(ABI_VERSION, welcome.abi);
     let max_frame = frame::clamp_max_frame(welcome.limits.max_frame);
