@@ -476,3 +476,27 @@ impl Server {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+
+    #[tokio::test]
+    async fn dropping_serve_stops_the_session_and_closes_its_socket() {
+        let (plugin_end, mut host_end) = UnixStream::pair().expect("socket pair");
+        let serving = serve(Plugin::new("drop-test", "0.1.0"), plugin_end);
+        // The host never answers the Hello, so serve waits (far longer than this).
+        let waited = tokio::time::timeout(Duration::from_millis(50), serving).await;
+        assert!(waited.is_err(), "serve is still waiting for the Welcome");
+        // Dropped: the session task goes with it, and so does its end of the socket.
+        let mut sent = Vec::new();
+        let closed =
+            tokio::time::timeout(Duration::from_secs(2), host_end.read_to_end(&mut sent)).await;
+        assert!(
+            matches!(closed, Ok(Ok(_))),
+            "the plugin's end closed: {closed:?}"
+        );
+        assert!(!sent.is_empty(), "the Hello went out first");
+    }
+}
