@@ -63,7 +63,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Runs `plugin` on an established socket to the host until the host shuts it down or
 /// closes the socket. [`crate::run`] calls this on fd 3; call it yourself only if you build
-/// your own runtime.
+/// your own runtime. The session runs as a task of the current tokio runtime (it must be
+/// called within one); dropping the returned future stops it.
 ///
 /// ```no_run
 /// use std::os::fd::FromRawFd;
