@@ -3,6 +3,10 @@
 //! A frame is a 4-byte little-endian unsigned length `N` followed by `N` bytes of body
 //! (one postcard-encoded message). `N` is checked against the limit in force *before* any
 //! buffer of that size exists, so a hostile prefix cannot make the reader allocate.
+//!
+//! For long-lived async streams (the RPC session on both ends), [`FrameReader`] takes many
+//! frames per `read` and [`FrameWriter`] sends many frames per `write`, with the same
+//! bytes on the wire as one [`write_frame`] per frame.
 
 use crate::error::FrameError;
 use std::io::{self, Read, Write};
@@ -230,6 +234,15 @@ mod async_io {
 
 #[cfg(feature = "tokio")]
 pub use async_io::{read_frame_async, write_frame_async};
+
+#[cfg(feature = "tokio")]
+mod reader;
+#[cfg(feature = "tokio")]
+mod writer;
+#[cfg(feature = "tokio")]
+pub use reader::FrameReader;
+#[cfg(feature = "tokio")]
+pub use writer::{Cork, Flusher, FrameWriter, SendError};
 
 #[cfg(test)]
 mod tests {

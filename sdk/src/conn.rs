@@ -1,34 +1,28 @@
 //! The plugin's end of a live session: numbering and sending its own calls, matching the
-//! host's answers to them by id, and the single writer every frame goes through.
+//! host's answers to them by id, and the single writer every frame goes through (a
+//! [`FrameWriter`]: a sender finding the socket idle writes its frame itself, frames sent
+//! meanwhile leave together in one write).
 
 use crate::error::Error;
 use faxbot_plugin_abi::codec::Compat;
 use faxbot_plugin_abi::envelope::decode_outcome;
-use faxbot_plugin_abi::{Envelope, Method, frame};
+use faxbot_plugin_abi::frame::{Cork, FrameWriter, SendError};
+use faxbot_plugin_abi::{Envelope, Method};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
 use tokio::net::unix::OwnedWriteHalf;
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{Semaphore, oneshot};
 
 /// Frames queued for the writer before senders wait.
 const OUTBOUND_QUEUE: usize = 256;
-
-/// What the writer task is asked to do.
-pub(crate) enum Outbound {
-    /// Write one framed message.
-    Frame(Vec<u8>),
-    /// Report back once everything queued before this has been written.
-    Flush(oneshot::Sender<()>),
-}
 
 type Pending = Mutex<HashMap<u64, oneshot::Sender<Vec<u8>>>>;
 
 /// Calls from the plugin to the host, and the way out for every frame.
 pub(crate) struct Conn {
-    outbound: mpsc::Sender<Outbound>,
+    outbound: FrameWriter<OwnedWriteHalf>,
     pending: Pending,
     next_id: AtomicU64,
     slots: Semaphore,
@@ -44,14 +38,15 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Conn {
-    /// Starts the writer task on `writer` and returns the connection.
+    /// Starts the writer on `writer` (its flusher task closes the connection when the
+    /// socket fails) and returns the connection.
     pub(crate) fn start(
         writer: OwnedWriteHalf,
         max_frame: u32,
         max_in_flight: u32,
         compat: Compat,
     ) -> Arc<Self> {
-        let (outbound, queue) = mpsc::channel(OUTBOUND_QUEUE);
+        let (outbound, flusher) = FrameWriter::new(writer, max_frame, OUTBOUND_QUEUE);
         let conn = Arc::new(Self {
             outbound,
             pending: Mutex::new(HashMap::new()),
@@ -63,7 +58,13 @@ impl Conn {
             #[cfg(feature = "tracing")]
             dropped: AtomicU64::new(0),
         });
-        tokio::spawn(write_loop(writer, queue, Arc::downgrade(&conn)));
+        let weak = Arc::downgrade(&conn);
+        tokio::spawn(async move {
+            flusher.run().await;
+            if let Some(conn) = weak.upgrade() {
+                conn.close();
+            }
+        });
         conn
     }
 
@@ -79,28 +80,28 @@ impl Conn {
         self.slots.close();
     }
 
-    /// Queues an envelope for the writer.
+    /// Sends an envelope (writes it now if the socket is idle, else queues it).
     pub(crate) async fn send(&self, envelope: &Envelope) -> Result<(), Error> {
-        let framed = self.frame(envelope)?;
+        let body = self.encode(envelope)?;
         self.outbound
-            .send(Outbound::Frame(framed))
+            .send(&body)
             .await
-            .map_err(|_| closed())
+            .map_err(|e| refused(envelope, e))
+    }
+
+    /// Holds frames back until the cork is dropped, then sends what queued in one write.
+    pub(crate) fn cork(&self) -> Cork<OwnedWriteHalf> {
+        self.outbound.cork()
     }
 
     /// Waits until everything queued so far has been written.
     pub(crate) async fn flush(&self) {
-        let (tx, rx) = oneshot::channel();
-        if self.outbound.send(Outbound::Flush(tx)).await.is_ok() {
-            let _ = rx.await;
-        }
+        self.outbound.flush().await;
     }
 
-    fn frame(&self, envelope: &Envelope) -> Result<Vec<u8>, Error> {
-        let body = envelope
+    fn encode(&self, envelope: &Envelope) -> Result<Vec<u8>, Error> {
+        envelope
             .encode(self.max_frame)
-            .map_err(|e| Error::invalid(format!("{}: {e}", describe(envelope))))?;
-        frame::frame_bytes(&body, self.max_frame)
             .map_err(|e| Error::invalid(format!("{}: {e}", describe(envelope))))
     }
 
@@ -114,17 +115,17 @@ impl Conn {
         }
         let envelope = Envelope::notification::<M>(request, self.max_frame)
             .map_err(|e| Error::invalid(format!("{}: {e}", M::NAME)))?;
-        let framed = self.frame(&envelope)?;
-        match self.outbound.try_send(Outbound::Frame(framed)) {
+        let body = self.encode(&envelope)?;
+        match self.outbound.try_send(&body) {
             Ok(()) => Ok(()),
-            Err(mpsc::error::TrySendError::Full(_)) => {
+            Err(SendError::Full { .. }) => {
                 self.dropped.fetch_add(1, Ordering::Relaxed);
                 Err(Error::QuotaExceeded(format!(
                     "{}: the outbound queue is full; the notification was dropped",
                     M::NAME
                 )))
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => Err(closed()),
+            Err(e) => Err(refused(&envelope, e)),
         }
     }
 
@@ -159,7 +160,7 @@ impl Conn {
         let deadline_ms = u32::try_from(deadline.as_millis()).unwrap_or(u32::MAX);
         let envelope = Envelope::request::<M>(id, request, deadline_ms, self.max_frame)
             .map_err(|e| Error::invalid(format!("{}: {e}", M::NAME)))?;
-        let framed = self.frame(&envelope)?;
+        let body = self.encode(&envelope)?;
         let (tx, rx) = oneshot::channel();
         lock(&self.pending).insert(id, tx);
         let guard = CancelOnDrop {
@@ -173,9 +174,9 @@ impl Conn {
         let remaining = deadline.saturating_sub(started.elapsed());
         let answer = tokio::time::timeout(remaining, async {
             self.outbound
-                .send(Outbound::Frame(framed))
+                .send(&body)
                 .await
-                .map_err(|_| closed())?;
+                .map_err(|e| refused(&envelope, e))?;
             rx.await.map_err(|_| closed())
         })
         .await;
@@ -229,9 +230,9 @@ impl Drop for CancelOnDrop<'_> {
         }
         if lock(&self.conn.pending).remove(&self.id).is_some()
             && !self.conn.is_closed()
-            && let Ok(framed) = self.conn.frame(&Envelope::cancel(self.id))
+            && let Ok(body) = self.conn.encode(&Envelope::cancel(self.id))
         {
-            let _ = self.conn.outbound.try_send(Outbound::Frame(framed));
+            let _ = self.conn.outbound.try_send(&body);
         }
     }
 }
@@ -240,34 +241,19 @@ fn closed() -> Error {
     Error::Unavailable("the session with the host has ended".to_owned())
 }
 
+/// The writer did not take `envelope`: a frame over the limit is the caller's error, a
+/// stopped writer means the session is over.
+fn refused(envelope: &Envelope, error: SendError) -> Error {
+    match error {
+        SendError::Frame(e) => Error::invalid(format!("{}: {e}", describe(envelope))),
+        _ => closed(),
+    }
+}
+
 fn describe(envelope: &Envelope) -> String {
     if envelope.method.is_empty() {
         format!("{:?} {}", envelope.kind, envelope.id)
     } else {
         envelope.method.clone()
     }
-}
-
-async fn write_loop(
-    mut writer: OwnedWriteHalf,
-    mut queue: mpsc::Receiver<Outbound>,
-    conn: std::sync::Weak<Conn>,
-) {
-    while let Some(item) = queue.recv().await {
-        match item {
-            Outbound::Frame(bytes) => {
-                if writer.write_all(&bytes).await.is_err() {
-                    break;
-                }
-            }
-            Outbound::Flush(done) => {
-                let _ = writer.flush().await;
-                let _ = done.send(());
-            }
-        }
-    }
-    if let Some(conn) = conn.upgrade() {
-        conn.close();
-    }
-    let _ = writer.shutdown().await;
 }

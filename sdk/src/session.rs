@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::UnixStream;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot, watch};
 use tokio::time::Instant;
 
 /// How long a health check may take when the host sets no deadline.
@@ -63,7 +63,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Runs `plugin` on an established socket to the host until the host shuts it down or
 /// closes the socket. [`crate::run`] calls this on fd 3; call it yourself only if you build
-/// your own runtime.
+/// your own runtime. The session runs as a task of the current tokio runtime (it must be
+/// called within one); dropping the returned future stops it.
 ///
 /// ```no_run
 /// use std::os::fd::FromRawFd;
@@ -79,11 +80,40 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 ///     Ok(())
 /// }
 /// ```
-pub async fn serve(plugin: Plugin, mut stream: UnixStream) -> Result<(), SessionError> {
+pub async fn serve(plugin: Plugin, stream: UnixStream) -> Result<(), SessionError> {
+    // The session runs as a task of the runtime, not on the thread that awaits this (often
+    // `block_on`'s, which is no runtime worker): the read loop then shares a worker with the
+    // handlers it spawns and the I/O driver that wakes it, instead of being woken across
+    // threads twice per host call.
+    let session = SessionTask(tokio::spawn(run_session(plugin, stream)));
+    match session.join().await {
+        Ok(outcome) => outcome,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => Err(SessionError::Broken(format!("the session task ended: {e}"))),
+    }
+}
+
+/// The spawned session, stopped if the future awaiting it is dropped (as it stopped when
+/// it ran inside that future).
+struct SessionTask(tokio::task::JoinHandle<Result<(), SessionError>>);
+
+impl SessionTask {
+    async fn join(mut self) -> Result<Result<(), SessionError>, tokio::task::JoinError> {
+        (&mut self.0).await
+    }
+}
+
+impl Drop for SessionTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+async fn run_session(plugin: Plugin, mut stream: UnixStream) -> Result<(), SessionError> {
     let welcome = handshake::introduce(&mut stream, &plugin.id, &plugin.version).await?;
     let compat = Compat::for_session(ABI_VERSION, welcome.abi);
     let max_frame = frame::clamp_max_frame(welcome.limits.max_frame);
-    let (mut reader, writer) = stream.into_split();
+    let (reader, writer) = stream.into_split();
     let conn = Conn::start(writer, max_frame, welcome.limits.max_in_flight, compat);
     let shared = Arc::new(Shared {
         conn: conn.clone(),
@@ -108,28 +138,27 @@ pub async fn serve(plugin: Plugin, mut stream: UnixStream) -> Result<(), Session
         compat,
         max_frame,
     };
-    // Frames are read by a task of their own: a frame read is not cancel-safe, so it must
-    // never be a branch of the select below, where another branch winning would drop a
-    // half-read frame and desynchronise the stream.
-    let (frames_tx, mut frames) = mpsc::channel(16);
-    tokio::spawn(async move {
-        loop {
-            let read = frame::read_frame_async(&mut reader, max_frame).await;
-            let more = matches!(read, Ok(Some(_)));
-            if frames_tx.send(read).await.is_err() || !more {
-                break;
-            }
-        }
-    });
+    // Frames are read here, many per `read`: `FrameReader::next_frame` is cancel-safe (a
+    // half-read frame stays in its buffer when another branch of the select wins), so no
+    // task of its own and no hop through a channel per frame.
+    let mut frames = frame::FrameReader::new(reader, max_frame);
     let (stop_tx, mut stop_rx) = oneshot::channel::<()>();
     let mut stop_tx = Some(stop_tx);
     let mut init_settled = false;
+    // While a burst of host frames is handed out, the answers it sets off are held back
+    // (corked) and leave in one write once the burst is done.
+    let mut cork = None;
     let outcome = loop {
+        if cork.is_some() && !frames.has_frame() {
+            // Let the calls the burst started run (and queue their answers) first.
+            tokio::task::yield_now().await;
+            cork = None;
+        }
         let body = tokio::select! {
-            read = frames.recv() => match read {
-                Some(Ok(Some(body))) => body,
-                Some(Ok(None)) | None => break Ok(()),
-                Some(Err(e)) => break Err(SessionError::Broken(format!("reading a frame: {e}"))),
+            read = frames.next_frame() => match read {
+                Ok(Some(body)) => body,
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(SessionError::Broken(format!("reading a frame: {e}"))),
             },
             _ = &mut stop_rx => break Ok(()),
             changed = ready_rx.changed(), if !init_settled => {
@@ -142,7 +171,7 @@ pub async fn serve(plugin: Plugin, mut stream: UnixStream) -> Result<(), Session
                 continue;
             }
         };
-        let envelope = match Envelope::decode(&body) {
+        let envelope = match Envelope::decode(body) {
             Ok(envelope) => envelope,
             Err(e) => {
                 break Err(SessionError::Broken(format!(
@@ -150,6 +179,9 @@ pub async fn serve(plugin: Plugin, mut stream: UnixStream) -> Result<(), Session
                 )));
             }
         };
+        if cork.is_none() && frames.has_frame() {
+            cork = Some(conn.cork());
+        }
         match envelope.kind {
             Kind::Response => conn.complete(envelope.id, envelope.body),
             Kind::Cancel => {
@@ -172,6 +204,7 @@ pub async fn serve(plugin: Plugin, mut stream: UnixStream) -> Result<(), Session
             Kind::Request => server.accept(envelope),
         }
     };
+    drop(cork);
     conn.close();
     outcome
 }
@@ -442,5 +475,29 @@ impl Server {
         tokio::spawn(async move {
             let _ = conn.send(&response).await;
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+
+    #[tokio::test]
+    async fn dropping_serve_stops_the_session_and_closes_its_socket() {
+        let (plugin_end, mut host_end) = UnixStream::pair().expect("socket pair");
+        let serving = serve(Plugin::new("drop-test", "0.1.0"), plugin_end);
+        // The host never answers the Hello, so serve waits (far longer than this).
+        let waited = tokio::time::timeout(Duration::from_millis(50), serving).await;
+        assert!(waited.is_err(), "serve is still waiting for the Welcome");
+        // Dropped: the session task goes with it, and so does its end of the socket.
+        let mut sent = Vec::new();
+        let closed =
+            tokio::time::timeout(Duration::from_secs(2), host_end.read_to_end(&mut sent)).await;
+        assert!(
+            matches!(closed, Ok(Ok(_))),
+            "the plugin's end closed: {closed:?}"
+        );
+        assert!(!sent.is_empty(), "the Hello went out first");
     }
 }

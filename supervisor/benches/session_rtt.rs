@@ -145,6 +145,21 @@ fn floor(size: usize, rounds: usize) -> (Duration, Duration, f64) {
     (percentile(&samples, 0.5), percentile(&samples, 0.99), rate)
 }
 
+/// `rounds` calls one after another; each one's round trip, sorted.
+async fn round_trips(session: &Session, rounds: usize) -> Vec<Duration> {
+    let mut samples = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let start = Instant::now();
+        session
+            .call::<Health>(&HealthCheck {}, Duration::from_secs(10))
+            .await
+            .expect("health call");
+        samples.push(start.elapsed());
+    }
+    samples.sort();
+    samples
+}
+
 async fn throughput(session: &Arc<Session>, in_flight: usize, total: usize) -> f64 {
     let begun = Instant::now();
     let mut workers = Vec::new();
@@ -166,6 +181,84 @@ async fn throughput(session: &Arc<Session>, in_flight: usize, total: usize) -> f
     (total / in_flight * in_flight) as f64 / begun.elapsed().as_secs_f64()
 }
 
+/// What a stretch of calls cost, from the kernel's own figures: CPU time and voluntary
+/// context switches (each one a sleep and a wake-up), for the host (this process, every
+/// thread) and the plugin (every process in its cgroup). Syscalls per call are counted from
+/// outside (`strace -c -f`, see docs/benchmarks.md): `/proc/PID/io` does not count socket I/O.
+#[derive(Clone, Copy, Default)]
+struct Costs {
+    host_cpu: Duration,
+    host_switches: u64,
+    plugin_cpu: Duration,
+    plugin_switches: u64,
+}
+
+fn proc_field(path: &str, key: &str) -> u64 {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(key))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Sums a field over every thread of process `pid`.
+fn per_thread_sum(pid: &str, file: &str, key: &str) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .map(|t| {
+            let tid = t.file_name();
+            proc_field(
+                &format!("/proc/{pid}/task/{}/{file}", tid.to_string_lossy()),
+                key,
+            )
+        })
+        .sum()
+}
+
+fn costs(plugin: Option<&faxbot_supervisor::plugin_cgroup::PluginCgroup>) -> Costs {
+    let usage = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF)
+        .expect("getrusage");
+    let tv = |tv: nix::sys::time::TimeVal| {
+        Duration::from_micros(
+            u64::try_from(tv.tv_sec()).unwrap_or(0) * 1_000_000
+                + u64::try_from(tv.tv_usec()).unwrap_or(0),
+        )
+    };
+    let mut costs = Costs {
+        host_cpu: tv(usage.user_time()) + tv(usage.system_time()),
+        host_switches: per_thread_sum("self", "status", "voluntary_ctxt_switches:"),
+        ..Costs::default()
+    };
+    if let Some(cgroup) = plugin {
+        costs.plugin_cpu = cgroup.cpu().unwrap_or_default();
+        for pid in cgroup.pids() {
+            costs.plugin_switches +=
+                per_thread_sum(&pid.to_string(), "status", "voluntary_ctxt_switches:");
+        }
+    }
+    costs
+}
+
+/// One line of per-call costs between two snapshots.
+fn cost_line(label: &str, before: Costs, after: Costs, calls: usize) -> String {
+    let n = calls.max(1) as f64;
+    let per = |a: u64, b: u64| b.saturating_sub(a) as f64 / n;
+    let per_us = |a: Duration, b: Duration| us(b.saturating_sub(a)) / n;
+    format!(
+        "SUMMARY session_cost_per_call_{label}: host {:.2} us CPU, {:.2} sleeps; plugin {:.2} us CPU, {:.2} sleeps",
+        per_us(before.host_cpu, after.host_cpu),
+        per(before.host_switches, after.host_switches),
+        per_us(before.plugin_cpu, after.plugin_cpu),
+        per(before.plugin_switches, after.plugin_switches),
+    )
+}
+
 fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -177,7 +270,22 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// Only `calls` calls with `in_flight` in flight, for counting syscalls and wake-ups from
+/// outside (`SESSION_RTT_ONLY=256 strace -c -f target/release/deps/session_rtt-* --bench`).
+async fn only(jailed: bool, in_flight: usize, calls: usize) {
+    let (_child, session) = ready(jailed, 256).await;
+    let session = Arc::new(session);
+    let rate = throughput(&session, in_flight, calls).await;
+    println!("{calls} calls, {in_flight} in flight: {rate:.0} calls/s");
+}
+
 async fn run(full: bool, jailed: bool) {
+    if let Ok(only_in_flight) = std::env::var("SESSION_RTT_ONLY") {
+        let in_flight = only_in_flight
+            .parse()
+            .expect("SESSION_RTT_ONLY: calls in flight");
+        return only(jailed, in_flight, if full { 100_000 } else { 1_000 }).await;
+    }
     let rounds = if full { 20_000 } else { 200 };
     let request = Envelope::request::<Health>(1, &HealthCheck {}, 5_000, DEFAULT_MAX_FRAME)
         .and_then(|e| e.encode(DEFAULT_MAX_FRAME))
@@ -185,19 +293,25 @@ async fn run(full: bool, jailed: bool) {
     let size = request.len() + 4;
     let (floor_p50, floor_p99, floor_rate) = floor(size, rounds);
 
-    let (_child, session) = ready(jailed, 256).await;
+    let (child, session) = ready(jailed, 256).await;
     let session = Arc::new(session);
-    let mut samples = Vec::with_capacity(rounds);
-    for _ in 0..rounds {
-        let start = Instant::now();
-        session
-            .call::<Health>(&HealthCheck {}, Duration::from_secs(10))
+    let cgroup = child
+        .child
+        .id()
+        .and_then(faxbot_supervisor::plugin_cgroup::PluginCgroup::of_jail);
+    // The caller is a task on the runtime, as every caller in the host is (request
+    // handlers, the event bus); the same loop on `block_on`'s own thread, which is not a
+    // runtime worker, adds a cross-thread wake-up per call and is reported beside it.
+    let before = costs(cgroup.as_ref());
+    let on_worker = {
+        let session = session.clone();
+        tokio::spawn(async move { round_trips(&session, rounds).await })
             .await
-            .expect("health call");
-        samples.push(start.elapsed());
-    }
-    samples.sort();
-    let (p50, p99) = (percentile(&samples, 0.5), percentile(&samples, 0.99));
+            .expect("round trips")
+    };
+    let after = costs(cgroup.as_ref());
+    let on_block_on = round_trips(&session, rounds).await;
+    let (p50, p99) = (percentile(&on_worker, 0.5), percentile(&on_worker, 0.99));
     let where_ = if jailed {
         "jailed"
     } else {
@@ -216,6 +330,13 @@ async fn run(full: bool, jailed: bool) {
         us(floor_p50),
         p50.as_secs_f64() / floor_p50.as_secs_f64()
     );
+    println!(
+        "SUMMARY session_rtt_1_in_flight_from_block_on ({where_}): p50 {:.1} us, p99 {:.1} us; ratio p50 {:.2}x",
+        us(percentile(&on_block_on, 0.5)),
+        us(percentile(&on_block_on, 0.99)),
+        percentile(&on_block_on, 0.5).as_secs_f64() / floor_p50.as_secs_f64()
+    );
+    println!("{}", cost_line("rtt_1_in_flight", before, after, rounds));
     if jailed {
         // The cost of billing each call's CPU from the cgroup: the same plugin kind, one
         // session metered, one not, alternating so both see the same machine load.
@@ -254,10 +375,21 @@ async fn run(full: bool, jailed: bool) {
         } else {
             in_flight * 4
         };
+        let before = costs(cgroup.as_ref());
         let rate = throughput(&session, in_flight, total).await;
+        let after = costs(cgroup.as_ref());
         println!(
             "SUMMARY session_calls_per_s_{in_flight}_in_flight ({where_}): {rate:.0} calls/s; floor {floor_rate:.0}/s; ratio {:.2}x",
             rate / floor_rate
+        );
+        println!(
+            "{}",
+            cost_line(
+                &format!("{in_flight}_in_flight"),
+                before,
+                after,
+                total / in_flight * in_flight
+            )
         );
     }
 

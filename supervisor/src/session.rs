@@ -6,16 +6,16 @@ use crate::capability::{AuditSink, CapabilityCheck, CapabilityHandler, DeniedCal
 use crate::metrics::PluginMetrics;
 use crate::plugin_cgroup::PluginCgroup;
 use faxbot_plugin_abi::envelope::decode_outcome;
-use faxbot_plugin_abi::frame;
+use faxbot_plugin_abi::frame::{self, FrameReader, FrameWriter};
 use faxbot_plugin_abi::methods::{Direction, direction_of};
 use faxbot_plugin_abi::{Envelope, ErrorCode, Kind, Method, RpcError};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
 use tokio::net::UnixStream;
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::net::unix::OwnedWriteHalf;
+use tokio::sync::{Semaphore, oneshot};
 
 type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<Vec<u8>, RpcError>>>>>;
 /// Calls whose caller gave up, by id, with when: the plugin still owes their answer.
@@ -35,7 +35,7 @@ pub struct SessionHooks {
 /// A live session with one plugin instance.
 pub struct Session {
     plugin_id: String,
-    outbound: mpsc::Sender<Vec<u8>>,
+    outbound: FrameWriter<OwnedWriteHalf>,
     pending: Pending,
     next_id: AtomicU64,
     in_flight: Arc<Semaphore>,
@@ -90,21 +90,16 @@ impl Session {
         hooks: SessionHooks,
         metrics: Arc<PluginMetrics>,
     ) -> Self {
-        let (mut read_half, mut write_half) = stream.into_split();
+        let (read_half, write_half) = stream.into_split();
         let in_flight_limit = max_in_flight.max(1) as usize;
-        let (outbound, mut queue) = mpsc::channel::<Vec<u8>>(in_flight_limit * 2);
+        // Callers write their own frames when the socket is idle; frames queued meanwhile
+        // leave together; the flusher task only finishes what a full socket refused.
+        let (outbound, flusher) = FrameWriter::new(write_half, max_frame, in_flight_limit * 2);
         let pending: Pending = Arc::new(Mutex::new(HashMap::new()));
         let late: Late = Arc::new(Mutex::new(HashMap::new()));
         let closed = Arc::new(AtomicBool::new(false));
 
-        tokio::spawn(async move {
-            while let Some(bytes) = queue.recv().await {
-                if write_half.write_all(&bytes).await.is_err() {
-                    break;
-                }
-            }
-            let _ = write_half.shutdown().await;
-        });
+        tokio::spawn(flusher.run());
 
         let inbound_permits = Arc::new(Semaphore::new(in_flight_limit));
         let reader = Reader {
@@ -119,20 +114,41 @@ impl Session {
             serving: Arc::default(),
         };
         tokio::spawn(async move {
+            // Many frames per read: a burst of answers costs one syscall, not two each.
+            let mut frames = FrameReader::new(read_half, max_frame);
+            // While a burst of frames is handed out, the answers and next calls it sets off
+            // are held back (corked) and leave in one write once the burst is done.
+            let mut cork = None;
             let end = loop {
-                let body = match frame::read_frame_async(&mut read_half, max_frame).await {
+                if cork.is_some() && !frames.has_frame() {
+                    // Let the tasks the burst woke run (and queue their frames) first.
+                    tokio::task::yield_now().await;
+                    cork = None;
+                }
+                let body = match frames.next_frame().await {
                     Ok(Some(body)) => body,
                     Ok(None) => break "the plugin closed its socket".to_owned(),
                     Err(e) => break format!("the plugin broke the framing rules: {e}"),
                 };
-                let envelope = match Envelope::decode(&body) {
+                let envelope = match Envelope::decode(body) {
                     Ok(envelope) => envelope,
                     Err(e) => break format!("the plugin sent an undecodable envelope: {e}"),
                 };
+                if cork.is_none() && frames.has_frame() {
+                    cork = Some(reader.outbound.cork());
+                }
                 if matches!(envelope.kind, Kind::Request | Kind::Notification) {
                     // Backpressure: past the limit, stop reading until a call finishes.
-                    let Ok(permit) = inbound_permits.clone().acquire_owned().await else {
-                        break "session closed".to_owned();
+                    let permit = match inbound_permits.clone().try_acquire_owned() {
+                        Ok(permit) => permit,
+                        Err(_) => {
+                            // The calls being served must be able to answer meanwhile.
+                            cork = None;
+                            let Ok(permit) = inbound_permits.clone().acquire_owned().await else {
+                                break "session closed".to_owned();
+                            };
+                            permit
+                        }
                     };
                     let id = envelope.id;
                     let is_request = envelope.kind == Kind::Request;
@@ -217,11 +233,14 @@ impl Session {
         request: &M::Request,
         deadline: Duration,
     ) -> (Result<M::Response, RpcError>, CallBill) {
-        let started = std::time::Instant::now();
+        // One clock read for the whole call: the bill's start and the deadline's base.
+        let started = tokio::time::Instant::now();
         let cpu_before = self.cpu_meter.as_ref().and_then(|c| c.cpu());
         let sizes = (AtomicU64::new(0), AtomicU64::new(0));
         self.metrics.call_started();
-        let outcome = self.call_inner::<M>(request, deadline, &sizes).await;
+        let outcome = self
+            .call_inner::<M>(request, started, deadline, &sizes)
+            .await;
         let cpu = cpu_before.and_then(|before| {
             let after = self.cpu_meter.as_ref()?.cpu()?;
             Some(after.saturating_sub(before))
@@ -244,12 +263,16 @@ impl Session {
     async fn call_inner<M: Method>(
         &self,
         request: &M::Request,
+        started: tokio::time::Instant,
         deadline: Duration,
         sizes: &(AtomicU64, AtomicU64),
     ) -> Result<M::Response, RpcError> {
-        let started = tokio::time::Instant::now();
+        // A deadline too far to represent is no deadline (as `tokio::time::timeout` has it).
+        let until = started
+            .checked_add(deadline)
+            .unwrap_or_else(|| started + Duration::from_secs(86_400 * 365 * 30));
         let plugin = &self.plugin_id;
-        let permit = tokio::time::timeout(deadline, self.in_flight.acquire())
+        let permit = tokio::time::timeout_at(until, self.in_flight.acquire())
             .await
             .map_err(|_| {
                 RpcError::new(
@@ -269,18 +292,22 @@ impl Session {
         let bytes = Envelope::request::<M>(id, request, deadline_ms, self.max_frame)
             .and_then(|e| e.encode(self.max_frame))
             .map_err(|e| RpcError::new(ErrorCode::Invalid, format!("{}: {e}", M::NAME)))?;
-        let framed = frame::frame_bytes(&bytes, self.max_frame)
-            .map_err(|e| RpcError::new(ErrorCode::Invalid, format!("{}: {e}", M::NAME)))?;
-        sizes.0.store(framed.len() as u64, Ordering::Relaxed);
+        frame::check_len(
+            u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+            self.max_frame,
+        )
+        .map_err(|e| RpcError::new(ErrorCode::Invalid, format!("{}: {e}", M::NAME)))?;
+        sizes
+            .0
+            .store((frame::HEADER_LEN + bytes.len()) as u64, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         lock(&self.pending).insert(id, tx);
         if self.is_closed() {
             lock(&self.pending).remove(&id);
             return Err(unavailable(plugin, "the session is closed"));
         }
-        let remaining = deadline.saturating_sub(started.elapsed());
-        let outcome = tokio::time::timeout(remaining, async {
-            if self.outbound.send(framed).await.is_err() {
+        let outcome = tokio::time::timeout_at(until, async {
+            if self.outbound.send(&bytes).await.is_err() {
                 return Err(unavailable(plugin, "the session's writer stopped"));
             }
             rx.await
@@ -293,10 +320,9 @@ impl Session {
             Err(_) => {
                 lock(&self.pending).remove(&id);
                 lock(&self.late).insert(id, tokio::time::Instant::now());
-                if let Ok(cancel) = Envelope::cancel(id).encode(self.max_frame)
-                    && let Ok(framed) = frame::frame_bytes(&cancel, self.max_frame)
-                {
-                    let _ = self.outbound.try_send(framed);
+                if let Ok(cancel) = Envelope::cancel(id).encode(self.max_frame) {
+                    // Dropped when the queue is full: the plugin is not reading anyway.
+                    let _ = self.outbound.try_send(&cancel);
                 }
                 return Err(RpcError::new(
                     ErrorCode::Timeout,
@@ -343,7 +369,7 @@ struct Reader {
     plugin_id: String,
     pending: Pending,
     closed: Arc<AtomicBool>,
-    outbound: mpsc::Sender<Vec<u8>>,
+    outbound: FrameWriter<OwnedWriteHalf>,
     hooks: SessionHooks,
     max_frame: u32,
     metrics: Arc<PluginMetrics>,
@@ -421,10 +447,8 @@ impl Reader {
             Err(error) => Envelope::error_response(id, &error, self.max_frame)
                 .and_then(|e| e.encode(self.max_frame)),
         };
-        if let Ok(body) = body
-            && let Ok(framed) = frame::frame_bytes(&body, self.max_frame)
-        {
-            let _ = self.outbound.send(framed).await;
+        if let Ok(body) = body {
+            let _ = self.outbound.send(&body).await;
         }
     }
 

@@ -129,13 +129,28 @@ fn serve(socket: &mut UnixStream, mode: &str) -> Result<(), String> {
         )?;
     }
     backlog.reverse();
+    // Reads are buffered (many frames per read). In `echo` mode the answers to frames that
+    // arrived together also leave together: they are queued in `out` and written when no
+    // whole request is left buffered. Every other mode answers each call at once, as a
+    // hostile behaviour may never return to write what was queued.
+    let writer = socket.try_clone().map_err(|e| e.to_string())?;
+    let mut writer = Batched {
+        socket: writer,
+        out: Vec::new(),
+        batch: mode == "echo",
+    };
+    let mut reader = std::io::BufReader::with_capacity(64 * 1024, &*socket);
     loop {
         let envelope = if let Some(envelope) = backlog.pop() {
             envelope
         } else {
+            if !whole_frame_in(reader.buffer()) {
+                writer.flush()?;
+            }
             let Some(body) =
-                frame::read_frame(socket, DEFAULT_MAX_FRAME).map_err(|e| e.to_string())?
+                frame::read_frame(&mut reader, DEFAULT_MAX_FRAME).map_err(|e| e.to_string())?
             else {
+                writer.flush()?;
                 return Ok(());
             };
             Envelope::decode(&body).map_err(|e| e.to_string())?
@@ -203,27 +218,63 @@ fn serve(socket: &mut UnixStream, mode: &str) -> Result<(), String> {
                 ok: mode != "unhealthy",
                 detail: kv_code.clone(),
             };
-            send(
-                socket,
+            writer.send(
                 &Envelope::response::<Health>(envelope.id, &Ok(report), DEFAULT_MAX_FRAME)
                     .map_err(|e| e.to_string())?,
             )?;
         } else if envelope.method == Shutdown::NAME {
-            send(
-                socket,
+            writer.send(
                 &Envelope::response::<Shutdown>(envelope.id, &Ok(Ack {}), DEFAULT_MAX_FRAME)
                     .map_err(|e| e.to_string())?,
             )?;
+            writer.flush()?;
             return Ok(());
         } else {
             let error = faxbot_plugin_abi::RpcError::unsupported_method(&envelope.method);
-            send(
-                socket,
+            writer.send(
                 &Envelope::error_response(envelope.id, &error, DEFAULT_MAX_FRAME)
                     .map_err(|e| e.to_string())?,
             )?;
         }
     }
+}
+
+/// Answers written at once, or (`batch`) queued until [`Batched::flush`].
+struct Batched {
+    socket: UnixStream,
+    out: Vec<u8>,
+    batch: bool,
+}
+
+impl Batched {
+    fn send(&mut self, envelope: &Envelope) -> Result<(), String> {
+        let body = envelope
+            .encode(DEFAULT_MAX_FRAME)
+            .map_err(|e| e.to_string())?;
+        self.out
+            .extend(frame::frame_bytes(&body, DEFAULT_MAX_FRAME).map_err(|e| e.to_string())?);
+        if self.batch { Ok(()) } else { self.flush() }
+    }
+
+    fn flush(&mut self) -> Result<(), String> {
+        if !self.out.is_empty() {
+            self.socket
+                .write_all(&self.out)
+                .map_err(|e| e.to_string())?;
+            self.out.clear();
+        }
+        Ok(())
+    }
+}
+
+/// Whether `buffered` holds a whole frame (so reading the next one will not block).
+fn whole_frame_in(buffered: &[u8]) -> bool {
+    let Some(header) = buffered.get(..frame::HEADER_LEN) else {
+        return false;
+    };
+    let mut len = [0u8; frame::HEADER_LEN];
+    len.copy_from_slice(header);
+    buffered.len() >= frame::HEADER_LEN + u32::from_le_bytes(len) as usize
 }
 
 /// The benchmark floor: echoes fixed-size messages (size in the id argument), no ABI.
