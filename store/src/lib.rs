@@ -21,22 +21,22 @@ mod error;
 pub mod faxes;
 pub mod files;
 pub mod jobs;
-pub mod webhooks;
 pub mod migrations;
 mod model;
 mod sqlite;
+pub mod webhooks;
 
 pub use bus::{BusEvent, BusStore, FailedAttempt, OutboxEntry};
 pub use error::StoreError;
 pub use faxes::{FaxJobRecord, FaxQuery, FaxStore};
 pub use files::{PackageArea, Staged, SweepReport};
 pub use jobs::{JobState, JobStore};
-pub use webhooks::{WebhookRecord, WebhookStore};
 pub use model::{
     ApiKeyRecord, ApprovalRecord, DesiredState, KvPage, KvWrite, PluginRecord, RouteAccess, Tenant,
     VersionRecord,
 };
 pub use sqlite::{DATABASE_FILE_NAME, SqliteStore};
+pub use webhooks::{WebhookRecord, WebhookStore};
 
 /// The store's result type.
 pub type Result<T> = std::result::Result<T, StoreError>;

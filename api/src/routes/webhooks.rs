@@ -97,14 +97,29 @@ pub async fn create(
     let desk = state
         .fax_desk()
         .ok_or_else(|| ApiError::not_found("this core has no secret store"))?;
-    faxbot_policy::egress::EgressRule::parse(&request.url).map_err(|e| {
-        ApiError::invalid("invalid_url", format!("url: {e}")).with_field("url")
-    })?;
+    let rule = faxbot_policy::egress::EgressRule::parse(&request.url)
+        .map_err(|e| ApiError::invalid("invalid_url", format!("url: {e}")).with_field("url"))?;
+    // Refused here like a manifest's egress rule naming one: the metadata service, private
+    // ranges, special-use names. (Resolution is checked again at every delivery.)
+    if let Some(internal) = rule.internal_target() {
+        return Err(ApiError::invalid(
+            "internal_target",
+            format!("url: the endpoint is {internal}; webhooks go to public hosts only"),
+        )
+        .with_field("url"));
+    }
     if request.url.contains('*') || request.url.contains("{secret") {
-        return Err(ApiError::invalid("invalid_url", "url: a webhook endpoint has no wildcards or placeholders").with_field("url"));
+        return Err(ApiError::invalid(
+            "invalid_url",
+            "url: a webhook endpoint has no wildcards or placeholders",
+        )
+        .with_field("url"));
     }
     if request.events.is_empty() || request.events.len() > 32 {
-        return Err(ApiError::invalid("invalid_events", "events: between 1 and 32 topic patterns").with_field("events"));
+        return Err(
+            ApiError::invalid("invalid_events", "events: between 1 and 32 topic patterns")
+                .with_field("events"),
+        );
     }
     for (i, pattern) in request.events.iter().enumerate() {
         faxbot_policy::capability::names::topic_pattern(pattern).map_err(|e| {
@@ -112,12 +127,7 @@ pub async fn create(
         })?;
     }
     // The authority only: a path may carry a token.
-    let host = request
-        .url
-        .split('/')
-        .nth(2)
-        .unwrap_or_default()
-        .to_owned();
+    let host = request.url.split('/').nth(2).unwrap_or_default().to_owned();
     let id = format!("wh_{}", hex::encode(random_bytes::<8>()?));
     let secret = format!(
         "whsec_{}",

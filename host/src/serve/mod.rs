@@ -9,11 +9,11 @@
 
 mod capabilities;
 pub mod jobs;
-pub mod webhooks;
 pub mod logs;
 pub mod runtime;
 mod server;
 pub mod transports;
+pub mod webhooks;
 
 pub use server::install_crypto_provider;
 

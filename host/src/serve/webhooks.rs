@@ -29,10 +29,13 @@ struct Breaker {
     open_until_ms: u64,
 }
 
+/// Where a webhook's signing secret comes from, by webhook id (the sealed secret store).
+pub type SigningSecrets = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
 /// Signs and sends webhook deliveries.
 pub struct Webhooks {
     store: Arc<dyn WebhookStore>,
-    secret: Box<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    secret: SigningSecrets,
     breakers: Mutex<HashMap<String, Breaker>>,
 }
 
@@ -51,7 +54,10 @@ pub fn sign(secret: &str, id: &str, timestamp: u64, body: &[u8]) -> Option<Strin
         .ok()?;
     let mut content = format!("{id}.{timestamp}.").into_bytes();
     content.extend_from_slice(body);
-    let tag = ring::hmac::sign(&ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &key), &content);
+    let tag = ring::hmac::sign(
+        &ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &key),
+        &content,
+    );
     Some(format!(
         "v1,{}",
         base64::engine::general_purpose::STANDARD.encode(tag.as_ref())
@@ -77,10 +83,7 @@ pub fn body(event: &Event) -> Vec<u8> {
 
 impl Webhooks {
     /// Webhooks from `store`, their secrets from `secret(id)`.
-    pub fn new(
-        store: Arc<dyn WebhookStore>,
-        secret: Box<dyn Fn(&str) -> Option<String> + Send + Sync>,
-    ) -> Self {
+    pub fn new(store: Arc<dyn WebhookStore>, secret: SigningSecrets) -> Self {
         Self {
             store,
             secret,

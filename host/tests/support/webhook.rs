@@ -10,10 +10,15 @@ use std::time::Duration;
 
 /// A local HTTPS server standing in for Slack: records each request (path and body) and
 /// answers with `status` (changeable while it runs).
+/// One request's headers, lower-case names.
+pub type Headers = Vec<(String, String)>;
+
 pub struct Webhook {
     pub port: u16,
     pub ca_pem: String,
     pub seen: Arc<Mutex<Vec<(String, String)>>>,
+    /// Each request's headers (lower-case names), in the order of `seen`.
+    pub headers: Arc<Mutex<Vec<Headers>>>,
     pub status: Arc<AtomicU16>,
 }
 
@@ -42,18 +47,20 @@ pub fn webhook() -> Webhook {
     let port = listener.local_addr().expect("addr").port();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let status = Arc::new(AtomicU16::new(200));
-    let (seen2, status2) = (seen.clone(), status.clone());
+    let headers = Arc::new(Mutex::new(Vec::new()));
+    let (seen2, status2, headers2) = (seen.clone(), status.clone(), headers.clone());
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(stream) = stream else { continue };
             let (config, seen, status) = (config.clone(), seen2.clone(), status2.clone());
+            let headers = headers2.clone();
             std::thread::spawn(move || {
                 let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
                 let Ok(conn) = rustls::ServerConnection::new(config) else {
                     return;
                 };
                 let mut tls = rustls::StreamOwned::new(conn, stream);
-                serve(&mut tls, &seen, &status);
+                serve(&mut tls, &seen, &headers, &status);
             });
         }
     });
@@ -61,12 +68,18 @@ pub fn webhook() -> Webhook {
         port,
         ca_pem: ca.pem(),
         seen,
+        headers,
         status,
     }
 }
 
 /// Answers requests on one connection (keep-alive) until it closes.
-fn serve(tls: &mut impl ReadWrite, seen: &Mutex<Vec<(String, String)>>, status: &AtomicU16) {
+fn serve(
+    tls: &mut impl ReadWrite,
+    seen: &Mutex<Vec<(String, String)>>,
+    all_headers: &Mutex<Vec<Headers>>,
+    status: &AtomicU16,
+) {
     let mut reader = BufReader::new(tls);
     loop {
         let mut request_line = String::new();
@@ -79,6 +92,7 @@ fn serve(tls: &mut impl ReadWrite, seen: &Mutex<Vec<(String, String)>>, status: 
             .unwrap_or_default()
             .to_owned();
         let mut length = 0usize;
+        let mut headers = Headers::new();
         loop {
             let mut header = String::new();
             if reader.read_line(&mut header).unwrap_or(0) == 0 {
@@ -88,16 +102,19 @@ fn serve(tls: &mut impl ReadWrite, seen: &Mutex<Vec<(String, String)>>, status: 
             if header.is_empty() {
                 break;
             }
-            if let Some((name, value)) = header.split_once(':')
-                && name.eq_ignore_ascii_case("content-length")
-            {
-                length = value.trim().parse().unwrap_or(0);
+            if let Some((name, value)) = header.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+                headers.push((name.to_ascii_lowercase(), value.trim().to_owned()));
             }
         }
         let mut body = vec![0; length];
         if reader.read_exact(&mut body).is_err() {
             return;
         }
+        // Headers first: a test that saw the body can then read its headers.
+        all_headers.lock().expect("lock").push(headers);
         seen.lock()
             .expect("lock")
             .push((path, String::from_utf8_lossy(&body).into_owned()));

@@ -23,8 +23,8 @@ fn decode(
 
 impl WebhookStore for SqliteStore {
     fn create_webhook(&self, w: &WebhookRecord) -> Result<()> {
-        let events =
-            serde_json::to_string(&w.events).map_err(|e| corrupt(&format!("webhook {}", w.id), e))?;
+        let events = serde_json::to_string(&w.events)
+            .map_err(|e| corrupt(&format!("webhook {}", w.id), e))?;
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO webhooks (id, tenant_id, url, events, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
