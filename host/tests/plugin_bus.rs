@@ -294,3 +294,53 @@ fn a_backlog_owed_when_the_daemon_is_killed_is_delivered_after_it_starts_again()
     );
     drop(again);
 }
+
+#[test]
+fn events_owed_to_a_plugin_killed_mid_delivery_are_delivered_after_it_restarts() {
+    if skip_without_root() {
+        return;
+    }
+    let s = setup("[events]\nmax_attempts = 50\nretry_base_ms = 50\n");
+    let daemon = Daemon::start(&s.dir);
+    install_slack_notifier(&s, &daemon);
+    let c = &daemon.client;
+    // Slack fails: the plugin is in the middle of retrying a delivery when it is killed.
+    s.hook.status.store(503, Ordering::SeqCst);
+    let job = send_fax(&daemon, &s.key, "+15551230001");
+    eventually(Duration::from_secs(30), "the plugin trying to post", || {
+        !s.hook.seen.lock().expect("lock").is_empty()
+    });
+    let plugins = support::jailed_plugins(daemon.pid());
+    assert!(!plugins.is_empty(), "a jailed plugin runs");
+    for p in &plugins {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(p.pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+    s.hook.status.store(200, Ordering::SeqCst);
+    eventually(
+        Duration::from_secs(60),
+        "the delivered state posted after the restart",
+        || {
+            s.hook
+                .seen
+                .lock()
+                .expect("lock")
+                .iter()
+                .any(|(_, body)| body.contains(&job) && body.contains("delivered"))
+        },
+    );
+    let view = c
+        .get("/v1/plugins/slack-notifier", &s.key)
+        .expect(200)
+        .json();
+    assert!(view["restarts"].as_u64().is_some_and(|r| r >= 1), "{view}");
+    assert!(
+        c.get("/v1/plugins/slack-notifier/dead-letters", &s.key)
+            .expect(200)
+            .json()["dead_letters"]
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    );
+}
