@@ -344,3 +344,56 @@ fn events_owed_to_a_plugin_killed_mid_delivery_are_delivered_after_it_restarts()
             .is_some_and(Vec::is_empty)
     );
 }
+
+#[test]
+fn a_plugins_request_to_a_name_resolving_to_an_internal_address_is_refused_and_audited() {
+    if skip_without_root() {
+        return;
+    }
+    // The approved rule is public (hooks.slack.com), but the name resolves to loopback —
+    // the rebinding/SSRF shape — and the operator allowed no internal range.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("state");
+    let key = init(&dir);
+    let hook = webhook();
+    let ca = tmp.path().join("ca.pem");
+    std::fs::write(&ca, &hook.ca_pem).expect("ca");
+    write_config(
+        &dir,
+        &format!(
+            "[egress]\nca_file = \"{}\"\nhosts = {{ \"hooks.slack.com\" = \"127.0.0.1:{}\" }}\n",
+            ca.display(),
+            hook.port
+        ),
+    );
+    let publisher = Publisher::new("faxbot-examples");
+    trust(&dir, &publisher.trust_entry("curated"));
+    let s = Setup {
+        _tmp: tmp,
+        dir,
+        key,
+        publisher,
+        hook,
+    };
+    let daemon = Daemon::start(&s.dir);
+    install_slack_notifier(&s, &daemon);
+    send_fax(&daemon, &s.key, "+15551230001");
+    let c = &daemon.client;
+    eventually(Duration::from_secs(30), "a refused request audited", || {
+        c.get("/v1/audit?action=plugin.http.denied&limit=10", &s.key)
+            .json()["records"]
+            .as_array()
+            .is_some_and(|r| !r.is_empty())
+    });
+    let audit = c
+        .get("/v1/audit?action=plugin.http.denied&limit=10", &s.key)
+        .expect(200)
+        .text();
+    assert!(audit.contains("hooks.slack.com"), "{audit}");
+    assert!(!audit.contains(SECRET_PATH), "{audit}");
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(
+        s.hook.seen.lock().expect("lock").is_empty(),
+        "a request reached the internal listener"
+    );
+}
