@@ -156,6 +156,24 @@ pub const ENDPOINTS: &[Endpoint] = &[
         Access::Scope(Scope::PluginsOperate),
         false,
     ),
+    ep(
+        "GET",
+        "/v1/webhooks/{id}/dead-letters",
+        Access::Scope(Scope::PluginsOperate),
+        false,
+    ),
+    ep(
+        "POST",
+        "/v1/webhooks/{id}/dead-letters/{event_id}/replay",
+        Access::Scope(Scope::PluginsOperate),
+        false,
+    ),
+    ep(
+        "DELETE",
+        "/v1/webhooks/{id}/dead-letters/{event_id}",
+        Access::Scope(Scope::PluginsOperate),
+        false,
+    ),
     ep("GET", "/v1/keys", Access::Scope(Scope::KeysManage), false),
     ep("POST", "/v1/keys", Access::Scope(Scope::KeysManage), false),
     ep(

@@ -212,14 +212,15 @@ pub trait PluginRuntime: Send + Sync {
     fn plugin_metrics(&self) -> String {
         String::new()
     }
-    /// A plugin's dead letters, oldest first, at most `limit`.
-    fn dead_letters(&self, _plugin_id: &str, _limit: usize) -> Result<Vec<DeadLetter>, String> {
+    /// A bus subscriber's dead letters (`plugin:<id>`, `webhook:<id>`), oldest first, at most
+    /// `limit`.
+    fn dead_letters(&self, _subscriber: &str, _limit: usize) -> Result<Vec<DeadLetter>, String> {
         Ok(Vec::new())
     }
     /// Replays or discards one dead letter; `Ok(false)` when there is no such dead letter.
     fn dead_letter(
         &self,
-        _plugin_id: &str,
+        _subscriber: &str,
         _event_id: &str,
         _action: DeadLetterAction,
     ) -> Result<bool, String> {

@@ -241,9 +241,7 @@ fn events_the_plugin_keeps_failing_become_dead_letters_that_can_be_replayed_or_d
     );
     assert_eq!(left.len(), letters.len() - 2);
     let audit = c.get("/v1/audit?limit=1000", &s.key).expect(200).text();
-    assert!(
-        audit.contains("plugin.dead_letter.replay") && audit.contains("plugin.dead_letter.discard")
-    );
+    assert!(audit.contains("dead_letter.replay") && audit.contains("dead_letter.discard"));
 }
 
 #[test]

@@ -145,6 +145,20 @@ fn fax_events_arrive_signed_and_phi_free_and_a_failing_endpoint_trips_its_breake
         "the breaker did not hold deliveries back: {attempts} attempts"
     );
 
+    // Its dead letters are listed like a plugin's (none yet: attempts are far from the limit).
+    let dead = c
+        .get(&format!("/v1/webhooks/{id}/dead-letters"), &admin)
+        .expect(200)
+        .json();
+    assert!(dead["dead_letters"].is_array(), "{dead}");
+    c.get("/v1/webhooks/wh_0000000000000000/dead-letters", &admin)
+        .expect(404);
+    c.post(
+        &format!("/v1/webhooks/{id}/dead-letters/ev_00000000000000000000000000000000/replay"),
+        &admin,
+    )
+    .expect(404);
+
     // Removed: nothing more is sent, and it is gone from the list.
     c.delete(&format!("/v1/webhooks/{id}"), &admin).expect(204);
     c.delete(&format!("/v1/webhooks/{id}"), &admin).expect(404);

@@ -42,10 +42,13 @@ pub async fn list(
         .map_err(|_| ApiError::invalid("invalid_query", "the only query parameter is limit"))?;
     lifecycle::visible_plugin(&state, &principal, &id)?;
     let limit = options.limit.unwrap_or(100).clamp(1, 1000);
-    let dead_letters = state.runtime().dead_letters(&id, limit).map_err(|e| {
-        tracing::error!(error = %e, "dead letters could not be read");
-        ApiError::internal("event outbox")
-    })?;
+    let dead_letters = state
+        .runtime()
+        .dead_letters(&format!("plugin:{id}"), limit)
+        .map_err(|e| {
+            tracing::error!(error = %e, "dead letters could not be read");
+            ApiError::internal("event outbox")
+        })?;
     Ok(Json(DeadLetterList { dead_letters }))
 }
 
@@ -89,6 +92,27 @@ async fn act(
     action: DeadLetterAction,
 ) -> Result<StatusCode, ApiError> {
     lifecycle::visible_plugin(state, principal, id)?;
+    change(
+        state,
+        principal,
+        &format!("plugin:{id}"),
+        plugin_target(id),
+        event_id,
+        action,
+    )
+    .await
+}
+
+/// Replays or discards a dead letter of `subscriber` (visibility already checked), audited
+/// before it is done.
+pub(super) async fn change(
+    state: &AppState,
+    principal: &crate::auth::Principal,
+    subscriber: &str,
+    target: Option<faxbot_audit::Target>,
+    event_id: &str,
+    action: DeadLetterAction,
+) -> Result<StatusCode, ApiError> {
     let plain = (4..=64).contains(&event_id.len())
         && event_id
             .bytes()
@@ -97,19 +121,19 @@ async fn act(
         return Err(ApiError::not_found("no dead letter with that event id"));
     }
     let name = match action {
-        DeadLetterAction::Replay => "plugin.dead_letter.replay",
-        DeadLetterAction::Discard => "plugin.dead_letter.discard",
+        DeadLetterAction::Replay => "dead_letter.replay",
+        DeadLetterAction::Discard => "dead_letter.discard",
     };
     state
         .audit(
             principal,
             name,
-            plugin_target(id),
+            target,
             Outcome::Success,
-            serde_json::json!({"event_id": event_id}),
+            serde_json::json!({"subscriber": subscriber, "event_id": event_id}),
         )
         .await?;
-    match state.runtime().dead_letter(id, event_id, action) {
+    match state.runtime().dead_letter(subscriber, event_id, action) {
         Ok(true) => Ok(StatusCode::NO_CONTENT),
         Ok(false) => Err(ApiError::not_found("no dead letter with that event id")),
         Err(e) => {

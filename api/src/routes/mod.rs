@@ -117,6 +117,9 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(faxes::put_plugin_secret))
         .routes(routes!(webhooks::create, webhooks::list))
         .routes(routes!(webhooks::delete))
+        .routes(routes!(webhooks::dead_letters))
+        .routes(routes!(webhooks::replay_dead_letter))
+        .routes(routes!(webhooks::discard_dead_letter))
         .split_for_parts();
     state.set_openapi_json(doc.to_json().unwrap_or_else(|_| "{}".to_owned()));
     // Plugin routes decide their access from the approval, so they sit beside the table's

@@ -214,3 +214,76 @@ pub async fn delete(
     state.runtime().webhooks_changed();
     Ok(StatusCode::NO_CONTENT)
 }
+
+fn visible_webhook(
+    state: &AppState,
+    principal: &crate::auth::Principal,
+    id: &str,
+) -> Result<WebhookRecord, ApiError> {
+    let record = store(state)?
+        .webhook(id)?
+        .ok_or_else(|| ApiError::not_found("no webhook with that id"))?;
+    if !principal.may_access(record.tenant_id.as_deref()) {
+        return Err(ApiError::forbidden("the webhook belongs to another tenant"));
+    }
+    Ok(record)
+}
+
+/// The events the bus gave up delivering to this webhook.
+#[utoipa::path(get, path = "/v1/webhooks/{id}/dead-letters", tag = "webhooks", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Webhook id")),
+    responses((status = 200, body = super::dead_letters::DeadLetterList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn dead_letters(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    PathId(id): PathId,
+) -> Result<Json<super::dead_letters::DeadLetterList>, ApiError> {
+    visible_webhook(&state, &principal, &id)?;
+    let dead_letters = state
+        .runtime()
+        .dead_letters(&format!("webhook:{id}"), 1000)
+        .map_err(|_| ApiError::internal("event outbox"))?;
+    Ok(Json(super::dead_letters::DeadLetterList { dead_letters }))
+}
+
+/// Deliver a webhook's dead letter again, from the first attempt.
+#[utoipa::path(post, path = "/v1/webhooks/{id}/dead-letters/{event_id}/replay", tag = "webhooks", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Webhook id"), ("event_id" = String, Path, description = "The event's id")),
+    responses((status = 204, description = "Queued again"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn replay_dead_letter(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    axum::extract::Path((id, event_id)): axum::extract::Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    visible_webhook(&state, &principal, &id)?;
+    super::dead_letters::change(
+        &state,
+        &principal,
+        &format!("webhook:{id}"),
+        None,
+        &event_id,
+        crate::runtime::DeadLetterAction::Replay,
+    )
+    .await
+}
+
+/// Drop a webhook's dead letter for good.
+#[utoipa::path(delete, path = "/v1/webhooks/{id}/dead-letters/{event_id}", tag = "webhooks", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Webhook id"), ("event_id" = String, Path, description = "The event's id")),
+    responses((status = 204, description = "Discarded"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn discard_dead_letter(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    axum::extract::Path((id, event_id)): axum::extract::Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    visible_webhook(&state, &principal, &id)?;
+    super::dead_letters::change(
+        &state,
+        &principal,
+        &format!("webhook:{id}"),
+        None,
+        &event_id,
+        crate::runtime::DeadLetterAction::Discard,
+    )
+    .await
+}

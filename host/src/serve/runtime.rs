@@ -514,13 +514,13 @@ impl PluginRuntime for SupervisorRuntime {
         self.capabilities.metrics_text()
     }
 
-    fn dead_letters(&self, plugin_id: &str, limit: usize) -> Result<Vec<DeadLetter>, String> {
+    fn dead_letters(&self, subscriber: &str, limit: usize) -> Result<Vec<DeadLetter>, String> {
         let Some(bus) = self.bus.get() else {
             return Ok(Vec::new());
         };
         let entries = bus
             .store()
-            .bus_dead_letters(&Subscription::plugin_subscriber(plugin_id), limit)
+            .bus_dead_letters(subscriber, limit)
             .map_err(|e| e.to_string())?;
         Ok(entries
             .into_iter()
@@ -537,7 +537,7 @@ impl PluginRuntime for SupervisorRuntime {
 
     fn dead_letter(
         &self,
-        plugin_id: &str,
+        subscriber: &str,
         event_id: &str,
         action: DeadLetterAction,
     ) -> Result<bool, String> {
@@ -545,10 +545,9 @@ impl PluginRuntime for SupervisorRuntime {
             .bus
             .get()
             .ok_or_else(|| "this core has no event bus".to_owned())?;
-        let subscriber = Subscription::plugin_subscriber(plugin_id);
         match action {
-            DeadLetterAction::Replay => bus.replay(&subscriber, event_id),
-            DeadLetterAction::Discard => bus.store().bus_discard(&subscriber, event_id),
+            DeadLetterAction::Replay => bus.replay(subscriber, event_id),
+            DeadLetterAction::Discard => bus.store().bus_discard(subscriber, event_id),
         }
         .map_err(|e| e.to_string())
     }
