@@ -85,6 +85,18 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ),
     ep(
         "GET",
+        "/v1/plugins/{id}/config",
+        Access::Scope(Scope::PluginsRead),
+        true,
+    ),
+    ep(
+        "PUT",
+        "/v1/plugins/{id}/config",
+        Access::Scope(Scope::PluginsOperate),
+        true,
+    ),
+    ep(
+        "GET",
         "/v1/plugins/{id}/dead-letters",
         Access::Scope(Scope::PluginsRead),
         true,

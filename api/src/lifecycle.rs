@@ -756,12 +756,14 @@ fn prepare_start(state: &AppState, id: &str) -> Result<RunSpec, String> {
         .packages()
         .path_of(&version.files_dir)
         .map_err(|e| e.to_string())?;
+    let config = plugin_config_values(state, id, &manifest)?;
     Ok(RunSpec {
         plugin_id: id.to_owned(),
         tenant: plugin.tenant,
         manifest,
         grants,
         files,
+        config,
     })
 }
 
@@ -1252,4 +1254,42 @@ pub fn states(state: &AppState) -> Vec<(String, &'static str)> {
             )
         })
         .collect()
+}
+
+/// A JSON configuration object as the manifest's settings: each value by the setting's kind.
+pub fn config_from_json(
+    value: &serde_json::Value,
+) -> Result<Vec<(String, faxbot_plugin_abi::Value)>, String> {
+    let object = value
+        .as_object()
+        .ok_or_else(|| "the configuration must be a JSON object of settings".to_owned())?;
+    Ok(object
+        .iter()
+        .map(|(k, v)| (k.clone(), faxbot_events::json_to_value(v.clone())))
+        .collect())
+}
+
+/// The handshake configuration of plugin `id`: its stored values checked against
+/// `manifest`'s `[config]`, defaults filled in. A required setting that is not set, or a
+/// stored value the (upgraded) manifest no longer takes, refuses the start with the
+/// setting's name.
+pub fn plugin_config_values(
+    state: &AppState,
+    id: &str,
+    manifest: &Manifest,
+) -> Result<Vec<(String, faxbot_plugin_abi::Value)>, String> {
+    let stored = state
+        .store()
+        .plugin_config(id)
+        .map_err(|e| e.to_string())?
+        .map(|text| serde_json::from_str::<serde_json::Value>(&text))
+        .transpose()
+        .map_err(|e| format!("the stored configuration does not parse: {e}"))?;
+    let values = match stored {
+        Some(value) => config_from_json(&value)?,
+        None => Vec::new(),
+    };
+    manifest.config.validate(&values).map_err(|e| {
+        format!("the plugin's configuration is incomplete or invalid ({e}); set it with PUT /v1/plugins/{id}/config")
+    })
 }

@@ -24,6 +24,9 @@ pub struct RunSpec {
     pub grants: Grants,
     /// The directory holding its package files.
     pub files: PathBuf,
+    /// Its configuration for the handshake: the admin's values and the manifest's defaults,
+    /// validated against the manifest's `[config]`.
+    pub config: Vec<(String, faxbot_plugin_abi::Value)>,
 }
 
 /// How a plugin's process is doing.

@@ -145,6 +145,11 @@ pub trait Store: Send + Sync {
     /// Bytes of kv data (keys and values) a plugin holds.
     fn kv_usage(&self, plugin_id: &str) -> Result<u64>;
 
+    /// Stores a plugin's admin-set configuration (a JSON object, already validated).
+    fn set_plugin_config(&self, plugin_id: &str, config_json: &str, at_ms: u64) -> Result<()>;
+    /// A plugin's admin-set configuration; `None` when never set.
+    fn plugin_config(&self, plugin_id: &str) -> Result<Option<String>>;
+
     /// Sets who may call a plugin's routes (at approval).
     fn set_route_access(&self, plugin_id: &str, access: &RouteAccess) -> Result<()>;
     /// Who may call a plugin's routes; `None` before its first approval set it.

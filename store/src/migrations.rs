@@ -145,6 +145,12 @@ pub const MIGRATIONS: &[&str] = &[
         events TEXT NOT NULL,
         created_at_ms BIGINT NOT NULL
     );",
+    // 7: admin-set plugin configuration (JSON object of the manifest's [config] keys).
+    "CREATE TABLE plugin_config (
+        plugin_id TEXT PRIMARY KEY,
+        config_json TEXT NOT NULL,
+        updated_at_ms BIGINT NOT NULL
+    );",
 ];
 
 /// The schema version this binary writes.

@@ -830,6 +830,28 @@ impl Store for SqliteStore {
         Ok(to_u64(total.unwrap_or(0)))
     }
 
+    fn set_plugin_config(&self, plugin_id: &str, config_json: &str, at_ms: u64) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO plugin_config (plugin_id, config_json, updated_at_ms) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (plugin_id) DO UPDATE SET config_json = excluded.config_json, updated_at_ms = excluded.updated_at_ms",
+                params![plugin_id, config_json, to_i64(at_ms)],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn plugin_config(&self, plugin_id: &str) -> Result<Option<String>> {
+        Ok(self
+            .reader()
+            .query_row(
+                "SELECT config_json FROM plugin_config WHERE plugin_id = ?1",
+                params![plugin_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     fn set_route_access(&self, plugin_id: &str, access: &RouteAccess) -> Result<()> {
         let public = serde_json::to_string(&access.public)
             .map_err(|e| corrupt(&format!("route access of {plugin_id}"), e))?;

@@ -9,6 +9,7 @@ mod ext;
 mod faxes;
 mod health;
 mod keys;
+mod plugin_config;
 mod plugins;
 mod trust;
 mod webhooks;
@@ -91,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .routes((upload_schemas, upload_paths, upload_router))
         .routes(routes!(plugins::show, plugins::uninstall))
         .routes(routes!(plugins::logs))
+        .routes(routes!(plugin_config::show, plugin_config::set))
         .routes(routes!(dead_letters::list))
         .routes(routes!(dead_letters::replay))
         .routes(routes!(dead_letters::discard))

@@ -295,7 +295,7 @@ impl SupervisorRuntime {
             &spec.manifest,
             &spec.grants,
             &files,
-            Vec::new(),
+            spec.config.clone(),
             &self.settings,
             hooks,
             Arc::new(OutputSink(self.logs.clone())),

@@ -23,6 +23,11 @@ pub struct Webhook {
 }
 
 pub fn webhook() -> Webhook {
+    webhook_for(&["hooks.slack.com"])
+}
+
+/// The server with a certificate for `names`.
+pub fn webhook_for(names: &[&str]) -> Webhook {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let ca_key = rcgen::KeyPair::generate().expect("ca key");
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("ca params");
@@ -30,10 +35,11 @@ pub fn webhook() -> Webhook {
     let ca = ca_params.self_signed(&ca_key).expect("ca");
     let issuer = rcgen::Issuer::new(ca_params, ca_key);
     let leaf_key = rcgen::KeyPair::generate().expect("leaf key");
-    let leaf = rcgen::CertificateParams::new(vec!["hooks.slack.com".to_owned()])
-        .expect("leaf params")
-        .signed_by(&leaf_key, &issuer)
-        .expect("leaf");
+    let leaf =
+        rcgen::CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())
+            .expect("leaf params")
+            .signed_by(&leaf_key, &issuer)
+            .expect("leaf");
     let config = Arc::new(
         rustls::ServerConfig::builder()
             .with_no_client_auth()
@@ -134,10 +140,19 @@ impl<T: Read + Write> ReadWrite for T {}
 /// The `[egress]` settings that send `hooks.slack.com` to this server: loopback allowed, the
 /// test CA trusted (written to `ca_path`), the name pinned to the server's port.
 pub fn egress_config(hook: &Webhook, ca_path: &std::path::Path) -> String {
+    egress_config_for(hook, ca_path, &["hooks.slack.com"])
+}
+
+/// [`egress_config`] pinning each of `names` to the server.
+pub fn egress_config_for(hook: &Webhook, ca_path: &std::path::Path, names: &[&str]) -> String {
     std::fs::write(ca_path, &hook.ca_pem).expect("ca file");
+    let pins: Vec<String> = names
+        .iter()
+        .map(|n| format!("\"{n}\" = \"127.0.0.1:{}\"", hook.port))
+        .collect();
     format!(
-        "[egress]\nallow_internal = [\"127.0.0.1/32\"]\nca_file = \"{}\"\nhosts = {{ \"hooks.slack.com\" = \"127.0.0.1:{}\" }}\n",
+        "[egress]\nallow_internal = [\"127.0.0.1/32\"]\nca_file = \"{}\"\nhosts = {{ {} }}\n",
         ca_path.display(),
-        hook.port
+        pins.join(", ")
     )
 }
