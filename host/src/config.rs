@@ -106,6 +106,15 @@ pub const DEFAULT_CONFIG: &str = r#"# faxbot core configuration. Every setting i
 # an internal one must also be in allow_internal.
 # hosts = { "hooks.slack.com" = "10.20.0.5:8443" }
 
+# Limits on each plugin's HTTPS requests; [egress.plugin_limits.PLUGIN-ID] overrides them for
+# one plugin (same keys).
+[egress.limits]
+# max_request = "1MiB"
+# max_response = "4MiB"
+# max_headers = "64KiB"
+# connect_timeout_ms = 5000
+# total_timeout_ms = 30000
+
 # One table per transport, non-secret settings only. Credentials are set write-only with
 # PUT /v1/transports/NAME/secrets/KEY: phaxio api_key, api_secret, callback_token;
 # signalwire api_token, signing_key; sinch key_id, key_secret; asterisk and freeswitch password.
@@ -180,6 +189,10 @@ pub struct EgressConfig {
     /// Names answered by the operator instead of DNS: lower-case name → address (port 0:
     /// the URL's port).
     pub hosts: std::collections::HashMap<String, std::net::SocketAddr>,
+    /// Limits on every plugin's requests (`[egress.limits]`).
+    pub limits: faxbot_brokers::egress::EgressLimits,
+    /// Per-plugin limits (`[egress.plugin_limits.ID]`), each starting from `limits`.
+    pub plugin_limits: std::collections::HashMap<String, faxbot_brokers::egress::EgressLimits>,
 }
 
 /// TLS files.
@@ -267,6 +280,36 @@ impl fmt::Display for ConfigErrors {
             write!(f, "\n  {p}")?;
         }
         Ok(())
+    }
+}
+
+/// The egress limits of `t` at `path`, each defaulting to `base`'s.
+fn egress_limits(
+    w: &mut Walker<'_>,
+    t: &mut Table,
+    path: &str,
+    base: faxbot_brokers::egress::EgressLimits,
+) -> faxbot_brokers::egress::EgressLimits {
+    let size = |w: &mut Walker<'_>, t: &mut Table, key: &str, default: usize| {
+        usize::try_from(w.size(t, key, path, default as u64, 1 << 10, 1 << 30)).unwrap_or(default)
+    };
+    let ms = |w: &mut Walker<'_>, t: &mut Table, key: &str, default: std::time::Duration| {
+        std::time::Duration::from_millis(w.number(
+            t,
+            key,
+            path,
+            u64::try_from(default.as_millis()).unwrap_or(u64::MAX),
+            100,
+            600_000,
+        ))
+    };
+    faxbot_brokers::egress::EgressLimits {
+        max_request_bytes: size(w, t, "max_request", base.max_request_bytes),
+        max_response_bytes: size(w, t, "max_response", base.max_response_bytes),
+        max_header_bytes: size(w, t, "max_headers", base.max_header_bytes),
+        connect_timeout: ms(w, t, "connect_timeout_ms", base.connect_timeout),
+        total_timeout: ms(w, t, "total_timeout_ms", base.total_timeout),
+        max_redirects: base.max_redirects,
     }
 }
 
@@ -646,6 +689,33 @@ impl Config {
                 .problems
                 .push("egress.hosts: must be a table of host name = \"ADDRESS[:PORT]\"".to_owned()),
         }
+        let mut limits_table = w.table(&mut egress_table, "limits", "egress.limits");
+        let limits = egress_limits(
+            &mut w,
+            &mut limits_table,
+            "egress.limits",
+            faxbot_brokers::egress::EgressLimits::default(),
+        );
+        w.unknown(limits_table, "egress.limits");
+        let mut plugin_limits = std::collections::HashMap::new();
+        let per_plugin = w.table(&mut egress_table, "plugin_limits", "egress.plugin_limits");
+        for (id, value) in per_plugin {
+            let path = format!("egress.plugin_limits.{id}");
+            if faxbot_policy::manifest::check_id(&id).is_err() {
+                w.problems.push(format!("{path}: not a plugin id"));
+                continue;
+            }
+            match value {
+                Value::Table(mut t) => {
+                    let l = egress_limits(&mut w, &mut t, &path, limits);
+                    w.unknown(t, &path);
+                    plugin_limits.insert(id, l);
+                }
+                _ => w
+                    .problems
+                    .push(format!("{path}: must be a table of limits")),
+            }
+        }
         w.unknown(egress_table, "egress");
         let mut transports = Vec::new();
         let mut tables = w.table(&mut root, "transports", "transports");
@@ -693,6 +763,8 @@ impl Config {
                 allow_internal,
                 ca_file,
                 hosts,
+                limits,
+                plugin_limits,
             },
             fax: FaxConfig {
                 public_url,
@@ -751,6 +823,28 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, ConfigErrors> {
         Config::parse(text, Path::new("faxbot.toml"))
+    }
+
+    #[test]
+    fn egress_limits_apply_to_every_plugin_and_can_be_set_per_plugin() {
+        let config = parse(
+            "[egress.limits]\nmax_response = \"2MiB\"\ntotal_timeout_ms = 10000\n\
+             [egress.plugin_limits.slack-notifier]\ntotal_timeout_ms = 1000\n",
+        )
+        .expect("parses");
+        assert_eq!(config.egress.limits.max_response_bytes, 2 << 20);
+        let slack = config.egress.plugin_limits["slack-notifier"];
+        assert_eq!(slack.total_timeout, std::time::Duration::from_secs(1));
+        // Unset keys of a plugin's table start from [egress.limits], not the built-in defaults.
+        assert_eq!(slack.max_response_bytes, 2 << 20);
+        let errors = parse(
+            "[egress.plugin_limits.\"Bad Id\"]\ntotal_timeout_ms = 1\n[egress.limits]\nmax_headers = \"1B\"\nspeed = 3\n",
+        )
+        .expect_err("refused")
+        .to_string();
+        assert!(errors.contains("egress.plugin_limits.Bad Id"), "{errors}");
+        assert!(errors.contains("egress.limits"), "{errors}");
+        assert!(errors.contains("speed"), "{errors}");
     }
 
     #[test]

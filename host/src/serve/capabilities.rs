@@ -69,6 +69,10 @@ pub struct Egress {
     pub secrets: Arc<dyn SecretSource>,
     /// The audit trail.
     pub trail: AuditTrail,
+    /// Limits for every plugin, and per-plugin overrides.
+    pub limits: EgressLimits,
+    /// Per-plugin limits.
+    pub plugin_limits: HashMap<String, EgressLimits>,
 }
 
 impl CoreCapabilities {
@@ -321,7 +325,11 @@ impl CoreCapabilities {
         let plugin = PluginEgress {
             plugin_id: plugin_id.to_owned(),
             rules,
-            limits: EgressLimits::default(),
+            limits: egress
+                .plugin_limits
+                .get(plugin_id)
+                .copied()
+                .unwrap_or(egress.limits),
         };
         let (outcome, record) = egress
             .broker

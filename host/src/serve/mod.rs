@@ -402,6 +402,8 @@ fn fax_desk(
             sealer: sealer()?,
         }),
         trail: audit.clone(),
+        limits: config.egress.limits,
+        plugin_limits: config.egress.plugin_limits.clone(),
     });
     Ok(faxbot_api::fax::FaxDesk::new(
         store,
