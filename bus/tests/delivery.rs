@@ -320,3 +320,59 @@ async fn a_ten_thousand_event_backlog_drains_in_order_after_the_subscriber_comes
         );
     }
 }
+
+/// A subscriber that takes `stall` to answer its first `slow` deliveries.
+struct Sleepy {
+    calls: std::sync::atomic::AtomicU32,
+    slow: u32,
+    stall: Duration,
+    acked: Mutex<Vec<(String, u32)>>,
+}
+
+impl Deliverer for Sleepy {
+    fn available(&self, _: &str) -> bool {
+        true
+    }
+    fn deliver<'a>(&'a self, _: &'a str, event: Event, attempt: u32) -> DeliveryFuture<'a> {
+        Box::pin(async move {
+            let n = self.calls.fetch_add(1, Ordering::SeqCst);
+            if n < self.slow {
+                tokio::time::sleep(self.stall).await;
+            }
+            self.acked.lock().expect("lock").push((event.id, attempt));
+            Ok(())
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_that_times_out_is_retried_and_counted_as_a_failed_attempt() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store: Arc<dyn BusStore> =
+        Arc::new(SqliteStore::open(&dir.path().join("state.db")).expect("store"));
+    let sleepy = Arc::new(Sleepy {
+        calls: std::sync::atomic::AtomicU32::new(0),
+        slow: 2,
+        stall: Duration::from_secs(5),
+        acked: Mutex::default(),
+    });
+    let policy = RetryPolicy {
+        attempt_timeout: Duration::from_millis(100),
+        ..fast()
+    };
+    let bus = Bus::new(
+        store,
+        Arc::new(Redactor::new(PseudonymKey::new([7; 32]))),
+        sleepy.clone(),
+        policy,
+    );
+    bus.subscribe(subscription("plugin:a"));
+    let (id, _) = bus.publish(&custom(1, "x")).expect("publish");
+    until("the event acknowledged on its third attempt", || {
+        bus.store().bus_backlog("plugin:a").expect("backlog") == 0
+    })
+    .await;
+    // The two timed-out attempts never acknowledged; the third did, numbered 3.
+    let acked = sleepy.acked.lock().expect("lock").clone();
+    assert_eq!(acked, vec![(id, 3)]);
+}
