@@ -15,9 +15,7 @@ use serde_json::json;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 use support::webhook::{Webhook, webhook};
-use support::{
-    Daemon, Publisher, eventually, example_binary, init, is_root, multipart, trust, write_config,
-};
+use support::{Daemon, Publisher, eventually, init, is_root, multipart, trust, write_config};
 
 const SECRET_PATH: &str = "T0E2E0000/B0E2E0000/e2esecrettokenvalue";
 const CANARY_NAME: &str = "Quillthal Brixdro";
@@ -53,31 +51,17 @@ fn setup(extra_config: &str) -> Setup {
 /// Uploads, approves and waits for the slack-notifier example, and sets its webhook secret.
 fn install_slack_notifier(s: &Setup, daemon: &Daemon) {
     let c = &daemon.client;
-    let manifest = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../examples/slack-notifier/faxbot-plugin.toml"),
-    )
-    .expect("manifest");
-    let binary = example_binary("faxbot-example-slack-notifier");
-    let (fxp, sig, _) = s.publisher.package(
-        &manifest,
-        &[("bin/faxbot-example-slack-notifier", &binary, true)],
+    support::upload_example(
+        c,
+        &s.key,
+        &s.publisher,
+        "slack-notifier",
+        &support::example_manifest("slack-notifier"),
+        &[("SLACK_WEBHOOK_PATH", SECRET_PATH)],
     );
-    c.upload(&s.key, "", &fxp, &sig).expect(201);
-    c.send(
-        "PUT",
-        "/v1/plugins/slack-notifier/secrets/SLACK_WEBHOOK_PATH",
-        Some(&s.key),
-        Some("text/plain"),
-        SECRET_PATH.as_bytes(),
-    )
-    .expect(204);
     c.post_json("/v1/plugins/slack-notifier/approve", &s.key, &json!({}))
         .expect(200);
-    eventually(Duration::from_secs(30), "slack-notifier running", || {
-        let view = c.get("/v1/plugins/slack-notifier", &s.key).json();
-        view["state"] == "running" && view["health"] == "healthy"
-    });
+    support::wait_healthy(c, &s.key, "slack-notifier");
 }
 
 fn send_fax(daemon: &Daemon, key: &str, to: &str) -> String {

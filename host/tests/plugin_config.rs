@@ -12,9 +12,7 @@ mod support;
 use serde_json::json;
 use std::time::Duration;
 use support::webhook::{egress_config_for, webhook_for};
-use support::{
-    Daemon, Publisher, eventually, example_binary, init, is_root, multipart, trust, write_config,
-};
+use support::{Daemon, Publisher, eventually, init, is_root, multipart, trust, write_config};
 
 const KEY: &str = "relay-signing-key-for-the-test";
 
@@ -43,25 +41,14 @@ fn webhook_relay_forwards_signed_events_once_its_admin_set_config_is_valid() {
     trust(&dir, &publisher.trust_entry("curated"));
     let daemon = Daemon::start(&dir);
     let c = &daemon.client;
-    let manifest = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../examples/webhook-relay/faxbot-plugin.toml"),
-    )
-    .expect("manifest");
-    let binary = example_binary("faxbot-example-webhook-relay");
-    let (fxp, sig, _) = publisher.package(
-        &manifest,
-        &[("bin/faxbot-example-webhook-relay", &binary, true)],
+    support::upload_example(
+        c,
+        &admin,
+        &publisher,
+        "webhook-relay",
+        &support::example_manifest("webhook-relay"),
+        &[("RELAY_SIGNING_KEY", KEY)],
     );
-    c.upload(&admin, "", &fxp, &sig).expect(201);
-    c.send(
-        "PUT",
-        "/v1/plugins/webhook-relay/secrets/RELAY_SIGNING_KEY",
-        Some(&admin),
-        Some("text/plain"),
-        KEY.as_bytes(),
-    )
-    .expect(204);
     // Approved without its required url: it cannot start, and says why.
     let approved = c
         .post_json("/v1/plugins/webhook-relay/approve", &admin, &json!({}))
@@ -110,9 +97,7 @@ fn webhook_relay_forwards_signed_events_once_its_admin_set_config_is_valid() {
         config
     );
     // Approved to run, it starts as soon as its configuration is valid.
-    eventually(Duration::from_secs(30), "webhook-relay running", || {
-        c.get("/v1/plugins/webhook-relay", &admin).json()["health"] == "healthy"
-    });
+    support::wait_healthy(c, &admin, "webhook-relay");
 
     let (ct, body) = multipart(&[
         ("to", "to", b"+14155550199"),

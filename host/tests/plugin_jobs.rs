@@ -12,7 +12,7 @@ mod support;
 use serde_json::json;
 use std::time::Duration;
 use support::webhook::webhook;
-use support::{Daemon, Publisher, eventually, example_binary, init, is_root, trust, write_config};
+use support::{Daemon, Publisher, eventually, init, is_root, trust, write_config};
 
 #[test]
 fn a_scheduled_job_runs_on_time_once_and_its_outcome_is_shown() {
@@ -33,32 +33,20 @@ fn a_scheduled_job_runs_on_time_once_and_its_outcome_is_shown() {
     let daemon = Daemon::start(&dir);
     let c = &daemon.client;
 
-    let manifest = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../examples/daily-digest/faxbot-plugin.toml"),
-    )
-    .expect("manifest")
-    .replace("cron = \"0 7 * * *\"", "cron = \"* * * * *\"");
+    let manifest = support::example_manifest("daily-digest")
+        .replace("cron = \"0 7 * * *\"", "cron = \"* * * * *\"");
     assert!(manifest.contains("* * * * *"), "the schedule was replaced");
-    let binary = example_binary("faxbot-example-daily-digest");
-    let (fxp, sig, _) = publisher.package(
+    support::upload_example(
+        c,
+        &key,
+        &publisher,
+        "daily-digest",
         &manifest,
-        &[("bin/faxbot-example-daily-digest", &binary, true)],
+        &[("DIGEST_WEBHOOK_PATH", "T0JOB0000/B0JOB0000/jobsecretvalue")],
     );
-    c.upload(&key, "", &fxp, &sig).expect(201);
-    c.send(
-        "PUT",
-        "/v1/plugins/daily-digest/secrets/DIGEST_WEBHOOK_PATH",
-        Some(&key),
-        Some("text/plain"),
-        b"T0JOB0000/B0JOB0000/jobsecretvalue",
-    )
-    .expect(204);
     c.post_json("/v1/plugins/daily-digest/approve", &key, &json!({}))
         .expect(200);
-    eventually(Duration::from_secs(30), "daily-digest running", || {
-        c.get("/v1/plugins/daily-digest", &key).json()["health"] == "healthy"
-    });
+    support::wait_healthy(c, &key, "daily-digest");
     let view = c.get("/v1/plugins/daily-digest", &key).expect(200).json();
     let job = &view["jobs"][0];
     assert_eq!(job["name"], "digest", "{view}");

@@ -255,12 +255,10 @@ pub async fn replay_dead_letter(
     Caller(principal): Caller,
     axum::extract::Path((id, event_id)): axum::extract::Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    visible_webhook(&state, &principal, &id)?;
-    super::dead_letters::change(
+    change_dead_letter(
         &state,
         &principal,
-        &format!("webhook:{id}"),
-        None,
+        &id,
         &event_id,
         crate::runtime::DeadLetterAction::Replay,
     )
@@ -276,14 +274,31 @@ pub async fn discard_dead_letter(
     Caller(principal): Caller,
     axum::extract::Path((id, event_id)): axum::extract::Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    visible_webhook(&state, &principal, &id)?;
-    super::dead_letters::change(
+    change_dead_letter(
         &state,
         &principal,
-        &format!("webhook:{id}"),
-        None,
+        &id,
         &event_id,
         crate::runtime::DeadLetterAction::Discard,
+    )
+    .await
+}
+
+async fn change_dead_letter(
+    state: &AppState,
+    principal: &crate::auth::Principal,
+    id: &str,
+    event_id: &str,
+    action: crate::runtime::DeadLetterAction,
+) -> Result<StatusCode, ApiError> {
+    visible_webhook(state, principal, id)?;
+    super::dead_letters::change(
+        state,
+        principal,
+        &format!("webhook:{id}"),
+        None,
+        event_id,
+        action,
     )
     .await
 }

@@ -636,3 +636,45 @@ pub fn eventually(limit: Duration, what: &str, check: impl Fn() -> bool) {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// The manifest text of example `name` (`examples/NAME/faxbot-plugin.toml`).
+pub fn example_manifest(name: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("../examples/{name}/faxbot-plugin.toml")),
+    )
+    .expect("example manifest")
+}
+
+/// Uploads example `name` (its real binary, `manifest` as given) signed by `publisher`, and
+/// sets each of `secrets` (name, value) write-only. Approving is left to the test.
+pub fn upload_example(
+    c: &Client,
+    key: &str,
+    publisher: &Publisher,
+    name: &str,
+    manifest: &str,
+    secrets: &[(&str, &str)],
+) {
+    let program = format!("faxbot-example-{name}");
+    let binary = example_binary(&program);
+    let (fxp, sig, _) = publisher.package(manifest, &[(&format!("bin/{program}"), &binary, true)]);
+    c.upload(key, "", &fxp, &sig).expect(201);
+    for (secret, value) in secrets {
+        c.send(
+            "PUT",
+            &format!("/v1/plugins/{name}/secrets/{secret}"),
+            Some(key),
+            Some("text/plain"),
+            value.as_bytes(),
+        )
+        .expect(204);
+    }
+}
+
+/// Waits until plugin `name` runs and answers its health checks.
+pub fn wait_healthy(c: &Client, key: &str, name: &str) {
+    eventually(Duration::from_secs(30), &format!("{name} running"), || {
+        c.get(&format!("/v1/plugins/{name}"), key).json()["health"] == "healthy"
+    });
+}
