@@ -116,9 +116,31 @@ fn routes_are_private_unless_made_public_and_answer_through_the_plugin() {
     );
     assert_eq!(c.get("/ext/no-such-plugin/status", &admin).status, 404);
 
-    // Stopped: 503 with Retry-After.
+    // An anonymous flood of the public route is held to the per-plugin rate: 429s, with
+    // Retry-After, while keyed callers are unaffected.
+    let statuses: Vec<u16> = (0..200)
+        .map(|_| {
+            c.send("GET", "/ext/status-route/status", None, None, b"")
+                .status
+        })
+        .collect();
+    assert!(statuses.contains(&429), "no 429 in a flood: {statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 429),
+        "{statuses:?}"
+    );
+    c.get(&path, &admin).expect(200);
+
+    // Stopped: 503 with Retry-After (once the flood's bucket has refilled: a 429 until then).
     c.post("/v1/plugins/status-route/stop", &admin).expect(200);
-    let down = c.send("GET", "/ext/status-route/status", None, None, b"");
+    let mut down = c.send("GET", "/ext/status-route/status", None, None, b"");
+    for _ in 0..50 {
+        if down.status != 429 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        down = c.send("GET", "/ext/status-route/status", None, None, b"");
+    }
     assert_eq!(down.status, 503, "{}", down.text());
     assert!(down.header("retry-after").is_some());
     drop(daemon);

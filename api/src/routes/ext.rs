@@ -5,6 +5,9 @@
 //! size-limited, with only content headers passed and the browser told not to run it (the
 //! API's origin serves it). A plugin that is not running is a 503 with `Retry-After`.
 //!
+//! Public routes share one rate bucket per plugin (the per-key rate); private ones are held
+//! to their key's.
+//!
 //! These routes are not in the endpoint table (their access depends on the approval, not on
 //! the path), so this handler authenticates itself, through the same check as the table.
 
@@ -86,7 +89,14 @@ async fn route(
         .public
         .iter()
         .any(|p| faxbot_policy::capability::names::route_matches(p, &path));
-    if !public {
+    if public {
+        // No key to hold to its rate: a public route has one bucket per plugin, at the keys'
+        // rate, so an anonymous flood cannot keep the plugin busy for everyone.
+        state
+            .limiter()
+            .take(&format!("public-route:{id}"))
+            .map_err(ApiError::rate_limited)?;
+    } else {
         let scope =
             crate::auth::Scope::parse(&access.scope).unwrap_or(crate::auth::Scope::PluginsRead);
         let principal = check_access(state, Access::Scope(scope), request.headers())
