@@ -58,6 +58,25 @@ impl LogBuffer {
         self.redactor.redact_text(tenant, text).text
     }
 
+    /// A plugin's answer body redacted for `tenant`, whatever it says its content is: JSON
+    /// (`is_json` and parsing) through the redactor's own walk — string values, keys, and
+    /// numbers that look like identifiers — so it stays JSON; any other UTF-8 as text; only a
+    /// body that is not UTF-8 (an image) passes as it is.
+    pub fn redact_output(&self, tenant: Option<&str>, is_json: bool, body: Vec<u8>) -> Vec<u8> {
+        let json = is_json
+            .then(|| serde_json::from_slice::<serde_json::Value>(&body).ok())
+            .flatten();
+        if let Some(value) = json {
+            let schema = faxbot_redact::RecordSchema::new("plugin-output");
+            return serde_json::to_vec(&self.redactor.redact_value(tenant, &schema, value))
+                .unwrap_or_default();
+        }
+        match String::from_utf8(body) {
+            Ok(text) => self.redact(tenant, &text).into_bytes(),
+            Err(raw) => raw.into_bytes(),
+        }
+    }
+
     /// Whether the redactor leaves `value` as it is (nothing in it looks like PHI).
     pub fn is_plain(&self, tenant: Option<&str>, value: &str) -> bool {
         self.redactor.redact_text(tenant, value).text == value
@@ -137,6 +156,24 @@ impl LogSink for OutputSink {
 mod tests {
     use super::*;
     use faxbot_redact::PseudonymKey;
+
+    #[test]
+    fn plugin_output_is_redacted_whatever_content_type_it_claims() {
+        let buffer = LogBuffer::new(Redactor::new(PseudonymKey::new([1; 32])));
+        let phi = "patient SSN 123-45-6789";
+        // Text labelled as anything but JSON is still text.
+        let out = buffer.redact_output(None, false, phi.as_bytes().to_vec());
+        assert!(!String::from_utf8_lossy(&out).contains("123-45-6789"));
+        // JSON: values and keys, and it stays JSON.
+        let doc = format!(r#"{{"{phi}": "{phi}", "n": 1}}"#);
+        let out = buffer.redact_output(None, true, doc.into_bytes());
+        let parsed: serde_json::Value = serde_json::from_slice(&out).expect("still JSON");
+        assert!(!parsed.to_string().contains("123-45-6789"), "{parsed}");
+        assert_eq!(parsed["n"], 1);
+        // Bytes that are not UTF-8 pass untouched.
+        let raw = vec![0xff, 0xfe, 0x00, 0x01];
+        assert_eq!(buffer.redact_output(None, false, raw.clone()), raw);
+    }
 
     #[test]
     fn lines_are_redacted_paged_and_bounded() {

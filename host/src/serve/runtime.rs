@@ -465,32 +465,12 @@ impl PluginRuntime for SupervisorRuntime {
                 faxbot_plugin_abi::ErrorCode::Timeout => RouteFailure::Timeout,
                 code => RouteFailure::Failed(code.to_string()),
             })?;
-            // A plugin's output is untrusted: text it answers passes the redactor (in JSON,
-            // each string value, so the document stays JSON).
-            let content_type = response
-                .headers
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-                .map(|(_, v)| v.to_ascii_lowercase())
-                .unwrap_or_default();
-            let body = if content_type.contains("json") {
-                match serde_json::from_slice::<serde_json::Value>(&response.body) {
-                    Ok(mut value) => {
-                        redact_strings(&mut value, &|t| self.logs.redact(tenant.as_deref(), t));
-                        serde_json::to_vec(&value).unwrap_or_default()
-                    }
-                    Err(_) => self
-                        .logs
-                        .redact(tenant.as_deref(), &String::from_utf8_lossy(&response.body))
-                        .into_bytes(),
-                }
-            } else if content_type.starts_with("text/") {
-                self.logs
-                    .redact(tenant.as_deref(), &String::from_utf8_lossy(&response.body))
-                    .into_bytes()
-            } else {
-                response.body
-            };
+            let is_json = response.headers.iter().any(|(k, v)| {
+                k.eq_ignore_ascii_case("content-type") && v.to_ascii_lowercase().contains("json")
+            });
+            let body = self
+                .logs
+                .redact_output(tenant.as_deref(), is_json, response.body);
             Ok(RouteAnswer {
                 status: response.status,
                 headers: response.headers,
@@ -550,24 +530,6 @@ impl PluginRuntime for SupervisorRuntime {
             DeadLetterAction::Discard => bus.store().bus_discard(subscriber, event_id),
         }
         .map_err(|e| e.to_string())
-    }
-}
-
-/// Redacts every string in a JSON document in place.
-fn redact_strings(value: &mut serde_json::Value, redact: &dyn Fn(&str) -> String) {
-    match value {
-        serde_json::Value::String(s) => *s = redact(s),
-        serde_json::Value::Array(items) => {
-            for item in items {
-                redact_strings(item, redact);
-            }
-        }
-        serde_json::Value::Object(map) => {
-            for (_, item) in map.iter_mut() {
-                redact_strings(item, redact);
-            }
-        }
-        _ => {}
     }
 }
 
