@@ -936,7 +936,7 @@ pub async fn uninstall(
     for version in removed {
         let _ = state.packages().remove(&version.files_dir);
     }
-    state.runtime().forget_logs(id);
+    state.runtime().forget_plugin(id);
     state.clear_start_failure(id);
     Ok(())
 }

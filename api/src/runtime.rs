@@ -191,8 +191,9 @@ pub trait PluginRuntime: Send + Sync {
     fn clear_quarantine(&self, plugin_id: &str) -> Result<(), String>;
     /// Log lines after `after`, at most `limit`.
     fn logs(&self, plugin_id: &str, after: u64, limit: usize) -> Vec<LogLine>;
-    /// Forgets a plugin's logs (on uninstall).
-    fn forget_logs(&self, plugin_id: &str);
+    /// Forgets what the runtime keeps of an uninstalled plugin: its logs, metrics, job
+    /// history and the events still owed to it.
+    fn forget_plugin(&self, plugin_id: &str);
     /// Whether plugins can run here (the jail's required layers): `Err` names what lacks.
     fn ready(&self) -> Result<(), String>;
     /// Counts per runtime state and totals, for `/metrics`.

@@ -77,4 +77,7 @@ pub trait BusStore: Send + Sync {
     fn bus_replay(&self, subscriber: &str, event_id: &str, now_ms: u64) -> Result<bool>;
     /// Drops a dead letter; whether it existed.
     fn bus_discard(&self, subscriber: &str, event_id: &str) -> Result<bool>;
+    /// Drops everything a subscriber is owed, dead letters and its sequence included (its
+    /// plugin was uninstalled, its webhook removed).
+    fn bus_forget(&self, subscriber: &str) -> Result<()>;
 }

@@ -125,3 +125,57 @@ fn a_dead_letter_leaves_the_queue_and_can_be_replayed_or_discarded() {
     );
     assert_eq!(store.bus_backlog("plugin:a").expect("backlog"), 1);
 }
+
+#[test]
+fn forgetting_a_subscriber_drops_what_it_is_owed_and_nothing_of_the_others() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = SqliteStore::open(&dir.path().join("state.db")).expect("open");
+    store
+        .bus_publish(&event("ev_1", 1), &subs(&["plugin:a", "plugin:b"]))
+        .expect("publish");
+    let head = store.bus_head("plugin:a").expect("head").expect("entry");
+    store
+        .bus_fail(
+            "plugin:a",
+            head.seq,
+            &FailedAttempt {
+                attempts: 1,
+                next_at_ms: 0,
+                error: "x".into(),
+                dead: true,
+            },
+        )
+        .expect("dead letter");
+    store
+        .bus_publish(&event("ev_2", 2), &subs(&["plugin:a"]))
+        .expect("publish");
+    store.bus_forget("plugin:a").expect("forget");
+    assert_eq!(store.bus_backlog("plugin:a").expect("backlog"), 0);
+    assert!(
+        store
+            .bus_dead_letters("plugin:a", 10)
+            .expect("dead")
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .bus_head("plugin:b")
+            .expect("head")
+            .expect("b")
+            .event
+            .id,
+        "ev_1"
+    );
+    // A new subscriber of the same name starts its sequence again.
+    store
+        .bus_publish(&event("ev_3", 3), &subs(&["plugin:a"]))
+        .expect("publish");
+    assert_eq!(
+        store
+            .bus_head("plugin:a")
+            .expect("head")
+            .expect("a")
+            .sequence,
+        1
+    );
+}

@@ -401,10 +401,17 @@ impl PluginRuntime for SupervisorRuntime {
         self.logs.page(plugin_id, after, limit)
     }
 
-    fn forget_logs(&self, plugin_id: &str) {
+    fn forget_plugin(&self, plugin_id: &str) {
         self.logs.forget(plugin_id);
         self.capabilities.forget(plugin_id);
         self.scheduler.forget(plugin_id);
+        if let Some(bus) = self.bus.get()
+            && let Err(e) = bus
+                .store()
+                .bus_forget(&Subscription::plugin_subscriber(plugin_id))
+        {
+            tracing::error!(plugin = %plugin_id, error = %e, "events owed to an uninstalled plugin not removed");
+        }
         if let Ok(mut reasons) = self.last_reasons.lock() {
             reasons.remove(plugin_id);
         }

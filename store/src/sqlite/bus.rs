@@ -46,6 +46,24 @@ fn drop_orphan_event(tx: &Transaction<'_>, event_id: &str) -> Result<()> {
     Ok(())
 }
 
+/// Removes a subscriber's rows and cursor, then the events no subscriber is owed any more.
+pub(super) fn forget_subscriber(tx: &Transaction<'_>, subscriber: &str) -> Result<()> {
+    tx.execute(
+        "DELETE FROM bus_outbox WHERE subscriber = ?1",
+        params![subscriber],
+    )?;
+    tx.execute(
+        "DELETE FROM bus_cursors WHERE subscriber = ?1",
+        params![subscriber],
+    )?;
+    tx.execute(
+        "DELETE FROM bus_events WHERE NOT EXISTS \
+         (SELECT 1 FROM bus_outbox WHERE bus_outbox.event_id = bus_events.id)",
+        [],
+    )?;
+    Ok(())
+}
+
 impl BusStore for SqliteStore {
     fn bus_publish(&self, event: &BusEvent, subscribers: &[String]) -> Result<()> {
         self.write(|tx| {
@@ -195,5 +213,9 @@ impl BusStore for SqliteStore {
             drop_orphan_event(tx, event_id)?;
             Ok(n > 0)
         })
+    }
+
+    fn bus_forget(&self, subscriber: &str) -> Result<()> {
+        self.write(|tx| forget_subscriber(tx, subscriber))
     }
 }

@@ -59,14 +59,7 @@ impl WebhookStore for SqliteStore {
         let subscriber = format!("webhook:{id}");
         self.write(|tx| {
             let n = tx.execute("DELETE FROM webhooks WHERE id = ?1", params![id])?;
-            tx.execute(
-                "DELETE FROM bus_outbox WHERE subscriber = ?1",
-                params![subscriber],
-            )?;
-            tx.execute(
-                "DELETE FROM bus_events WHERE NOT EXISTS (SELECT 1 FROM bus_outbox WHERE bus_outbox.event_id = bus_events.id)",
-                [],
-            )?;
+            super::bus::forget_subscriber(tx, &subscriber)?;
             Ok(n > 0)
         })
     }
