@@ -8,8 +8,12 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
 
-/// How long an idle or waiting worker sleeps before it looks again on its own.
+/// How long a worker waiting for its subscriber (down, or backing off) sleeps before it looks
+/// again on its own.
 const IDLE_POLL: Duration = Duration::from_millis(500);
+/// How long a worker with nothing owed sleeps: every new entry (a publish, a replay) wakes it,
+/// so this only bounds how long a missed wake-up could go unnoticed.
+const EMPTY_POLL: Duration = Duration::from_secs(30);
 
 pub(crate) async fn run(bus: Arc<Bus>, subscriber: String, wake: Arc<Notify>) {
     loop {
@@ -20,7 +24,7 @@ pub(crate) async fn run(bus: Arc<Bus>, subscriber: String, wake: Arc<Notify>) {
         let entry = match head {
             Ok(Some(entry)) => entry,
             Ok(None) => {
-                wait(&wake, IDLE_POLL).await;
+                wait(&wake, EMPTY_POLL).await;
                 continue;
             }
             Err(e) => {
