@@ -31,6 +31,9 @@ pub struct Scheduler {
     running: Mutex<HashSet<(String, String)>>,
     /// When this core first saw each job (its schedule starts there, not in the past).
     first_seen: Mutex<HashMap<(String, String), u64>>,
+    /// Each job's next time as last computed, with the schedule it was computed for: until
+    /// then the job is not looked at again (no store read on every tick).
+    next_due: Mutex<HashMap<(String, String), (String, u64)>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -44,6 +47,7 @@ impl Scheduler {
             store,
             running: Mutex::default(),
             first_seen: Mutex::default(),
+            next_due: Mutex::default(),
         }
     }
 
@@ -54,6 +58,12 @@ impl Scheduler {
         for (plugin, job, cron) in jobs {
             let key = (plugin.clone(), job.clone());
             if lock(&self.running).contains(&key) {
+                continue;
+            }
+            if lock(&self.next_due)
+                .get(&key)
+                .is_some_and(|(schedule, next)| schedule == cron && now < *next)
+            {
                 continue;
             }
             let Ok(schedule) = Schedule::parse(cron) else {
@@ -70,12 +80,16 @@ impl Scheduler {
                 .and_then(|s| s.last_scheduled_ms)
                 .unwrap_or_else(|| *lock(&self.first_seen).entry(key.clone()).or_insert(now));
             let Some(scheduled_ms) = schedule.last_missed(since, now) else {
+                let next = schedule.next_after(since).unwrap_or(u64::MAX);
+                lock(&self.next_due).insert(key, (cron.clone(), next));
                 continue;
             };
             if let Err(e) = self.store.job_started(plugin, job, scheduled_ms, now) {
                 tracing::error!(plugin = %plugin, job = %job, error = %e, "job start not recorded; not run");
                 continue;
             }
+            let next = schedule.next_after(scheduled_ms).unwrap_or(u64::MAX);
+            lock(&self.next_due).insert(key.clone(), (cron.clone(), next));
             lock(&self.running).insert(key);
             out.push(DueRun {
                 plugin_id: plugin.clone(),
@@ -104,6 +118,7 @@ impl Scheduler {
             tracing::error!(plugin = %plugin_id, error = %e, "job history not removed");
         }
         lock(&self.first_seen).retain(|(p, _), _| p != plugin_id);
+        lock(&self.next_due).retain(|(p, _), _| p != plugin_id);
     }
 
     /// The view of `plugin_id`'s `jobs` (name, cron).
