@@ -461,7 +461,12 @@ fn secret_value(body: &[u8], trim: bool) -> Result<&str, ApiError> {
 }
 
 /// Stores a secret sealed.
-fn store_secret(desk: &FaxDesk, scope: &str, name: &str, value: &str) -> Result<(), ApiError> {
+pub(super) fn store_secret(
+    desk: &FaxDesk,
+    scope: &str,
+    name: &str,
+    value: &str,
+) -> Result<(), ApiError> {
     crate::fax::secrets::put(
         desk.store(),
         desk.sealer(),
@@ -534,14 +539,7 @@ pub async fn put_plugin_secret(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let desk = desk(&state)?;
-    let plugin = state
-        .store()
-        .plugin(&id)
-        .map_err(|_| ApiError::internal("store"))?
-        .ok_or_else(|| ApiError::not_found("no such plugin"))?;
-    if !principal.may_access(plugin.tenant.as_deref()) {
-        return Err(ApiError::forbidden("this plugin belongs to another tenant"));
-    }
+    crate::lifecycle::visible_plugin(&state, &principal, &id)?;
     if !(1..=64).contains(&name.len())
         || !name
             .bytes()

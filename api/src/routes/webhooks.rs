@@ -149,15 +149,12 @@ pub async fn create(
             serde_json::json!({"webhook": id, "host": host, "events": request.events}),
         )
         .await?;
-    crate::fax::secrets::put(
-        desk.store(),
-        desk.sealer(),
+    super::faxes::store_secret(
+        desk,
         &crate::fax::secrets::webhook_scope(&id),
         crate::fax::secrets::WEBHOOK_SECRET_NAME,
         &secret,
-        record.created_at_ms,
-    )
-    .map_err(|_| ApiError::internal("secret store"))?;
+    )?;
     webhooks.create_webhook(&record)?;
     state.runtime().webhooks_changed();
     Ok((

@@ -585,7 +585,9 @@ impl Deliverer for PluginDelivery {
                 else {
                     return Err(DeliveryError("webhooks are not enabled".into()));
                 };
-                return webhooks.deliver(id, event, &egress.broker).await;
+                return webhooks
+                    .deliver(id, event, &egress.broker, egress.limits)
+                    .await;
             }
             let plugin = Self::plugin_id(subscriber)
                 .ok_or_else(|| DeliveryError("not a plugin subscriber".into()))?;

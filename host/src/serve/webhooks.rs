@@ -130,12 +130,14 @@ impl Webhooks {
         }
     }
 
-    /// Delivers `event` to webhook `id` through `broker`.
+    /// Delivers `event` to webhook `id` through `broker`, within the operator's egress
+    /// `limits`.
     pub async fn deliver(
         &self,
         id: &str,
         event: Event,
         broker: &EgressBroker,
+        limits: EgressLimits,
     ) -> Result<(), DeliveryError> {
         let record = self
             .store
@@ -169,7 +171,7 @@ impl Webhooks {
         let who = PluginEgress {
             plugin_id: format!("webhook:{id}"),
             rules: vec![rule],
-            limits: EgressLimits::default(),
+            limits,
         };
         let (outcome, _) = broker.fetch(&who, &request, &NoSecrets).await;
         let result = match outcome {
