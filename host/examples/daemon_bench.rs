@@ -8,14 +8,19 @@
 //!
 //! Usage: `daemon_bench FAXBOT HELLO_HYPER STATUS_ROUTE_BINARY`.
 
+#[path = "bench_support/mod.rs"]
+mod bench_support;
+
+use bench_support::start;
+
 use faxbot_policy::manifest::ResourceCeilings;
 use faxbot_policy::package::PackageBuilder;
 use faxbot_policy::signature::SignatureFile;
 use faxbot_policy::signature::ed25519::Ed25519Keypair;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn request(
@@ -83,26 +88,6 @@ fn package(
         .expect("package");
     let sig = SignatureFile::ed25519(key, &builder.digest()).to_toml();
     (fxp, sig.into_bytes())
-}
-
-fn start(program: &Path, args: &[&str]) -> (Child, u16) {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("listening line");
-    let port = line
-        .trim()
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .expect("port");
-    (child, port)
 }
 
 struct Wrk {

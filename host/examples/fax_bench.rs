@@ -6,34 +6,19 @@
 //!
 //! Usage: `fax_bench FAXBOT UPLOAD_HYPER` (see `scripts/bench-fax`).
 
+#[path = "bench_support/mod.rs"]
+mod bench_support;
+
+use bench_support::start;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const CONNECTIONS: usize = 16;
 const SECONDS: u64 = 10;
-
-fn start(program: &Path, args: &[&str]) -> (Child, u16) {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("listening line");
-    let port = line
-        .trim()
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {line:?}"));
-    (child, port)
-}
 
 /// A one-page PDF-like document of about 10 KiB (sniffed as PDF by its header).
 fn document() -> Vec<u8> {
