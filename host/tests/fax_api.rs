@@ -241,3 +241,34 @@ fn a_callback_that_does_not_verify_is_refused_and_changes_nothing() {
     assert_eq!(answer.status, 200, "{}", answer.text());
     assert_eq!(answer.json()["applied"], 0);
 }
+
+#[test]
+fn a_callback_for_a_signing_provider_that_is_not_configured_is_401_and_audited() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("state");
+    let admin = init(&dir);
+    let daemon = Daemon::start(&dir);
+    let c = &daemon.client;
+    for path in [
+        "/v1/callbacks/phaxio",
+        "/v1/callbacks/phaxio/inbound",
+        "/v1/callbacks/sinch",
+        "/v1/callbacks/signalwire",
+    ] {
+        let r = c.send(
+            "POST",
+            path,
+            None,
+            Some("application/x-www-form-urlencoded"),
+            b"FaxSid=FX1&FaxStatus=delivered",
+        );
+        assert_eq!(r.status, 401, "{path}: {}", r.text());
+    }
+    c.send("POST", "/v1/callbacks/nope", None, Some("text/plain"), b"x")
+        .expect(404);
+    let audit = c
+        .get("/v1/audit?action=fax.callback.refused&limit=10", &admin)
+        .expect(200)
+        .text();
+    assert!(audit.contains("not configured"), "{audit}");
+}

@@ -375,6 +375,9 @@ fn callback_request(
     }
 }
 
+/// The providers whose callbacks arrive over HTTP and are verified before anything else.
+const SIGNED_CALLBACK_PROVIDERS: [&str; 3] = ["phaxio", "sinch", "signalwire"];
+
 async fn handle_callback(
     state: &AppState,
     transport: &str,
@@ -384,6 +387,21 @@ async fn handle_callback(
 ) -> Result<Response, ApiError> {
     let desk = desk(state)?;
     if !desk.transports().names().iter().any(|n| n == transport) {
+        // A provider that signs its callbacks but is not configured here: nothing can be
+        // verified, so it is refused like any callback that does not verify (and audited).
+        if SIGNED_CALLBACK_PROVIDERS.contains(&transport) {
+            let _ = state
+                .audit_as(
+                    Actor::System,
+                    None,
+                    "fax.callback.refused",
+                    None,
+                    Outcome::Denied,
+                    json!({"transport": transport, "reason": "the transport is not configured"}),
+                )
+                .await;
+            return Err(api_error(FaxError::Unverifiable));
+        }
         return Err(ApiError::not_found("no such transport"));
     }
     let base = desk.settings().public_url.clone().unwrap_or_default();
