@@ -21,6 +21,9 @@ pub struct Freezer {
 pub trait Backend: fmt::Debug + Send + Sync {
     /// `"v1"` or `"v2"`.
     fn version(&self) -> &'static str;
+    /// The file in each cgroup directory that a single-threaded process writes `0` into to
+    /// move itself (see [`crate::Cgroup::self_join_files`]).
+    fn self_join_file(&self) -> &'static str;
     /// The directories that hold the jails' cgroups: one on v2; on v1 memory, pids and
     /// cpu, then the optional controllers (freezer, cpuacct) where mounted on their own.
     fn bases(&self) -> &[PathBuf];

@@ -43,6 +43,17 @@ impl Cgroup {
         self.dirs.iter().map(|d| d.join("cgroup.procs")).collect()
     }
 
+    /// The files a **single-threaded** process writes `0` into to move itself into the
+    /// cgroup, one per directory. On v1 these are the `tasks` files: they move the calling
+    /// thread alone, which for a process with one thread is the whole process, without the
+    /// threadgroup lock a `cgroup.procs` write takes (and its RCU grace period, the cost of
+    /// a cold jail start). A multi-threaded caller must use [`Cgroup::procs_files`], or its
+    /// other threads stay behind.
+    pub fn self_join_files(&self) -> Vec<PathBuf> {
+        let file = self.backend.self_join_file();
+        self.dirs.iter().map(|d| d.join(file)).collect()
+    }
+
     /// Host pids of every process in the cgroup.
     pub fn pids(&self) -> Vec<i32> {
         let Some(dir) = self.dirs.first() else {

@@ -24,6 +24,11 @@ impl V2 {
 }
 
 impl Backend for V2 {
+    /// `cgroup.procs`: v2's `cgroup.threads` takes only threaded cgroups.
+    fn self_join_file(&self) -> &'static str {
+        "cgroup.procs"
+    }
+
     fn version(&self) -> &'static str {
         "v2"
     }

@@ -8,13 +8,14 @@ use std::path::PathBuf;
 /// The cgroup to join.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CgroupJoin {
-    /// Its `cgroup.procs` files (one on v2, one per controller on v1).
-    pub procs_files: Vec<PathBuf>,
+    /// The files that move a single-threaded caller (`tasks` on v1, one per controller;
+    /// `cgroup.procs` on v2): the shim is a fresh fork, so it has one thread.
+    pub join_files: Vec<PathBuf>,
 }
 
-/// Writes 0 (the caller) into every `cgroup.procs` file.
+/// Writes 0 (the caller) into every join file.
 pub fn join(sys: &dyn Syscalls, plan: &CgroupJoin) -> Result<(), SysError> {
-    for file in &plan.procs_files {
+    for file in &plan.join_files {
         sys.write_file(file, "0")?;
     }
     Ok(())

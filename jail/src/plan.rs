@@ -76,7 +76,7 @@ pub struct HostFacts {
     /// The program's ELF interpreter (`PT_INTERP`), when dynamically linked.
     pub interpreter: Option<PathBuf>,
     /// The `cgroup.procs` files of the jail's cgroup (empty without the cgroup layer).
-    pub cgroup_procs: Vec<PathBuf>,
+    pub cgroup_join_files: Vec<PathBuf>,
     /// The outer process's effective uid; not root means a user namespace is added.
     pub outer_uid: u32,
     /// The outer process's effective gid.
@@ -182,8 +182,7 @@ impl JailPlan {
         });
         let seccomp = if on(Layer::Seccomp) {
             Some(SeccompPlan {
-                policy: seccomp::compile_policy()
-                    .map_err(|e| failed(Layer::Seccomp)(e.to_string()))?,
+                policy: seccomp::compile_policy(),
                 set_no_new_privs: !on(Layer::Identity),
             })
         } else {
@@ -192,7 +191,7 @@ impl JailPlan {
         let exec = ExecPlan::for_spec(spec).map_err(|e| failed(Layer::Rlimits)(e.to_string()))?;
         Ok(Self {
             cgroup: on(Layer::Cgroup).then(|| CgroupJoin {
-                procs_files: host.cgroup_procs.clone(),
+                join_files: host.cgroup_join_files.clone(),
             }),
             namespaces,
             rootfs,
@@ -326,7 +325,10 @@ pub fn prepare(spec: &JailSpec, layers: &LayerPlan) -> Result<Prepared, JailErro
         program_fd: program.as_raw_fd(),
         libraries,
         interpreter,
-        cgroup_procs: cgroup.as_ref().map(Cgroup::procs_files).unwrap_or_default(),
+        cgroup_join_files: cgroup
+            .as_ref()
+            .map(Cgroup::self_join_files)
+            .unwrap_or_default(),
         outer_uid: nix::unistd::geteuid().as_raw(),
         outer_gid: nix::unistd::getegid().as_raw(),
         outer_in_user_namespace: std::fs::read_to_string("/proc/self/uid_map")

@@ -192,8 +192,6 @@ pub enum Call {
     NoNewPrivs,
     /// landlock_create_ruleset, landlock_add_rule…, landlock_restrict_self.
     LandlockRestrictSelf(LandlockRuleset),
-    /// seccomp(SECCOMP_SET_MODE_FILTER) of one filter.
-    SeccompInstall(&'static str),
     /// seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER) of one filter.
     SeccompListener(&'static str),
     /// socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC): init's channel to the program.
@@ -271,7 +269,6 @@ impl fmt::Display for Call {
             Call::LandlockRestrictSelf(r) => {
                 write!(f, "landlock ABI {} with {} rules", r.abi, r.rules.len())
             }
-            Call::SeccompInstall(name) => write!(f, "install seccomp filter ({name})"),
             Call::SeccompListener(name) => {
                 write!(f, "install seccomp filter with a listener ({name})")
             }
@@ -381,8 +378,6 @@ pub trait Syscalls {
 
     /// Enforces `ruleset` on the calling process; refuses unless the kernel enforced all of it.
     fn landlock_restrict_self(&self, ruleset: &LandlockRuleset) -> Result<(), SysError>;
-    /// Installs one seccomp filter on the calling thread.
-    fn seccomp_install(&self, filter: &SeccompProgram) -> Result<(), SysError>;
     /// Installs one seccomp filter whose `SECCOMP_RET_USER_NOTIF` verdicts are answered
     /// through the returned listener descriptor (close-on-exec).
     fn seccomp_install_listener(&self, filter: &SeccompProgram) -> Result<RawFd, SysError>;

@@ -194,6 +194,8 @@ escape_test!(plugin_cannot_mount, [], ["syscall", "165"], killed "seccomp violat
 escape_test!(plugin_cannot_use_file_handles_shocker, [], ["syscall", "304"], killed "seccomp violation");
 escape_test!(plugin_cannot_use_keyrings, [], ["syscall", "250"], killed "seccomp violation");
 escape_test!(plugin_cannot_load_kernel_modules, [], ["syscall", "313"], killed "seccomp violation");
+escape_test!(plugin_cannot_inject_terminal_input_with_high_bits_in_the_ioctl_command, [], ["ioctl-high-bits"], killed "seccomp violation: syscall ioctl");
+escape_test!(plugin_cannot_make_syscalls_through_the_i386_entry_point, [], ["int80"], killed "seccomp violation: i386 syscall 20");
 // Resources.
 escape_test!(memory_hog_is_killed_at_its_limit, ["--memory", "32M"], ["memory-hog"], killed "out of memory");
 escape_test!(cpu_spin_is_killed_at_the_timeout, ["--timeout", "1"], ["spin"], killed "timeout after 1s");

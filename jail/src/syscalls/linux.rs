@@ -287,15 +287,6 @@ impl Syscalls for LinuxSyscalls {
         })
     }
 
-    fn seccomp_install(&self, filter: &SeccompProgram) -> Result<(), SysError> {
-        seccompiler::apply_filter(&filter.program).map_err(|e| {
-            SysError::new(
-                Call::SeccompInstall(filter.name),
-                io::Error::other(e.to_string()),
-            )
-        })
-    }
-
     fn seccomp_install_listener(&self, filter: &SeccompProgram) -> Result<RawFd, SysError> {
         let prog = libc::sock_fprog {
             len: filter.program.len() as libc::c_ushort,

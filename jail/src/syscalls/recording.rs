@@ -217,10 +217,6 @@ impl Syscalls for RecordingSyscalls {
         self.record(Call::LandlockRestrictSelf(ruleset.clone()))
     }
 
-    fn seccomp_install(&self, filter: &SeccompProgram) -> Result<(), SysError> {
-        self.record(Call::SeccompInstall(filter.name))
-    }
-
     fn seccomp_install_listener(&self, filter: &SeccompProgram) -> Result<RawFd, SysError> {
         self.record(Call::SeccompListener(filter.name))?;
         let fd = self.next_fd.get().max(LISTENER_FD);

@@ -195,6 +195,27 @@ fn attempt(name: &str, arg: Option<&str>) -> std::io::Result<String> {
                 Ok(format!("rc {rc}"))
             }
         }
+        "ioctl-high-bits" => {
+            // TIOCSTI with bit 32 set: a 64-bit compare would call it another command, the
+            // kernel truncates it to TIOCSTI.
+            let byte = b'x';
+            let cmd = libc::TIOCSTI | 1 << 32;
+            // SAFETY: ioctl on stdin with a pointer to a live byte.
+            let rc = unsafe { libc::syscall(libc::SYS_ioctl, 0i64, cmd, &byte as *const u8) };
+            if rc < 0 {
+                Err(last())
+            } else {
+                Ok(format!("rc {rc}"))
+            }
+        }
+        "int80" => {
+            // getpid through the i386 entry point (eax 20), which the filter sees with
+            // AUDIT_ARCH_I386.
+            let mut eax: i64 = 20;
+            // SAFETY: a syscall without pointer arguments; only rax is changed.
+            unsafe { std::arch::asm!("int 0x80", inout("rax") eax, options(nostack)) };
+            Ok(format!("rc {eax}"))
+        }
         "fill-tmp" => {
             let mut f = fs::File::create("/tmp/fill")?;
             let block = vec![0u8; 1 << 20];
