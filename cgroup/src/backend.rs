@@ -24,6 +24,9 @@ pub trait Backend: fmt::Debug + Send + Sync {
     /// The file in each cgroup directory that a single-threaded process writes `0` into to
     /// move itself (see [`crate::Cgroup::self_join_files`]).
     fn self_join_file(&self) -> &'static str;
+    /// Whether a process can be created directly inside a cgroup
+    /// (`clone3(CLONE_INTO_CGROUP)`, v2 only).
+    fn accepts_births(&self) -> bool;
     /// The directories that hold the jails' cgroups: one on v2; on v1 memory, pids and
     /// cpu, then the optional controllers (freezer, cpuacct) where mounted on their own.
     fn bases(&self) -> &[PathBuf];

@@ -54,6 +54,16 @@ impl Cgroup {
         self.dirs.iter().map(|d| d.join(file)).collect()
     }
 
+    /// The directory a process can be created directly inside, with
+    /// `clone3(CLONE_INTO_CGROUP)`: v2's one directory. `None` on v1, where every hierarchy
+    /// needs a migration ([`Cgroup::self_join_files`]).
+    pub fn birth_dir(&self) -> Option<&std::path::Path> {
+        match self.dirs.as_slice() {
+            [dir] if self.backend.accepts_births() => Some(dir),
+            _ => None,
+        }
+    }
+
     /// Host pids of every process in the cgroup.
     pub fn pids(&self) -> Vec<i32> {
         let Some(dir) = self.dirs.first() else {

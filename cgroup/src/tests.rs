@@ -39,7 +39,10 @@ fn v2_limits_are_written_to_a_cgroupfs_like_tree() {
     let subtree = fs::read_to_string(root.path().join(JAILS_DIR).join("cgroup.subtree_control"))
         .expect("read");
     assert_eq!(subtree, "+memory +pids +cpu");
-    assert_eq!(cgroup.dirs(), &[dir]);
+    assert_eq!(cgroup.dirs(), std::slice::from_ref(&dir));
+    // A jail is born inside it; a process that must move writes cgroup.procs.
+    assert_eq!(cgroup.birth_dir(), Some(dir.as_path()));
+    assert_eq!(cgroup.self_join_files(), vec![dir.join("cgroup.procs")]);
 }
 
 #[test]
@@ -115,6 +118,9 @@ fn v1_limits_are_enforced_by_the_real_kernel() {
     };
     let name = format!("jail-{}-unit", std::process::id());
     let cgroup = hierarchy.create(&name, &limits()).expect("create");
+    // v1 has no births into a cgroup; a single thread joins through each `tasks` file.
+    assert_eq!(cgroup.birth_dir(), None);
+    assert!(cgroup.self_join_files().iter().all(|f| f.ends_with("tasks")));
     let memory = fs::read_to_string(cgroup.dirs()[0].join("memory.limit_in_bytes")).expect("read");
     assert_eq!(memory.trim(), (64u64 << 20).to_string());
     let quota = fs::read_to_string(cgroup.dirs()[2].join("cpu.cfs_quota_us")).expect("read");

@@ -38,6 +38,10 @@ impl Backend for V1 {
         "tasks"
     }
 
+    fn accepts_births(&self) -> bool {
+        false
+    }
+
     fn version(&self) -> &'static str {
         "v1"
     }

@@ -29,6 +29,10 @@ impl Backend for V2 {
         "cgroup.procs"
     }
 
+    fn accepts_births(&self) -> bool {
+        true
+    }
+
     fn version(&self) -> &'static str {
         "v2"
     }

@@ -75,8 +75,10 @@ pub struct HostFacts {
     pub libraries: Vec<PathBuf>,
     /// The program's ELF interpreter (`PT_INTERP`), when dynamically linked.
     pub interpreter: Option<PathBuf>,
-    /// The `cgroup.procs` files of the jail's cgroup (empty without the cgroup layer).
+    /// The files the shim writes to join the jail's cgroup (empty without the cgroup layer).
     pub cgroup_join_files: Vec<PathBuf>,
+    /// The jail's cgroup directory, open, where the shim can be created inside it (v2).
+    pub cgroup_birth_fd: Option<RawFd>,
     /// The outer process's effective uid; not root means a user namespace is added.
     pub outer_uid: u32,
     /// The outer process's effective gid.
@@ -191,6 +193,7 @@ impl JailPlan {
         let exec = ExecPlan::for_spec(spec).map_err(|e| failed(Layer::Rlimits)(e.to_string()))?;
         Ok(Self {
             cgroup: on(Layer::Cgroup).then(|| CgroupJoin {
+                born_into: host.cgroup_birth_fd,
                 join_files: host.cgroup_join_files.clone(),
             }),
             namespaces,
@@ -269,6 +272,8 @@ pub struct Prepared {
     pub report: Option<(OwnedFd, OwnedFd)>,
     /// The jail's cgroup, created and limited (with the cgroup layer).
     pub cgroup: Option<Cgroup>,
+    /// Its directory, open, where the shim can be created inside it (v2).
+    pub cgroup_dir: Option<OwnedFd>,
     /// What the plan is built from.
     pub facts: HostFacts,
 }
@@ -320,7 +325,21 @@ pub fn prepare(spec: &JailSpec, layers: &LayerPlan) -> Result<Prepared, JailErro
     } else {
         None
     };
+    let cgroup_dir = match cgroup.as_ref().and_then(Cgroup::birth_dir) {
+        Some(dir) => match open_dir(dir) {
+            Ok(fd) => Some(fd),
+            Err(e) => {
+                let message = format!("open {}: {e}", dir.display());
+                if let Some(cgroup) = cgroup {
+                    let _ = cgroup.remove();
+                }
+                return Err(failed(Layer::Cgroup)(message));
+            }
+        },
+        None => None,
+    };
     let facts = HostFacts {
+        cgroup_birth_fd: cgroup_dir.as_ref().map(|fd| fd.as_raw_fd()),
         report_fd: report.as_ref().map(|(_, write)| write.as_raw_fd()),
         program_fd: program.as_raw_fd(),
         libraries,
@@ -340,8 +359,19 @@ pub fn prepare(spec: &JailSpec, layers: &LayerPlan) -> Result<Prepared, JailErro
         program,
         report,
         cgroup,
+        cgroup_dir,
         facts,
     })
+}
+
+/// A directory opened for `clone3(CLONE_INTO_CGROUP)`, close-on-exec.
+fn open_dir(dir: &Path) -> std::io::Result<OwnedFd> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY)
+        .open(dir)
+        .map(OwnedFd::from)
 }
 
 fn nanos() -> u128 {

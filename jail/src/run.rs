@@ -99,6 +99,7 @@ pub fn run(spec: &JailSpec, support: &SupportReport) -> Result<Ending, JailError
         }
     };
     drop(prepared.program);
+    drop(prepared.cgroup_dir);
     let report = prepared.report.map(|(read, _write)| read);
 
     let deadline =
@@ -140,7 +141,15 @@ fn remove_cgroup(cgroup: Option<Cgroup>) {
 /// child's outcome come back here: `Ok(None)` when the program was executed, otherwise
 /// the error of the layer that failed.
 pub fn launch(sys: &dyn Syscalls, plan: &JailPlan) -> Result<Option<Pid>, JailError> {
-    in_child(sys, || shim(sys, plan))
+    if let Some(dir) = plan.cgroup.as_ref().and_then(|c| c.born_into) {
+        match sys.fork_into_cgroup(dir) {
+            Ok(forked) => return child_runs(sys, forked, || shim(sys, plan, true)),
+            // Before Linux 5.7: the shim joins by writing, as on v1.
+            Err(e) if e.source.raw_os_error() == Some(libc::ENOSYS) => {}
+            Err(e) => return Err(failed(Layer::Cgroup)(e)),
+        }
+    }
+    in_child(sys, || shim(sys, plan, false))
 }
 
 /// Forks; the child runs `body` and exits with its status (125 with a stderr line when a
@@ -149,7 +158,18 @@ fn in_child(
     sys: &dyn Syscalls,
     body: impl FnOnce() -> Result<i32, JailError>,
 ) -> Result<Option<Pid>, JailError> {
-    match sys.fork().map_err(failed(Layer::Namespaces))? {
+    let forked = sys.fork().map_err(failed(Layer::Namespaces))?;
+    child_runs(sys, forked, body)
+}
+
+/// In the child of `forked`, runs `body` and exits with its status; in the parent, the
+/// child's pid.
+fn child_runs(
+    sys: &dyn Syscalls,
+    forked: Forked,
+    body: impl FnOnce() -> Result<i32, JailError>,
+) -> Result<Option<Pid>, JailError> {
+    match forked {
         Forked::Parent(child) => Ok(Some(child)),
         Forked::Child => {
             let outcome = body();
@@ -166,11 +186,12 @@ fn in_child(
     }
 }
 
-/// The shim: layers 1 and 2, then init; exits with init's status.
-fn shim(sys: &dyn Syscalls, plan: &JailPlan) -> Result<i32, JailError> {
+/// The shim: layers 1 (unless it was `born_inside` the cgroup) and 2, then init; exits
+/// with init's status.
+fn shim(sys: &dyn Syscalls, plan: &JailPlan, born_inside: bool) -> Result<i32, JailError> {
     sys.set_parent_death_signal()
         .map_err(failed(Layer::Identity))?;
-    if let Some(cgroup) = &plan.cgroup {
+    if let Some(cgroup) = plan.cgroup.as_ref().filter(|_| !born_inside) {
         cgroup_join::join(sys, cgroup).map_err(failed(Layer::Cgroup))?;
     }
     namespaces::unshare(sys, &plan.namespaces).map_err(failed(Layer::Namespaces))?;

@@ -88,6 +88,8 @@ pub struct SeccompProgram {
 pub enum Call {
     /// fork(2).
     Fork,
+    /// clone3(CLONE_INTO_CGROUP) of the cgroup directory open at this descriptor.
+    ForkIntoCgroup(RawFd),
     /// _exit with a status.
     Exit(i32),
     /// prctl(PR_SET_PDEATHSIG, SIGKILL).
@@ -217,6 +219,7 @@ impl fmt::Display for Call {
         let opt = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
         match self {
             Call::Fork => write!(f, "fork"),
+            Call::ForkIntoCgroup(fd) => write!(f, "fork into the cgroup at fd {fd}"),
             Call::Exit(code) => write!(f, "exit {code}"),
             Call::ParentDeathSignal => write!(f, "prctl PR_SET_PDEATHSIG"),
             Call::BlockSignals(_) => write!(f, "sigprocmask SIG_BLOCK"),
@@ -308,6 +311,10 @@ impl SysError {
 pub trait Syscalls {
     /// fork(2). The real implementation requires a single-threaded caller (faxbot-jail is).
     fn fork(&self) -> Result<Forked, SysError>;
+    /// fork, the child born inside the cgroup v2 directory open at `cgroup`
+    /// (`clone3(CLONE_INTO_CGROUP)`): nothing migrates, so the kernel's threadgroup lock,
+    /// which a write to `cgroup.procs` takes, is never taken.
+    fn fork_into_cgroup(&self, cgroup: RawFd) -> Result<Forked, SysError>;
     /// Ends the calling process with `code` without running destructors. The real
     /// implementation never returns; the recording double records the call and returns, so
     /// a test follows a whole launch inside one process.

@@ -25,7 +25,10 @@ enum Step {
 fn step_of(call: &Call) -> Option<Step> {
     use Call::*;
     let layer = match call {
-        WriteFile { path, .. } if path.ends_with("cgroup.procs") => Layer::Cgroup,
+        WriteFile { path, .. } if path.ends_with("tasks") || path.ends_with("cgroup.procs") => {
+            Layer::Cgroup
+        }
+        ForkIntoCgroup(_) => Layer::Cgroup,
         WriteFile { .. } | Unshare(_) | SetHostname(_) => Layer::Namespaces,
         Mount { .. }
         | Unmount { .. }
@@ -108,14 +111,24 @@ fn host(outer_uid: u32) -> HostFacts {
         interpreter: faxbot_jail::elf::parse_file(&me).and_then(|d| d.interpreter),
         proc_kernel_entries: faxbot_jail::rootfs::proc_kernel_entries(Path::new("/proc")),
         cgroup_join_files: vec![
-            "/sys/fs/cgroup/memory/faxbot-jails/jail-1-2/cgroup.procs".into(),
-            "/sys/fs/cgroup/pids/faxbot-jails/jail-1-2/cgroup.procs".into(),
+            "/sys/fs/cgroup/memory/faxbot-jails/jail-1-2/tasks".into(),
+            "/sys/fs/cgroup/pids/faxbot-jails/jail-1-2/tasks".into(),
         ],
+        cgroup_birth_fd: None,
         outer_uid,
         outer_gid: outer_uid,
         outer_in_user_namespace: false,
         landlock_abi: 6,
         report_fd: Some(9),
+    }
+}
+
+/// A cgroup v2 host: one `cgroup.procs`, and the directory open at fd 11.
+fn v2_host() -> HostFacts {
+    HostFacts {
+        cgroup_join_files: vec!["/sys/fs/cgroup/faxbot-jails/jail-1-2/cgroup.procs".into()],
+        cgroup_birth_fd: Some(11),
+        ..host(0)
     }
 }
 
@@ -126,8 +139,17 @@ fn launch_on(
     missing: &[Layer],
     outer_uid: u32,
 ) -> Result<Vec<String>, JailError> {
+    launch_on_host(sys, spec, missing, &host(outer_uid))
+}
+
+fn launch_on_host(
+    sys: &RecordingSyscalls,
+    spec: &JailSpec,
+    missing: &[Layer],
+    host: &HostFacts,
+) -> Result<Vec<String>, JailError> {
     let layers = faxbot_jail::plan_layers(spec, &support(missing))?;
-    let plan = JailPlan::new(spec, &layers, &host(outer_uid))?;
+    let plan = JailPlan::new(spec, &layers, host)?;
     let outcome = launch(sys, &plan)?;
     assert_eq!(
         outcome, None,
@@ -350,6 +372,64 @@ fn a_missing_layer_not_allowed_refuses_before_anything_runs() {
         );
         assert!(sys.calls().is_empty(), "{layer}: {:#?}", sys.calls());
     }
+}
+
+#[test]
+fn on_cgroup_v1_the_shim_moves_only_its_one_thread_so_no_threadgroup_lock_is_taken() {
+    let sys = RecordingSyscalls::new();
+    launch_on(&sys, &spec(), &[], 0).expect("launch");
+    let calls = sys.calls();
+    let joins: Vec<&Call> = calls
+        .iter()
+        .filter(|c| matches!(c, Call::WriteFile { path, .. } if path.starts_with("/sys/fs/cgroup")))
+        .collect();
+    assert_eq!(joins.len(), 2, "{joins:#?}");
+    assert!(
+        joins.iter().all(|c| matches!(c, Call::WriteFile { path, contents } if path.ends_with("tasks") && contents == "0")),
+        "{joins:#?}"
+    );
+}
+
+#[test]
+fn on_cgroup_v2_the_shim_is_born_in_its_cgroup_and_writes_no_cgroup_file() {
+    let sys = RecordingSyscalls::new();
+    launch_on_host(&sys, &spec(), &[], &v2_host()).expect("launch");
+    let calls = sys.calls();
+    assert_eq!(calls.first(), Some(&Call::ForkIntoCgroup(11)), "{calls:#?}");
+    assert!(
+        !calls
+            .iter()
+            .any(|c| matches!(c, Call::WriteFile { path, .. } if path.ends_with("cgroup.procs"))),
+        "{calls:#?}"
+    );
+    assert_eq!(steps(&calls), all_layers_in_order(), "{calls:#?}");
+}
+
+#[test]
+fn a_kernel_without_clone_into_cgroup_joins_by_writing_cgroup_procs() {
+    let sys =
+        RecordingSyscalls::new().failing(|c| matches!(c, Call::ForkIntoCgroup(_)), Errno::ENOSYS);
+    launch_on_host(&sys, &spec(), &[], &v2_host()).expect("launch");
+    let calls = sys.calls();
+    let fork = calls.iter().position(|c| *c == Call::Fork);
+    let join = calls
+        .iter()
+        .position(|c| matches!(c, Call::WriteFile { path, .. } if path.ends_with("cgroup.procs")));
+    assert!(fork.is_some() && fork < join, "{calls:#?}");
+    assert_eq!(steps(&calls), all_layers_in_order(), "{calls:#?}");
+}
+
+#[test]
+fn a_refused_birth_in_the_cgroup_fails_the_launch_naming_the_cgroup_layer() {
+    let sys =
+        RecordingSyscalls::new().failing(|c| matches!(c, Call::ForkIntoCgroup(_)), Errno::EACCES);
+    let error = launch_on_host(&sys, &spec(), &[], &v2_host()).expect_err("refused");
+    assert!(error.to_string().starts_with("cgroup: "), "{error}");
+    assert!(
+        !sys.calls()
+            .iter()
+            .any(|c| matches!(c, Call::Execveat { .. }))
+    );
 }
 
 #[test]

@@ -52,6 +52,50 @@ impl Syscalls for LinuxSyscalls {
         }
     }
 
+    fn fork_into_cgroup(&self, cgroup: RawFd) -> Result<Forked, SysError> {
+        /// `struct clone_args` up to `cgroup` (CLONE_ARGS_SIZE_VER2).
+        #[repr(C)]
+        #[derive(Default)]
+        struct CloneArgs {
+            flags: u64,
+            pidfd: u64,
+            child_tid: u64,
+            parent_tid: u64,
+            exit_signal: u64,
+            stack: u64,
+            stack_size: u64,
+            tls: u64,
+            set_tid: u64,
+            set_tid_size: u64,
+            cgroup: u64,
+        }
+        const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+        let args = CloneArgs {
+            flags: CLONE_INTO_CGROUP,
+            exit_signal: libc::SIGCHLD as u64,
+            cgroup: cgroup as u64,
+            ..CloneArgs::default()
+        };
+        // SAFETY: a fork-like clone3 (no CLONE_VM, no new stack) of a single-threaded
+        // process, as in `fork` above. Unlike glibc's fork it does not refresh glibc's
+        // cached thread id in the child; only pthread_kill, raise and robust or PI mutexes
+        // read it, and the jail's processes use none of them (std's locks are futexes; an
+        // abort's tgkill with the stale id fails its thread-group check and the child then
+        // dies by its own fault). `args` outlives the call, which copies it.
+        let rc = unsafe {
+            libc::syscall(
+                libc::SYS_clone3,
+                &args as *const CloneArgs,
+                std::mem::size_of::<CloneArgs>(),
+            )
+        };
+        match rc {
+            0 => Ok(Forked::Child),
+            pid if pid > 0 => Ok(Forked::Parent(Pid::from_raw(pid as i32))),
+            _ => Err(last_os_error(Call::ForkIntoCgroup(cgroup))),
+        }
+    }
+
     fn exit(&self, code: i32) {
         std::process::exit(code)
     }

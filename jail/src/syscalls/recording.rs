@@ -73,6 +73,11 @@ impl Syscalls for RecordingSyscalls {
         self.record(Call::Fork).map(|()| Forked::Child)
     }
 
+    fn fork_into_cgroup(&self, cgroup: RawFd) -> Result<Forked, SysError> {
+        self.record(Call::ForkIntoCgroup(cgroup))
+            .map(|()| Forked::Child)
+    }
+
     fn exit(&self, code: i32) {
         let _ = self.record(Call::Exit(code));
     }
