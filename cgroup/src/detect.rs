@@ -108,12 +108,16 @@ impl Hierarchy {
 
     /// Creates the cgroup of one jail with its limits, reusing a spare one when there is one
     /// (a cold `mkdir` in the v1 memory controller costs 10+ ms; a rename costs microseconds).
+    /// Without a spare, jails that died without cleaning up are swept first
+    /// ([`Hierarchy::sweep_leftovers`]): that walk stays off the common path.
     pub fn create(&self, name: &str, limits: &Limits) -> Result<Cgroup, CgroupError> {
-        spares::claim(self.bases(), name);
-        self.backend.prepare_bases()?;
         let cgroup = self.cgroup(name);
-        for dir in cgroup.dirs() {
-            crate::files::ensure_dir(dir)?;
+        if !spares::claim(self.bases(), name) {
+            self.sweep_leftovers();
+            self.backend.prepare_bases()?;
+            for dir in cgroup.dirs() {
+                crate::files::ensure_dir(dir)?;
+            }
         }
         self.backend.set_limits(cgroup.dirs(), limits)?;
         Ok(cgroup)

@@ -22,7 +22,8 @@ fn count(first_base: &Path) -> Option<usize> {
 }
 
 /// Renames one spare cgroup (in every base) to `name`. A rename is atomic, so two jails
-/// never claim the same spare. Returns whether one was claimed.
+/// never claim the same spare. Returns whether one was claimed with a directory in every
+/// base.
 pub fn claim(bases: &[PathBuf], name: &str) -> bool {
     let Some((first, others)) = bases.split_first() else {
         return false;
@@ -41,12 +42,15 @@ pub fn claim(bases: &[PathBuf], name: &str) -> bool {
         if fs::rename(first.join(spare), first.join(name)).is_err() {
             continue; // another jail took it
         }
+        // Complete only when every base has the directory now (a later `create_dir` of
+        // the caller makes up for a base that has not).
+        let mut complete = true;
         for base in others {
             if fs::rename(base.join(spare), base.join(name)).is_err() {
-                let _ = fs::create_dir(base.join(name));
+                complete &= fs::create_dir(base.join(name)).is_ok();
             }
         }
-        return true;
+        return complete;
     }
     false
 }

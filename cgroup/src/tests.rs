@@ -120,7 +120,12 @@ fn v1_limits_are_enforced_by_the_real_kernel() {
     let cgroup = hierarchy.create(&name, &limits()).expect("create");
     // v1 has no births into a cgroup; a single thread joins through each `tasks` file.
     assert_eq!(cgroup.birth_dir(), None);
-    assert!(cgroup.self_join_files().iter().all(|f| f.ends_with("tasks")));
+    assert!(
+        cgroup
+            .self_join_files()
+            .iter()
+            .all(|f| f.ends_with("tasks"))
+    );
     let memory = fs::read_to_string(cgroup.dirs()[0].join("memory.limit_in_bytes")).expect("read");
     assert_eq!(memory.trim(), (64u64 << 20).to_string());
     let quota = fs::read_to_string(cgroup.dirs()[2].join("cpu.cfs_quota_us")).expect("read");

@@ -310,7 +310,6 @@ pub fn prepare(spec: &JailSpec, layers: &LayerPlan) -> Result<Prepared, JailErro
     let cgroup = if layers.on(Layer::Cgroup) {
         let hierarchy = Hierarchy::detect(Path::new(CGROUP_MOUNT))
             .map_err(|e| failed(Layer::Cgroup)(e.to_string()))?;
-        hierarchy.sweep_leftovers();
         let name = format!("jail-{}-{}", std::process::id(), nanos());
         let limits = Limits {
             memory_bytes: spec.memory_bytes,
@@ -353,7 +352,13 @@ pub fn prepare(spec: &JailSpec, layers: &LayerPlan) -> Result<Prepared, JailErro
         outer_in_user_namespace: std::fs::read_to_string("/proc/self/uid_map")
             .is_ok_and(|m| !m.contains("4294967295")),
         landlock_abi: linux::landlock_abi(),
-        proc_kernel_entries: rootfs::proc_kernel_entries(Path::new("/proc")),
+        // Listed only where the jail's procfs cannot leave them out (before Linux 5.8): a
+        // walk of the host's /proc costs per host process.
+        proc_kernel_entries: if rootfs::procfs_has_subset_pid() {
+            Vec::new()
+        } else {
+            rootfs::proc_kernel_entries(Path::new("/proc"))
+        },
     };
     Ok(Prepared {
         program,

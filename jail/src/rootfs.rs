@@ -98,6 +98,19 @@ pub fn proc_kernel_entries(proc_dir: &Path) -> Vec<ProcEntry> {
     found
 }
 
+/// Whether this kernel's procfs takes `subset=pid` (Linux 5.8 and later), from the release
+/// the kernel reports; `false` when it cannot be read.
+pub fn procfs_has_subset_pid() -> bool {
+    let Ok(release) = fs::read_to_string("/proc/sys/kernel/osrelease") else {
+        return false;
+    };
+    let mut parts = release
+        .split(|c: char| !c.is_ascii_digit())
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    (major, minor) >= (5, 8)
+}
+
 /// Builds the root and pivots into it. Must run in a private mount namespace.
 pub fn enter(sys: &dyn Syscalls, plan: &RootPlan) -> Result<(), RootfsError> {
     sys.mount(
@@ -286,7 +299,11 @@ impl RootBuilder<'_> {
             .mount(proc, &proc_dir, Some("proc"), flags, Some(PROC_OPTIONS))
         {
             Ok(()) => Ok(()),
-            Err(e) if e.source.raw_os_error() == Some(libc::EINVAL) => {
+            // Without the list (the outer process judged the kernel new enough) nothing would
+            // be masked: refuse rather than show the kernel's entries.
+            Err(e)
+                if e.source.raw_os_error() == Some(libc::EINVAL) && !kernel_entries.is_empty() =>
+            {
                 eprintln!(
                     "faxbot-jail: warning: this kernel's procfs refuses {PROC_OPTIONS} (Linux < 5.8); masking its {} kernel entries instead",
                     kernel_entries.len()

@@ -629,6 +629,21 @@ fn the_program_hands_the_supervised_filter_to_init_right_before_the_exec() {
 }
 
 #[test]
+fn a_procfs_refusing_subset_pid_with_no_entries_listed_to_mask_fails_closed() {
+    let sys = RecordingSyscalls::new().failing(
+        |c| matches!(c, Call::Mount { data: Some(d), .. } if d.contains("subset=pid")),
+        Errno::EINVAL,
+    );
+    let host = HostFacts {
+        proc_kernel_entries: Vec::new(),
+        ..host(0)
+    };
+    let error = launch_on_host(&sys, &spec(), &[], &host).expect_err("refused");
+    assert!(error.to_string().starts_with("rootfs: "), "{error}");
+    assert!(!sys.calls().iter().any(|c| matches!(c, Call::Execveat { .. })));
+}
+
+#[test]
 fn a_kernel_without_procfs_subset_gets_every_kernel_entry_masked() {
     let sys = RecordingSyscalls::new().failing(
         |c| matches!(c, Call::Mount { data: Some(d), .. } if d.contains("subset=pid")),
