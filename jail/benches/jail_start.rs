@@ -2,9 +2,13 @@
 //! all seven layers) and under `bwrap` with comparable isolation, interleaved in one run.
 //! Hot: back-to-back launches. Cold: each launch after an idle pause.
 //!
+//! Two programs: the dynamically linked `faxbot-jail-probe` (bwrap gets the library
+//! directories bound) and a static C `exit 0` built here with `cc -static` (bwrap gets only
+//! its directory bound), when a C compiler with a static libc is installed.
+//!
 //! `cargo bench -p faxbot-jail --bench jail_start` (root; bubblewrap from
 //! scripts/setup). Options: `--runs N` (default 200), `--cold N` (default 20),
-//! `--idle-ms MS` (default 1000). Under `cargo test --benches` (argument `--test`
+//! `--idle-ms MS` (default 60). Under `cargo test --benches` (argument `--test`
 //! or no `--bench`) it does a quick smoke pass of 3 runs each.
 
 use std::path::{Path, PathBuf};
@@ -40,38 +44,62 @@ fn launch(cmd: &mut Command) -> Duration {
     elapsed
 }
 
-fn faxbot_jail(dir: &Path) -> Command {
-    let mut cmd = Command::new(dir.join("faxbot-jail"));
+/// One program both sandboxes run: its directory (bound read-only at /app), its argv
+/// inside, and whether it needs the host's libraries.
+struct Program {
+    name: &'static str,
+    dir: PathBuf,
+    argv: Vec<String>,
+    dynamic: bool,
+}
+
+fn faxbot_jail(jail: &Path, program: &Program) -> Command {
+    let mut cmd = Command::new(jail);
     cmd.arg("--ro")
-        .arg(format!("{}:/app", dir.display()))
-        .args(["--", "/app/faxbot-jail-probe", "exit", "0"]);
+        .arg(format!("{}:/app", program.dir.display()))
+        .arg("--")
+        .args(&program.argv);
     cmd
 }
 
-fn bwrap(dir: &Path) -> Command {
+fn bwrap(program: &Program) -> Command {
     let mut cmd = Command::new("bwrap");
     cmd.args(["--unshare-all", "--die-with-parent", "--new-session"])
         .arg("--ro-bind")
-        .arg(dir)
+        .arg(&program.dir)
         .arg("/app");
-    for lib in ["/usr/lib", "/usr/lib64", "/lib", "/lib64"] {
-        if Path::new(lib).exists() {
-            cmd.args(["--ro-bind", lib, lib]);
+    if program.dynamic {
+        for lib in ["/usr/lib", "/usr/lib64", "/lib", "/lib64"] {
+            if Path::new(lib).exists() {
+                cmd.args(["--ro-bind", lib, lib]);
+            }
         }
     }
-    cmd.args([
-        "--tmpfs",
-        "/tmp",
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
-        "--",
-        "/app/faxbot-jail-probe",
-        "exit",
-        "0",
-    ]);
+    cmd.args(["--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev", "--"])
+        .args(&program.argv);
     cmd
+}
+
+/// `exit 0` in C, linked statically into a fresh directory; `None` without `cc -static`.
+fn static_exit0() -> Option<(tempfile::TempDir, PathBuf)> {
+    let dir = tempfile::tempdir().ok()?;
+    let source = dir.path().join("exit0.c");
+    std::fs::write(&source, "int main(void) { return 0; }\n").ok()?;
+    let binary = dir.path().join("exit0");
+    let built = Command::new("cc")
+        .args(["-static", "-O2", "-o"])
+        .arg(&binary)
+        .arg(&source)
+        .status()
+        .is_ok_and(|s| s.success());
+    std::fs::remove_file(&source).ok()?;
+    // The jail's uid must be able to traverse to it.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).ok()?;
+    built.then(|| {
+        let path = dir.path().to_path_buf();
+        (dir, path)
+    })
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -100,7 +128,7 @@ fn main() {
     let idle = Duration::from_millis(if smoke {
         10
     } else {
-        arg(&args, "--idle-ms", 1000)
+        arg(&args, "--idle-ms", 60)
     });
     let dir = target_dir();
     let have_bwrap = Command::new("bwrap")
@@ -111,22 +139,48 @@ fn main() {
         println!("jail_start: SKIP (needs root)");
         return;
     }
+    let jail = dir.join("faxbot-jail");
+    let mut programs = vec![Program {
+        name: "dynamic probe",
+        dir: dir.clone(),
+        argv: vec!["/app/faxbot-jail-probe".into(), "exit".into(), "0".into()],
+        dynamic: true,
+    }];
+    let built = static_exit0();
+    match &built {
+        Some((_, path)) => programs.push(Program {
+            name: "static exit0",
+            dir: path.clone(),
+            argv: vec!["/app/exit0".into()],
+            dynamic: false,
+        }),
+        None => println!("jail_start: no `cc -static`, the static program is left out"),
+    }
+    for program in &programs {
+        compare(&jail, program, have_bwrap, runs, cold, idle);
+    }
+}
+
+/// Runs `program` under both sandboxes, launch by launch, hot then cold, and prints both.
+fn compare(jail: &Path, program: &Program, have_bwrap: bool, runs: u64, cold: u64, idle: Duration) {
     let (mut jail_hot, mut bwrap_hot) = (Vec::new(), Vec::new());
     for _ in 0..runs {
-        jail_hot.push(launch(&mut faxbot_jail(&dir)));
+        jail_hot.push(launch(&mut faxbot_jail(jail, program)));
         if have_bwrap {
-            bwrap_hot.push(launch(&mut bwrap(&dir)));
+            bwrap_hot.push(launch(&mut bwrap(program)));
         }
     }
     let (mut jail_cold, mut bwrap_cold) = (Vec::new(), Vec::new());
     for _ in 0..cold {
         std::thread::sleep(idle);
-        jail_cold.push(launch(&mut faxbot_jail(&dir)));
-        std::thread::sleep(idle);
+        jail_cold.push(launch(&mut faxbot_jail(jail, program)));
         if have_bwrap {
-            bwrap_cold.push(launch(&mut bwrap(&dir)));
+            std::thread::sleep(idle);
+            bwrap_cold.push(launch(&mut bwrap(program)));
         }
     }
+    let name = program.name;
+    println!("-- {name}");
     let (jh50, jh99) = summary("faxbot-jail hot", jail_hot);
     let (jc50, jc99) = summary("faxbot-jail cold", jail_cold);
     if have_bwrap {
@@ -134,9 +188,10 @@ fn main() {
         let (bc50, bc99) = summary("bwrap cold", bwrap_cold);
         let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
         println!(
-            "SUMMARY jail_start hot median ratio faxbot-jail/bwrap = {:.2} (p99 {:.2}); cold median ratio = {:.2} (p99 {:.2})",
+            "SUMMARY jail_start {name}: hot median ratio faxbot-jail/bwrap = {:.2} (p99 {:.2}); cold ({} ms idle) median ratio = {:.2} (p99 {:.2})",
             ratio(jh50, bh50),
             ratio(jh99, bh99),
+            idle.as_millis(),
             ratio(jc50, bc50),
             ratio(jc99, bc99)
         );

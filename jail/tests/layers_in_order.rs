@@ -640,7 +640,11 @@ fn a_procfs_refusing_subset_pid_with_no_entries_listed_to_mask_fails_closed() {
     };
     let error = launch_on_host(&sys, &spec(), &[], &host).expect_err("refused");
     assert!(error.to_string().starts_with("rootfs: "), "{error}");
-    assert!(!sys.calls().iter().any(|c| matches!(c, Call::Execveat { .. })));
+    assert!(
+        !sys.calls()
+            .iter()
+            .any(|c| matches!(c, Call::Execveat { .. }))
+    );
 }
 
 #[test]
