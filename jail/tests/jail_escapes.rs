@@ -202,6 +202,26 @@ escape_test!(cpu_spin_is_killed_at_the_timeout, ["--timeout", "1"], ["spin"], ki
 escape_test!(fork_bomb_hits_the_pids_limit, ["--pids", "16"], ["fork-bomb"], blocked "EAGAIN");
 
 #[test]
+fn a_plugin_can_copy_files_in_its_scratch_space_with_copy_file_range_and_sendfile() {
+    if !root() {
+        return;
+    }
+    for (attempt, expected) in [
+        ("copy", "RESULT ok copied 10 bytes, 10 read back"),
+        ("sendfile", "RESULT ok sent 10 bytes"),
+    ] {
+        let run = jail(&[], &[attempt]);
+        assert!(
+            run.stdout.contains(expected) && run.code == 0,
+            "{attempt}: {} {} (exit {})",
+            run.stdout,
+            run.stderr,
+            run.code
+        );
+    }
+}
+
+#[test]
 fn plugin_cannot_run_a_written_program_through_the_loader() {
     if !root() {
         return;

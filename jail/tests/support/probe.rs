@@ -216,6 +216,29 @@ fn attempt(name: &str, arg: Option<&str>) -> std::io::Result<String> {
             unsafe { std::arch::asm!("int 0x80", inout("rax") eax, options(nostack)) };
             Ok(format!("rc {eax}"))
         }
+        "copy" => {
+            // std's copy uses copy_file_range, then sendfile: what Python's shutil.copy and
+            // most runtimes' file copies call.
+            fs::write("/tmp/copy-source", b"0123456789")?;
+            let copied = fs::copy("/tmp/copy-source", "/tmp/copy-target")?;
+            let back = fs::read("/tmp/copy-target")?;
+            Ok(format!("copied {copied} bytes, {} read back", back.len()))
+        }
+        "sendfile" => {
+            fs::write("/tmp/sendfile-source", b"0123456789")?;
+            let from = fs::File::open("/tmp/sendfile-source")?;
+            let to = fs::File::create("/tmp/sendfile-target")?;
+            use std::os::fd::AsRawFd;
+            // SAFETY: two open descriptors and a null offset pointer (the file position).
+            let n = unsafe {
+                libc::sendfile(to.as_raw_fd(), from.as_raw_fd(), std::ptr::null_mut(), 10)
+            };
+            if n < 0 {
+                Err(last())
+            } else {
+                Ok(format!("sent {n} bytes"))
+            }
+        }
         "fill-tmp" => {
             let mut f = fs::File::create("/tmp/fill")?;
             let block = vec![0u8; 1 << 20];
