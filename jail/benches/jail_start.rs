@@ -108,6 +108,9 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 fn summary(name: &str, mut samples: Vec<Duration>) -> (Duration, Duration) {
+    if samples.is_empty() {
+        return (Duration::ZERO, Duration::ZERO);
+    }
     samples.sort_unstable();
     let (p50, p99) = (percentile(&samples, 0.5), percentile(&samples, 0.99));
     println!(
@@ -182,6 +185,7 @@ fn compare(jail: &Path, program: &Program, have_bwrap: bool, runs: u64, cold: u6
     let name = program.name;
     println!("-- {name}");
     let (jh50, jh99) = summary("faxbot-jail hot", jail_hot);
+    // (a run with --runs 0 measures only cold starts)
     let (jc50, jc99) = summary("faxbot-jail cold", jail_cold);
     if have_bwrap {
         let (bh50, bh99) = summary("bwrap hot", bwrap_hot);
