@@ -95,6 +95,7 @@ pub fn check() -> SupportReport {
         .iter()
         .all(|n| Path::new("/proc/self/ns").join(n).exists());
     let userns = !root && user_namespaces_available();
+    let seccomp = seccomp_available();
     let privileged = root || userns;
     let need_root = |what: &str| {
         format!("{what}; needs root or unprivileged user namespaces, which this host refuses")
@@ -174,8 +175,8 @@ pub fn check() -> SupportReport {
         },
         LayerSupport {
             layer: Layer::Seccomp.name(),
-            available: seccomp_available(),
-            detail: if seccomp_available() {
+            available: seccomp,
+            detail: if seccomp {
                 "seccomp filters".into()
             } else {
                 "kernel without seccomp".into()
