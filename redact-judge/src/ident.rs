@@ -356,6 +356,15 @@ impl<'p> Gen<'p> {
             "mm_yyyy",
             "mdyyyy_compact",
             "ordinal_of",
+            "ymd_slash",
+            "dmy_slash",
+            "mon_dd_yyyy_dash",
+            "mdy_dot_yy",
+            "written_caps",
+            "written_no_comma",
+            "mdy_spaced_slash",
+            "d_month",
+            "dmy_dash_yy",
         ];
         let form = *self.pick(FORMS);
         self.date_as(b, d, form);
@@ -397,6 +406,15 @@ impl<'p> Gen<'p> {
             "month_year" => format!("{mon} {}", d.y),
             "mm_yyyy" => format!("{:02}/{}", d.m, d.y),
             "mdyyyy_compact" => format!("{:02}{:02}{}", d.m, d.d, d.y),
+            "ymd_slash" => format!("{}/{:02}/{:02}", d.y, d.m, d.d),
+            "dmy_slash" => format!("{:02}/{:02}/{}", d.d, d.m, d.y),
+            "mon_dd_yyyy_dash" => format!("{abbr}-{:02}-{}", d.d, d.y),
+            "mdy_dot_yy" => format!("{:02}.{:02}.{:02}", d.m, d.d, yy),
+            "written_caps" => format!("{} {}, {}", mon.to_uppercase(), d.d, d.y),
+            "written_no_comma" => format!("{mon} {} {}", d.d, d.y),
+            "mdy_spaced_slash" => format!("{:02} / {:02} / {}", d.m, d.d, d.y),
+            "d_month" => format!("{} {mon}", d.d),
+            "dmy_dash_yy" => format!("{:02}-{:02}-{:02}", d.d, d.m, yy),
             _ => format!("{:02}/{:02}/{}", d.m, d.d, d.y),
         }
     }
@@ -410,7 +428,8 @@ impl<'p> Gen<'p> {
     fn own_date(&mut self, d: Date, form: &str) -> String {
         let mut cur = d;
         let mut v = self.date_text(cur, form);
-        for _ in 0..64 {
+        // a form without a day (March 2021) changes only once a month: walk up to two years
+        for _ in 0..800 {
             if self.pools.split.owns(&v) {
                 break;
             }
@@ -458,14 +477,36 @@ impl<'p> Gen<'p> {
 
     /// An age over 89 in one of many phrasings; only the number is labelled.
     pub fn age_over_89(&mut self, b: &mut Builder, sex: char) {
-        let age = self.rng.range(90, 108) as u32;
+        let age: u32 = self
+            .own(|r| r.range(90, 108).to_string())
+            .parse()
+            .unwrap_or(90);
         let words = age_words(age);
         let (noun, pron) = if sex == 'F' {
             ("woman", "She")
         } else {
             ("man", "He")
         };
-        match self.rng.below(14) {
+        match self.rng.below(18) {
+            14 => {
+                b.t("Age/Sex: ");
+                b.phi(PhiKind::Age, "age_sex_slash", &age.to_string());
+                b.t(&format!("/{sex}"));
+            }
+            15 => {
+                b.phi(PhiKind::Age, "n_sex_glued", &age.to_string());
+                b.t(&format!("{sex} "));
+            }
+            16 => {
+                b.t("(age ");
+                b.phi(PhiKind::Age, "paren_age_n", &age.to_string());
+                b.t(")");
+            }
+            17 => {
+                b.t("a ");
+                b.phi(PhiKind::Age, "n_yr_old_dashed", &age.to_string());
+                b.t(&format!("-yr-old {noun}"));
+            }
             0 => {
                 b.t("a ");
                 b.phi(PhiKind::Age, "n_year_old", &age.to_string());

@@ -192,7 +192,8 @@ const TREES: &[&str] = &[
 fn clean(values: &[&'static str], split: Split) -> Vec<&'static str> {
     let mut v: Vec<&'static str> = values
         .iter()
-        .copied()
+        // a list may carry stray whitespace (the fake crate's it_it has "Ricci\t")
+        .map(|s| s.trim())
         .filter(|s| s.chars().filter(|c| c.is_alphanumeric()).count() >= 2 && split.owns(s))
         .collect();
     v.sort_unstable();

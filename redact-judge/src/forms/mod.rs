@@ -2,6 +2,7 @@
 //! vendors, referral letters, lab reports, HL7 v2, FHIR R4, C-CDA, discharge summaries, prior
 //! authorisations, pharmacy refills, EOBs, reminders, platform logs and forwarded e-mails.
 
+mod claims;
 mod clinical;
 mod cover;
 mod letters;
@@ -33,6 +34,11 @@ pub const FORMS: &[(Form, u32)] = &[
     (("ccda_header", structured::ccda), 4),
     (("platform_log", platform::log_lines), 5),
     (("platform_event", platform::json_events), 4),
+    (("cover_sheet/efax_notice", claims::efax_notice), 3),
+    (("auto_claim", claims::auto_claim), 3),
+    (("dme_order", claims::dme_order), 3),
+    (("records_release", claims::records_release), 4),
+    (("progress_note", claims::progress_note), 7),
 ];
 
 /// Whether a layout is a scanned fax (OCR damage may apply) rather than a digital message.

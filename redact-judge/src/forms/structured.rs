@@ -404,16 +404,24 @@ pub fn ccda(g: &mut Gen, b: &mut Builder) {
     b.raw(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ClinicalDocument xmlns=\"urn:hl7-org:v3\">\n",
     );
-    b.raw("  <realmCode code=\"US\"/>\n  <typeId root=\"2.16.840.1.113883.1.3\" extension=\"POCD_HD000040\"/>\n");
-    b.raw("  <templateId root=\"2.16.840.1.113883.10.20.22.1.1\" extension=\"");
+    b.raw("  <realmCode code=\"US\"/>\n  <typeId root=\"")
+        .decoy("OID", "2.16.840.1.113883.1.3")
+        .raw("\" extension=\"POCD_HD000040\"/>\n");
+    b.raw("  <templateId root=\"")
+        .decoy("OID", "2.16.840.1.113883.10.20.22.1.1")
+        .raw("\" extension=\"");
     b.decoy(
         "TEMPLATE_VERSION",
         g.cue(&["2015-08-01", "2014-06-09", "2023-05-01"]),
     );
-    b.raw("\"/>\n  <id root=\"2.16.840.1.113883.19.5.99999.1\" extension=\"");
+    b.raw("\"/>\n  <id root=\"")
+        .decoy("OID", "2.16.840.1.113883.19.5.99999.1")
+        .raw("\" extension=\"");
     let docid = g.own(|r| format!("{}{}", r.letters(2), r.digits(6)));
     b.phi(PhiKind::Id, "ccda_document_id", &docid);
-    b.raw("\"/>\n  <code code=\"34133-9\" codeSystem=\"2.16.840.1.113883.6.1\" displayName=\"Summarization of Episode Note\"/>\n");
+    b.raw("\"/>\n  <code code=\"34133-9\" codeSystem=\"")
+        .decoy("OID", "2.16.840.1.113883.6.1")
+        .raw("\" displayName=\"Summarization of Episode Note\"/>\n");
     b.raw("  <title>Continuity of Care Document</title>\n  <effectiveTime value=\"");
     let d = g.date(2025, 2026);
     let ts = format!(
@@ -426,10 +434,14 @@ pub fn ccda(g: &mut Gen, b: &mut Builder) {
     );
     let ts = g.own(|_| ts.clone());
     b.phi(PhiKind::Date, "ccda_ts", &ts);
-    b.raw("\"/>\n  <confidentialityCode code=\"N\" codeSystem=\"2.16.840.1.113883.5.25\"/>\n");
+    b.raw("\"/>\n  <confidentialityCode code=\"N\" codeSystem=\"")
+        .decoy("OID", "2.16.840.1.113883.5.25")
+        .raw("\"/>\n");
     b.raw("  <recordTarget>\n    <patientRole>\n      <id extension=\"");
     g.mrn(b);
-    b.raw("\" root=\"2.16.840.1.113883.19.5\"/>\n      <id extension=\"");
+    b.raw("\" root=\"")
+        .decoy("OID", "2.16.840.1.113883.19.5")
+        .raw("\"/>\n      <id extension=\"");
     g.ssn(b);
     b.raw(
         "\" root=\"2.16.840.1.113883.4.1\"/>\n      <addr use=\"HP\">\n        <streetAddressLine>",
@@ -453,7 +465,9 @@ pub fn ccda(g: &mut Gen, b: &mut Builder) {
     g.name_as(b, &p, "family");
     b.raw("</family>\n        </name>\n        <administrativeGenderCode code=\"")
         .raw(&p.sex.to_string());
-    b.raw("\" codeSystem=\"2.16.840.1.113883.5.1\"/>\n        <birthTime value=\"");
+    b.raw("\" codeSystem=\"")
+        .decoy("OID", "2.16.840.1.113883.5.1")
+        .raw("\"/>\n        <birthTime value=\"");
     g.date_as(b, p.dob, "hl7_ts");
     b.raw("\"/>\n      </patient>\n    </patientRole>\n  </recordTarget>\n");
     b.raw("  <author>\n    <time value=\"");
@@ -461,7 +475,9 @@ pub fn ccda(g: &mut Gen, b: &mut Builder) {
     g.date_as(b, a, "hl7_ts_time");
     b.raw("\"/>\n    <assignedAuthor>\n      <id extension=\"");
     g.license(b, "npi");
-    b.raw("\" root=\"2.16.840.1.113883.4.6\"/>\n      <telecom value=\"tel:");
+    b.raw("\" root=\"")
+        .decoy("OID", "2.16.840.1.113883.4.6")
+        .raw("\"/>\n      <telecom value=\"tel:");
     g.phone(b);
     b.raw("\"/>\n      <assignedPerson>\n        <name><prefix>Dr.</prefix><given>");
     let au = g.person();
