@@ -13,32 +13,98 @@ fn domain_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b >= 0x80 || matches!(b, b'.' | b'-')
 }
 
-/// Appends a span for every email address in `text`.
+/// The length of the line break at `i` (`\n` or `\r\n`), 0 when there is none.
+fn line_break(b: &[u8], i: usize) -> usize {
+    match b.get(i) {
+        Some(b'\n') => 1,
+        Some(b'\r') if b.get(i + 1) == Some(&b'\n') => 2,
+        _ => 0,
+    }
+}
+
+/// Appends a span for every email address in `text`. An address a fax page broke across two
+/// lines (`isabela1989@⏎gmail.com`, `r.glasco@nnxhealth⏎.org`, `twinia-⏎ta33@outlook.com`)
+/// is one span over both parts, line break included.
 pub fn find(text: &str, spans: &mut Vec<Span>) {
     let b = text.as_bytes();
     let mut from = 0;
     while let Some(at) = b[from..].iter().position(|&c| c == b'@').map(|i| from + i) {
         from = at + 1;
-        let mut start = at;
-        while start > 0 && local_byte(b[start - 1]) {
-            start -= 1;
-        }
-        while start < at && matches!(b[start], b'.' | b'_' | b'%' | b'+' | b'-') {
-            start += 1;
-        }
-        let mut end = at + 1;
-        while end < b.len() && domain_byte(b[end]) {
-            end += 1;
-        }
-        while end > at + 1 && matches!(b[end - 1], b'.' | b'-') {
-            end -= 1;
-        }
-        if start == at || !valid_domain(&text[at + 1..end]) {
+        let start = local_start(b, at);
+        let (end, valid) = domain_end(text, at);
+        if start == at || !valid {
             continue;
         }
         spans.push(Span::new(start, end, PhiKind::Email));
         from = end;
     }
+}
+
+/// Where the local part before the `@` at `at` starts, reading back over one line break
+/// when a local-part byte stands before it.
+fn local_start(b: &[u8], at: usize) -> usize {
+    let mut start = at;
+    let mut crossed = false;
+    loop {
+        while start > 0 && local_byte(b[start - 1]) {
+            start -= 1;
+        }
+        if crossed || start == at || start == 0 || b[start - 1] != b'\n' {
+            break;
+        }
+        let nl = if start >= 2 && b[start - 2] == b'\r' {
+            2
+        } else {
+            1
+        };
+        if start > nl && local_byte(b[start - 1 - nl]) && b[start - 1 - nl] != b'.' {
+            start -= nl;
+            crossed = true;
+        } else {
+            break;
+        }
+    }
+    while start < at && matches!(b[start], b'.' | b'_' | b'%' | b'+' | b'-' | b'\n' | b'\r') {
+        start += 1;
+    }
+    start
+}
+
+/// Where the domain after the `@` at `at` ends and whether it is one, crossing one line break
+/// right after the `@`, before a `.`, or after a `-`.
+fn domain_end(text: &str, at: usize) -> (usize, bool) {
+    let b = text.as_bytes();
+    let scan = |mut end: usize| {
+        while end < b.len() && domain_byte(b[end]) {
+            end += 1;
+        }
+        end
+    };
+    let mut end = scan(at + 1);
+    let nl = line_break(b, end);
+    if nl > 0 {
+        let next = b.get(end + nl).copied().unwrap_or(b' ');
+        let joins = end == at + 1 || next == b'.' || b[end - 1] == b'-' || b[end - 1] == b'.';
+        if joins && domain_byte(next) {
+            let joined = scan(end + nl);
+            let domain: String = text[at + 1..joined]
+                .chars()
+                .filter(|c| *c != '\n' && *c != '\r')
+                .collect();
+            let trimmed = domain.trim_end_matches(['.', '-']);
+            if valid_domain(trimmed) {
+                let mut e = joined;
+                while e > at + 1 && matches!(b[e - 1], b'.' | b'-') {
+                    e -= 1;
+                }
+                return (e, true);
+            }
+        }
+    }
+    while end > at + 1 && matches!(b[end - 1], b'.' | b'-') {
+        end -= 1;
+    }
+    (end, valid_domain(&text[at + 1..end]))
 }
 
 /// Two or more labels of letters, digits and inner hyphens; the last alphabetic, 2+ long.
@@ -74,6 +140,29 @@ mod tests {
             emails("é josé.núñez@exämple.com."),
             ["josé.núñez@exämple.com"]
         );
+    }
+
+    #[test]
+    fn addresses_broken_across_lines_are_one_span() {
+        assert_eq!(
+            emails("To: isabela1989@\ngmail.com\n"),
+            ["isabela1989@\ngmail.com"]
+        );
+        assert_eq!(
+            emails("E-mail: r.glasco@nnxhealth\n.org\n\nI authorize"),
+            ["r.glasco@nnxhealth\n.org"]
+        );
+        assert_eq!(
+            emails("From: Tui <twinia-\nta33@outlook.com>"),
+            ["twinia-\nta33@outlook.com"]
+        );
+        assert_eq!(
+            emails("or behnert_glenda@behner-\nt-family.com. Their"),
+            ["behnert_glenda@behner-\nt-family.com"]
+        );
+        assert_eq!(emails("To:hammad19\n80@msn.com"), ["hammad19\n80@msn.com"]);
+        // A sentence that ends a line is not glued to an address on the next.
+        assert_eq!(emails("see below.\njane@example.com"), ["jane@example.com"]);
     }
 
     #[test]

@@ -132,7 +132,9 @@ impl Detector {
 
     /// Every pass over `text`, spans unmerged.
     fn find_raw(&self, text: &str, spans: &mut Vec<Span>) {
+        let first = spans.len();
         self.automaton(text, spans);
+        with_extensions(text, &mut spans[first..]);
         structured::hl7(text, spans);
         structured::xml(text, spans);
         structured::json(text, spans);
@@ -201,7 +203,8 @@ impl Detector {
             Rule::Plain(kind) => found(kind),
             Rule::Url => {
                 let trimmed = s.trim_end_matches(['.', ',', ';', ':', '!', '?', ')']);
-                when(trimmed.len() > 4, PhiKind::Url).with_end(start + trimmed.len())
+                let ok = trimmed.len() > 4 && !standards_url(trimmed);
+                when(ok, PhiKind::Url).with_end(start + trimmed.len())
             }
             Rule::Ssn => when(checks::ssn_ok(s), PhiKind::Ssn),
             Rule::Phone => found(phone_or_fax(text, start)),
@@ -332,6 +335,85 @@ impl Verdict {
             other => other,
         }
     }
+}
+
+/// Hosts of code systems, profiles and schemas (`http://loinc.org`,
+/// `http://hl7.org/fhir/sid/us-ssn`): their URLs name a standard, never a person.
+const STANDARDS_HOSTS: &[&str] = &[
+    "hl7.org",
+    "terminology.hl7.org",
+    "loinc.org",
+    "snomed.info",
+    "unitsofmeasure.org",
+    "www.nlm.nih.gov",
+    "www.ama-assn.org",
+    "www.cms.gov",
+    "www.w3.org",
+    "www.cdc.gov",
+    "fhir.org",
+    "www.hl7.org",
+    "ihe.net",
+    "www.ihe.net",
+    "nucc.org",
+    "www.nucc.org",
+];
+
+/// Whether `url` points at a standards body's host (see [`STANDARDS_HOSTS`]).
+fn standards_url(url: &str) -> bool {
+    let rest = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest)
+        .trim_start_matches("www.");
+    let host = rest.split(['/', '?', '#', ':']).next().unwrap_or("");
+    STANDARDS_HOSTS
+        .iter()
+        .any(|h| host.eq_ignore_ascii_case(h.trim_start_matches("www.")))
+}
+
+/// Extends every number of seven or more digits through an extension written after it
+/// (`474-509-4347 x4240`, `ext. 12`, `extension 3`, `x4⏎376`): the extension is part of
+/// the number that reaches the person.
+fn with_extensions(text: &str, spans: &mut [Span]) {
+    let b = text.as_bytes();
+    for span in spans.iter_mut() {
+        let (start, end) = (span.start, span.end);
+        if end == 0 || !b[end - 1].is_ascii_digit() || digit_count(&text[start..end]) < 7 {
+            continue;
+        }
+        if let Some(extended) = extension_end(b, end) {
+            span.end = extended;
+        }
+    }
+}
+
+/// Where an extension marker and its digits after `at` end, if there is one.
+fn extension_end(b: &[u8], at: usize) -> Option<usize> {
+    let mut i = at;
+    let skip = |i: &mut usize, what: &dyn Fn(u8) -> bool| {
+        while *i < b.len() && what(b[*i]) {
+            *i += 1;
+        }
+    };
+    skip(&mut i, &|c| c == b' ' || c == b'\t' || c == b',');
+    let rest = &b[i..];
+    let marker = [&b"extension"[..], b"ext.", b"ext", b"x"]
+        .into_iter()
+        .find(|m| rest.len() >= m.len() && rest[..m.len()].eq_ignore_ascii_case(m))?;
+    i += marker.len();
+    skip(&mut i, &|c| {
+        c == b' ' || c == b'\t' || c == b'.' || c == b':' || c == b'#'
+    });
+    let digits = i;
+    // Digits, and one line break an OCR'd page may put inside them.
+    while i < b.len() && (b[i].is_ascii_digit() || (b[i] == b'\n' && i > digits)) {
+        if b[i] == b'\n' && !b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            break;
+        }
+        i += 1;
+    }
+    let count = b[digits..i].iter().filter(|c| c.is_ascii_digit()).count();
+    let word_ends = i == b.len() || !b[i].is_ascii_alphanumeric();
+    ((1..=6).contains(&count) && word_ends).then_some(i)
 }
 
 /// Text with no digit, no capital letter, no `@` and no `://` cannot hold any identifier the

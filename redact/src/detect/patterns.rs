@@ -104,6 +104,8 @@ fn cue(words: &[&str]) -> String {
         .iter()
         .map(|w| {
             w.replace('.', r"\.")
+                .replace('(', r"\(")
+                .replace(')', r"\)")
                 .split(' ')
                 .collect::<Vec<_>>()
                 .join(r"[ _-]?")
@@ -188,6 +190,30 @@ pub fn table() -> Vec<Pattern> {
         // Email addresses are not here: their local part could start any word, which would
         // keep the automaton alive everywhere. `email.rs` finds them from the `@`.
         // --- identifiers after a cue word ---
+        // The last four of an SSN, which forms and consent letters ask for on their own.
+        cue_pattern(
+            &[
+                "last 4 of ssn",
+                "last 4 of social security number",
+                "last 4 of social security",
+                "last 4 of social",
+                "last 4 ssn",
+                "last 4 digits of ssn",
+                "last 4 digits of social security number",
+                "last four of ssn",
+                "last four ssn",
+                "last four digits of ssn",
+                "last four of social security number",
+                "ssn last 4",
+                "ssn last four",
+                "ssn (last 4)",
+                "ssn (last four)",
+                "ssn last 4 digits",
+                "ss# last 4",
+            ],
+            r"(?:[Xx*]{3}[ -]?[Xx*]{2}[ -]?)?[0-9]{4}\b",
+            CueValue::Id(PhiKind::Ssn),
+        ),
         cue_pattern(
             &[
                 "ssn",
@@ -239,6 +265,16 @@ pub fn table() -> Vec<Pattern> {
                 "emr #",
                 "ehr id",
                 "patient number",
+                "our ref",
+                "our reference",
+                "your ref",
+                "your reference",
+                "ref #",
+                "ref no",
+                "ref number",
+                "reference #",
+                "reference no",
+                "reference number",
             ],
             id_value,
             CueValue::Id(PhiKind::Mrn),
@@ -606,6 +642,11 @@ pub fn table() -> Vec<Pattern> {
         plain(&format!(r"\+1[-. ]?[0-9]{{10}}\b{ext}"), Rule::Phone),
         plain(
             r"\+[2-9][0-9]{0,2}(?:[-. \n]?\(?[0-9]{1,5}\)?){2,5}\b",
+            Rule::IntlPhone,
+        ),
+        // The same dialled from the US: 011, the country code, the number.
+        plain(
+            r"\b011[-. ]?[1-9][0-9]{0,2}(?:[-. \n]?\(?[0-9]{1,5}\)?){2,5}\b",
             Rule::IntlPhone,
         ),
         plain(

@@ -86,8 +86,15 @@ fn hl7_fields(segment: &[u8]) -> &'static [(usize, Hl7)] {
             (8, Whole(K::Date)),
             (12, Whole(K::Ssn)),
         ],
-        b"ORC" => &[(9, Whole(K::Date)), (12, Person)],
+        b"ORC" => &[
+            (2, Id(K::Id)),
+            (3, Id(K::Id)),
+            (9, Whole(K::Date)),
+            (12, Person),
+        ],
         b"OBR" => &[
+            (2, Id(K::Id)),
+            (3, Id(K::Id)),
             (7, Whole(K::Date)),
             (8, Whole(K::Date)),
             (14, Whole(K::Date)),
@@ -165,16 +172,15 @@ pub fn hl7(text: &str, spans: &mut Vec<Span>) {
                 continue;
             }
             let rules = hl7_fields(id);
-            if rules.is_empty() {
-                continue;
-            }
             for (n, (fs, fe)) in split(text, ls + 4, le, b'|').enumerate() {
                 let field = n + 1;
-                let Some(&(_, how)) = rules.iter().find(|(f, _)| *f == field) else {
-                    continue;
-                };
+                let how = rules.iter().find(|(f, _)| *f == field).map(|&(_, how)| how);
                 for (rs, re) in split(text, fs, fe, b'~') {
-                    hl7_value(text, rs, re, how, spans);
+                    match how {
+                        Some(how) => hl7_value(text, rs, re, how, spans),
+                        None if id != b"MSH" => hl7_shapes(text, rs, re, spans),
+                        None => {}
+                    }
                 }
             }
         }
@@ -202,13 +208,88 @@ fn hl7_value(text: &str, start: usize, end: usize, how: Hl7, spans: &mut Vec<Spa
                 _ => None,
             },
             Hl7::Phone => match c {
-                1 | 6 | 7 => Some(PhiKind::Phone),
+                1 | 5..=8 => Some(PhiKind::Phone),
                 4 => Some(PhiKind::Email),
                 _ => None,
             },
         };
         if let Some(k) = kind {
             push(spans, text, cs, ce, k);
+        }
+    }
+}
+
+/// XTN telecommunication use codes (HL7 table 0201).
+const TELECOM_USE: &[&str] = &[
+    "PRN", "ORN", "WPN", "VHN", "ASN", "EMR", "NET", "BPN", "PRS",
+];
+/// XTN equipment types (HL7 table 0202).
+const TELECOM_EQUIPMENT: &[&str] = &["PH", "FX", "MD", "CP", "BP", "SAT", "TDD", "TTY"];
+/// Coding systems that end a coded value (`80053^METABOLIC PANEL^CPT`), so it is not read as
+/// an id and a name.
+const CODING_SYSTEMS: &[&str] = &[
+    "CPT", "C4", "C5", "HCPCS", "HCPT", "LN", "LOINC", "SCT", "SNM", "SNM3", "SNOMED", "I9", "I9C",
+    "I9CM", "I10", "I10C", "I10P", "ICD9", "ICD10", "ICD10CM", "ICD10PCS", "NDC", "CVX", "MVX",
+    "RXNORM", "RXN", "UCUM", "ISO+", "NUBC", "HL70", "L", "LOCAL", "99", "ACR", "DCM",
+];
+
+/// Whether an HL7 component reads as a name: letters (any script), spaces, hyphens,
+/// apostrophes and dots, two letters at least, no digit.
+fn name_like(v: &str) -> bool {
+    v.chars().filter(|c| c.is_alphabetic()).count() >= 2
+        && v.chars()
+            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '.'))
+}
+
+/// A value whose components give it away in any field, wherever a sender put it (fields
+/// move between versions and vendors): an XTN (`^PRN^PH^^1^835^9701232`) and an XCN, an
+/// id followed by a name (`1011366469^KUBICA^HUBERT^^`).
+fn hl7_shapes(text: &str, start: usize, end: usize, spans: &mut Vec<Span>) {
+    let comps: Vec<(usize, usize)> = split(text, start, end, b'^').collect();
+    if comps.len() < 3 {
+        return;
+    }
+    let c = |i: usize| comps.get(i).map_or("", |&(s, e)| &text[s..e]);
+    let at = |i: usize| comps.get(i).copied();
+    if TELECOM_USE.contains(&c(1)) || TELECOM_EQUIPMENT.contains(&c(2)) {
+        let number = format!("{}{}{}", c(4), c(5), c(6));
+        let digits = number.bytes().filter(u8::is_ascii_digit).count();
+        let kind = if c(2) == "FX" {
+            PhiKind::Fax
+        } else {
+            PhiKind::Phone
+        };
+        if digits >= 7 {
+            for i in [0, 4, 5, 6, 7] {
+                if let Some((s, e)) = at(i) {
+                    push(spans, text, s, e, kind);
+                }
+            }
+        }
+        if c(3).contains('@')
+            && let Some((s, e)) = at(3)
+        {
+            push(spans, text, s, e, PhiKind::Email);
+        }
+        return;
+    }
+    let id = c(0);
+    let person = (5..=15).contains(&id.len())
+        && id.bytes().all(|b| b.is_ascii_digit())
+        && name_like(c(1))
+        && (c(2).is_empty() || name_like(c(2)))
+        && !CODING_SYSTEMS.contains(&c(2))
+        && !CODING_SYSTEMS.contains(&c(3));
+    if person {
+        for (i, kind) in [
+            (0, PhiKind::License),
+            (1, PhiKind::Name),
+            (2, PhiKind::Name),
+            (3, PhiKind::Name),
+        ] {
+            if let Some((s, e)) = at(i) {
+                push(spans, text, s, e, kind);
+            }
         }
     }
 }
@@ -390,7 +471,9 @@ pub fn json(text: &str, spans: &mut Vec<Span>) {
             }
             let vs = j + 1;
             let Some(ve) = string_end(b, vs) else { return };
-            let kind = kind.or_else(|| value_kind(&text[vs..ve]));
+            let kind = kind
+                .or_else(|| value_kind(&text[vs..ve]))
+                .or_else(|| identifier_value(text, ks, &text[vs..ve]));
             if let Some(k) = kind {
                 push(spans, text, vs, ve, k);
             }
@@ -418,6 +501,18 @@ fn string_end(b: &[u8], from: usize) -> Option<usize> {
 }
 
 /// The kind of a bare `"value"`: an email, a phone number, or an identifier with digits.
+/// The `value` of an object that also names a `system` (a FHIR `Identifier`: a record
+/// number, member id or licence under its issuer's URI or OID): an identifier whatever its
+/// shape, when it holds a letter or digit run of four or more (`J037PSG`). `key_start` is
+/// where the key `value` starts.
+fn identifier_value(text: &str, key_start: usize, v: &str) -> Option<PhiKind> {
+    let object_start = text[..key_start].rfind('{')?;
+    let object = &text[object_start..key_start];
+    let named = object.contains("\"system\"") && !object.contains('}');
+    let alnum = v.bytes().filter(u8::is_ascii_alphanumeric).count();
+    (named && alnum >= 4 && v.len() <= 64 && !v.contains(' ')).then_some(PhiKind::Id)
+}
+
 fn value_kind(v: &str) -> Option<PhiKind> {
     let digits = v.bytes().filter(u8::is_ascii_digit).count();
     if v.contains('@') && v.contains('.') {
