@@ -366,7 +366,7 @@ fn an_unprivileged_core_moves_itself_into_a_leaf_of_its_delegated_subtree_and_ja
     );
     let cgroup = hierarchy.create("jail-9-a", &limits()).expect("create");
     let dir = service.join("plugins/jail-9-a");
-    assert_eq!(cgroup.dirs(), &[dir.clone()]);
+    assert_eq!(cgroup.dirs(), std::slice::from_ref(&dir));
     for parent in [service.clone(), service.join("plugins")] {
         assert_eq!(
             fs::read_to_string(parent.join("cgroup.subtree_control")).expect("read"),
