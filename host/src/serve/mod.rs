@@ -13,6 +13,7 @@ pub mod logs;
 pub mod runtime;
 mod server;
 pub mod transports;
+mod unprivileged;
 pub mod webhooks;
 
 pub use server::install_crypto_provider;
@@ -121,6 +122,9 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
         None => None,
     };
 
+    for line in unprivileged::prepare().map_err(anyhow::Error::msg)? {
+        eprintln!("{line}");
+    }
     let keys = KeyMaterial::load(&dir.join(KEY_FILE_NAME)).with_context(|| {
         format!(
             "loading the core's key material (run `faxbot init --dir {}` first)",
