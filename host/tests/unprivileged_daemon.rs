@@ -173,6 +173,7 @@ fn as_service(cgroup: Option<&Delegated>) -> Command {
             "--clear-groups",
             "--inh-caps=-all",
             "--bounding-set=-all",
+            "--no-new-privs",
             FAXBOT,
         ])
         .env_clear()

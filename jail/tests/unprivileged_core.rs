@@ -203,6 +203,8 @@ fn command_as_service(
             &format!("--reuid={uid}"),
             &format!("--regid={uid}"),
             "--clear-groups",
+            "--bounding-set=-all",
+            "--no-new-privs",
             JAIL,
             "--ro",
             &format!("{}:/app", app.display()),
