@@ -356,14 +356,61 @@ fn a_plugin_of_an_unprivileged_core_has_no_network() {
         &as_service(&cgroup, &[], &["tcp", "127.0.0.1:22"]),
         "EAFNOSUPPORT",
     );
-    // The namespaces layer alone (everything it can be without the others) still cuts it.
-    let off: Vec<&str> = ["rootfs", "rlimits", "identity", "landlock", "seccomp"]
+}
+
+/// `--disable` flags for every layer but `keep`.
+fn alone(keep: &str) -> Vec<&'static str> {
+    faxbot_jail::Layer::ALL
         .iter()
-        .flat_map(|l| ["--disable", l])
-        .collect();
-    let run = as_service(&cgroup, &off, &["tcp", "127.0.0.1:22"]);
+        .filter(|l| l.name() != keep)
+        .flat_map(|l| ["--disable", l.name()])
+        .collect()
+}
+
+fn assert_result(run: &Run, expected: &str) {
     assert!(
-        run.stdout.contains("RESULT blocked ENETUNREACH"),
+        run.stdout.contains(expected),
+        "expected {expected:?}; exit {} stdout: {} stderr: {}",
+        run.code,
+        run.stdout,
+        run.stderr
+    );
+}
+
+#[test]
+fn each_layer_of_an_unprivileged_core_still_holds_with_the_others_off() {
+    let Some(cgroup) = delegated() else { return };
+    // The delegated cgroup alone still kills a memory hog.
+    let mut off = alone("cgroup");
+    off.extend(["--memory", "32M"]);
+    let run = as_service(&cgroup, &off, &["memory-hog"]);
+    assert!(
+        run.code > 128 && run.stderr.contains("out of memory"),
+        "{} {}",
+        run.stdout,
+        run.stderr
+    );
+    // The namespaces (a user namespace, no root) alone still cut the network.
+    assert_result(
+        &as_service(&cgroup, &alone("namespaces"), &["tcp", "127.0.0.1:22"]),
+        "RESULT blocked ENETUNREACH",
+    );
+    // Landlock alone still hides a world-readable host file and refuses TCP.
+    assert_result(
+        &as_service(&cgroup, &alone("landlock"), &["read", "/etc/passwd"]),
+        "RESULT blocked EACCES",
+    );
+    assert_result(
+        &as_service(&cgroup, &alone("landlock"), &["tcp", "127.0.0.1:9"]),
+        "RESULT blocked EACCES",
+    );
+    // seccomp alone still kills ptrace and names it.
+    let run = as_service(&cgroup, &alone("seccomp"), &["syscall", "101"]);
+    assert!(
+        run.code == 128 + libc::SIGSYS
+            && run
+                .stderr
+                .contains("seccomp violation: syscall ptrace (101)"),
         "{} {}",
         run.stdout,
         run.stderr
