@@ -236,7 +236,8 @@ pub fn find_v1(mount: &Path, ctx: &Context) -> Result<Option<crate::v1::V1>, cra
     if ctx.privileged {
         return Ok(Some(v1));
     }
-    let files = ["cgroup.procs"];
+    // A jail's shim joins through `tasks`; the supervisor reads `cgroup.procs`.
+    let files = ["cgroup.procs", "tasks"];
     let (required, optional) = v1.bases().split_at(3);
     for base in required {
         if let Some(reason) = not_owned(base, &files, ctx.uid) {

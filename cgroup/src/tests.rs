@@ -478,6 +478,7 @@ fn v1_tree(dir: &str, chowned: &[&str]) -> tempfile::TempDir {
         if chowned.contains(&controller) {
             fs::create_dir(mount.join(dir)).expect("mkdir");
             fs::write(mount.join(dir).join("cgroup.procs"), "").expect("write");
+            fs::write(mount.join(dir).join("tasks"), "").expect("write");
         }
     }
     root
@@ -531,6 +532,16 @@ fn a_v1_hierarchy_not_chowned_to_the_user_is_refused_with_what_to_do() {
         .to_string();
     assert!(
         text.contains("memory/faxbot-jails") && text.contains("is owned by uid"),
+        "{text}"
+    );
+    // A directory chowned without its `tasks` file (the shim joins through it) is refused.
+    let no_tasks = v1_tree("faxbot-jails", &["memory", "pids", "cpu"]);
+    fs::remove_file(no_tasks.path().join("pids/faxbot-jails/tasks")).expect("rm");
+    let text = Hierarchy::detect_with(no_tasks.path(), &unprivileged(owner(no_tasks.path()), "/"))
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        text.contains("pids/faxbot-jails") && text.contains("has no tasks"),
         "{text}"
     );
 }
