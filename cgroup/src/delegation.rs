@@ -55,18 +55,26 @@ pub struct Context {
 }
 
 impl Context {
-    /// This process: its euid, `/proc/self/cgroup` and environment.
+    /// This process: its euid, environment and (where a delegated subtree is looked for)
+    /// `/proc/self/cgroup`.
     pub fn of_this_process() -> Self {
         let uid = nix::unistd::geteuid().as_raw();
+        let v2_base = std::env::var_os(V2_BASE_ENV)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
+        // Root without FAXBOT_CGROUP_V2_BASE never needs it: one read fewer per jail start.
+        let own_v2_cgroup = if uid != 0 || v2_base.is_some() {
+            std::fs::read_to_string("/proc/self/cgroup")
+                .ok()
+                .and_then(|text| own_v2_cgroup(&text))
+        } else {
+            None
+        };
         Self {
             privileged: uid == 0,
             uid,
-            own_v2_cgroup: std::fs::read_to_string("/proc/self/cgroup")
-                .ok()
-                .and_then(|text| own_v2_cgroup(&text)),
-            v2_base: std::env::var_os(V2_BASE_ENV)
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from),
+            own_v2_cgroup,
+            v2_base,
             v1_dir: std::env::var(V1_DIR_ENV).ok().filter(|v| !v.is_empty()),
         }
     }
