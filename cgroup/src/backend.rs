@@ -50,6 +50,13 @@ pub trait Backend: fmt::Debug + Send + Sync {
     fn reusable(&self, dirs: &[PathBuf]) -> bool;
     /// Resets what the next holder must not inherit, once a cgroup became a spare at `dirs`.
     fn reset_spare(&self, dirs: &[PathBuf]);
+    /// Moves the calling process out of a delegated v2 root into its leaf, where v2 needs
+    /// it before controllers can be enabled below the root. Returns the leaf when it moved.
+    fn settle(&self) -> Result<Option<PathBuf>, CgroupError> {
+        Ok(None)
+    }
+    /// The hierarchy and where the jails go, in words.
+    fn describe(&self) -> String;
 }
 
 /// `dirs[i]`, or an empty path where a cgroup has fewer directories than its backend

@@ -2,7 +2,8 @@
 //! jail's cgroup, finding and opening one, sweeping what crashed runs left.
 
 use crate::backend::Backend;
-use crate::v1::{self, V1};
+use crate::delegation::{self, Context};
+use crate::v1::V1;
 use crate::v2::{self, V2};
 use crate::{Cgroup, CgroupError, JAILS_DIR, Limits, spares};
 use std::fs;
@@ -13,21 +14,46 @@ use std::sync::Arc;
 #[derive(Clone, Debug)]
 pub struct Hierarchy {
     backend: Arc<dyn Backend>,
+    /// The unprivileged user it was delegated to, if any.
+    delegated_to: Option<u32>,
 }
 
 impl Hierarchy {
-    /// Finds the hierarchy on this host: v2 if the unified hierarchy at `mount` offers the
-    /// memory, pids and cpu controllers; otherwise v1 if all three are mounted separately.
-    /// `FAXBOT_CGROUP_V2_BASE` names a delegated v2 directory explicitly (systemd hosts).
+    /// Finds the hierarchy this process may use (see [`Hierarchy::detect_with`]).
     pub fn detect(mount: &Path) -> Result<Self, CgroupError> {
-        if let Some(base) = std::env::var_os("FAXBOT_CGROUP_V2_BASE") {
-            return Ok(Self::v2(V2::new(PathBuf::from(base))));
+        Self::detect_with(mount, &Context::of_this_process())
+    }
+
+    /// Finds the hierarchy `ctx` may use under `mount`.
+    ///
+    /// `FAXBOT_CGROUP_V2_BASE` names a delegated v2 directory explicitly. As root: v2 if
+    /// the unified hierarchy at `mount` offers the memory, pids and cpu controllers
+    /// (jails in `faxbot-jails`), otherwise v1 if all three are mounted separately.
+    /// Without root only a delegated subtree ([`crate::delegation`]): the own v2 cgroup on
+    /// a v2 host, the chowned v1 directories on a v1 host; anything else is an error that
+    /// says what to set.
+    pub fn detect_with(mount: &Path, ctx: &Context) -> Result<Self, CgroupError> {
+        let delegated_to = (!ctx.privileged).then_some(ctx.uid);
+        let v2 = |v2_mount: &Path| -> Result<Self, CgroupError> {
+            let subtree = delegation::find_v2(v2_mount, ctx)?;
+            Ok(Self::v2(V2::delegated(subtree)).owned_by(delegated_to))
+        };
+        if ctx.v2_base.is_some() {
+            return v2(mount);
         }
-        if let Some(v2) = v2::detect(mount, JAILS_DIR) {
-            return Ok(Self::v2(v2));
+        if ctx.privileged {
+            if let Some(v2) = v2::detect(mount, JAILS_DIR) {
+                return Ok(Self::v2(v2));
+            }
+        } else if mount.join("cgroup.controllers").exists() {
+            return v2(mount);
         }
-        if let Some(v1) = v1::detect(mount, JAILS_DIR) {
-            return Ok(Self::v1(v1));
+        if let Some(v1) = delegation::find_v1(mount, ctx)? {
+            return Ok(Self::v1(v1).owned_by(delegated_to));
+        }
+        let unified = mount.join("unified");
+        if !ctx.privileged && unified.join("cgroup.controllers").exists() {
+            return v2(&unified);
         }
         Err(CgroupError::Unsupported(mount.display().to_string()))
     }
@@ -36,6 +62,7 @@ impl Hierarchy {
     pub fn v2(backend: V2) -> Self {
         Self {
             backend: Arc::new(backend),
+            delegated_to: None,
         }
     }
 
@@ -43,7 +70,34 @@ impl Hierarchy {
     pub fn v1(backend: V1) -> Self {
         Self {
             backend: Arc::new(backend),
+            delegated_to: None,
         }
+    }
+
+    fn owned_by(mut self, uid: Option<u32>) -> Self {
+        self.delegated_to = uid;
+        self
+    }
+
+    /// The unprivileged uid the hierarchy was delegated to (`None` as root).
+    pub fn delegated_to(&self) -> Option<u32> {
+        self.delegated_to
+    }
+
+    /// Where the jails go, in words (for `--check` and `faxbot doctor`).
+    pub fn describe(&self) -> String {
+        match self.delegated_to {
+            Some(uid) => format!("{}, delegated to uid {uid}", self.backend.describe()),
+            None => self.backend.describe(),
+        }
+    }
+
+    /// In a delegated v2 subtree, moves the calling process from the subtree's root into
+    /// its `supervisor` leaf (v2 enables controllers only below cgroups without processes
+    /// of their own); elsewhere does nothing. The core calls it once at start, a
+    /// `faxbot-jail` run by hand before it makes its cgroup. Returns the leaf when it moved.
+    pub fn settle(&self) -> Result<Option<PathBuf>, CgroupError> {
+        self.backend.settle()
     }
 
     /// `"v1"` or `"v2"`.

@@ -14,6 +14,7 @@
 
 mod backend;
 mod cgroup;
+pub mod delegation;
 mod detect;
 mod files;
 pub mod spares;
@@ -25,6 +26,7 @@ mod tests;
 
 pub use backend::{Backend, Freezer};
 pub use cgroup::Cgroup;
+pub use delegation::Context;
 pub use detect::Hierarchy;
 
 use std::io;
@@ -44,6 +46,50 @@ pub enum CgroupError {
     /// Neither a usable v2 nor a complete v1 hierarchy.
     #[error("no cgroup hierarchy with the memory, pids and cpu controllers was found under {0}")]
     Unsupported(String),
+    /// Without root, the cgroup this process would use is not delegated to its user.
+    #[error("cgroup {path} is not delegated to uid {uid}: {reason}; {fix}")]
+    NotDelegated {
+        /// The directory that should be this user's.
+        path: PathBuf,
+        /// The user.
+        uid: u32,
+        /// What is wrong with it.
+        reason: String,
+        /// What to set.
+        fix: &'static str,
+    },
+    /// A delegated subtree does not offer a controller the jail needs.
+    #[error(
+        "cgroup v2 subtree {path} lacks the {controller} controller (it offers: {offered}); {fix}",
+        fix = delegation::CONTROLLER_FIX
+    )]
+    MissingController {
+        /// The subtree.
+        path: PathBuf,
+        /// The controller.
+        controller: &'static str,
+        /// What `cgroup.controllers` lists.
+        offered: String,
+    },
+    /// v2's no-internal-processes rule: controllers cannot be enabled below a cgroup that
+    /// holds processes.
+    #[error(
+        "cgroup v2 {path} still holds processes of its own, so the memory, pids and cpu controllers cannot be enabled below it (v2 lets only leaves hold processes): move them into {path}/supervisor (the core does so at start)"
+    )]
+    InternalProcesses {
+        /// The cgroup.
+        path: PathBuf,
+    },
+    /// A setting from the environment is unusable.
+    #[error("{name}={value:?}: {rule}")]
+    Setting {
+        /// The variable.
+        name: &'static str,
+        /// Its value.
+        value: String,
+        /// The rule it breaks.
+        rule: &'static str,
+    },
     /// A file could not be written or read.
     #[error("cgroup file {path}: {source}")]
     Io {

@@ -27,7 +27,8 @@ fn v2_limits_are_written_to_a_cgroupfs_like_tree() {
         "cpuset cpu io memory pids",
     )
     .expect("write");
-    let hierarchy = Hierarchy::detect(root.path()).expect("v2 detected");
+    let hierarchy =
+        Hierarchy::detect_with(root.path(), &Context::privileged()).expect("v2 detected");
     assert_eq!(hierarchy.version(), "v2");
     let cgroup = hierarchy.create("jail-1-a", &limits()).expect("create");
     let dir = root.path().join(JAILS_DIR).join("jail-1-a");
@@ -49,7 +50,7 @@ fn v2_limits_are_written_to_a_cgroupfs_like_tree() {
 fn a_finished_clean_cgroup_becomes_the_next_jails_spare() {
     let root = tempfile::tempdir().expect("tempdir");
     fs::write(root.path().join("cgroup.controllers"), "cpu memory pids").expect("write");
-    let hierarchy = Hierarchy::detect(root.path()).expect("v2");
+    let hierarchy = Hierarchy::detect_with(root.path(), &Context::privileged()).expect("v2");
     let base = root.path().join(JAILS_DIR);
     hierarchy
         .create("jail-1-a", &limits())
@@ -76,7 +77,7 @@ fn a_finished_clean_cgroup_becomes_the_next_jails_spare() {
 fn v2_events_report_oom_and_pids_limits() {
     let root = tempfile::tempdir().expect("tempdir");
     fs::write(root.path().join("cgroup.controllers"), "cpu memory pids").expect("write");
-    let hierarchy = Hierarchy::detect(root.path()).expect("v2");
+    let hierarchy = Hierarchy::detect_with(root.path(), &Context::privileged()).expect("v2");
     let cgroup = hierarchy.create("jail-2-b", &limits()).expect("create");
     let dir = &cgroup.dirs()[0];
     fs::write(
@@ -99,7 +100,7 @@ fn a_hierarchy_without_the_needed_controllers_is_refused() {
     let root = tempfile::tempdir().expect("tempdir");
     fs::write(root.path().join("cgroup.controllers"), "cpu io").expect("write");
     assert!(matches!(
-        Hierarchy::detect(root.path()),
+        Hierarchy::detect_with(root.path(), &Context::privileged()),
         Err(CgroupError::Unsupported(_))
     ));
 }
@@ -158,7 +159,7 @@ fn v1_limits_are_enforced_by_the_real_kernel() {
 fn v2_usage_and_freeze_are_read_from_a_cgroupfs_like_tree() {
     let root = tempfile::tempdir().expect("tempdir");
     fs::write(root.path().join("cgroup.controllers"), "cpu memory pids").expect("write");
-    let hierarchy = Hierarchy::detect(root.path()).expect("v2");
+    let hierarchy = Hierarchy::detect_with(root.path(), &Context::privileged()).expect("v2");
     let cgroup = hierarchy.create("jail-7-a", &limits()).expect("create");
     let dir = &cgroup.dirs()[0];
     fs::write(dir.join("memory.current"), "1048576\n").expect("write");
@@ -302,4 +303,275 @@ fn a_v1_spare_with_a_small_memory_limit_takes_a_larger_one() {
             fs::remove_dir(dir).expect("rmdir");
         }
     }
+}
+
+/// The uid that owns `path` (the test's own files).
+fn owner(path: &Path) -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata(path).expect("metadata").uid()
+}
+
+/// A pure cgroup v2 mount with systemd's delegated `faxbot.service` (Delegate=yes: the
+/// directory and its cgroup.procs, cgroup.subtree_control and cgroup.threads are the
+/// service user's; the parent offers memory, pids and cpu).
+fn delegated_v2_tree(offered: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let root = tempfile::tempdir().expect("tempdir");
+    fs::write(
+        root.path().join("cgroup.controllers"),
+        "cpuset cpu io memory pids",
+    )
+    .expect("w");
+    let service = root.path().join("system.slice/faxbot.service");
+    fs::create_dir_all(&service).expect("mkdir");
+    for (file, text) in [
+        ("cgroup.controllers", offered),
+        ("cgroup.procs", "4242\n"),
+        ("cgroup.subtree_control", ""),
+        ("cgroup.threads", ""),
+    ] {
+        fs::write(service.join(file), text).expect("write");
+    }
+    (root, service)
+}
+
+fn unprivileged(uid: u32, own: &str) -> Context {
+    Context {
+        privileged: false,
+        uid,
+        own_v2_cgroup: Some(own.into()),
+        v2_base: None,
+        v1_dir: None,
+    }
+}
+
+#[test]
+fn an_unprivileged_core_moves_itself_into_a_leaf_of_its_delegated_subtree_and_jails_go_beside_it() {
+    let (root, service) = delegated_v2_tree("cpu memory pids");
+    let ctx = unprivileged(owner(&service), "/system.slice/faxbot.service");
+    let hierarchy = Hierarchy::detect_with(root.path(), &ctx).expect("delegated v2");
+    assert_eq!(hierarchy.version(), "v2");
+    assert_eq!(hierarchy.delegated_to(), Some(ctx.uid));
+    assert!(
+        hierarchy.describe().contains("faxbot.service")
+            && hierarchy.describe().contains("delegated"),
+        "{}",
+        hierarchy.describe()
+    );
+    // The core is in the subtree's root: it moves into the supervisor leaf first.
+    let leaf = hierarchy.settle().expect("settle").expect("moved");
+    assert_eq!(leaf, service.join("supervisor"));
+    assert_eq!(
+        fs::read_to_string(leaf.join("cgroup.procs")).expect("read"),
+        "0"
+    );
+    let cgroup = hierarchy.create("jail-9-a", &limits()).expect("create");
+    let dir = service.join("plugins/jail-9-a");
+    assert_eq!(cgroup.dirs(), std::slice::from_ref(&dir));
+    for parent in [service.clone(), service.join("plugins")] {
+        assert_eq!(
+            fs::read_to_string(parent.join("cgroup.subtree_control")).expect("read"),
+            "+memory +pids +cpu",
+            "controllers enabled in {}",
+            parent.display()
+        );
+    }
+    assert_eq!(
+        fs::read_to_string(dir.join("memory.max")).expect("read"),
+        (64u64 << 20).to_string()
+    );
+    assert_eq!(
+        fs::read_to_string(dir.join("pids.max")).expect("read"),
+        "16"
+    );
+    assert_eq!(
+        fs::read_to_string(dir.join("cpu.max")).expect("read"),
+        "50000 100000"
+    );
+    assert_eq!(hierarchy.find_jail(9).as_deref(), Some("jail-9-a"));
+    // Nothing was made outside the delegated subtree.
+    assert!(!root.path().join(JAILS_DIR).exists());
+}
+
+#[test]
+fn a_jail_started_by_a_core_in_its_leaf_finds_the_same_subtree_and_does_not_move() {
+    let (root, service) = delegated_v2_tree("cpu memory pids");
+    fs::create_dir(service.join("supervisor")).expect("mkdir");
+    fs::write(service.join("supervisor/cgroup.procs"), "4242\n").expect("write");
+    let ctx = unprivileged(owner(&service), "/system.slice/faxbot.service/supervisor");
+    let hierarchy = Hierarchy::detect_with(root.path(), &ctx).expect("delegated v2");
+    assert_eq!(
+        hierarchy.settle().expect("settle"),
+        None,
+        "already in the leaf"
+    );
+    assert_eq!(
+        fs::read_to_string(service.join("supervisor/cgroup.procs")).expect("read"),
+        "4242\n"
+    );
+    let cgroup = hierarchy.create("jail-3-b", &limits()).expect("create");
+    assert_eq!(cgroup.dirs(), &[service.join("plugins/jail-3-b")]);
+}
+
+#[test]
+fn an_unprivileged_core_in_a_cgroup_not_delegated_to_it_is_refused_with_what_to_set() {
+    let (root, service) = delegated_v2_tree("cpu memory pids");
+    let someone_else = owner(&service) + 1;
+    let ctx = unprivileged(someone_else, "/system.slice/faxbot.service");
+    let error = Hierarchy::detect_with(root.path(), &ctx).expect_err("refused");
+    let text = error.to_string();
+    assert!(matches!(error, CgroupError::NotDelegated { .. }), "{text}");
+    assert!(text.contains("faxbot.service"), "names the cgroup: {text}");
+    assert!(
+        text.contains(&format!("is owned by uid {}", someone_else - 1)),
+        "{text}"
+    );
+    assert!(
+        text.contains("Delegate=yes") && text.contains("FAXBOT_CGROUP_V2_BASE"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_delegated_subtree_without_the_memory_controller_is_refused_naming_it() {
+    let (root, service) = delegated_v2_tree("cpu pids");
+    let ctx = unprivileged(owner(&service), "/system.slice/faxbot.service");
+    let error = Hierarchy::detect_with(root.path(), &ctx).expect_err("refused");
+    let text = error.to_string();
+    assert!(
+        matches!(
+            &error,
+            CgroupError::MissingController {
+                controller: "memory",
+                ..
+            }
+        ),
+        "{text}"
+    );
+    assert!(text.contains("it offers: cpu pids"), "{text}");
+}
+
+#[test]
+fn a_v2_directory_named_in_the_environment_is_used_as_the_delegated_subtree() {
+    let (root, service) = delegated_v2_tree("cpu memory pids");
+    let ctx = Context {
+        v2_base: Some(service.clone()),
+        ..unprivileged(owner(&service), "/user.slice/session-1.scope")
+    };
+    let hierarchy = Hierarchy::detect_with(root.path(), &ctx).expect("named subtree");
+    assert_eq!(
+        hierarchy.settle().expect("settle"),
+        None,
+        "the process is elsewhere"
+    );
+    let cgroup = hierarchy.create("jail-4-c", &limits()).expect("create");
+    assert_eq!(cgroup.dirs(), &[service.join("plugins/jail-4-c")]);
+}
+
+/// A v1 host: memory, pids, cpu and freezer mounted separately, with `dir` made in each of
+/// `chowned` (owned by the test's user, as `chown` by an administrator leaves them).
+fn v1_tree(dir: &str, chowned: &[&str]) -> tempfile::TempDir {
+    let root = tempfile::tempdir().expect("tempdir");
+    for controller in ["memory", "pids", "cpu", "freezer"] {
+        let mount = root.path().join(controller);
+        fs::create_dir(&mount).expect("mkdir");
+        fs::write(mount.join("cgroup.procs"), "").expect("write");
+        if chowned.contains(&controller) {
+            fs::create_dir(mount.join(dir)).expect("mkdir");
+            fs::write(mount.join(dir).join("cgroup.procs"), "").expect("write");
+            fs::write(mount.join(dir).join("tasks"), "").expect("write");
+        }
+    }
+    root
+}
+
+#[test]
+fn a_v1_hierarchy_chowned_to_the_user_is_used_without_root() {
+    let root = v1_tree("faxbot-jails", &["memory", "pids", "cpu"]);
+    let ctx = Context {
+        own_v2_cgroup: None,
+        ..unprivileged(owner(root.path()), "/")
+    };
+    let hierarchy = Hierarchy::detect_with(root.path(), &ctx).expect("chowned v1");
+    assert_eq!(hierarchy.version(), "v1");
+    assert_eq!(hierarchy.delegated_to(), Some(ctx.uid));
+    let cgroup = hierarchy.create("jail-5-d", &limits()).expect("create");
+    // The freezer's directory was not made for this user, so the jail does not use it.
+    let expected: Vec<_> = ["memory", "pids", "cpu"]
+        .iter()
+        .map(|c| root.path().join(c).join("faxbot-jails/jail-5-d"))
+        .collect();
+    assert_eq!(cgroup.dirs(), &expected[..]);
+    assert_eq!(
+        fs::read_to_string(expected[1].join("pids.max")).expect("read"),
+        "16"
+    );
+}
+
+#[test]
+fn a_v1_hierarchy_not_chowned_to_the_user_is_refused_with_what_to_do() {
+    let root = v1_tree("faxbot-jails", &["memory", "cpu"]);
+    let ctx = unprivileged(owner(root.path()), "/");
+    let text = Hierarchy::detect_with(root.path(), &ctx)
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        text.contains("pids/faxbot-jails"),
+        "names the directory: {text}"
+    );
+    assert!(
+        text.contains("does not exist") && text.contains("chown"),
+        "{text}"
+    );
+    let someone_else = Context {
+        uid: owner(root.path()) + 1,
+        ..ctx
+    };
+    let full = v1_tree("faxbot-jails", &["memory", "pids", "cpu"]);
+    let text = Hierarchy::detect_with(full.path(), &someone_else)
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        text.contains("memory/faxbot-jails") && text.contains("is owned by uid"),
+        "{text}"
+    );
+    // A directory chowned without its `tasks` file (the shim joins through it) is refused.
+    let no_tasks = v1_tree("faxbot-jails", &["memory", "pids", "cpu"]);
+    fs::remove_file(no_tasks.path().join("pids/faxbot-jails/tasks")).expect("rm");
+    let text = Hierarchy::detect_with(no_tasks.path(), &unprivileged(owner(no_tasks.path()), "/"))
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        text.contains("pids/faxbot-jails") && text.contains("has no tasks"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_v1_directory_named_in_the_environment_is_used_and_must_stay_below_each_controller() {
+    let root = v1_tree("faxbot-core", &["memory", "pids", "cpu", "freezer"]);
+    let mut ctx = Context {
+        v1_dir: Some("faxbot-core".into()),
+        ..unprivileged(owner(root.path()), "/")
+    };
+    let hierarchy = Hierarchy::detect_with(root.path(), &ctx).expect("named v1 dir");
+    let cgroup = hierarchy.create("jail-6-e", &limits()).expect("create");
+    assert_eq!(cgroup.dirs().len(), 4, "the chowned freezer is joined too");
+    assert!(cgroup.dirs()[3].starts_with(root.path().join("freezer/faxbot-core")));
+    ctx.v1_dir = Some("../../escape".into());
+    let text = Hierarchy::detect_with(root.path(), &ctx)
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        text.contains("FAXBOT_CGROUP_V1_DIR") && text.contains(".."),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_own_v2_cgroup_is_read_from_proc_self_cgroup() {
+    assert_eq!(
+        delegation::own_v2_cgroup("4:memory:/x\n0::/system.slice/faxbot.service/supervisor\n"),
+        Some("/system.slice/faxbot.service/supervisor".into())
+    );
+    assert_eq!(delegation::own_v2_cgroup("4:memory:/x\n"), None);
 }

@@ -146,10 +146,15 @@ impl Backend for V1 {
     fn reset_spare(&self, dirs: &[PathBuf]) {
         let _ = std::fs::write(dir(dirs, MEMORY).join("memory.failcnt"), "0");
     }
+
+    fn describe(&self) -> String {
+        let names: Vec<String> = self.bases.iter().map(|b| b.display().to_string()).collect();
+        format!("cgroup v1, jails in {}", names.join(", "))
+    }
 }
 
 /// The v1 hierarchies under `mount`, when memory, pids and cpu are all mounted there.
-pub fn detect(mount: &Path, jails_dir: &str) -> Option<V1> {
+pub fn detect(mount: &Path, jails_dir: &Path) -> Option<V1> {
     let controller = |c: &str| mount.join(c);
     if !["memory", "pids", "cpu"]
         .iter()

@@ -1,25 +1,72 @@
 //! cgroup v2: one unified hierarchy, so a jail's cgroup is one directory holding
-//! `memory.max`, `pids.max` and `cpu.max`.
+//! `memory.max`, `pids.max` and `cpu.max`; as root anywhere, without root in a delegated
+//! subtree laid out as [`crate::delegation`] says.
 
 use crate::backend::{Backend, Freezer, dir};
+use crate::delegation::{DelegatedV2, PLUGINS_DIR, SUPERVISOR_LEAF};
 use crate::files::{ensure_dir, keyed, number, write, write_optional};
 use crate::{CPU_PERIOD_US, CgroupError, Events, Limits, Usage};
 use std::path::{Path, PathBuf};
 
 /// The controllers a jail needs.
-const CONTROLLERS: [&str; 3] = ["memory", "pids", "cpu"];
+pub(crate) const CONTROLLERS: [&str; 3] = ["memory", "pids", "cpu"];
 
 /// The unified hierarchy.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct V2 {
-    /// The directory under which jail cgroups are made (delegated to faxbot).
+    /// The directory under which jail cgroups are made.
     bases: [PathBuf; 1],
+    /// The directories, top down, that must exist with the controllers enabled for their
+    /// children: the base alone, or a delegated root and then its `plugins` directory.
+    enable_in: Vec<PathBuf>,
+    /// A delegated subtree, when the jails live in one.
+    delegated: Option<DelegatedV2>,
 }
 
 impl V2 {
-    /// Jails under `base`.
+    /// Jails under `base` (root, anywhere in the hierarchy).
     pub fn new(base: PathBuf) -> Self {
-        Self { bases: [base] }
+        Self {
+            enable_in: vec![base.clone()],
+            bases: [base],
+            delegated: None,
+        }
+    }
+
+    /// Jails in `<root>/plugins` of a delegated subtree, the core in `<root>/supervisor`.
+    pub fn delegated(subtree: DelegatedV2) -> Self {
+        let plugins = subtree.plugins();
+        Self {
+            enable_in: vec![subtree.root.clone(), plugins.clone()],
+            bases: [plugins],
+            delegated: Some(subtree),
+        }
+    }
+
+    /// The delegated subtree, if the jails live in one.
+    pub fn subtree(&self) -> Option<&DelegatedV2> {
+        self.delegated.as_ref()
+    }
+}
+
+/// Enables the jail controllers in `dir`'s `cgroup.subtree_control` where they are not yet.
+fn enable_controllers(dir: &Path) -> Result<(), CgroupError> {
+    let file = dir.join("cgroup.subtree_control");
+    let current = std::fs::read_to_string(&file).unwrap_or_default();
+    let missing: Vec<String> = CONTROLLERS
+        .iter()
+        .filter(|c| !current.split_whitespace().any(|x| x == **c))
+        .map(|c| format!("+{c}"))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    match std::fs::write(&file, missing.join(" ")) {
+        // v2 refuses controllers below a cgroup that still holds processes itself.
+        Err(e) if e.raw_os_error() == Some(libc::EBUSY) => Err(CgroupError::InternalProcesses {
+            path: dir.to_owned(),
+        }),
+        other => other.map_err(crate::files::io_err(&file)),
     }
 }
 
@@ -42,19 +89,31 @@ impl Backend for V2 {
     }
 
     fn prepare_bases(&self) -> Result<(), CgroupError> {
-        let [base] = &self.bases;
-        ensure_dir(base)?;
-        let file = base.join("cgroup.subtree_control");
-        let current = std::fs::read_to_string(&file).unwrap_or_default();
-        let missing: Vec<String> = CONTROLLERS
-            .iter()
-            .filter(|c| !current.split_whitespace().any(|x| x == **c))
-            .map(|c| format!("+{c}"))
-            .collect();
-        if missing.is_empty() {
-            return Ok(());
+        for dir in &self.enable_in {
+            ensure_dir(dir)?;
+            enable_controllers(dir)?;
         }
-        write(&file, &missing.join(" "))
+        Ok(())
+    }
+
+    fn settle(&self) -> Result<Option<PathBuf>, CgroupError> {
+        let Some(subtree) = self.delegated.as_ref().filter(|d| d.in_root) else {
+            return Ok(None);
+        };
+        let leaf = subtree.leaf();
+        ensure_dir(&leaf)?;
+        write(&leaf.join("cgroup.procs"), "0")?;
+        Ok(Some(leaf))
+    }
+
+    fn describe(&self) -> String {
+        match &self.delegated {
+            Some(d) => format!(
+                "cgroup v2 subtree {} (the core in {SUPERVISOR_LEAF}/, jails in {PLUGINS_DIR}/)",
+                d.root.display()
+            ),
+            None => format!("cgroup v2, jails in {}", self.bases[0].display()),
+        }
     }
 
     fn set_limits(&self, dirs: &[PathBuf], limits: &Limits) -> Result<(), CgroupError> {

@@ -26,6 +26,10 @@ pub struct SupportReport {
     pub landlock_abi: i32,
     /// `v1`, `v2` or `none`.
     pub cgroup_version: String,
+    /// How the jail runs here: `root`, `user namespace` (an unprivileged core: every layer
+    /// built inside a user namespace mapping the jail's one id to this user) or
+    /// `unprivileged` (no user namespaces: most layers missing).
+    pub mode: String,
 }
 
 impl SupportReport {
@@ -104,16 +108,13 @@ pub fn check() -> SupportReport {
     let layers = vec![
         LayerSupport {
             layer: Layer::Cgroup.name(),
-            available: root && cgroup.is_ok(),
-            // Without root the cgroup is only writable where an administrator delegated it
-            // (FAXBOT_CGROUP_V2_BASE); otherwise the layer is missing and the jail refuses
-            // unless --allow-missing cgroup is given.
+            // Without root the hierarchy is found only where it was delegated to this user
+            // (systemd Delegate=yes, FAXBOT_CGROUP_V2_BASE, or chowned v1 directories);
+            // otherwise the error says what to set and the jail refuses unless
+            // --allow-missing cgroup is given.
+            available: cgroup.is_ok(),
             detail: match &cgroup {
-                Ok(h) if root => format!("cgroup {} with memory, pids and cpu", h.version()),
-                Ok(h) => format!(
-                    "cgroup {}: needs root, or a cgroup v2 subtree delegated to you named in FAXBOT_CGROUP_V2_BASE",
-                    h.version()
-                ),
+                Ok(h) => format!("{} with memory, pids and cpu", h.describe()),
                 Err(e) => e.to_string(),
             },
         },
@@ -153,7 +154,7 @@ pub fn check() -> SupportReport {
                 "setresuid/setresgid, capability sets cleared, no_new_privs, pdeathsig".into()
             } else if userns {
                 via_userns(
-                    "the jail uid mapped to yours; capability sets cleared, no_new_privs, pdeathsig; supplementary groups kept (setgroups is denied in the namespace)",
+                    "the jail uid mapped to this user; capability sets cleared, no_new_privs, pdeathsig; supplementary groups kept (setgroups is denied in the namespace)",
                 )
             } else {
                 need_root("uid change")
@@ -183,9 +184,17 @@ pub fn check() -> SupportReport {
             },
         },
     ];
+    let uid = nix::unistd::geteuid().as_raw();
     SupportReport {
         layers,
         landlock_abi: abi,
         cgroup_version,
+        mode: if root {
+            "root".into()
+        } else if userns {
+            format!("user namespace (uid {uid}: no root, the jail's id mapped to this user)")
+        } else {
+            format!("unprivileged (uid {uid}) without user namespaces")
+        },
     }
 }

@@ -168,6 +168,7 @@ fn main() -> ExitCode {
                 serde_json::to_string_pretty(&support).unwrap_or_default()
             );
         } else {
+            println!("{:<10} {}", "mode", support.mode);
             for l in &support.layers {
                 println!(
                     "{:<10} {:<4} {}",

@@ -310,6 +310,11 @@ pub fn prepare(spec: &JailSpec, layers: &LayerPlan) -> Result<Prepared, JailErro
     let cgroup = if layers.on(Layer::Cgroup) {
         let hierarchy = Hierarchy::detect(Path::new(CGROUP_MOUNT))
             .map_err(|e| failed(Layer::Cgroup)(e.to_string()))?;
+        // Run by hand in the root of a delegated v2 subtree: into its leaf first (the core
+        // settled at start, so under the supervisor this does nothing).
+        hierarchy
+            .settle()
+            .map_err(|e| failed(Layer::Cgroup)(e.to_string()))?;
         let name = format!("jail-{}-{}", std::process::id(), nanos());
         let limits = Limits {
             memory_bytes: spec.memory_bytes,

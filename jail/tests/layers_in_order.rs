@@ -89,6 +89,7 @@ fn support(missing: &[Layer]) -> SupportReport {
             .collect(),
         landlock_abi: 6,
         cgroup_version: "v1".into(),
+        mode: "root".into(),
     }
 }
 

@@ -128,11 +128,24 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Supervisor {
-    /// An empty supervisor. Creating it sweeps away the jail cgroups a previous core left
-    /// behind (see [`Supervisor::sweep_leftover_cgroups`]).
+    /// An empty supervisor. Creating it moves the core into its leaf of a delegated cgroup
+    /// (see [`Supervisor::settle_cgroup`]; a failure there is the jail's to report, at the
+    /// first start) and sweeps away the jail cgroups a previous core left behind (see
+    /// [`Supervisor::sweep_leftover_cgroups`]).
     pub fn new() -> Self {
+        let _ = Self::settle_cgroup();
         Self::sweep_leftover_cgroups();
         Self::default()
+    }
+
+    /// An unprivileged core in the root of its delegated cgroup v2 subtree (systemd
+    /// `Delegate=yes`) moves itself into the `supervisor` leaf, so that the memory, pids and
+    /// cpu controllers can be enabled for the jails' cgroups beside it (v2 lets only leaves
+    /// hold processes). Returns the leaf when it moved; elsewhere (root, v1, already in the
+    /// leaf, no delegated cgroup) does nothing.
+    pub fn settle_cgroup() -> Result<Option<std::path::PathBuf>, faxbot_cgroup::CgroupError> {
+        faxbot_cgroup::Hierarchy::detect(std::path::Path::new(faxbot_cgroup::CGROUP_MOUNT))
+            .map_or(Ok(None), |hierarchy| hierarchy.settle())
     }
 
     /// Removes jail cgroups whose `faxbot-jail` died without cleaning up (a core killed

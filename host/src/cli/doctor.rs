@@ -61,6 +61,7 @@ pub fn run(args: DoctorArgs) -> Result<ExitCode> {
         }
         println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
+        println!("plugin jail mode: {}", report.mode);
         println!("plugin jail layers on this host:");
         for layer in &report.layers {
             let state = if layer.available { "ok" } else { "MISSING" };

@@ -1,6 +1,7 @@
 //! `faxbot serve`: the one place the crates are wired together.
 //!
-//! Order: settings (refused with every problem listed), the core's key material, the audit
+//! Order: settings (refused with every problem listed), without root the core's own
+//! hardening and cgroup leaf (`unprivileged.rs`), the core's key material, the audit
 //! trail (fail-closed), the state store (migrated), the trust store, the jail's layer check,
 //! the supervisor runtime, the API; then bind, reconcile (start what an admin asked to run),
 //! print `listening on …`, tell systemd READY, and serve. SIGTERM drains requests and stops
@@ -13,6 +14,7 @@ pub mod logs;
 pub mod runtime;
 mod server;
 pub mod transports;
+mod unprivileged;
 pub mod webhooks;
 
 pub use server::install_crypto_provider;
@@ -121,6 +123,9 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
         None => None,
     };
 
+    for line in unprivileged::prepare().map_err(anyhow::Error::msg)? {
+        eprintln!("{line}");
+    }
     let keys = KeyMaterial::load(&dir.join(KEY_FILE_NAME)).with_context(|| {
         format!(
             "loading the core's key material (run `faxbot init --dir {}` first)",

@@ -368,9 +368,16 @@ impl Daemon {
     /// Starts `faxbot serve --dir DIR --listen 127.0.0.1:0` with `env` and waits for its
     /// `listening on` line.
     pub fn start_with_env(dir: &Path, env: &[(&str, &str)]) -> Daemon {
+        Self::start_command(Command::new(FAXBOT), dir, env)
+    }
+
+    /// Starts the daemon through `command`, whose arguments so far end with the path of
+    /// the faxbot binary (a `setpriv … faxbot` or `sh -c … faxbot` wrapper that runs it as
+    /// another user); `command`'s pid must become the daemon's (the wrapper execs it).
+    pub fn start_command(mut command: Command, dir: &Path, env: &[(&str, &str)]) -> Daemon {
         ensure_jail();
         let stderr = std::fs::File::create(dir.with_extension("stderr.log")).expect("stderr log");
-        let mut child = Command::new(FAXBOT)
+        let mut child = command
             .args(["serve", "--dir"])
             .arg(dir)
             .args(["--listen", "127.0.0.1:0"])

@@ -118,6 +118,16 @@ fn attempt(name: &str, arg: Option<&str>) -> std::io::Result<String> {
                 Ok("signalled".into())
             }
         }
+        "signal" => {
+            // Signal 0 to a host pid: only the permission and existence checks.
+            let pid: i32 = arg.and_then(|a| a.parse().ok()).unwrap_or(1);
+            // SAFETY: integer syscall.
+            if unsafe { libc::kill(pid, 0) } != 0 {
+                Err(last())
+            } else {
+                Ok(format!("pid {pid} can be signalled"))
+            }
+        }
         "hostname" => {
             let mut name = [0u8; 256];
             // SAFETY: gethostname writes at most `name.len()` bytes into `name`.
