@@ -394,7 +394,9 @@ fn extension_end(b: &[u8], at: usize) -> Option<usize> {
             *i += 1;
         }
     };
-    skip(&mut i, &|c| c == b' ' || c == b'\t' || c == b',');
+    skip(&mut i, &|c| {
+        c == b' ' || c == b'\t' || c == b',' || c == b'\n'
+    });
     let rest = &b[i..];
     let marker = [&b"extension"[..], b"ext.", b"ext", b"x"]
         .into_iter()

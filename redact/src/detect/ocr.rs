@@ -107,6 +107,11 @@ fn joinable_break(b: &[u8], i: usize, wrap: usize) -> Option<(usize, usize)> {
     if i == 0 {
         return None;
     }
+    if splits_phone(b, i, nl_len) {
+        // Forms and cover sheets break short lines too: a telephone number is joined
+        // whatever the line's length.
+        return Some((i, nl_len));
+    }
     let line_start = b[..i]
         .iter()
         .rposition(|&c| c == b'\n')
@@ -133,6 +138,96 @@ fn joinable_break(b: &[u8], i: usize, wrap: usize) -> Option<(usize, usize)> {
         return Some((i - 1, nl_len + 1));
     }
     None
+}
+
+fn phone_byte(c: u8) -> bool {
+    c.is_ascii_digit()
+        || matches!(c, b'(' | b')' | b'+' | b'.' | b'/' | b'-' | b' ')
+        || as_digit(c).is_some()
+}
+
+/// Whether the line break at `i` (`nl_len` bytes) splits a telephone number: the run of
+/// number bytes that ends the line and the one that starts the next read, joined (letters
+/// an OCR engine puts for digits read back), as a North American or international number
+/// that neither part is on its own.
+fn splits_phone(b: &[u8], i: usize, nl_len: usize) -> bool {
+    let before = b[i - 1];
+    let after = match b.get(i + nl_len) {
+        Some(&c) => c,
+        None => return false,
+    };
+    if !(phone_byte(before) && phone_byte(after)) {
+        return false;
+    }
+    // The runs stop at a column gap (two spaces), at anything that is not part of a number,
+    // and at a letter inside a word (`Cal1`).
+    let letter_in_word = |j: usize, neighbour: Option<usize>| {
+        b[j].is_ascii_alphabetic() && neighbour.is_some_and(|n| b[n].is_ascii_alphabetic())
+    };
+    let mut s = i;
+    while s > 0
+        && phone_byte(b[s - 1])
+        && !(b[s - 1] == b' ' && s >= 2 && b[s - 2] == b' ')
+        && !letter_in_word(s - 1, s.checked_sub(2))
+    {
+        s -= 1;
+    }
+    let from = i + nl_len;
+    let mut e = from;
+    while e < b.len()
+        && phone_byte(b[e])
+        && !(b[e] == b' ' && b.get(e + 1) == Some(&b' '))
+        && !letter_in_word(e, (e + 1 < b.len()).then_some(e + 1))
+    {
+        e += 1;
+    }
+    let read = |v: &[u8]| -> Vec<u8> { v.iter().map(|&c| as_digit(c).unwrap_or(c)).collect() };
+    let (left, right) = (read(&b[s..i]), read(&b[from..e]));
+    // The left part from its first digit, `(` or `+`; the right one up to its last digit.
+    let left = match left
+        .iter()
+        .position(|c| c.is_ascii_digit() || matches!(c, b'(' | b'+'))
+    {
+        Some(t) => left[t..].to_vec(),
+        None => return false,
+    };
+    let right = match right.iter().rposition(u8::is_ascii_digit) {
+        Some(t) => right[..=t].to_vec(),
+        None => return false,
+    };
+    if !left.iter().any(u8::is_ascii_digit) && left.last() != Some(&b'(') {
+        return false;
+    }
+    if phone_shaped(&right) {
+        return false;
+    }
+    // The left part may have picked up the end of a word before the number (`Cal1 +1 (`):
+    // try it from each place a number can start.
+    (0..left.len())
+        .filter(|&t| t == 0 || matches!(left[t - 1], b' ' | b'('))
+        .filter(|&t| left[t].is_ascii_digit() || matches!(left[t], b'(' | b'+'))
+        .any(|t| {
+            let part = &left[t..];
+            let mut joined = part.to_vec();
+            joined.extend_from_slice(&right);
+            phone_shaped(&joined) && !phone_shaped(part)
+        })
+}
+
+/// A North American number (`+1 (555) 867-5309`, `555.867.5309`, `5558675309`) or an
+/// international one (`+44 20 3132 3710`, `011 44 161 036 4888`), nothing else around it.
+fn phone_shaped(v: &[u8]) -> bool {
+    use std::sync::OnceLock;
+    static SHAPES: OnceLock<Option<regex_automata::meta::Regex>> = OnceLock::new();
+    let shapes = SHAPES.get_or_init(|| {
+        regex_automata::meta::Regex::new_many(&[
+            r"^(?:\+?1[ .-]?)?(?:\([0-9]{3}\)[ ]?|[0-9]{3}[ ./-]?)[0-9]{3}[ ./-]?[0-9]{4}$",
+            r"^(?:\+|011[ ]?)[1-9][0-9]{0,2}(?:[ .-]?\(?[0-9]{1,5}\)?){2,5}$",
+        ])
+        .ok()
+    });
+    let digits = v.iter().filter(|c| c.is_ascii_digit()).count();
+    (10..=15).contains(&digits) && shapes.as_ref().is_some_and(|re| re.is_match(v))
 }
 
 /// Repairs `text` when it shows OCR damage around identifiers; `None` when it does not
@@ -239,6 +334,31 @@ mod tests {
         assert!(
             repair("mrn=P2390968\n2026-11-23 a much longer line of log text follows").is_none()
         );
+    }
+
+    #[test]
+    fn telephone_numbers_broken_on_short_lines_are_joined() {
+        for (damaged, whole) in [
+            ("PHONE: 57591\n59175\t\tnext", "PHONE: 5759159175\t\tnext"),
+            (
+                "Fax:\n(971)825\n-4416\nOffice",
+                "Fax:\n(971)825-4416\nOffice",
+            ),
+            ("Fax: 011 \n44 161 036 4888\n", "Fax: 011 44 161 036 4888\n"),
+            (
+                "Cal1 +1 (\n862) 842-5033 with",
+                "Cal1 +1 (862) 842-5033 with",
+            ),
+        ] {
+            assert_eq!(
+                repair(damaged).map(|r| r.text),
+                Some(whole.to_owned()),
+                "{damaged:?}"
+            );
+        }
+        // Two numbers on two short lines stay apart.
+        assert!(repair("MRN 2390968\n2026-11-23 seen").is_none());
+        assert!(repair("Phone: 555-867-5309\n555-123-4567").is_none());
     }
 
     #[test]
