@@ -84,18 +84,21 @@ const MONTHS: &str = "January|February|March|April|May|June|July|August|Septembe
 /// Days of the month in words, as in "March fourteenth".
 const ORDINAL_WORDS: &str = "(?i:(?:twenty|thirty)-?[ \t]?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth)";
 
-const STREET_SUFFIX: &str = "Street|St|Avenue|Ave|Av|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Way|Court|Ct|Place|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Loop|Route|Rte|Pike|Plaza|Plz|Row|Alley|Crossing|Xing|Run|Path|Walk|Ridge|Heights|Hts";
+/// Street suffixes: the common ones, then the rest of USPS Publication 28's list (Appendix
+/// C1) and its abbreviations, less the words a clinical text uses otherwise (Center,
+/// Station, Point, Pass, Rest, Union, Light, Well, Port, Course…).
+const STREET_SUFFIX: &str = "Street|St|Avenue|Ave|Av|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Way|Court|Ct|Place|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Loop|Route|Rte|Pike|Plaza|Plz|Row|Alley|Crossing|Xing|Run|Path|Walk|Ridge|Heights|Hts|Anex|Arcade|Bayou|Byu|Beach|Bch|Bluffs?|Blfs?|Bottom|Btm|Branch|Brch|Bridge|Brg|Brooks?|Brks?|Burgs?|Bgs?|Bypass|Byp|Camp|Cp|Canyon|Cyn|Cape|Cpe|Causeway|Cswy|Cliffs?|Clfs?|Corners?|Cors?|Courts|Cts|Coves?|Cvs?|Creek|Crk|Crescent|Cres|Crest|Crst|Crossroads?|Xrds?|Curve|Curv|Dale|Dl|Divide|Dv|Drives|Drs|Estates?|Ests?|Expressway|Expy|Extensions?|Exts|Falls|Fls|Ferry|Fry|Fields?|Flds?|Flats?|Flts?|Fords?|Frds?|Forest|Frst|Forges?|Frgs?|Forks?|Frks?|Fort|Ft|Freeway|Fwy|Gardens?|Gdns?|Gateway|Gtwy|Glens?|Glns?|Greens?|Grns?|Groves?|Grvs?|Harbors?|Hbrs?|Haven|Hvn|Hills?|Hls?|Hollow|Holw|Inlet|Inlt|Islands?|Iss?|Isle|Junctions?|Jcts?|Keys?|Kys?|Knolls?|Knls?|Lakes?|Lks?|Landing|Lndg|Lodge|Ldg|Mall|Manors?|Mnrs?|Meadows?|Mdws?|Mews|Mills?|Mls?|Motorway|Mtwy|Mount|Mountains?|Mtns?|Orchard|Orch|Oval|Overpass|Opas|Parks|Parkways|Pkwys|Passage|Psge|Pines?|Pnes?|Plains?|Plns?|Prairie|Pr|Ranch|Rnch|Rapids?|Rpds?|Ridges|Rdgs|River|Riv|Roads|Rds|Shoals?|Shls?|Shores?|Shrs?|Skyway|Skwy|Springs?|Spgs?|Spurs?|Stream|Strm|Streets|Sts|Summit|Smt|Trace|Trce|Trafficway|Trfy|Tunnel|Tunl|Turnpike|Tpke|Underpass|Upas|Valleys?|Vlys?|Viaduct|Via|Views?|Vws?|Villages?|Vlgs?|Ville|Vl|Vista|Vis|Walks|Wall|Ways";
 
 /// Between a cue word and its value: quotes (JSON), `:`, `=`, `#`, `-`, `no.`, spaces.
 /// A line may break around the `:` or `#` (`Group⏎#: 815743`), never without one.
-const SEP: &str = r#"(?:\.?[ \t]*["']?[ \t]*(?:\n?[ \t]*[:=#]{1,2}[ \t]*\n?|-(?:[ \t]|$)|\b(?i:no\.?|number|num|nbr)\b[ \t]*:?)?[ \t]*#?[ \t]*["']?[ \t]*)"#;
+const SEP: &str = r#"(?:\.?(?:[ \t]*\([^)\n0-9]{1,40}\))?[ \t]*["']?[ \t]*(?:\n?[ \t]*[:=#]{1,2}[ \t]*\n?|-(?:[ \t]|$)|\b(?i:no\.?|number|num|nbr)\b[ \t]*:?)?[ \t]*#?[ \t]*["']?[ \t]*)"#;
 
 /// One word of a name: capitalised, all caps, an initial; hyphens and apostrophes inside.
 ///
 /// After its first (ASCII capital) letter a word may hold any non-ASCII bytes, so "José" and
 /// "Müller" are whole words: `(?-u:[\x80-\xFF])` takes every byte of a multi-byte
 /// character, so a match still ends on a character boundary.
-pub const NAME_TOKEN: &str = r"(?:[A-Z](?:[A-Za-z]|(?-u:[\x80-\xFF]))*(?:['-](?:[A-Z]|(?-u:[\x80-\xFF]))(?:[A-Za-z]|(?-u:[\x80-\xFF]))*)*(?:\b|(?-u:[\x80-\xFF])|$)\.?)";
+pub const NAME_TOKEN: &str = r"(?:(?:[A-Z]|(?-u:[\xC3-\xC5][\x80-\xBF]))(?:[A-Za-z]|(?-u:[\x80-\xFF]))*(?:['-](?:[A-Z]|(?-u:[\x80-\xFF]))(?:[A-Za-z]|(?-u:[\x80-\xFF]))*)*(?:\b|(?-u:[\x80-\xFF])|$)\.?)";
 
 /// A cue phrase whose words may be joined by a space, `_`, `-` or nothing (`member_id`,
 /// `MemberID`), matched case-insensitively at a word start.
@@ -564,8 +567,18 @@ pub fn table() -> Vec<Pattern> {
                 "reviewed by",
                 "patient_name",
                 "full name",
+                "caller id",
+                "caller name",
+                "caller",
+                "sender name",
+                "sender",
+                "recipient name",
+                "recipient",
+                "other names used",
+                "aka",
+                "also known as",
             ]);
-            let sep = r#"(?:"[ \t]*:[ \t]*"|[ \t]*[:#=,-][ \t]*"?|[ \t]+)"#;
+            let sep = r#"(?:[ \t]*\([^)\n0-9]{1,40}\))?(?:"[ \t]*:[ \t]*"|[ \t]*[:#=,-][ \t]*"?|[ \t]+"?)"#;
             Pattern {
                 regex: format!(r"{c}{sep}{name_seq}"),
                 cue: Some(format!(r"{c}{sep}")),

@@ -273,6 +273,28 @@ fn hl7_shapes(text: &str, start: usize, end: usize, spans: &mut Vec<Span>) {
         }
         return;
     }
+    // XAD: street^other^city^state^zip.
+    let state = c(3);
+    let zip = c(4);
+    let zip_digits = zip.bytes().filter(u8::is_ascii_digit).count();
+    if state.len() == 2
+        && state.bytes().all(|b| b.is_ascii_uppercase())
+        && (zip_digits == 5 || zip_digits == 9)
+        && zip.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+        && (name_like(c(2)) || c(0).bytes().any(|b| b.is_ascii_digit()))
+    {
+        for (i, kind) in [
+            (0, PhiKind::Address),
+            (1, PhiKind::Address),
+            (2, PhiKind::Address),
+            (4, PhiKind::Zip),
+        ] {
+            if let Some((s, e)) = at(i) {
+                push(spans, text, s, e, kind);
+            }
+        }
+        return;
+    }
     let id = c(0);
     let person = (5..=15).contains(&id.len())
         && id.bytes().all(|b| b.is_ascii_digit())
@@ -353,7 +375,7 @@ pub fn xml(text: &str, spans: &mut Vec<Span>) {
                     push(spans, text, ve - rest.len(), ve, PhiKind::Email);
                 } else if matches!(
                     local,
-                    "birthTime" | "deceasedTime" | "low" | "high" | "time"
+                    "birthTime" | "deceasedTime" | "low" | "high" | "time" | "effectiveTime"
                 ) && v
                     .bytes()
                     .all(|c| c.is_ascii_digit() || c == b'-' || c == b'+')
@@ -453,8 +475,13 @@ pub fn json(text: &str, spans: &mut Vec<Span>) {
             .filter(|c| *c != '_' && *c != '-')
             .map(|c| c.to_ascii_lowercase())
             .collect();
-        let kind = if key == "value" { None } else { json_key(&key) };
-        if kind.is_none() && key != "value" {
+        let kind = if key == "value" {
+            None
+        } else {
+            json_key(&key).or_else(|| json_date_key(&key))
+        };
+        let reference = key == "reference";
+        if kind.is_none() && key != "value" && !reference {
             continue;
         }
         // The value: one string, or an array of strings.
@@ -471,11 +498,18 @@ pub fn json(text: &str, spans: &mut Vec<Span>) {
             }
             let vs = j + 1;
             let Some(ve) = string_end(b, vs) else { return };
-            let kind = kind
-                .or_else(|| value_kind(&text[vs..ve]))
-                .or_else(|| identifier_value(text, ks, &text[vs..ve]));
-            if let Some(k) = kind {
-                push(spans, text, vs, ve, k);
+            if reference {
+                // `"reference": "Patient/6241571"`: the resource's id.
+                if let Some(slash) = text[vs..ve].rfind('/') {
+                    push(spans, text, vs + slash + 1, ve, PhiKind::Id);
+                }
+            } else {
+                let kind = kind
+                    .or_else(|| value_kind(&text[vs..ve]))
+                    .or_else(|| identifier_value(text, ks, &text[vs..ve]));
+                if let Some(k) = kind {
+                    push(spans, text, vs, ve, k);
+                }
             }
             j = ve + 1;
             i = j;
@@ -501,6 +535,19 @@ fn string_end(b: &[u8], from: usize) -> Option<usize> {
 }
 
 /// The kind of a bare `"value"`: an email, a phone number, or an identifier with digits.
+/// Keys of dates about a person's care, by FHIR's naming (`effectiveDateTime`,
+/// `onsetDateTime`, `recordedDate`, `authoredOn`, a `period`'s `start` and `end`). A
+/// machine's own `timestamp`, `ts`, `created_at` or `updated_at` is not among them.
+fn json_date_key(key: &str) -> Option<PhiKind> {
+    let dated = key.ends_with("datetime")
+        || (key.ends_with("date") && key != "update")
+        || matches!(
+            key,
+            "issued" | "authoredon" | "start" | "end" | "occurrence" | "recorded" | "onset"
+        );
+    dated.then_some(PhiKind::Date)
+}
+
 /// The `value` of an object that also names a `system` (a FHIR `Identifier`: a record
 /// number, member id or licence under its issuer's URI or OID): an identifier whatever its
 /// shape, when it holds a letter or digit run of four or more (`J037PSG`). `key_start` is
@@ -544,6 +591,53 @@ mod tests {
             .iter()
             .map(|s| (s.kind.label(), text[s.start..s.end].to_owned()))
             .collect()
+    }
+
+    fn texts(f: fn(&str, &mut Vec<Span>), text: &str) -> Vec<String> {
+        found(f, text).into_iter().map(|(_, t)| t).collect()
+    }
+
+    #[test]
+    fn hl7_phones_people_and_addresses_are_found_by_their_components_in_any_field() {
+        // A sender that put the admitting doctor one field late, the insurer's phone and
+        // address where this parser has no rule.
+        let msg = "PV1|1|E|ICU^07^A|U||||||MED||||||||1011366469^KUBICA^HUBERT^GERTRUDA^^|IP\rIN1|1|UHC|26523|ACME|PO BOX 14079^^LEXINGTON^KY^40512||^PRN^PH^^1^835^9701232|G1\r";
+        let got = texts(hl7, msg);
+        for want in [
+            "1011366469",
+            "KUBICA",
+            "HUBERT",
+            "GERTRUDA",
+            "PO BOX 14079",
+            "LEXINGTON",
+            "40512",
+            "1",
+            "835",
+            "9701232",
+        ] {
+            assert!(got.iter().any(|g| g == want), "{want} in {got:?}");
+        }
+        // Coded values are not people: a code, its text and its coding system.
+        let obr = "OBR|1|430328872^EPIC|DN2819^LAB|80053^COMPREHENSIVE METABOLIC PANEL^CPT\r";
+        let got = texts(hl7, obr);
+        assert!(!got.iter().any(|g| g.contains("METABOLIC")), "{got:?}");
+        assert!(
+            got.iter().any(|g| g == "430328872"),
+            "the order number: {got:?}"
+        );
+    }
+
+    #[test]
+    fn fhir_dates_references_and_identifier_values_are_found_by_their_keys() {
+        let j = r#"{"effectiveDateTime": "2025-04-17T08:08:00+00:00", "beneficiary": {"reference": "Patient/6241571"}, "identifier": [{"system": "urn:oid:2.16.840.1.113883.19.5", "value": "J037PSG"}], "meta": {"lastUpdated": "2026-01-01T00:00:00Z"}, "ts": "2026-01-01T00:00:00Z"}"#;
+        let got = texts(json, j);
+        assert_eq!(got, ["2025-04-17T08:08:00+00:00", "6241571", "J037PSG"]);
+    }
+
+    #[test]
+    fn a_ccda_effective_time_is_a_date() {
+        let x = r#"<effectiveTime value="20250918123700-0500"/>"#;
+        assert_eq!(texts(xml, x), ["20250918123700-0500"]);
     }
 
     #[test]
