@@ -262,7 +262,9 @@ impl Detector {
                 let p = numbers(s);
                 let ok = p.len() == 2
                     && checks::month_day_ok(p[0], p[1])
-                    && (previous_word_is(text, start, DATE_CUES) || starts_range(text, end));
+                    && (previous_word_is(text, start, DATE_CUES)
+                        || starts_range(text, end)
+                        || follows_a_date(text, start));
                 when(ok, PhiKind::Date)
             }
             Rule::NamePair => match self.names.pair(text, start, end) {
@@ -507,6 +509,25 @@ fn starts_range(text: &str, at: usize) -> bool {
         .or_else(|| rest.strip_prefix("to "))
         .or_else(|| rest.strip_prefix("through "));
     rest.is_some_and(|r| r.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+}
+
+/// Whether `and`, `or`, `&` or a comma joins the number at `at` to a date before it
+/// (`falls on 2/7 and 2/9`).
+fn follows_a_date(text: &str, at: usize) -> bool {
+    let before = text[..at].trim_end_matches([' ', '\t']);
+    let Some(before) = ["and", "or", "&", ","]
+        .iter()
+        .find_map(|w| before.strip_suffix(w))
+    else {
+        return false;
+    };
+    let before = before.trim_end_matches([' ', '\t']);
+    let token = before
+        .rsplit(|c: char| !(c.is_ascii_digit() || c == '/'))
+        .next()
+        .unwrap_or("");
+    let parts: Vec<u32> = token.split('/').map(|p| p.parse().unwrap_or(0)).collect();
+    (2..=3).contains(&parts.len()) && checks::month_day_ok(parts[0], parts[1])
 }
 
 /// Whether the word just before `at` (skipping spaces and `:`) is one of `words`.

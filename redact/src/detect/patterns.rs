@@ -91,7 +91,7 @@ const STREET_SUFFIX: &str = "Street|St|Avenue|Ave|Av|Road|Rd|Boulevard|Blvd|Driv
 
 /// Between a cue word and its value: quotes (JSON), `:`, `=`, `#`, `-`, `no.`, spaces.
 /// A line may break around the `:` or `#` (`Group⏎#: 815743`), never without one.
-const SEP: &str = r#"(?:\.?(?:[ \t]*\([^)\n0-9]{1,40}\))?[ \t]*["']?[ \t]*(?:\n?[ \t]*[:=#]{1,2}[ \t]*\n?|-(?:[ \t]|$)|\b(?i:no\.?|number|num|nbr)\b[ \t]*:?)?[ \t]*#?[ \t]*["']?[ \t]*)"#;
+const SEP: &str = r#"(?:\.?(?:[ \t]*\([^)\n0-9]{1,40}\))?[ \t]*["']?[ \t]*(?:\n?[ \t]*[:=#]{1,2}[ \t]*\n?|-(?:[ \t]|$)|\b(?i:no\.?|number|num|nbr)\b[ \t]*:?(?:[ \t]*(?i:is|was)\b)?)?[ \t]*#?[ \t]*["']?[ \t]*)"#;
 
 /// One word of a name: capitalised, all caps, an initial; hyphens and apostrophes inside.
 ///
@@ -142,7 +142,7 @@ pub fn table() -> Vec<Pattern> {
         r"[A-Za-z0-9](?:[A-Za-z0-9-]{2,30})[A-Za-z0-9]\b(?:[ ][0-9][0-9A-Za-z-]{0,15}\b){0,2}";
     let number_value =
         r"\+?[0-9(](?:[0-9(). /-]{5,22})[0-9](?:[ \t]*(?i:ext\.?|x)[ \t]*[0-9]{1,6})?\b";
-    let date_value = r"[0-9]{1,4}[/.-]?[0-9]{1,2}[/.-]?[0-9]{2,4}\b";
+    let date_value = r"[0-9]{1,4}(?:[/.-]|[ ]{1,2})?[0-9]{1,2}(?:[/.-]|[ ]{1,2})?[0-9]{2,4}\b";
     // The words of a name are joined by one space (or a comma and one space): two spaces
     // or a tab separate the columns of a form.
     let name_seq = format!(r"{NAME_TOKEN}(?:,?[ \t]{NAME_TOKEN}){{0,4}}");
@@ -385,8 +385,23 @@ pub fn table() -> Vec<Pattern> {
                 "dl #",
                 "dl no",
             ],
-            id_value,
+            &format!(r"(?:[0-9]{{1,3}}\.[0-9]{{4,10}}\b|{id_value})"),
             CueValue::Id(PhiKind::License),
+        ),
+        // Licence plates: short letter and digit groups (`ANT 515`, `YWB510`).
+        cue_pattern(
+            &[
+                "license plate number",
+                "license plate",
+                "vehicle plate",
+                "plate number",
+                "plate #",
+                "plate",
+                "tag number",
+                "tag #",
+            ],
+            r"[A-Z0-9]{1,4}(?:[ -]?[A-Z0-9]{1,4})?\b",
+            CueValue::Id(PhiKind::Vehicle),
         ),
         cue_pattern(
             &[

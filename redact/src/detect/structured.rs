@@ -87,14 +87,14 @@ fn hl7_fields(segment: &[u8]) -> &'static [(usize, Hl7)] {
             (12, Whole(K::Ssn)),
         ],
         b"ORC" => &[
-            (2, Id(K::Id)),
-            (3, Id(K::Id)),
+            (2, Whole(K::Id)),
+            (3, Whole(K::Id)),
             (9, Whole(K::Date)),
             (12, Person),
         ],
         b"OBR" => &[
-            (2, Id(K::Id)),
-            (3, Id(K::Id)),
+            (2, Whole(K::Id)),
+            (3, Whole(K::Id)),
             (7, Whole(K::Date)),
             (8, Whole(K::Date)),
             (14, Whole(K::Date)),
