@@ -144,6 +144,11 @@ fn ordinal(n: u32) -> String {
 }
 
 impl Date {
+    /// `yyyymmdd`: the calendar day, as the split rule sees it.
+    pub fn key(self) -> String {
+        format!("date:{}{:02}{:02}", self.y, self.m, self.d)
+    }
+
     /// Days after this date (month lengths respected; `n` ≤ 60).
     pub fn plus(self, n: u32) -> Date {
         let mut d = self;
@@ -197,10 +202,15 @@ impl<'p> Gen<'p> {
 
     /// A date in the years `lo..=hi`.
     pub fn date(&mut self, lo: u32, hi: u32) -> Date {
-        let y = self.rng.range(u64::from(lo), u64::from(hi)) as u32;
-        let m = self.rng.range(1, 12) as u32;
-        let d = self.rng.range(1, u64::from(days_in(y, m))) as u32;
-        Date { y, m, d }
+        loop {
+            let y = self.rng.range(u64::from(lo), u64::from(hi)) as u32;
+            let m = self.rng.range(1, 12) as u32;
+            let d = self.rng.range(1, u64::from(days_in(y, m))) as u32;
+            let date = Date { y, m, d };
+            if self.pools.split.owns(&date.key()) {
+                return date;
+            }
+        }
     }
 
     /// A person of some origin.
@@ -425,12 +435,42 @@ impl<'p> Gen<'p> {
         b.phi(PhiKind::Date, form, &v);
     }
 
+    /// The text of `d` in `form`, moved forward until the split owns it. A date belongs to a
+    /// split as a calendar day (so one person's birth date stays the same in every form); forms
+    /// that drop the day or the century, or put the day first, must also be owned as written,
+    /// since they could read as another split's date.
     fn own_date(&mut self, d: Date, form: &str) -> String {
+        const AS_WRITTEN_TOO: &[&str] = &[
+            "month_year",
+            "mm_yyyy",
+            "month_day",
+            "m_d",
+            "d_month",
+            "m_d_yy",
+            "mdy_slash_yy0",
+            "d_mon_yy",
+            "mdy_dot_yy",
+            "dmy_dash_yy",
+            "hl7_ts_time",
+        ];
+        // day-first numeric forms read as another date month-first: both days must be owned
+        const DAY_FIRST: &[&str] = &["dmy_dot", "dmy_slash", "dmy_dash_yy"];
+        let split = self.pools.split;
+        let check_text = AS_WRITTEN_TOO.contains(&form);
+        let day_first = DAY_FIRST.contains(&form);
         let mut cur = d;
         let mut v = self.date_text(cur, form);
         // a form without a day (March 2021) changes only once a month: walk up to two years
         for _ in 0..800 {
-            if self.pools.split.owns(&v) {
+            let swapped = Date {
+                y: cur.y,
+                m: cur.d,
+                d: cur.m,
+            };
+            if split.owns(&cur.key())
+                && (!check_text || split.owns(&v))
+                && (!day_first || cur.d > 12 || split.owns(&swapped.key()))
+            {
                 break;
             }
             cur = cur.plus(1);
@@ -948,26 +988,29 @@ impl<'p> Gen<'p> {
 
     /// A web address that points at a person (portal links, personal sites).
     pub fn url(&mut self, b: &mut Builder, p: &Person) {
-        let family = ascii_slug(&p.family);
-        let family = if family.is_empty() {
-            "home".to_owned()
-        } else {
-            family
-        };
+        let slug = ascii_slug(&p.family);
         let f = self.rng.below(4);
-        let v = self.own(|r| match f {
-            0 => format!("https://www.{family}{}.com", r.digits(2)),
-            1 => format!(
-                "https://portal.mychart-{}.org/p/{}",
-                r.letters(3).to_lowercase(),
-                r.digits(9)
-            ),
-            2 => format!("www.{family}-family.net/{}", ascii_slug(&p.given)),
-            _ => format!(
-                "http://{}.{family}.me/records?id={}",
-                r.letters(2).to_lowercase(),
-                r.digits(7)
-            ),
+        let v = self.own(|r| {
+            // a name in another script has no ASCII slug: the site is named by letters then
+            let family = if slug.is_empty() {
+                r.letters(6).to_lowercase()
+            } else {
+                slug.clone()
+            };
+            match f {
+                0 => format!("https://www.{family}{}.com", r.digits(2)),
+                1 => format!(
+                    "https://portal.mychart-{}.org/p/{}",
+                    r.letters(3).to_lowercase(),
+                    r.digits(9)
+                ),
+                2 => format!("www.{family}-family.net/{}", ascii_slug(&p.given)),
+                _ => format!(
+                    "http://{}.{family}.me/records?id={}",
+                    r.letters(2).to_lowercase(),
+                    r.digits(7)
+                ),
+            }
         });
         b.phi(
             PhiKind::Url,

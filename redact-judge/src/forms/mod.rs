@@ -6,6 +6,7 @@ mod claims;
 mod clinical;
 mod cover;
 mod letters;
+mod pages;
 mod platform;
 mod structured;
 
@@ -39,6 +40,9 @@ pub const FORMS: &[(Form, u32)] = &[
     (("dme_order", claims::dme_order), 3),
     (("records_release", claims::records_release), 4),
     (("progress_note", claims::progress_note), 7),
+    (("lab_report/three_column", pages::lab_columns), 5),
+    (("radiology_report", pages::radiology), 4),
+    (("insurance_card", pages::insurance_card), 3),
 ];
 
 /// Whether a layout is a scanned fax (OCR damage may apply) rather than a digital message.

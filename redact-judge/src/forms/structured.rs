@@ -208,7 +208,9 @@ pub fn hl7_adt(g: &mut Gen, b: &mut Builder) {
     b.raw("|");
     let payer = *g.pick(crate::decoy::ORGS);
     b.decoy("ORG", &payer.to_uppercase());
-    b.raw("|PO BOX 14079^^LEXINGTON^KY^40512||");
+    b.raw("|");
+    xad(g, b);
+    b.raw("||");
     xtn(g, b, false);
     b.raw("|");
     g.health_plan(b);
