@@ -268,6 +268,9 @@ impl<'p> Gen<'p> {
             "given_family_suffix",
             "lower",
             "family_comma_given_initial",
+            "given_family_caps",
+            "nickname",
+            "baby",
         ];
         let form = *self.pick(FORMS);
         self.name_as(b, p, form);
@@ -276,6 +279,12 @@ impl<'p> Gen<'p> {
 
     /// Writes `p`'s name in `form`.
     pub fn name_as(&mut self, b: &mut Builder, p: &Person, form: &str) {
+        if form == "baby" {
+            // a newborn before naming: only the family name identifies
+            b.t(self.cue(&["Baby Boy ", "Baby Girl ", "BB ", "BG ", "Infant "]));
+            b.phi(PhiKind::Name, form, &p.family);
+            return;
+        }
         let mid = p.middle.clone().unwrap_or_else(|| p.given.clone());
         let v = match form {
             "given_middle_family" => format!("{} {} {}", p.given, mid, p.family),
@@ -287,6 +296,8 @@ impl<'p> Gen<'p> {
             "initial_family" => format!("{}. {}", initial(&p.given), p.family),
             "initials_family" => format!("{}.{}. {}", initial(&p.given), initial(&mid), p.family),
             "family_given" => format!("{} {}", p.family, p.given),
+            "given_family_caps" => format!("{} {}", p.given, p.family.to_uppercase()),
+            "nickname" => format!("{} '{}' {}", p.given, mid, p.family),
             "given_family_suffix" => {
                 let s = *self.pick(SUFFIXES);
                 format!("{} {} {s}", p.given, p.family)
@@ -375,6 +386,8 @@ impl<'p> Gen<'p> {
             "mdy_spaced_slash",
             "d_month",
             "dmy_dash_yy",
+            "iso_nopad",
+            "m_d_yy_dash",
         ];
         let form = *self.pick(FORMS);
         self.date_as(b, d, form);
@@ -425,6 +438,8 @@ impl<'p> Gen<'p> {
             "mdy_spaced_slash" => format!("{:02} / {:02} / {}", d.m, d.d, d.y),
             "d_month" => format!("{} {mon}", d.d),
             "dmy_dash_yy" => format!("{:02}-{:02}-{:02}", d.d, d.m, yy),
+            "iso_nopad" => format!("{}-{}-{}", d.y, d.m, d.d),
+            "m_d_yy_dash" => format!("{}-{}-{:02}", d.m, d.d, yy),
             _ => format!("{:02}/{:02}/{}", d.m, d.d, d.y),
         }
     }
@@ -452,6 +467,7 @@ impl<'p> Gen<'p> {
             "mdy_dot_yy",
             "dmy_dash_yy",
             "hl7_ts_time",
+            "m_d_yy_dash",
         ];
         // day-first numeric forms read as another date month-first: both days must be owned
         const DAY_FIRST: &[&str] = &["dmy_dot", "dmy_slash", "dmy_dash_yy"];
@@ -632,7 +648,7 @@ impl<'p> Gen<'p> {
     /// The text of a phone or fax number in some format.
     pub fn phone_text(&mut self) -> (String, &'static str) {
         let intl = self.chance(0.12);
-        let form_n = self.rng.below(if intl { 7 } else { 13 });
+        let form_n = self.rng.below(if intl { 7 } else { 16 });
         let mut form = "";
         let v = self.own(|r| {
             if intl {
@@ -690,7 +706,10 @@ impl<'p> Gen<'p> {
                 9 => (format!("{a}-{e}-{l} x{}", r.digits(4)), "x_ext"),
                 10 => (format!("{a}/{e}-{l}"), "slash"),
                 11 => (format!("({a}){e}-{l}"), "paren_tight"),
-                _ => (format!("+1-{a}-{e}-{l}"), "plus1_dash"),
+                12 => (format!("+1-{a}-{e}-{l}"), "plus1_dash"),
+                13 => (format!("+1.{a}.{e}.{l}"), "plus1_dot"),
+                14 => (format!("({a})-{e}-{l}"), "paren_dash"),
+                _ => (format!("{a} {e}-{l}"), "space_dash"),
             };
             form = f;
             v
@@ -871,6 +890,13 @@ impl<'p> Gen<'p> {
             ]);
             let dir = *r.pick(&["N", "S", "E", "W", "NE", "SW", "North", "West"]);
             let num = r.range(1, 29999);
+            if r.chance(0.08) {
+                return if r.chance(0.5) {
+                    format!("RR {} Box {}", r.range(1, 9), r.range(1, 300))
+                } else {
+                    format!("PSC {} Box {}", r.range(1000, 9999), r.range(1, 9999))
+                };
+            }
             match f {
                 0 => format!("{num} {stem} {long}"),
                 1 => format!("{num} {dir} {stem} {short}."),
@@ -941,11 +967,53 @@ impl<'p> Gen<'p> {
     /// `street, City, ST ZIP` on one line or two.
     pub fn full_address(&mut self, b: &mut Builder, two_lines: bool) {
         self.street(b);
-        b.t(if two_lines { "\n" } else { ", " });
+        b.t(if two_lines {
+            "\n"
+        } else {
+            self.cue(&[", ", " ", " - ", ",  "])
+        });
         let caps = self.chance(0.2);
         let st = self.city(b, caps);
-        b.t(&format!(", {st} "));
+        let state = if self.chance(0.15) {
+            state_name(st)
+        } else {
+            st
+        };
+        b.t(self.cue(&[", ", " ", ",  "]))
+            .t(state)
+            .t(self.cue(&[" ", "  ", ", ", "   "]));
         self.zip(b);
+    }
+
+    /// An address abroad: street, postcode (labelled ZIP) and city, country.
+    pub fn world_address(&mut self, b: &mut Builder) {
+        let pools = self.pools;
+        let (city, country) = *self.rng.pick(&pools.world_cities);
+        let v = self.own(|r| {
+            let stem = *r.pick(&pools.street_stems);
+            match r.below(3) {
+                0 => format!("{} {stem} Road", r.range(1, 300)),
+                1 => format!("{stem}str. {}", r.range(1, 120)),
+                _ => format!("{} Rue {stem}", r.range(1, 120)),
+            }
+        });
+        b.phi(PhiKind::Address, "world_street", &v);
+        b.t(", ");
+        let pc = self.own(|r| match r.below(3) {
+            0 => r.digits(5),
+            1 => format!(
+                "{}{} {}{}",
+                r.letters(2),
+                r.range(1, 20),
+                r.range(1, 9),
+                r.letters(2)
+            ),
+            _ => format!("{}-{}", r.digits(2), r.digits(3)),
+        });
+        b.phi(PhiKind::Zip, "postcode_foreign", &pc);
+        b.t(" ");
+        b.phi(PhiKind::Address, "world_city", city);
+        b.t(", ").t(country);
     }
 
     /// An e-mail address built from a person's name.
@@ -1093,6 +1161,33 @@ impl<'p> Gen<'p> {
         let v = self.own(|r| format!("{}{}", r.letters(1), r.digits(8)));
         b.phi(PhiKind::Id, "l_digits8", &v);
     }
+}
+
+/// A state's name from its postal abbreviation (states are not identifiers).
+fn state_name(abbr: &str) -> &'static str {
+    const STATES: &[(&str, &str)] = &[
+        ("CA", "California"),
+        ("NY", "New York"),
+        ("TX", "Texas"),
+        ("FL", "Florida"),
+        ("IL", "Illinois"),
+        ("MA", "Massachusetts"),
+        ("PA", "Pennsylvania"),
+        ("OH", "Ohio"),
+        ("MI", "Michigan"),
+        ("WA", "Washington"),
+        ("GA", "Georgia"),
+        ("NC", "North Carolina"),
+        ("MN", "Minnesota"),
+        ("AZ", "Arizona"),
+        ("CO", "Colorado"),
+        ("OR", "Oregon"),
+    ];
+    STATES
+        .iter()
+        .find(|(a, _)| *a == abbr)
+        .map(|(_, n)| *n)
+        .unwrap_or("Mass.")
 }
 
 fn age_words(n: u32) -> String {

@@ -25,6 +25,7 @@ fn looks_like(kind: PhiKind, form: &str, v: &str) -> bool {
     match kind {
         PhiKind::Phone | PhiKind::Fax => (10..=16).contains(&d),
         PhiKind::Ssn => d == 9 || form == "last4" && d == 4,
+        PhiKind::Zip if form == "postcode_foreign" => d >= 2,
         PhiKind::Zip => d == 5 || d == 9,
         PhiKind::Email => v.contains('@') && !v.contains(' '),
         PhiKind::Ip => v.contains('.') || v.contains(':'),

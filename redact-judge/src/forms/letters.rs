@@ -235,6 +235,12 @@ pub fn forwarded_email(g: &mut Gen, b: &mut Builder) {
         b.t("Please mail to ");
     }
     g.full_address(b, false);
+    if g.chance(0.3) {
+        b.t(". My brother in ");
+        let country = g.world_city(b);
+        b.t(" (").t(country).t(") gets copies at ");
+        g.world_address(b);
+    }
     b.t(". Her Medicare number is ");
     g.health_plan(b);
     b.t(" and SSN ");
