@@ -213,3 +213,74 @@ fn a_written_corpus_reads_back_line_by_line() {
             .is_ok()
     );
 }
+
+/// The HL7 field (1-based, MSH counted as HL7 counts it) that holds byte `at` of `segment`.
+fn hl7_field(segment: &str, at: usize) -> usize {
+    segment[..at].matches('|').count()
+}
+
+#[test]
+fn hl7_identifiers_sit_at_their_standard_field_positions() {
+    let corpus = generate(Split::Tuning, 13, 600);
+    let mut checked = 0;
+    for d in corpus.docs.iter().filter(|d| d.kind.starts_with("hl7")) {
+        let mut seg_start = 0;
+        for seg in d.text.split(['\n', '\r']) {
+            let seg_end = seg_start + seg.len();
+            let name = seg.get(..3).unwrap_or("");
+            for l in d
+                .spans
+                .iter()
+                .filter(|l| l.start >= seg_start && l.end <= seg_end)
+            {
+                let field = hl7_field(seg, l.start - seg_start);
+                let expected: &[usize] = match (name, l.kind) {
+                    ("PID", PhiKind::Mrn) => &[3],
+                    ("PID", PhiKind::Ssn) => &[3, 19],
+                    ("PID", PhiKind::Name) => &[5, 6],
+                    ("PID", PhiKind::Date) => &[7],
+                    ("PID", PhiKind::Address | PhiKind::Zip) => &[11],
+                    ("PID", PhiKind::Phone) => &[13, 14],
+                    ("PID", PhiKind::Account) => &[18],
+                    ("PID", PhiKind::License) => &[20],
+                    ("PV1", PhiKind::License | PhiKind::Name) => &[7, 8, 17],
+                    ("PV1", PhiKind::Account) => &[19],
+                    ("PV1", PhiKind::Date) => &[44, 45],
+                    ("NK1", PhiKind::Name) => &[2],
+                    ("NK1", PhiKind::Address | PhiKind::Zip) => &[4],
+                    ("NK1", PhiKind::Phone) => &[5],
+                    ("GT1", PhiKind::Account) => &[2],
+                    ("GT1", PhiKind::Name) => &[3],
+                    ("GT1", PhiKind::Address | PhiKind::Zip) => &[5],
+                    ("GT1", PhiKind::Phone) => &[6],
+                    ("GT1", PhiKind::Date) => &[8],
+                    ("GT1", PhiKind::Ssn) => &[12],
+                    ("IN1", PhiKind::Address | PhiKind::Zip) => &[5, 19],
+                    ("IN1", PhiKind::Phone) => &[7],
+                    ("IN1", PhiKind::HealthPlan) => &[8, 36],
+                    ("IN1", PhiKind::Date) => &[12, 18],
+                    ("IN1", PhiKind::Name) => &[16],
+                    ("OBR", PhiKind::Id) => &[2, 3],
+                    ("OBR", PhiKind::Date) => &[7],
+                    ("OBR", PhiKind::License | PhiKind::Name) => &[16],
+                    ("OBX", PhiKind::Date) => &[14],
+                    ("MSH", PhiKind::Date) => &[7],
+                    ("EVN", PhiKind::Date) => &[2],
+                    _ => continue,
+                };
+                // MSH-1 is the separator itself: its fields count one higher than the pipes
+                let field = if name == "MSH" { field + 1 } else { field };
+                assert!(
+                    expected.contains(&field),
+                    "doc {} {name}: {:?}/{} in field {field}, expected {expected:?}",
+                    d.id,
+                    l.kind,
+                    l.form
+                );
+                checked += 1;
+            }
+            seg_start = seg_end + 1;
+        }
+    }
+    assert!(checked > 500, "only {checked} HL7 identifiers checked");
+}
