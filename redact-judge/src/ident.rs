@@ -985,6 +985,18 @@ impl<'p> Gen<'p> {
         self.zip(b);
     }
 
+    /// A county (a subdivision smaller than a state: labelled ADDRESS).
+    pub fn county(&mut self, b: &mut Builder) {
+        let pools = self.pools;
+        let stem = *self.rng.pick(&pools.street_stems);
+        let v = if self.chance(0.2) {
+            format!("{} COUNTY", stem.to_uppercase())
+        } else {
+            format!("{stem} County")
+        };
+        b.phi(PhiKind::Address, "county", &v);
+    }
+
     /// An address abroad: street, postcode (labelled ZIP) and city, country.
     pub fn world_address(&mut self, b: &mut Builder) {
         let pools = self.pools;

@@ -37,7 +37,11 @@ fn looks_like(kind: PhiKind, form: &str, v: &str) -> bool {
         PhiKind::Date => d >= 1,
         PhiKind::Name => v.chars().any(char::is_alphabetic) && d == 0,
         PhiKind::Url => v.contains('.'),
-        PhiKind::Address if form.starts_with("city") || form == "world_city" => d == 0,
+        PhiKind::Address
+            if form.starts_with("city") || form == "world_city" || form == "county" =>
+        {
+            d == 0
+        }
         PhiKind::Address => d >= 1,
         PhiKind::License if form == "npi" => d == 10 && v.len() == 10,
         PhiKind::License if form == "dea" => v.len() == 9 && d == 7,
