@@ -924,6 +924,11 @@ impl<'p> Gen<'p> {
             "hyphen_num_hash",
             "unit",
         ][f];
+        let form = if v.starts_with("RR ") || v.starts_with("PSC ") {
+            "rural_route_or_military"
+        } else {
+            form
+        };
         b.phi(PhiKind::Address, form, &v);
     }
 
@@ -1176,7 +1181,7 @@ impl<'p> Gen<'p> {
 }
 
 /// A state's name from its postal abbreviation (states are not identifiers).
-fn state_name(abbr: &str) -> &'static str {
+fn state_name(abbr: &'static str) -> &'static str {
     const STATES: &[(&str, &str)] = &[
         ("CA", "California"),
         ("NY", "New York"),
@@ -1198,8 +1203,7 @@ fn state_name(abbr: &str) -> &'static str {
     STATES
         .iter()
         .find(|(a, _)| *a == abbr)
-        .map(|(_, n)| *n)
-        .unwrap_or("Mass.")
+        .map_or(abbr, |(_, n)| *n)
 }
 
 fn age_words(n: u32) -> String {
