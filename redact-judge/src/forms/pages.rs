@@ -75,7 +75,9 @@ pub fn lab_columns(g: &mut Gen, b: &mut Builder) {
         let age = g.rng.range(18, 89).to_string();
         b.decoy("AGE_UNDER_90", &age);
     }
-    b.t(&format!("    Requisition: {}", g.rng.digits(7)));
+    b.t("    Requisition: ");
+    let req = g.own(|r| r.digits(7));
+    b.phi(PhiKind::Id, "requisition", &req);
     b.t("          ");
     g.clinician(b);
     b.t("\nGender: ").t(&p.sex.to_string());
