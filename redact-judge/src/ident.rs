@@ -297,7 +297,14 @@ impl<'p> Gen<'p> {
             "initials_family" => format!("{}.{}. {}", initial(&p.given), initial(&mid), p.family),
             "family_given" => format!("{} {}", p.family, p.given),
             "given_family_caps" => format!("{} {}", p.given, p.family.to_uppercase()),
-            "nickname" => format!("{} '{}' {}", p.given, mid, p.family),
+            "nickname" => {
+                // a middle name used as a call name, or the first syllable of the given name
+                let nick = match &p.middle {
+                    Some(m) => m.clone(),
+                    None => p.given.chars().take(4).collect(),
+                };
+                format!("{} '{nick}' {}", p.given, p.family)
+            }
             "given_family_suffix" => {
                 let s = *self.pick(SUFFIXES);
                 format!("{} {} {s}", p.given, p.family)

@@ -76,7 +76,7 @@ pub fn referral(g: &mut Gen, b: &mut Builder) {
     g.dose(b);
     b.t(".\n\n");
     b.t(pron).t(" lives with ");
-    b.t(g.cue(&["her daughter ", "his son ", "a niece, ", "spouse "]));
+    b.t(g.cue(&["a daughter, ", "a son, ", "a niece, ", "a spouse, "]));
     let rel = g.person();
     g.name(b, &rel);
     b.t(", who can be reached at ");
