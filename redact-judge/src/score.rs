@@ -62,6 +62,8 @@ pub struct Score {
     pub by_type: BTreeMap<String, Tally>,
     /// Per type and form.
     pub by_form: BTreeMap<String, Tally>,
+    /// Per layout (document kind).
+    pub by_layout: BTreeMap<String, Tally>,
     /// All identifiers.
     pub all: Tally,
     /// Detected letters and digits.
@@ -197,6 +199,7 @@ pub fn score(docs: &[Document], mut find: impl FnMut(&str) -> Detected) -> Score
                 .entry(format!("{} {}", l.kind.label(), l.form))
                 .or_default()
                 .add(&o);
+            s.by_layout.entry(d.kind.clone()).or_default().add(&o);
             s.all.add(&o);
         }
         for (i, c) in d.text.char_indices() {
