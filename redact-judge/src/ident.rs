@@ -144,6 +144,11 @@ fn ordinal(n: u32) -> String {
 }
 
 impl Date {
+    /// `yyyymmdd`: the calendar day, as the split rule sees it.
+    pub fn key(self) -> String {
+        format!("date:{}{:02}{:02}", self.y, self.m, self.d)
+    }
+
     /// Days after this date (month lengths respected; `n` ≤ 60).
     pub fn plus(self, n: u32) -> Date {
         let mut d = self;
@@ -197,10 +202,15 @@ impl<'p> Gen<'p> {
 
     /// A date in the years `lo..=hi`.
     pub fn date(&mut self, lo: u32, hi: u32) -> Date {
-        let y = self.rng.range(u64::from(lo), u64::from(hi)) as u32;
-        let m = self.rng.range(1, 12) as u32;
-        let d = self.rng.range(1, u64::from(days_in(y, m))) as u32;
-        Date { y, m, d }
+        loop {
+            let y = self.rng.range(u64::from(lo), u64::from(hi)) as u32;
+            let m = self.rng.range(1, 12) as u32;
+            let d = self.rng.range(1, u64::from(days_in(y, m))) as u32;
+            let date = Date { y, m, d };
+            if self.pools.split.owns(&date.key()) {
+                return date;
+            }
+        }
     }
 
     /// A person of some origin.
@@ -258,6 +268,9 @@ impl<'p> Gen<'p> {
             "given_family_suffix",
             "lower",
             "family_comma_given_initial",
+            "given_family_caps",
+            "nickname",
+            "baby",
         ];
         let form = *self.pick(FORMS);
         self.name_as(b, p, form);
@@ -266,6 +279,12 @@ impl<'p> Gen<'p> {
 
     /// Writes `p`'s name in `form`.
     pub fn name_as(&mut self, b: &mut Builder, p: &Person, form: &str) {
+        if form == "baby" {
+            // a newborn before naming: only the family name identifies
+            b.t(self.cue(&["Baby Boy ", "Baby Girl ", "BB ", "BG ", "Infant "]));
+            b.phi(PhiKind::Name, form, &p.family);
+            return;
+        }
         let mid = p.middle.clone().unwrap_or_else(|| p.given.clone());
         let v = match form {
             "given_middle_family" => format!("{} {} {}", p.given, mid, p.family),
@@ -277,6 +296,15 @@ impl<'p> Gen<'p> {
             "initial_family" => format!("{}. {}", initial(&p.given), p.family),
             "initials_family" => format!("{}.{}. {}", initial(&p.given), initial(&mid), p.family),
             "family_given" => format!("{} {}", p.family, p.given),
+            "given_family_caps" => format!("{} {}", p.given, p.family.to_uppercase()),
+            "nickname" => {
+                // a middle name used as a call name, or the first syllable of the given name
+                let nick = match &p.middle {
+                    Some(m) => m.clone(),
+                    None => p.given.chars().take(4).collect(),
+                };
+                format!("{} '{nick}' {}", p.given, p.family)
+            }
             "given_family_suffix" => {
                 let s = *self.pick(SUFFIXES);
                 format!("{} {} {s}", p.given, p.family)
@@ -365,6 +393,8 @@ impl<'p> Gen<'p> {
             "mdy_spaced_slash",
             "d_month",
             "dmy_dash_yy",
+            "iso_nopad",
+            "m_d_yy_dash",
         ];
         let form = *self.pick(FORMS);
         self.date_as(b, d, form);
@@ -415,6 +445,8 @@ impl<'p> Gen<'p> {
             "mdy_spaced_slash" => format!("{:02} / {:02} / {}", d.m, d.d, d.y),
             "d_month" => format!("{} {mon}", d.d),
             "dmy_dash_yy" => format!("{:02}-{:02}-{:02}", d.d, d.m, yy),
+            "iso_nopad" => format!("{}-{}-{}", d.y, d.m, d.d),
+            "m_d_yy_dash" => format!("{}-{}-{:02}", d.m, d.d, yy),
             _ => format!("{:02}/{:02}/{}", d.m, d.d, d.y),
         }
     }
@@ -425,12 +457,43 @@ impl<'p> Gen<'p> {
         b.phi(PhiKind::Date, form, &v);
     }
 
+    /// The text of `d` in `form`, moved forward until the split owns it. A date belongs to a
+    /// split as a calendar day (so one person's birth date stays the same in every form); forms
+    /// that drop the day or the century, or put the day first, must also be owned as written,
+    /// since they could read as another split's date.
     fn own_date(&mut self, d: Date, form: &str) -> String {
+        const AS_WRITTEN_TOO: &[&str] = &[
+            "month_year",
+            "mm_yyyy",
+            "month_day",
+            "m_d",
+            "d_month",
+            "m_d_yy",
+            "mdy_slash_yy0",
+            "d_mon_yy",
+            "mdy_dot_yy",
+            "dmy_dash_yy",
+            "hl7_ts_time",
+            "m_d_yy_dash",
+        ];
+        // day-first numeric forms read as another date month-first: both days must be owned
+        const DAY_FIRST: &[&str] = &["dmy_dot", "dmy_slash", "dmy_dash_yy"];
+        let split = self.pools.split;
+        let check_text = AS_WRITTEN_TOO.contains(&form);
+        let day_first = DAY_FIRST.contains(&form);
         let mut cur = d;
         let mut v = self.date_text(cur, form);
         // a form without a day (March 2021) changes only once a month: walk up to two years
         for _ in 0..800 {
-            if self.pools.split.owns(&v) {
+            let swapped = Date {
+                y: cur.y,
+                m: cur.d,
+                d: cur.m,
+            };
+            if split.owns(&cur.key())
+                && (!check_text || split.owns(&v))
+                && (!day_first || cur.d > 12 || split.owns(&swapped.key()))
+            {
                 break;
             }
             cur = cur.plus(1);
@@ -592,7 +655,7 @@ impl<'p> Gen<'p> {
     /// The text of a phone or fax number in some format.
     pub fn phone_text(&mut self) -> (String, &'static str) {
         let intl = self.chance(0.12);
-        let form_n = self.rng.below(if intl { 7 } else { 13 });
+        let form_n = self.rng.below(if intl { 7 } else { 16 });
         let mut form = "";
         let v = self.own(|r| {
             if intl {
@@ -650,7 +713,10 @@ impl<'p> Gen<'p> {
                 9 => (format!("{a}-{e}-{l} x{}", r.digits(4)), "x_ext"),
                 10 => (format!("{a}/{e}-{l}"), "slash"),
                 11 => (format!("({a}){e}-{l}"), "paren_tight"),
-                _ => (format!("+1-{a}-{e}-{l}"), "plus1_dash"),
+                12 => (format!("+1-{a}-{e}-{l}"), "plus1_dash"),
+                13 => (format!("+1.{a}.{e}.{l}"), "plus1_dot"),
+                14 => (format!("({a})-{e}-{l}"), "paren_dash"),
+                _ => (format!("{a} {e}-{l}"), "space_dash"),
             };
             form = f;
             v
@@ -831,6 +897,13 @@ impl<'p> Gen<'p> {
             ]);
             let dir = *r.pick(&["N", "S", "E", "W", "NE", "SW", "North", "West"]);
             let num = r.range(1, 29999);
+            if r.chance(0.08) {
+                return if r.chance(0.5) {
+                    format!("RR {} Box {}", r.range(1, 9), r.range(1, 300))
+                } else {
+                    format!("PSC {} Box {}", r.range(1000, 9999), r.range(1, 9999))
+                };
+            }
             match f {
                 0 => format!("{num} {stem} {long}"),
                 1 => format!("{num} {dir} {stem} {short}."),
@@ -858,6 +931,11 @@ impl<'p> Gen<'p> {
             "hyphen_num_hash",
             "unit",
         ][f];
+        let form = if v.starts_with("RR ") || v.starts_with("PSC ") {
+            "rural_route_or_military"
+        } else {
+            form
+        };
         b.phi(PhiKind::Address, form, &v);
     }
 
@@ -901,11 +979,65 @@ impl<'p> Gen<'p> {
     /// `street, City, ST ZIP` on one line or two.
     pub fn full_address(&mut self, b: &mut Builder, two_lines: bool) {
         self.street(b);
-        b.t(if two_lines { "\n" } else { ", " });
+        b.t(if two_lines {
+            "\n"
+        } else {
+            self.cue(&[", ", " ", " - ", ",  "])
+        });
         let caps = self.chance(0.2);
         let st = self.city(b, caps);
-        b.t(&format!(", {st} "));
+        let state = if self.chance(0.15) {
+            state_name(st)
+        } else {
+            st
+        };
+        b.t(self.cue(&[", ", " ", ",  "]))
+            .t(state)
+            .t(self.cue(&[" ", "  ", ", ", "   "]));
         self.zip(b);
+    }
+
+    /// A county (a subdivision smaller than a state: labelled ADDRESS).
+    pub fn county(&mut self, b: &mut Builder) {
+        let pools = self.pools;
+        let stem = *self.rng.pick(&pools.street_stems);
+        let v = if self.chance(0.2) {
+            format!("{} COUNTY", stem.to_uppercase())
+        } else {
+            format!("{stem} County")
+        };
+        b.phi(PhiKind::Address, "county", &v);
+    }
+
+    /// An address abroad: street, postcode (labelled ZIP) and city, country.
+    pub fn world_address(&mut self, b: &mut Builder) {
+        let pools = self.pools;
+        let (city, country) = *self.rng.pick(&pools.world_cities);
+        let v = self.own(|r| {
+            let stem = *r.pick(&pools.street_stems);
+            match r.below(3) {
+                0 => format!("{} {stem} Road", r.range(1, 300)),
+                1 => format!("{stem}str. {}", r.range(1, 120)),
+                _ => format!("{} Rue {stem}", r.range(1, 120)),
+            }
+        });
+        b.phi(PhiKind::Address, "world_street", &v);
+        b.t(", ");
+        let pc = self.own(|r| match r.below(3) {
+            0 => r.digits(5),
+            1 => format!(
+                "{}{} {}{}",
+                r.letters(2),
+                r.range(1, 20),
+                r.range(1, 9),
+                r.letters(2)
+            ),
+            _ => format!("{}-{}", r.digits(2), r.digits(3)),
+        });
+        b.phi(PhiKind::Zip, "postcode_foreign", &pc);
+        b.t(" ");
+        b.phi(PhiKind::Address, "world_city", city);
+        b.t(", ").t(country);
     }
 
     /// An e-mail address built from a person's name.
@@ -948,26 +1080,29 @@ impl<'p> Gen<'p> {
 
     /// A web address that points at a person (portal links, personal sites).
     pub fn url(&mut self, b: &mut Builder, p: &Person) {
-        let family = ascii_slug(&p.family);
-        let family = if family.is_empty() {
-            "home".to_owned()
-        } else {
-            family
-        };
+        let slug = ascii_slug(&p.family);
         let f = self.rng.below(4);
-        let v = self.own(|r| match f {
-            0 => format!("https://www.{family}{}.com", r.digits(2)),
-            1 => format!(
-                "https://portal.mychart-{}.org/p/{}",
-                r.letters(3).to_lowercase(),
-                r.digits(9)
-            ),
-            2 => format!("www.{family}-family.net/{}", ascii_slug(&p.given)),
-            _ => format!(
-                "http://{}.{family}.me/records?id={}",
-                r.letters(2).to_lowercase(),
-                r.digits(7)
-            ),
+        let v = self.own(|r| {
+            // a name in another script has no ASCII slug: the site is named by letters then
+            let family = if slug.is_empty() {
+                r.letters(6).to_lowercase()
+            } else {
+                slug.clone()
+            };
+            match f {
+                0 => format!("https://www.{family}{}.com", r.digits(2)),
+                1 => format!(
+                    "https://portal.mychart-{}.org/p/{}",
+                    r.letters(3).to_lowercase(),
+                    r.digits(9)
+                ),
+                2 => format!("www.{family}-family.net/{}", ascii_slug(&p.given)),
+                _ => format!(
+                    "http://{}.{family}.me/records?id={}",
+                    r.letters(2).to_lowercase(),
+                    r.digits(7)
+                ),
+            }
         });
         b.phi(
             PhiKind::Url,
@@ -1050,6 +1185,32 @@ impl<'p> Gen<'p> {
         let v = self.own(|r| format!("{}{}", r.letters(1), r.digits(8)));
         b.phi(PhiKind::Id, "l_digits8", &v);
     }
+}
+
+/// A state's name from its postal abbreviation (states are not identifiers).
+fn state_name(abbr: &'static str) -> &'static str {
+    const STATES: &[(&str, &str)] = &[
+        ("CA", "California"),
+        ("NY", "New York"),
+        ("TX", "Texas"),
+        ("FL", "Florida"),
+        ("IL", "Illinois"),
+        ("MA", "Massachusetts"),
+        ("PA", "Pennsylvania"),
+        ("OH", "Ohio"),
+        ("MI", "Michigan"),
+        ("WA", "Washington"),
+        ("GA", "Georgia"),
+        ("NC", "North Carolina"),
+        ("MN", "Minnesota"),
+        ("AZ", "Arizona"),
+        ("CO", "Colorado"),
+        ("OR", "Oregon"),
+    ];
+    STATES
+        .iter()
+        .find(|(a, _)| *a == abbr)
+        .map_or(abbr, |(_, n)| *n)
 }
 
 fn age_words(n: u32) -> String {

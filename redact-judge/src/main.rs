@@ -3,13 +3,13 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use faxbot_redact::{PseudonymKey, Redactor};
-use faxbot_redact_judge::{Misses, Split, generate, score};
+use faxbot_redact_judge::{Document, Misses, Split, generate, score};
 
 /// The seed of the published corpora.
 const DEFAULT_SEED: u64 = 15;
@@ -59,6 +59,13 @@ enum Command {
         /// Per-form table as well.
         #[arg(long)]
         forms: bool,
+        /// Per-layout table as well.
+        #[arg(long)]
+        layouts: bool,
+        /// Score this JSONL corpus (as `write` makes it) instead of generating one; its
+        /// documents' own `split` decides whether `--misses` may list them.
+        #[arg(long)]
+        corpus: Option<PathBuf>,
         /// Print the score as JSON.
         #[arg(long)]
         json: bool,
@@ -73,6 +80,26 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Reads a JSONL corpus; a line that is not a labelled document is an error naming the line.
+fn read_corpus(path: &Path) -> Result<Vec<Document>, Box<dyn std::error::Error>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read corpus {}: {e}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str::<Document>(l).map_err(|e| {
+                format!(
+                    "corpus {} line {}: not a labelled document: {e}",
+                    path.display(),
+                    i + 1
+                )
+                .into()
+            })
+        })
+        .collect()
 }
 
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
@@ -101,6 +128,8 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             seed,
             misses,
             forms,
+            layouts,
+            corpus: file,
             json,
         } => {
             if misses.is_some() && split != Split::Tuning {
@@ -108,10 +137,20 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     split.to_string(),
                 )));
             }
-            let corpus = generate(split, seed, count);
+            let docs = match &file {
+                Some(path) => read_corpus(path)?,
+                None => generate(split, seed, count).docs,
+            };
+            if misses.is_some()
+                && let Some(d) = docs.iter().find(|d| d.split != Split::Tuning.name())
+            {
+                return Err(Box::new(faxbot_redact_judge::score::SealedSplit(
+                    d.split.chars().take(16).collect(),
+                )));
+            }
             let redactor = Redactor::new(PseudonymKey::new([0x5a; 32]));
             let detector = redactor.detector();
-            let s = score(&corpus.docs, |text| {
+            let s = score(&docs, |text| {
                 let t = Instant::now();
                 let spans = detector.find(text);
                 (spans, t.elapsed())
@@ -119,8 +158,17 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&s)?);
             } else {
-                println!("{split} split, seed {seed}, {count} documents\n");
+                match &file {
+                    Some(path) => println!("{} ({} documents)\n", path.display(), docs.len()),
+                    None => println!("{split} split, seed {seed}, {count} documents\n"),
+                }
                 print!("{}", s.table());
+                if layouts {
+                    println!("\n| layout | n | recall | leaks |\n|---|---:|---:|---:|");
+                    for (k, t) in &s.by_layout {
+                        println!("| {k} | {} | {:.3} | {} |", t.n, t.recall(), t.leaks);
+                    }
+                }
                 if forms {
                     println!("\n| type form | n | recall | leaks |\n|---|---:|---:|---:|");
                     for (k, t) in &s.by_form {
@@ -129,7 +177,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 }
             }
             if let Some(n) = misses {
-                let m = Misses::collect(&corpus.docs, n, |text| detector.find(text))?;
+                let m = Misses::collect(&docs, n, |text| detector.find(text))?;
                 println!("\n{}", m.report);
             }
         }

@@ -62,6 +62,8 @@ pub struct Score {
     pub by_type: BTreeMap<String, Tally>,
     /// Per type and form.
     pub by_form: BTreeMap<String, Tally>,
+    /// Per layout (document kind).
+    pub by_layout: BTreeMap<String, Tally>,
     /// All identifiers.
     pub all: Tally,
     /// Detected letters and digits.
@@ -197,6 +199,7 @@ pub fn score(docs: &[Document], mut find: impl FnMut(&str) -> Detected) -> Score
                 .entry(format!("{} {}", l.kind.label(), l.form))
                 .or_default()
                 .add(&o);
+            s.by_layout.entry(d.kind.clone()).or_default().add(&o);
             s.all.add(&o);
         }
         for (i, c) in d.text.char_indices() {
@@ -261,6 +264,7 @@ impl Misses {
         let mut missed = Vec::new();
         let mut fps = Vec::new();
         let mut categories: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
+        let mut shapes: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
         let mut fp_categories: BTreeMap<String, u64> = BTreeMap::new();
         for d in docs {
             let spans = find(&d.text);
@@ -269,10 +273,16 @@ impl Misses {
                 let o = outcome(&d.text, l, &mask);
                 if o.covered < o.chars {
                     let cat = format!("{} {} in {}", l.kind.label(), l.form, d.kind);
-                    let e = categories.entry(cat).or_default();
-                    e.0 += 1;
-                    e.1 += o.chars - o.covered;
-                    e.2 += u64::from(o.leak);
+                    for e in [
+                        categories.entry(cat).or_default(),
+                        shapes
+                            .entry(format!("{} {}", l.kind.label(), l.form))
+                            .or_default(),
+                    ] {
+                        e.0 += 1;
+                        e.1 += o.chars - o.covered;
+                        e.2 += u64::from(o.leak);
+                    }
                     missed.push(format!(
                         "doc {} {} {} {}{}: {}",
                         d.id,
@@ -307,6 +317,17 @@ impl Misses {
             }
         }
         let mut r = String::new();
+        let mut by_shape: Vec<_> = shapes.into_iter().collect();
+        by_shape.sort_by_key(|c| std::cmp::Reverse(c.1.1));
+        let _ = writeln!(r, "## miss shapes (type, form), by missed characters\n");
+        let _ = writeln!(
+            r,
+            "| shape | identifiers missed | characters missed | leaks |\n|---|---:|---:|---:|"
+        );
+        for (k, (ids, chars, leaks)) in by_shape.iter().take(n.max(10)) {
+            let _ = writeln!(r, "| {k} | {ids} | {chars} | {leaks} |");
+        }
+        let _ = writeln!(r);
         let mut cats: Vec<_> = categories.into_iter().collect();
         cats.sort_by_key(|c| std::cmp::Reverse(c.1.1));
         let _ = writeln!(

@@ -25,6 +25,7 @@ fn looks_like(kind: PhiKind, form: &str, v: &str) -> bool {
     match kind {
         PhiKind::Phone | PhiKind::Fax => (10..=16).contains(&d),
         PhiKind::Ssn => d == 9 || form == "last4" && d == 4,
+        PhiKind::Zip if form == "postcode_foreign" => d >= 2,
         PhiKind::Zip => d == 5 || d == 9,
         PhiKind::Email => v.contains('@') && !v.contains(' '),
         PhiKind::Ip => v.contains('.') || v.contains(':'),
@@ -36,7 +37,11 @@ fn looks_like(kind: PhiKind, form: &str, v: &str) -> bool {
         PhiKind::Date => d >= 1,
         PhiKind::Name => v.chars().any(char::is_alphabetic) && d == 0,
         PhiKind::Url => v.contains('.'),
-        PhiKind::Address if form.starts_with("city") || form == "world_city" => d == 0,
+        PhiKind::Address
+            if form.starts_with("city") || form == "world_city" || form == "county" =>
+        {
+            d == 0
+        }
         PhiKind::Address => d >= 1,
         PhiKind::License if form == "npi" => d == 10 && v.len() == 10,
         PhiKind::License if form == "dea" => v.len() == 9 && d == 7,
@@ -211,4 +216,75 @@ fn a_written_corpus_reads_back_line_by_line() {
             .parse::<PhiKind>()
             .is_ok()
     );
+}
+
+/// The HL7 field (1-based, MSH counted as HL7 counts it) that holds byte `at` of `segment`.
+fn hl7_field(segment: &str, at: usize) -> usize {
+    segment[..at].matches('|').count()
+}
+
+#[test]
+fn hl7_identifiers_sit_at_their_standard_field_positions() {
+    let corpus = generate(Split::Tuning, 13, 600);
+    let mut checked = 0;
+    for d in corpus.docs.iter().filter(|d| d.kind.starts_with("hl7")) {
+        let mut seg_start = 0;
+        for seg in d.text.split(['\n', '\r']) {
+            let seg_end = seg_start + seg.len();
+            let name = seg.get(..3).unwrap_or("");
+            for l in d
+                .spans
+                .iter()
+                .filter(|l| l.start >= seg_start && l.end <= seg_end)
+            {
+                let field = hl7_field(seg, l.start - seg_start);
+                let expected: &[usize] = match (name, l.kind) {
+                    ("PID", PhiKind::Mrn) => &[3],
+                    ("PID", PhiKind::Ssn) => &[3, 19],
+                    ("PID", PhiKind::Name) => &[5, 6],
+                    ("PID", PhiKind::Date) => &[7],
+                    ("PID", PhiKind::Address | PhiKind::Zip) => &[11],
+                    ("PID", PhiKind::Phone) => &[13, 14],
+                    ("PID", PhiKind::Account) => &[18],
+                    ("PID", PhiKind::License) => &[20],
+                    ("PV1", PhiKind::License | PhiKind::Name) => &[7, 8, 17],
+                    ("PV1", PhiKind::Account) => &[19],
+                    ("PV1", PhiKind::Date) => &[44, 45],
+                    ("NK1", PhiKind::Name) => &[2],
+                    ("NK1", PhiKind::Address | PhiKind::Zip) => &[4],
+                    ("NK1", PhiKind::Phone) => &[5],
+                    ("GT1", PhiKind::Account) => &[2],
+                    ("GT1", PhiKind::Name) => &[3],
+                    ("GT1", PhiKind::Address | PhiKind::Zip) => &[5],
+                    ("GT1", PhiKind::Phone) => &[6],
+                    ("GT1", PhiKind::Date) => &[8],
+                    ("GT1", PhiKind::Ssn) => &[12],
+                    ("IN1", PhiKind::Address | PhiKind::Zip) => &[5, 19],
+                    ("IN1", PhiKind::Phone) => &[7],
+                    ("IN1", PhiKind::HealthPlan) => &[8, 36],
+                    ("IN1", PhiKind::Date) => &[12, 18],
+                    ("IN1", PhiKind::Name) => &[16],
+                    ("OBR", PhiKind::Id) => &[2, 3],
+                    ("OBR", PhiKind::Date) => &[7],
+                    ("OBR", PhiKind::License | PhiKind::Name) => &[16],
+                    ("OBX", PhiKind::Date) => &[14],
+                    ("MSH", PhiKind::Date) => &[7],
+                    ("EVN", PhiKind::Date) => &[2],
+                    _ => continue,
+                };
+                // MSH-1 is the separator itself: its fields count one higher than the pipes
+                let field = if name == "MSH" { field + 1 } else { field };
+                assert!(
+                    expected.contains(&field),
+                    "doc {} {name}: {:?}/{} in field {field}, expected {expected:?}",
+                    d.id,
+                    l.kind,
+                    l.form
+                );
+                checked += 1;
+            }
+            seg_start = seg_end + 1;
+        }
+    }
+    assert!(checked > 500, "only {checked} HL7 identifiers checked");
 }

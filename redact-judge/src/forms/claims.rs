@@ -132,10 +132,20 @@ pub fn records_release(g: &mut Gen, b: &mut Builder) {
     b.phi(PhiKind::Ssn, "last4", &last4);
     b.t("\nAddress: ");
     g.full_address(b, false);
+    b.t("\nCounty of residence: ");
+    g.county(b);
     b.t("\nPhone: ");
     g.phone(b);
     b.t("   E-mail: ");
     g.email(b, &p);
+    b.t("\nIdentity verified with: ");
+    if g.chance(0.5) {
+        b.t("driver's license ");
+        g.license(b, "dl");
+    } else {
+        b.t("passport no. ");
+        g.other_id(b);
+    }
     b.t("\n\nI authorize ");
     let org = g.cue(crate::decoy::ORGS);
     b.decoy("ORG", org);
@@ -185,6 +195,10 @@ pub fn progress_note(g: &mut Gen, b: &mut Builder) {
     g.name_as(b, &rel, "given");
     b.t(", who drove from ");
     g.city(b, false);
+    if g.chance(0.4) {
+        b.t(" in ");
+        g.county(b);
+    }
     b.t(". Reports falls on ");
     let f = g.date(2025, 2026);
     g.date_as(b, f, "m_d");

@@ -76,7 +76,7 @@ pub fn referral(g: &mut Gen, b: &mut Builder) {
     g.dose(b);
     b.t(".\n\n");
     b.t(pron).t(" lives with ");
-    b.t(g.cue(&["her daughter ", "his son ", "a niece, ", "spouse "]));
+    b.t(g.cue(&["a daughter, ", "a son, ", "a niece, ", "a spouse, "]));
     let rel = g.person();
     g.name(b, &rel);
     b.t(", who can be reached at ");
@@ -235,6 +235,12 @@ pub fn forwarded_email(g: &mut Gen, b: &mut Builder) {
         b.t("Please mail to ");
     }
     g.full_address(b, false);
+    if g.chance(0.3) {
+        b.t(". My brother in ");
+        let country = g.world_city(b);
+        b.t(" (").t(country).t(") gets copies at ");
+        g.world_address(b);
+    }
     b.t(". Her Medicare number is ");
     g.health_plan(b);
     b.t(" and SSN ");

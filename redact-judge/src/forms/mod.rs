@@ -2,10 +2,12 @@
 //! vendors, referral letters, lab reports, HL7 v2, FHIR R4, C-CDA, discharge summaries, prior
 //! authorisations, pharmacy refills, EOBs, reminders, platform logs and forwarded e-mails.
 
+mod admissions;
 mod claims;
 mod clinical;
 mod cover;
 mod letters;
+mod pages;
 mod platform;
 mod structured;
 
@@ -39,6 +41,11 @@ pub const FORMS: &[(Form, u32)] = &[
     (("dme_order", claims::dme_order), 3),
     (("records_release", claims::records_release), 4),
     (("progress_note", claims::progress_note), 7),
+    (("lab_report/three_column", pages::lab_columns), 5),
+    (("radiology_report", pages::radiology), 4),
+    (("insurance_card", pages::insurance_card), 3),
+    (("face_sheet", admissions::face_sheet), 4),
+    (("home_health_485", admissions::home_health_485), 3),
 ];
 
 /// Whether a layout is a scanned fax (OCR damage may apply) rather than a digital message.

@@ -141,12 +141,12 @@ fn pv1(g: &mut Gen, b: &mut Builder, seg: &str) {
     xcn(g, b);
     b.raw("|");
     xcn(g, b);
-    b.raw("||MED||||||||");
+    b.raw("||MED|||||||");
     xcn(g, b);
     b.raw("|IP|");
     g.account(b);
     b.raw("|").raw(g.cue(&["MC", "BC", "SP"]));
-    b.raw("|||||||||||||||||||||||||");
+    b.raw("||||||||||||||||||||||||");
     hl7_ts(g, b);
     b.raw("|");
     if g.chance(0.5) {
@@ -208,13 +208,15 @@ pub fn hl7_adt(g: &mut Gen, b: &mut Builder) {
     b.raw("|");
     let payer = *g.pick(crate::decoy::ORGS);
     b.decoy("ORG", &payer.to_uppercase());
-    b.raw("|PO BOX 14079^^LEXINGTON^KY^40512||");
+    b.raw("|");
+    xad(g, b);
+    b.raw("||");
     xtn(g, b, false);
     b.raw("|");
     g.health_plan(b);
     b.raw("|");
     b.raw(g.cue(&["ACME CORP", "STATE OF OHIO", "RETIREE"]));
-    b.raw("||||");
+    b.raw("|||");
     let eff = g.date(2020, 2026);
     g.date_as(b, eff, "hl7_ts");
     b.raw("||||");
@@ -249,7 +251,7 @@ pub fn hl7_oru(g: &mut Gen, b: &mut Builder) {
     ]));
     b.raw("|||");
     hl7_ts(g, b);
-    b.raw("||||||||");
+    b.raw("|||||||||");
     xcn(g, b);
     b.raw(seg);
     for i in 1..=g.rng.range(2, 7) {
