@@ -35,6 +35,29 @@ fn ndc_shaped(tok: &str) -> bool {
         && matches!(lens.as_slice(), [4, 4, 2] | [5, 3, 2] | [5, 4, 1])
 }
 
+/// Whether a numeric date (`4/6/34`, `12/16/1954`, `1990-11-11`) stands within 40 bytes of
+/// `b[start..end]` on its line: a code of letters and digits beside a birth date is the
+/// record number of a page banner (`ŞAHIN, DERYA   11/11/1990   Y263KRL   M   Page 2`,
+/// `Mugisha, Maximo (A347HRX) 4/6/34 M`).
+fn beside_a_date(b: &[u8], start: usize, end: usize) -> bool {
+    let line_start = b[..start].iter().rposition(|&c| c == b'\n').map_or(0, |p| p + 1);
+    let line_end = b[end..].iter().position(|&c| c == b'\n').map_or(b.len(), |p| end + p);
+    let from = start.saturating_sub(40).max(line_start);
+    let to = (end + 40).min(line_end);
+    let is_date = |w: &[u8]| {
+        let parts: Vec<&[u8]> = w.split(|&c| c == b'/' || c == b'-').collect();
+        parts.len() == 3
+            && parts.iter().all(|p| !p.is_empty() && p.len() <= 4 && p.iter().all(u8::is_ascii_digit))
+            && w.iter().filter(|&&c| c == b'/').count() != 1
+    };
+    b[from..start]
+        .split(|c| c.is_ascii_whitespace() || matches!(c, b'(' | b')' | b','))
+        .chain(
+            b[end..to].split(|c| c.is_ascii_whitespace() || matches!(c, b'(' | b')' | b',')),
+        )
+        .any(is_date)
+}
+
 /// Appends an ID span for every free-standing identifier-shaped token not already inside one
 /// of `spans`.
 pub fn find(text: &str, spans: &mut Vec<Span>) {
@@ -78,7 +101,7 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
             digits += usize::from(b[end].is_ascii_digit());
             end += 1;
         }
-        if digits < 6 {
+        if digits < 3 {
             i = end.max(i + 1);
             continue;
         }
@@ -92,7 +115,8 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         let shaped = if letters == 0 {
             (6..=12).contains(&digits) && hyphens <= 2 && !ndc_shaped(tok)
         } else {
-            digits >= 6 && letters <= 4 && tok.len() <= 16 && hyphens <= 2
+            (digits >= 6 && letters <= 4 && tok.len() <= 16 && hyphens <= 2)
+                || (hyphens <= 2 && (6..=12).contains(&tok.len()) && beside_a_date(b, start, end))
         };
         if !shaped {
             continue;
@@ -137,5 +161,15 @@ mod tests {
         );
         assert!(ids("Job #968659, Page 2 of 3, Lot AB123456, NDC 0093-7214-56").is_empty());
         assert!(ids("glucose 112.5 mg/dL v2.14.3 12:30 $1,245.00 10.0.0.12").is_empty());
+    }
+
+    #[test]
+    fn a_letter_and_digit_code_beside_a_birth_date_is_a_record_number() {
+        assert_eq!(
+            ids("Mugisha, Maximo (A347HRX) 4/6/34 M\nHEINRICH, RENATE   01/02/2016   FN-68800-Q   F   Page 1 of 2"),
+            ["A347HRX", "FN-68800-Q"]
+        );
+        // Without a date beside it a short code is left alone.
+        assert!(ids("Ordered panel A347HRX for review").is_empty());
     }
 }
