@@ -40,21 +40,27 @@ fn ndc_shaped(tok: &str) -> bool {
 /// record number of a page banner (`ŞAHIN, DERYA   11/11/1990   Y263KRL   M   Page 2`,
 /// `Mugisha, Maximo (A347HRX) 4/6/34 M`).
 fn beside_a_date(b: &[u8], start: usize, end: usize) -> bool {
-    let line_start = b[..start].iter().rposition(|&c| c == b'\n').map_or(0, |p| p + 1);
-    let line_end = b[end..].iter().position(|&c| c == b'\n').map_or(b.len(), |p| end + p);
+    let line_start = b[..start]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |p| p + 1);
+    let line_end = b[end..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(b.len(), |p| end + p);
     let from = start.saturating_sub(40).max(line_start);
     let to = (end + 40).min(line_end);
     let is_date = |w: &[u8]| {
         let parts: Vec<&[u8]> = w.split(|&c| c == b'/' || c == b'-').collect();
         parts.len() == 3
-            && parts.iter().all(|p| !p.is_empty() && p.len() <= 4 && p.iter().all(u8::is_ascii_digit))
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.len() <= 4 && p.iter().all(u8::is_ascii_digit))
             && w.iter().filter(|&&c| c == b'/').count() != 1
     };
     b[from..start]
         .split(|c| c.is_ascii_whitespace() || matches!(c, b'(' | b')' | b','))
-        .chain(
-            b[end..to].split(|c| c.is_ascii_whitespace() || matches!(c, b'(' | b')' | b',')),
-        )
+        .chain(b[end..to].split(|c| c.is_ascii_whitespace() || matches!(c, b'(' | b')' | b',')))
         .any(is_date)
 }
 
@@ -166,7 +172,9 @@ mod tests {
     #[test]
     fn a_letter_and_digit_code_beside_a_birth_date_is_a_record_number() {
         assert_eq!(
-            ids("Mugisha, Maximo (A347HRX) 4/6/34 M\nHEINRICH, RENATE   01/02/2016   FN-68800-Q   F   Page 1 of 2"),
+            ids(
+                "Mugisha, Maximo (A347HRX) 4/6/34 M\nHEINRICH, RENATE   01/02/2016   FN-68800-Q   F   Page 1 of 2"
+            ),
             ["A347HRX", "FN-68800-Q"]
         );
         // Without a date beside it a short code is left alone.

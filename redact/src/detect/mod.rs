@@ -217,7 +217,11 @@ impl Detector {
                 None => Verdict::Rejected,
             },
             Rule::TenDigits => {
-                let d: Vec<u8> = s.bytes().map(|b| b - b'0').collect();
+                let d: Vec<u8> = s
+                    .bytes()
+                    .filter(u8::is_ascii_digit)
+                    .map(|b| b - b'0')
+                    .collect();
                 if checks::npi_ok(s) {
                     found(PhiKind::License)
                 } else {
@@ -416,8 +420,9 @@ fn extension_end(b: &[u8], at: usize) -> Option<usize> {
         i += 1;
     }
     let count = b[digits..i].iter().filter(|c| c.is_ascii_digit()).count();
+    // A page may glue the next word on (`ext. 211or reply`); one digit alone must end there.
     let word_ends = i == b.len() || !b[i].is_ascii_alphanumeric();
-    ((1..=6).contains(&count) && word_ends).then_some(i)
+    ((2..=6).contains(&count) || (count == 1 && word_ends)).then_some(i)
 }
 
 /// Text with no digit, no capital letter, no `@` and no `://` cannot hold any identifier the

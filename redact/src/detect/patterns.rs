@@ -668,6 +668,15 @@ pub fn table() -> Vec<Pattern> {
             Rule::Phone,
         ),
         plain(&format!(r"\+1[-. ]?[0-9]{{10}}\b{ext}"), Rule::Phone),
+        // The same ten digits grouped six and four (`+1 618876 1895`, `(988)-875-7633`).
+        plain(
+            &format!(r"\+1[-. ]?[0-9]{{6}}[-. ][0-9]{{4}}\b{ext}"),
+            Rule::Phone,
+        ),
+        plain(
+            &format!(r"\([0-9]{{3}}\)-[0-9]{{3}}-[0-9]{{4}}\b{ext}"),
+            Rule::Phone,
+        ),
         plain(
             r"\+[2-9][0-9]{0,2}(?:[-. \n]?\(?[0-9]{1,5}\)?){2,5}\b",
             Rule::IntlPhone,
@@ -692,6 +701,7 @@ pub fn table() -> Vec<Pattern> {
             Rule::Card,
         ),
         plain(r"\b[0-9]{10}\b", Rule::TenDigits),
+        plain(r"\b[0-9]{6}[ ][0-9]{4}\b", Rule::TenDigits),
         // --- dates ---
         plain(r"\b[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}\b", Rule::IsoDate),
         plain(
