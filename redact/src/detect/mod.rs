@@ -26,6 +26,7 @@ mod people;
 mod places;
 mod scan;
 mod structured;
+mod tables;
 
 use regex_automata::meta::{self, Regex};
 use regex_automata::{Anchored, Input, util::syntax};
@@ -139,6 +140,7 @@ impl Detector {
         structured::xml(text, spans);
         structured::json(text, spans);
         places::find(text, spans);
+        tables::find(text, spans);
         people::find(text, &self.names, spans);
         places::city_after_street(text, spans);
         ages::find(text, spans);
