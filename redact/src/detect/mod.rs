@@ -17,6 +17,7 @@
 
 mod ages;
 pub mod checks;
+mod credentialed;
 mod email;
 mod ids;
 mod names;
@@ -141,6 +142,7 @@ impl Detector {
         structured::json(text, spans);
         places::find(text, spans);
         tables::find(text, spans);
+        credentialed::find(text, spans);
         people::find(text, &self.names, spans);
         places::city_after_street(text, spans);
         ages::find(text, spans);

@@ -92,7 +92,7 @@ const CUES_BEFORE: &[&str] = &[
 ];
 
 /// Credentials after a name (`, MD`, ` NP-C`, `, M.D.`), matched on the text as written.
-const CREDENTIALS: &[&str] = &[
+pub(super) const CREDENTIALS: &[&str] = &[
     "MD", "M.D.", "DO", "D.O.", "NP", "NP-C", "PA", "PA-C", "RN", "FNP", "FNP-C", "FNP-BC", "DPM",
     "PhD", "LPN", "CNM", "DDS", "DMD", "PharmD", "APRN", "CRNP", "LCSW", "MBBS", "OD", "MSW",
     "FACP", "DNP", "CNA", "PT", "DPT", "OTR", "RD", "LVN", "CRNA", "MPH",
