@@ -1,5 +1,11 @@
 //! Layer 2, namespaces: new mount, pid, net, ipc, uts and cgroup namespaces (and, without
 //! root, a user namespace mapping exactly one id), and the jail's own hostname.
+//!
+//! The jail's init is created in all of them but the cgroup namespace by one clone from the
+//! outer process ([`NamespacePlan::flags`], `Syscalls::clone_into_namespaces`). init then [`enter`]s
+//! the rest: it writes its own id maps, and creates the cgroup namespace only after it has
+//! joined the jail's cgroup, so that namespace is rooted there (a clone would root it at
+//! the outer process's cgroup).
 
 use crate::syscalls::{SysError, Syscalls};
 use nix::sched::CloneFlags;
@@ -8,11 +14,14 @@ use std::path::Path;
 /// The hostname every jail shows.
 pub const HOSTNAME: &str = "faxbot-jail";
 
-/// Which namespaces the shim creates.
+/// Which namespaces the jail's init is created in, and what it does in them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NamespacePlan {
-    /// The `unshare` flags (only `CLONE_NEWNS` when just the rootfs layer needs it).
+    /// The clone flags of init (only `CLONE_NEWNS` when just the rootfs layer needs it);
+    /// never `CLONE_NEWCGROUP`, which init unshares itself (`own_cgroup_namespace`).
     pub flags: CloneFlags,
+    /// Whether init unshares a cgroup namespace once it is in the jail's cgroup.
+    pub own_cgroup_namespace: bool,
     /// The id mapping of a new user namespace (unprivileged runs).
     pub user_map: Option<IdMap>,
     /// Whether the jail has its own UTS namespace to name.
@@ -33,7 +42,7 @@ pub struct IdMap {
     pub outside_gid: u32,
 }
 
-/// The flags for the layers that are on.
+/// The clone flags of init for the layers that are on (the cgroup namespace excluded).
 pub fn flags(namespaces: bool, rootfs: bool, user: bool) -> CloneFlags {
     let mut flags = CloneFlags::empty();
     if rootfs {
@@ -44,8 +53,7 @@ pub fn flags(namespaces: bool, rootfs: bool, user: bool) -> CloneFlags {
             | CloneFlags::CLONE_NEWPID
             | CloneFlags::CLONE_NEWNET
             | CloneFlags::CLONE_NEWIPC
-            | CloneFlags::CLONE_NEWUTS
-            | CloneFlags::CLONE_NEWCGROUP;
+            | CloneFlags::CLONE_NEWUTS;
         if user {
             flags |= CloneFlags::CLONE_NEWUSER;
         }
@@ -53,14 +61,12 @@ pub fn flags(namespaces: bool, rootfs: bool, user: bool) -> CloneFlags {
     flags
 }
 
-/// Creates the namespaces (the pid namespace takes effect for the shim's next child) and
-/// writes the user namespace's id maps. The creator keeps a full capability set inside a
-/// new user namespace for the remaining setup.
-pub fn unshare(sys: &dyn Syscalls, plan: &NamespacePlan) -> Result<(), SysError> {
-    if plan.flags.is_empty() {
-        return Ok(());
-    }
-    sys.unshare(plan.flags)?;
+/// In init, created in the namespaces of `plan.flags` and already in the jail's cgroup:
+/// writes the user namespace's id maps (a process may write its own single-line maps of its
+/// own ids, user_namespaces(7)), creates the cgroup namespace (rooted at the cgroup init is
+/// in) and names the host. init keeps a full capability set inside its user namespace for
+/// the remaining setup.
+pub fn enter(sys: &dyn Syscalls, plan: &NamespacePlan) -> Result<(), SysError> {
     if let Some(map) = plan.user_map {
         let proc_self = Path::new("/proc/self");
         sys.write_file(&proc_self.join("setgroups"), "deny")?;
@@ -73,11 +79,9 @@ pub fn unshare(sys: &dyn Syscalls, plan: &NamespacePlan) -> Result<(), SysError>
             &format!("{} {} 1\n", map.inside_gid, map.outside_gid),
         )?;
     }
-    Ok(())
-}
-
-/// Names the jail's UTS namespace (in init).
-pub fn name_host(sys: &dyn Syscalls, plan: &NamespacePlan) -> Result<(), SysError> {
+    if plan.own_cgroup_namespace {
+        sys.unshare(CloneFlags::CLONE_NEWCGROUP)?;
+    }
     if plan.own_hostname {
         sys.sethostname(HOSTNAME)?;
     }

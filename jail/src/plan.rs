@@ -75,9 +75,9 @@ pub struct HostFacts {
     pub libraries: Vec<PathBuf>,
     /// The program's ELF interpreter (`PT_INTERP`), when dynamically linked.
     pub interpreter: Option<PathBuf>,
-    /// The files the shim writes to join the jail's cgroup (empty without the cgroup layer).
+    /// The files init writes to join the jail's cgroup (empty without the cgroup layer).
     pub cgroup_join_files: Vec<PathBuf>,
-    /// The jail's cgroup directory, open, where the shim can be created inside it (v2).
+    /// The jail's cgroup directory, open, where init can be created inside it (v2).
     pub cgroup_birth_fd: Option<RawFd>,
     /// The outer process's effective uid; not root means a user namespace is added.
     pub outer_uid: u32,
@@ -130,9 +130,9 @@ pub struct ProgramPlan {
 /// The whole launch.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JailPlan {
-    /// Layer 1 (joined by the shim).
+    /// Layer 1 (init is born in it on v2, joins it first on v1).
     pub cgroup: Option<CgroupJoin>,
-    /// Layer 2 (created by the shim, named by init).
+    /// Layer 2 (init is created in them, and creates the cgroup namespace itself).
     pub namespaces: NamespacePlan,
     /// Layer 3 (built by init).
     pub rootfs: Option<RootPlan>,
@@ -156,6 +156,7 @@ impl JailPlan {
         let user_namespace = unprivileged && on(Layer::Namespaces);
         let namespaces = NamespacePlan {
             flags: namespaces::flags(on(Layer::Namespaces), on(Layer::Rootfs), user_namespace),
+            own_cgroup_namespace: on(Layer::Namespaces),
             user_map: user_namespace.then_some(IdMap {
                 inside_uid: spec.uid,
                 outside_uid: host.outer_uid,
@@ -272,7 +273,7 @@ pub struct Prepared {
     pub report: Option<(OwnedFd, OwnedFd)>,
     /// The jail's cgroup, created and limited (with the cgroup layer).
     pub cgroup: Option<Cgroup>,
-    /// Its directory, open, where the shim can be created inside it (v2).
+    /// Its directory, open, where init can be created inside it (v2).
     pub cgroup_dir: Option<OwnedFd>,
     /// What the plan is built from.
     pub facts: HostFacts,

@@ -1,7 +1,6 @@
-//! What the jail's waiting processes do once their child runs: the shim waits for init and
-//! passes on its status; init (pid 1) forwards signals to the program, reaps every orphan
-//! and answers the supervised seccomp filter. Only waiting, signalling and answering: no
-//! setup call is made here.
+//! What the jail's init (pid 1) does once the program runs: it forwards signals to the
+//! program, reaps every orphan and answers the supervised seccomp filter. Only waiting,
+//! signalling and answering: no setup call is made here.
 
 use crate::seccomp::exec_guard::{self, ExecGuard, Verdict};
 use crate::seccomp::violation::Violation;
@@ -12,8 +11,8 @@ use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
 use std::os::fd::{AsRawFd, RawFd};
 
-/// Signals meant for the jail: blocked in the shim before init is forked, taken by init
-/// with sigwait and passed on to the program (SIGCHLD wakes init to reap).
+/// Signals meant for the jail: init is created with them blocked, takes them with sigwait
+/// and passes them on to the program (SIGCHLD wakes init to reap).
 pub const FORWARDED: [Signal; 7] = [
     Signal::SIGTERM,
     Signal::SIGINT,

@@ -17,7 +17,7 @@ pub struct Ending {
 }
 
 impl Ending {
-    /// Interprets the shim's wait status (the shim exits with the program's status, or
+    /// Interprets init's wait status (init exits with the program's status, or
     /// 128+signal when the program was killed; 128+SIGSYS when init killed the jail for the
     /// `violation` it reported).
     pub fn from_status(

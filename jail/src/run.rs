@@ -1,11 +1,12 @@
-//! Running a program in the jail: the outer process (cgroup owner, timer, reporter), a shim
-//! that enters the namespaces, the jail's init (pid 1) and the program itself.
+//! Running a program in the jail: the outer process (cgroup owner, timer, reporter), the
+//! jail's init (pid 1) and the program itself.
 //!
 //! ```text
 //! faxbot-jail (outer, host namespaces, outside the cgroup)
-//!   └─ shim: 1 joins the cgroup, 2 unshares mnt/pid/net/ipc/uts/cgroup
-//!        └─ init (pid 1): 2 names the host, 3 builds the root and pivots; forwards signals, reaps
-//!             └─ program: 4 fds and rlimits, 5 ids and capabilities, 6 Landlock, 7 seccomp, execveat
+//!   └─ init (pid 1), cloned into mnt/pid/net/ipc/uts(/user) and, on v2, the cgroup:
+//!        1 joins the cgroup (v1), 2 maps its ids, unshares the cgroup namespace, names the
+//!        host, 3 builds the root and pivots; then forwards signals, reaps
+//!        └─ program: 4 fds and rlimits, 5 ids and capabilities, 6 Landlock, 7 seccomp, execveat
 //! ```
 //!
 //! Every step is one call into its layer's module through [`Syscalls`]; any failure ends
@@ -19,7 +20,7 @@ use crate::report::Ending;
 use crate::resources::CHANNEL_FD;
 use crate::seccomp::violation::Violation;
 use crate::spec::{JailSpec, Layer};
-use crate::syscalls::{Forked, LinuxSyscalls, Syscalls, linux};
+use crate::syscalls::{Forked, LinuxSyscalls, SysError, Syscalls, linux};
 use crate::{cgroup_join, identity, landlock_rules, namespaces, resources, rootfs, seccomp};
 use faxbot_cgroup::Cgroup;
 use nix::unistd::Pid;
@@ -89,8 +90,8 @@ pub fn run(spec: &JailSpec, support: &SupportReport) -> Result<Ending, JailError
         }
     };
     let started = Instant::now();
-    let shim = match launch(&sys, &plan) {
-        Ok(Some(shim)) => shim,
+    let init = match launch(&sys, &plan) {
+        Ok(Some(init)) => init,
         outcome => {
             remove_cgroup(prepared.cgroup);
             return Err(outcome.err().unwrap_or_else(|| {
@@ -104,7 +105,7 @@ pub fn run(spec: &JailSpec, support: &SupportReport) -> Result<Ending, JailError
 
     let deadline =
         (spec.timeout_secs > 0).then(|| started + Duration::from_secs(spec.timeout_secs));
-    let (status, timed_out) = linux::wait_with_deadline(shim, deadline);
+    let (status, timed_out) = linux::wait_with_deadline(init, deadline);
     let events = prepared
         .cgroup
         .as_ref()
@@ -136,20 +137,38 @@ fn remove_cgroup(cgroup: Option<Cgroup>) {
     }
 }
 
-/// Starts the jail's processes as `plan` says. In the outer process: `Some(shim pid)`.
+/// Starts the jail's processes as `plan` says. In the outer process: `Some(init's pid)`.
 /// Each child ends in [`Syscalls::exit`]; only under a double whose `exit` returns does a
 /// child's outcome come back here: `Ok(None)` when the program was executed, otherwise
 /// the error of the layer that failed.
 pub fn launch(sys: &dyn Syscalls, plan: &JailPlan) -> Result<Option<Pid>, JailError> {
+    let flags = plan.namespaces.flags;
+    let blocked = &processes::FORWARDED;
     if let Some(dir) = plan.cgroup.as_ref().and_then(|c| c.born_into) {
-        match sys.fork_into_cgroup(dir) {
-            Ok(forked) => return child_runs(sys, forked, || shim(sys, plan, true)),
-            // Before Linux 5.7: the shim joins by writing, as on v1.
-            Err(e) if e.source.raw_os_error() == Some(libc::ENOSYS) => {}
-            Err(e) => return Err(failed(Layer::Cgroup)(e)),
+        match sys.clone_into_namespaces(flags, Some(dir), blocked) {
+            Ok(forked) => return child_runs(sys, forked, || init(sys, plan, true)),
+            // No clone3 (before Linux 5.3) or no CLONE_INTO_CGROUP in it (before 5.7): init
+            // joins by writing, as on v1.
+            Err(e) if matches!(e.source.raw_os_error(), Some(libc::ENOSYS | libc::E2BIG)) => {}
+            Err(e) => return Err(failed(clone_failure_layer(&e))(e)),
         }
     }
-    in_child(sys, || shim(sys, plan, false))
+    let forked = sys
+        .clone_into_namespaces(flags, None, blocked)
+        .map_err(failed(Layer::Namespaces))?;
+    child_runs(sys, forked, || init(sys, plan, false))
+}
+
+/// Which layer a refused clone into the namespaces and the cgroup is blamed on: the
+/// namespaces for the errors their creation gives (no user namespaces allowed, too many,
+/// flags unknown), the cgroup otherwise (no write access to it, not a v2 directory, gone).
+fn clone_failure_layer(error: &SysError) -> Layer {
+    match error.source.raw_os_error() {
+        Some(libc::EPERM | libc::ENOSPC | libc::EUSERS | libc::EINVAL | libc::ENOMEM) => {
+            Layer::Namespaces
+        }
+        _ => Layer::Cgroup,
+    }
 }
 
 /// Forks; the child runs `body` and exits with its status (125 with a stderr line when a
@@ -186,29 +205,17 @@ fn child_runs(
     }
 }
 
-/// The shim: layers 1 (unless it was `born_inside` the cgroup) and 2, then init; exits
-/// with init's status.
-fn shim(sys: &dyn Syscalls, plan: &JailPlan, born_inside: bool) -> Result<i32, JailError> {
+/// init, pid 1 of the jail, created in its namespaces (and, when `born_inside`, its
+/// cgroup) with the forwarded signals blocked: layer 1 (unless born inside), the rest of
+/// layer 2 and layer 3, then the program; reaps, forwards signals and answers the
+/// program's supervised seccomp filter. Nothing of the program runs before every layer.
+fn init(sys: &dyn Syscalls, plan: &JailPlan, born_inside: bool) -> Result<i32, JailError> {
     sys.set_parent_death_signal()
         .map_err(failed(Layer::Identity))?;
     if let Some(cgroup) = plan.cgroup.as_ref().filter(|_| !born_inside) {
         cgroup_join::join(sys, cgroup).map_err(failed(Layer::Cgroup))?;
     }
-    namespaces::unshare(sys, &plan.namespaces).map_err(failed(Layer::Namespaces))?;
-    sys.block_signals(&processes::FORWARDED)
-        .map_err(failed(Layer::Namespaces))?;
-    match in_child(sys, || init(sys, plan))? {
-        Some(init) => processes::wait_for(init).map_err(failed(Layer::Namespaces)),
-        None => Ok(0),
-    }
-}
-
-/// init, pid 1 of the jail: layers 2 (hostname) and 3, then the program; reaps, forwards
-/// signals and answers the program's supervised seccomp filter.
-fn init(sys: &dyn Syscalls, plan: &JailPlan) -> Result<i32, JailError> {
-    sys.set_parent_death_signal()
-        .map_err(failed(Layer::Identity))?;
-    namespaces::name_host(sys, &plan.namespaces).map_err(failed(Layer::Namespaces))?;
+    namespaces::enter(sys, &plan.namespaces).map_err(failed(Layer::Namespaces))?;
     if let Some(root) = &plan.rootfs {
         rootfs::enter(sys, root).map_err(failed(Layer::Rootfs))?;
     }

@@ -88,8 +88,16 @@ pub struct SeccompProgram {
 pub enum Call {
     /// fork(2).
     Fork,
-    /// clone3(CLONE_INTO_CGROUP) of the cgroup directory open at this descriptor.
-    ForkIntoCgroup(RawFd),
+    /// A fork-like clone whose child (the jail's init) starts in new namespaces and, with
+    /// `cgroup`, inside that cgroup v2 directory (`clone3` with `CLONE_INTO_CGROUP`).
+    CloneInto {
+        /// The namespace flags (`CLONE_NEW*`).
+        flags: CloneFlags,
+        /// The cgroup directory open at this descriptor, when the child is born in it.
+        cgroup: Option<RawFd>,
+        /// Signals the child starts with blocked (the caller's mask is left as it was).
+        blocked: Vec<Signal>,
+    },
     /// _exit with a status.
     Exit(i32),
     /// prctl(PR_SET_PDEATHSIG, SIGKILL).
@@ -219,7 +227,13 @@ impl fmt::Display for Call {
         let opt = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
         match self {
             Call::Fork => write!(f, "fork"),
-            Call::ForkIntoCgroup(fd) => write!(f, "fork into the cgroup at fd {fd}"),
+            Call::CloneInto { flags, cgroup, .. } => {
+                write!(f, "clone into new namespaces {flags:?}")?;
+                match cgroup {
+                    Some(fd) => write!(f, " and the cgroup at fd {fd}"),
+                    None => Ok(()),
+                }
+            }
             Call::Exit(code) => write!(f, "exit {code}"),
             Call::ParentDeathSignal => write!(f, "prctl PR_SET_PDEATHSIG"),
             Call::BlockSignals(_) => write!(f, "sigprocmask SIG_BLOCK"),
@@ -311,10 +325,21 @@ impl SysError {
 pub trait Syscalls {
     /// fork(2). The real implementation requires a single-threaded caller (faxbot-jail is).
     fn fork(&self) -> Result<Forked, SysError>;
-    /// fork, the child born inside the cgroup v2 directory open at `cgroup`
-    /// (`clone3(CLONE_INTO_CGROUP)`): nothing migrates, so the kernel's threadgroup lock,
-    /// which a write to `cgroup.procs` takes, is never taken.
-    fn fork_into_cgroup(&self, cgroup: RawFd) -> Result<Forked, SysError>;
+    /// A fork whose child starts in the new namespaces `flags` (`CLONE_NEW*`, the user
+    /// namespace created first and owning the others; a new pid namespace makes the child its
+    /// pid 1) with `blocked` blocked, the caller's own signal mask unchanged. With `cgroup`,
+    /// the child is born inside the cgroup v2 directory open at that descriptor
+    /// (`clone3` with `CLONE_INTO_CGROUP`): nothing migrates, so the kernel's threadgroup
+    /// lock, which a write to `cgroup.procs` takes, is never taken. A kernel without that
+    /// (no `clone3` before Linux 5.3, no `CLONE_INTO_CGROUP` before 5.7) fails with `ENOSYS`
+    /// or `E2BIG`; without `cgroup` any kernel does it (`clone`). The real implementation
+    /// requires a single-threaded caller, as `fork`.
+    fn clone_into_namespaces(
+        &self,
+        flags: CloneFlags,
+        cgroup: Option<RawFd>,
+        blocked: &[Signal],
+    ) -> Result<Forked, SysError>;
     /// Ends the calling process with `code` without running destructors. The real
     /// implementation never returns; the recording double records the call and returns, so
     /// a test follows a whole launch inside one process.

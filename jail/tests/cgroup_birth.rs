@@ -1,10 +1,13 @@
-//! The shim's birth inside a cgroup v2 directory, on the real kernel: `clone3` with
-//! `CLONE_INTO_CGROUP` puts the child there before it runs, without a migration.
+//! init's birth inside a cgroup v2 directory, on the real kernel: `clone3` with
+//! `CLONE_INTO_CGROUP` puts the child there before it runs, without a migration; and the
+//! signal mask `clone_into_namespaces` gives the child without changing the caller's.
 //!
 //! This host's cgroup v2 hierarchy may hold no controllers (a v1 hybrid), but a process can
 //! be born into any of its cgroups, which is what is checked here.
 
 use faxbot_jail::syscalls::{Forked, Syscalls, linux::LinuxSyscalls};
+use nix::sched::CloneFlags;
+use nix::sys::signal::{SigSet, Signal};
 use std::fs;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
@@ -46,7 +49,7 @@ fn a_child_forked_into_a_v2_cgroup_is_in_it_from_its_first_instruction() {
     fs::create_dir(&dir).expect("create the test cgroup");
     let fd = fs::File::open(&dir).expect("open the cgroup directory");
     let (read, write) = nix::unistd::pipe().expect("pipe");
-    match LinuxSyscalls.fork_into_cgroup(fd.as_raw_fd()) {
+    match LinuxSyscalls.clone_into_namespaces(CloneFlags::empty(), Some(fd.as_raw_fd()), &[]) {
         Ok(Forked::Child) => {
             // The child says where the kernel put it, then waits to be reaped.
             let mine = v2_cgroup_of(std::process::id() as i32).unwrap_or_default();
@@ -83,5 +86,51 @@ fn a_child_forked_into_a_v2_cgroup_is_in_it_from_its_first_instruction() {
             let _ = fs::remove_dir(&dir);
             panic!("clone3 into the cgroup failed: {e}");
         }
+    }
+}
+
+#[test]
+fn a_child_cloned_into_namespaces_starts_with_the_signals_asked_blocked_and_the_caller_keeps_its_mask()
+ {
+    let before = SigSet::thread_get_mask().expect("mask");
+    assert!(
+        !before.contains(Signal::SIGUSR2),
+        "the test starts with SIGUSR2 open"
+    );
+    let (read, write) = nix::unistd::pipe().expect("pipe");
+    // No namespace and no cgroup: the plain clone(2) every kernel has, as any user.
+    match LinuxSyscalls.clone_into_namespaces(
+        CloneFlags::empty(),
+        None,
+        &[Signal::SIGUSR2, Signal::SIGTERM],
+    ) {
+        Ok(Forked::Child) => {
+            // Raw calls only: the test harness has other threads, so no allocation here.
+            let mask = SigSet::thread_get_mask().unwrap_or_else(|_| SigSet::empty());
+            let answer = [
+                u8::from(mask.contains(Signal::SIGUSR2)),
+                u8::from(mask.contains(Signal::SIGTERM)),
+            ];
+            let _ = nix::unistd::write(&write, &answer);
+            std::process::exit(0);
+        }
+        Ok(Forked::Parent(child)) => {
+            drop(write);
+            let mut answer = [0u8; 2];
+            let n = nix::unistd::read(&read, &mut answer).expect("read");
+            let status = nix::sys::wait::waitpid(child, None).expect("wait");
+            assert_eq!(status, nix::sys::wait::WaitStatus::Exited(child, 0));
+            assert_eq!(
+                (n, answer),
+                (2, [1, 1]),
+                "the child starts with both blocked"
+            );
+            let after = SigSet::thread_get_mask().expect("mask");
+            assert!(
+                !after.contains(Signal::SIGUSR2) && !after.contains(Signal::SIGTERM),
+                "the caller's mask is as it was"
+            );
+        }
+        Err(e) => panic!("clone failed: {e}"),
     }
 }

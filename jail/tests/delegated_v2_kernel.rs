@@ -1,7 +1,8 @@
 //! The delegated cgroup v2 layout on the real kernel, as an unprivileged uid: the core
 //! started in the root of a subtree delegated to it (as systemd starts a `Delegate=` unit)
-//! moves itself into the `supervisor` leaf, and a jail's shim is born by `clone3` with
-//! `CLONE_INTO_CGROUP` into a cgroup under `plugins/`, beside it. That is the permission
+//! moves itself into the `supervisor` leaf, and a jail's init is born by one `clone3` into
+//! its new namespaces (a user namespace among them) with `CLONE_INTO_CGROUP` into a cgroup
+//! under `plugins/`, beside it, where its own cgroup namespace is rooted. That is the permission
 //! model the unprivileged core relies on (the writer owns the common ancestor).
 //!
 //! This host's cgroup v2 may offer no memory, pids or cpu controller (a v1 hybrid), so the
@@ -117,7 +118,11 @@ fn an_unprivileged_core_moves_into_its_leaf_and_its_jails_are_born_beside_it_on_
             "born {}",
             relative.join("plugins/jail-probe").display()
         )),
-        "the jail's shim was born in its cgroup beside the core: {out}"
+        "the jail's init was born in its cgroup beside the core: {out}"
+    );
+    assert!(
+        out.contains("rooted /\n"),
+        "init's cgroup namespace is rooted at its cgroup: {out}"
     );
     assert!(!out.contains("failed"), "{out}");
 }

@@ -290,6 +290,21 @@ fn plugin_still_reads_its_own_proc_entries() {
 }
 
 #[test]
+fn plugin_sees_its_own_cgroup_as_the_root_of_every_hierarchy() {
+    if !root() {
+        return;
+    }
+    // The cgroup namespace is rooted where init joined: no host cgroup path shows.
+    let run = jail(&[], &["own-cgroups"]);
+    assert!(
+        run.stdout.contains("RESULT ok /\n"),
+        "{} {}",
+        run.stdout,
+        run.stderr
+    );
+}
+
+#[test]
 fn rootfs_makes_every_writable_place_noexec() {
     if !root() {
         return;

@@ -1,6 +1,8 @@
-//! The jail's setup recorded, without root: the seven layers run in order and end in one
-//! exec; a failing layer stops the launch with the layer named and nothing after it runs;
-//! a layer allowed to be missing is announced and skipped, one not allowed refuses.
+//! The jail's setup recorded, without root: init is created by one clone into its
+//! namespaces (and, on cgroup v2, its cgroup); the seven layers run in order and end in one
+//! exec; the cgroup is joined before the cgroup namespace or any child exists; a failing
+//! layer stops the launch with the layer named and nothing after it runs; a layer allowed
+//! to be missing is announced and skipped, one not allowed refuses.
 //!
 //! These run as any user (the recording double changes nothing); what only the kernel can
 //! show is in `jail_escapes.rs`.
@@ -28,7 +30,10 @@ fn step_of(call: &Call) -> Option<Step> {
         WriteFile { path, .. } if path.ends_with("tasks") || path.ends_with("cgroup.procs") => {
             Layer::Cgroup
         }
-        ForkIntoCgroup(_) => Layer::Cgroup,
+        // Born inside the cgroup: that is the join.
+        CloneInto {
+            cgroup: Some(_), ..
+        } => Layer::Cgroup,
         WriteFile { .. } | Unshare(_) | SetHostname(_) => Layer::Namespaces,
         Mount { .. }
         | Unmount { .. }
@@ -47,6 +52,8 @@ fn step_of(call: &Call) -> Option<Step> {
         LandlockRestrictSelf(_) => Layer::Landlock,
         SeccompListener(_) | SendFd { .. } => Layer::Seccomp,
         Execveat { .. } => return Some(Step::Exec),
+        // init's creation; the namespaces it carries are checked on their own.
+        CloneInto { cgroup: None, .. } => return None,
         Fork | Exit(_) | ParentDeathSignal | BlockSignals(_) | UnblockAllSignals | SetSid
         | NoNewPrivs | SocketPair => return None,
     };
@@ -176,53 +183,103 @@ fn the_seven_layers_run_in_order_and_end_in_one_exec() {
             argv: vec!["plugin".into(), "serve".into()],
         }]
     );
-    // Three processes: the shim, init and the program, each forked before its layers.
+    // Two processes: init, cloned into its namespaces as the very first call, and the
+    // program, forked by init once layers 1 to 3 are in place.
+    assert!(
+        matches!(calls.first(), Some(Call::CloneInto { cgroup: None, .. })),
+        "{calls:#?}"
+    );
+    let clones = calls
+        .iter()
+        .filter(|c| matches!(c, Call::CloneInto { .. }))
+        .count();
     let forks: Vec<usize> = calls
         .iter()
         .enumerate()
         .filter(|(_, c)| **c == Call::Fork)
         .map(|(i, _)| i)
         .collect();
-    assert_eq!(forks.len(), 3, "{calls:#?}");
+    assert_eq!((clones, forks.len()), (1, 1), "{calls:#?}");
     let first = |wanted: fn(&Call) -> bool| calls.iter().position(wanted).expect("present");
-    assert!(forks[0] < first(|c| matches!(c, Call::WriteFile { .. })));
-    assert!(forks[1] > first(|c| matches!(c, Call::Unshare(_))));
-    assert!(forks[1] < first(|c| matches!(c, Call::Mount { .. })));
-    assert!(forks[2] > first(|c| matches!(c, Call::PivotRoot { .. })));
-    assert!(forks[2] < first(|c| matches!(c, Call::DupAbove { .. })));
+    assert!(forks[0] > first(|c| matches!(c, Call::WriteFile { .. })));
+    assert!(forks[0] > first(|c| matches!(c, Call::Unshare(_))));
+    assert!(forks[0] > first(|c| matches!(c, Call::PivotRoot { .. })));
+    assert!(forks[0] < first(|c| matches!(c, Call::DupAbove { .. })));
+}
+
+/// The namespaces init is cloned into, as root: all but the cgroup namespace.
+fn init_namespaces() -> CloneFlags {
+    CloneFlags::CLONE_NEWNS
+        | CloneFlags::CLONE_NEWPID
+        | CloneFlags::CLONE_NEWNET
+        | CloneFlags::CLONE_NEWIPC
+        | CloneFlags::CLONE_NEWUTS
 }
 
 #[test]
-fn the_shim_joins_the_cgroup_before_it_creates_any_namespace() {
+fn init_is_created_in_its_namespaces_with_the_forwarded_signals_already_blocked() {
     let sys = RecordingSyscalls::new();
     launch_on(&sys, &spec(), &[], 0).expect("launch");
     let calls = sys.calls();
-    let layer1: Vec<&Call> = calls
+    assert_eq!(
+        calls.first(),
+        Some(&Call::CloneInto {
+            flags: init_namespaces(),
+            cgroup: None,
+            blocked: faxbot_jail::processes::FORWARDED.to_vec(),
+        }),
+        "as root no user namespace; the cgroup namespace comes later: {calls:#?}"
+    );
+    // Only the program opens its signal mask, and only once it is forked.
+    let fork = calls.iter().position(|c| *c == Call::Fork).expect("fork");
+    let unblocked: Vec<usize> = calls
         .iter()
+        .enumerate()
+        .filter(|(_, c)| matches!(c, Call::UnblockAllSignals | Call::BlockSignals(_)))
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(unblocked.len(), 1, "{calls:#?}");
+    assert!(unblocked[0] > fork, "{calls:#?}");
+}
+
+#[test]
+fn init_joins_the_cgroup_first_then_roots_its_cgroup_namespace_there_before_any_child() {
+    let sys = RecordingSyscalls::new();
+    launch_on(&sys, &spec(), &[], 0).expect("launch");
+    let calls = sys.calls();
+    // init's own calls before its cgroup namespace: its parent-death signal, then the join.
+    let before_cgroup_namespace: Vec<&Call> = calls
+        .iter()
+        .skip(1)
         .take_while(|c| !matches!(c, Call::Unshare(_)))
-        .filter(|c| matches!(c, Call::WriteFile { .. }))
         .collect();
     assert_eq!(
-        layer1.len(),
-        2,
-        "every controller's cgroup.procs: {calls:#?}"
+        before_cgroup_namespace,
+        [
+            &Call::ParentDeathSignal,
+            &Call::WriteFile {
+                path: "/sys/fs/cgroup/memory/faxbot-jails/jail-1-2/tasks".into(),
+                contents: "0".into()
+            },
+            &Call::WriteFile {
+                path: "/sys/fs/cgroup/pids/faxbot-jails/jail-1-2/tasks".into(),
+                contents: "0".into()
+            },
+        ],
+        "{calls:#?}"
     );
-    let unshare = calls.iter().find_map(|c| match c {
-        Call::Unshare(flags) => Some(*flags),
-        _ => None,
-    });
+    let unshares: Vec<&Call> = calls
+        .iter()
+        .filter(|c| matches!(c, Call::Unshare(_)))
+        .collect();
     assert_eq!(
-        unshare,
-        Some(
-            CloneFlags::CLONE_NEWNS
-                | CloneFlags::CLONE_NEWPID
-                | CloneFlags::CLONE_NEWNET
-                | CloneFlags::CLONE_NEWIPC
-                | CloneFlags::CLONE_NEWUTS
-                | CloneFlags::CLONE_NEWCGROUP
-        ),
-        "as root no user namespace"
+        unshares,
+        [&Call::Unshare(CloneFlags::CLONE_NEWCGROUP)],
+        "only the cgroup namespace is unshared, once: {calls:#?}"
     );
+    let unshare = calls.iter().position(|c| matches!(c, Call::Unshare(_)));
+    let fork = calls.iter().position(|c| *c == Call::Fork);
+    assert!(unshare < fork, "{calls:#?}");
 }
 
 #[test]
@@ -376,7 +433,7 @@ fn a_missing_layer_not_allowed_refuses_before_anything_runs() {
 }
 
 #[test]
-fn on_cgroup_v1_the_shim_moves_only_its_one_thread_so_no_threadgroup_lock_is_taken() {
+fn on_cgroup_v1_init_moves_only_its_one_thread_so_no_threadgroup_lock_is_taken() {
     let sys = RecordingSyscalls::new();
     launch_on(&sys, &spec(), &[], 0).expect("launch");
     let calls = sys.calls();
@@ -392,11 +449,26 @@ fn on_cgroup_v1_the_shim_moves_only_its_one_thread_so_no_threadgroup_lock_is_tak
 }
 
 #[test]
-fn on_cgroup_v2_the_shim_is_born_in_its_cgroup_and_writes_no_cgroup_file() {
+fn on_cgroup_v2_init_is_born_in_its_cgroup_and_namespaces_by_one_clone_and_writes_no_cgroup_file() {
     let sys = RecordingSyscalls::new();
     launch_on_host(&sys, &spec(), &[], &v2_host()).expect("launch");
     let calls = sys.calls();
-    assert_eq!(calls.first(), Some(&Call::ForkIntoCgroup(11)), "{calls:#?}");
+    assert_eq!(
+        calls.first(),
+        Some(&Call::CloneInto {
+            flags: init_namespaces(),
+            cgroup: Some(11),
+            blocked: faxbot_jail::processes::FORWARDED.to_vec(),
+        }),
+        "{calls:#?}"
+    );
+    assert_eq!(
+        calls
+            .iter()
+            .filter(|c| matches!(c, Call::CloneInto { .. }))
+            .count(),
+        1
+    );
     assert!(
         !calls
             .iter()
@@ -407,30 +479,67 @@ fn on_cgroup_v2_the_shim_is_born_in_its_cgroup_and_writes_no_cgroup_file() {
 }
 
 #[test]
-fn a_kernel_without_clone_into_cgroup_joins_by_writing_cgroup_procs() {
-    let sys =
-        RecordingSyscalls::new().failing(|c| matches!(c, Call::ForkIntoCgroup(_)), Errno::ENOSYS);
-    launch_on_host(&sys, &spec(), &[], &v2_host()).expect("launch");
-    let calls = sys.calls();
-    let fork = calls.iter().position(|c| *c == Call::Fork);
-    let join = calls
-        .iter()
-        .position(|c| matches!(c, Call::WriteFile { path, .. } if path.ends_with("cgroup.procs")));
-    assert!(fork.is_some() && fork < join, "{calls:#?}");
-    assert_eq!(steps(&calls), all_layers_in_order(), "{calls:#?}");
+fn a_kernel_without_clone_into_cgroup_clones_init_into_its_namespaces_and_joins_by_writing() {
+    // ENOSYS: no clone3 (before Linux 5.3); E2BIG: a clone3 without the cgroup field (5.3-5.6).
+    for errno in [Errno::ENOSYS, Errno::E2BIG] {
+        let sys = RecordingSyscalls::new().failing(
+            |c| {
+                matches!(
+                    c,
+                    Call::CloneInto {
+                        cgroup: Some(_),
+                        ..
+                    }
+                )
+            },
+            errno,
+        );
+        launch_on_host(&sys, &spec(), &[], &v2_host()).expect("launch");
+        let calls = sys.calls();
+        let plain = calls.iter().position(
+            |c| matches!(c, Call::CloneInto { flags, cgroup: None, .. } if *flags == init_namespaces()),
+        );
+        let join = calls.iter().position(
+            |c| matches!(c, Call::WriteFile { path, .. } if path.ends_with("cgroup.procs")),
+        );
+        let cgroup_namespace = calls.iter().position(|c| matches!(c, Call::Unshare(_)));
+        assert!(
+            plain == Some(1) && plain < join && join < cgroup_namespace,
+            "{errno}: {calls:#?}"
+        );
+        assert_eq!(steps(&calls), all_layers_in_order(), "{calls:#?}");
+    }
 }
 
 #[test]
 fn a_refused_birth_in_the_cgroup_fails_the_launch_naming_the_cgroup_layer() {
-    let sys =
-        RecordingSyscalls::new().failing(|c| matches!(c, Call::ForkIntoCgroup(_)), Errno::EACCES);
+    let sys = RecordingSyscalls::new().failing(
+        |c| {
+            matches!(
+                c,
+                Call::CloneInto {
+                    cgroup: Some(_),
+                    ..
+                }
+            )
+        },
+        Errno::EACCES,
+    );
     let error = launch_on_host(&sys, &spec(), &[], &v2_host()).expect_err("refused");
     assert!(error.to_string().starts_with("cgroup: "), "{error}");
-    assert!(
-        !sys.calls()
-            .iter()
-            .any(|c| matches!(c, Call::Execveat { .. }))
-    );
+    assert_eq!(sys.calls().len(), 1, "nothing after: {:#?}", sys.calls());
+}
+
+#[test]
+fn a_refused_clone_into_the_namespaces_fails_the_launch_naming_the_namespaces_layer() {
+    // v1 (a plain clone) and v2 (born in the cgroup): a kernel refusing the namespaces.
+    for host in [host(0), v2_host()] {
+        let sys =
+            RecordingSyscalls::new().failing(|c| matches!(c, Call::CloneInto { .. }), Errno::EPERM);
+        let error = launch_on_host(&sys, &spec(), &[], &host).expect_err("refused");
+        assert!(error.to_string().starts_with("namespaces: "), "{error}");
+        assert_eq!(sys.calls().len(), 1, "nothing after: {:#?}", sys.calls());
+    }
 }
 
 #[test]
@@ -474,27 +583,50 @@ fn an_unprivileged_launch_maps_one_id_in_a_user_namespace() {
     let sys = RecordingSyscalls::new();
     launch_on(&sys, &spec, &[Layer::Cgroup], 1000).expect("launch");
     let calls = sys.calls();
-    let unshare = calls
-        .iter()
-        .position(|c| matches!(c, Call::Unshare(f) if f.contains(CloneFlags::CLONE_NEWUSER)))
-        .expect("a user namespace");
+    assert!(
+        matches!(&calls[0], Call::CloneInto { flags, .. }
+            if *flags == init_namespaces() | CloneFlags::CLONE_NEWUSER),
+        "init is created in a user namespace with the others: {calls:#?}"
+    );
     let id = faxbot_jail::spec::DEFAULT_JAIL_ID;
     let write = |file: &str, contents: String| Call::WriteFile {
         path: Path::new("/proc/self").join(file),
         contents,
     };
+    // init writes its own maps first, then creates its cgroup namespace.
     assert_eq!(
-        calls[unshare + 1..unshare + 4],
+        calls[1..6],
         [
+            Call::ParentDeathSignal,
             write("setgroups", "deny".into()),
             write("uid_map", format!("{id} 1000 1\n")),
             write("gid_map", format!("{id} 1000 1\n")),
-        ]
+            Call::Unshare(CloneFlags::CLONE_NEWCGROUP),
+        ],
+        "{calls:#?}"
     );
     assert!(
         !calls.iter().any(|c| matches!(c, Call::SetGroups(_))),
         "setgroups is denied in a user namespace, so not attempted"
     );
+}
+
+#[test]
+fn an_unprivileged_init_joins_its_delegated_cgroup_before_it_maps_ids_or_roots_a_cgroup_namespace()
+{
+    let sys = RecordingSyscalls::new();
+    launch_on(&sys, &spec(), &[], 1000).expect("launch");
+    let calls = sys.calls();
+    let position = |wanted: &dyn Fn(&Call) -> bool| calls.iter().position(wanted);
+    let joins = position(&|c| matches!(c, Call::WriteFile { path, .. } if path.ends_with("tasks")));
+    let maps =
+        position(&|c| matches!(c, Call::WriteFile { path, .. } if path.ends_with("setgroups")));
+    let cgroup_namespace = position(&|c| matches!(c, Call::Unshare(_)));
+    assert!(
+        joins.is_some() && joins < maps && maps < cgroup_namespace,
+        "{calls:#?}"
+    );
+    assert_eq!(steps(&calls), all_layers_in_order(), "{calls:#?}");
 }
 
 #[test]
@@ -598,7 +730,7 @@ fn the_program_hands_the_supervised_filter_to_init_right_before_the_exec() {
         .position(|c| *c == Call::SocketPair)
         .expect("init's channel");
     assert!(
-        forks[1] < pair && pair < forks[2],
+        matches!(calls[0], Call::CloneInto { .. }) && pair < forks[0],
         "made by init: {calls:#?}"
     );
     // The double numbers the pair 60 and 61 and the moved descriptors 100, 101, 102.

@@ -251,6 +251,19 @@ fn a_plugin_of_an_unprivileged_core_reads_no_host_files() {
 }
 
 #[test]
+fn a_plugin_of_an_unprivileged_core_sees_its_own_cgroup_as_the_root() {
+    let Some(cgroup) = delegated() else { return };
+    let run = as_service(&cgroup, &[], &["own-cgroups"]);
+    assert_every_layer_on(&run);
+    assert!(
+        run.stdout.contains("RESULT ok /\n"),
+        "{} {}",
+        run.stdout,
+        run.stderr
+    );
+}
+
+#[test]
 fn a_plugin_of_an_unprivileged_core_cannot_exec_what_it_wrote() {
     let Some(cgroup) = delegated() else { return };
     assert_blocked(

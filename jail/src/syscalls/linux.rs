@@ -16,7 +16,7 @@ use landlock::{
 use nix::mount::{MntFlags, MsFlags};
 use nix::sched::CloneFlags;
 use nix::sys::resource::Resource;
-use nix::sys::signal::{SigSet, Signal};
+use nix::sys::signal::{SigSet, SigmaskHow, Signal};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::{ForkResult, Gid, Pid, Uid};
 use std::ffi::CString;
@@ -52,47 +52,52 @@ impl Syscalls for LinuxSyscalls {
         }
     }
 
-    fn fork_into_cgroup(&self, cgroup: RawFd) -> Result<Forked, SysError> {
-        /// `struct clone_args` up to `cgroup` (CLONE_ARGS_SIZE_VER2).
-        #[repr(C)]
-        #[derive(Default)]
-        struct CloneArgs {
-            flags: u64,
-            pidfd: u64,
-            child_tid: u64,
-            parent_tid: u64,
-            exit_signal: u64,
-            stack: u64,
-            stack_size: u64,
-            tls: u64,
-            set_tid: u64,
-            set_tid_size: u64,
-            cgroup: u64,
+    fn clone_into_namespaces(
+        &self,
+        flags: CloneFlags,
+        cgroup: Option<RawFd>,
+        blocked: &[Signal],
+    ) -> Result<Forked, SysError> {
+        let call = || Call::CloneInto {
+            flags,
+            cgroup,
+            blocked: blocked.to_vec(),
+        };
+        let mut set = SigSet::empty();
+        for signal in blocked {
+            set.add(*signal);
         }
-        const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
-        let args = CloneArgs {
-            flags: CLONE_INTO_CGROUP,
-            exit_signal: libc::SIGCHLD as u64,
-            cgroup: cgroup as u64,
-            ..CloneArgs::default()
+        // The child inherits the mask as it is at the clone; the parent puts its own back.
+        let before = set
+            .thread_swap_mask(SigmaskHow::SIG_BLOCK)
+            .map_err(nix_err(call))?;
+        // The flags are CLONE_NEW* bits, all below bit 31.
+        let namespaces = flags.bits() as u32 as u64;
+        let rc = match cgroup {
+            Some(dir) => clone3_into_cgroup(namespaces, dir),
+            // SAFETY: a fork-like clone (no CLONE_VM, no new stack: the child gets a copy of
+            // the caller's memory and continues on its copy of the stack) of a
+            // single-threaded process; see `clone3_into_cgroup` for glibc's cached thread id.
+            None => unsafe {
+                libc::syscall(
+                    libc::SYS_clone,
+                    namespaces | libc::SIGCHLD as u64,
+                    0usize,
+                    0usize,
+                    0usize,
+                    0usize,
+                )
+            },
         };
-        // SAFETY: a fork-like clone3 (no CLONE_VM, no new stack) of a single-threaded
-        // process, as in `fork` above. Unlike glibc's fork it does not refresh glibc's
-        // cached thread id in the child; only pthread_kill, raise and robust or PI mutexes
-        // read it, and the jail's processes use none of them (std's locks are futexes; an
-        // abort's tgkill with the stale id fails its thread-group check and the child then
-        // dies by its own fault). `args` outlives the call, which copies it.
-        let rc = unsafe {
-            libc::syscall(
-                libc::SYS_clone3,
-                &args as *const CloneArgs,
-                std::mem::size_of::<CloneArgs>(),
-            )
-        };
-        match rc {
-            0 => Ok(Forked::Child),
-            pid if pid > 0 => Ok(Forked::Parent(Pid::from_raw(pid as i32))),
-            _ => Err(last_os_error(Call::ForkIntoCgroup(cgroup))),
+        let error = (rc < 0).then(io::Error::last_os_error);
+        if rc != 0 {
+            // Cannot fail: the set is valid and lives for the call.
+            let _ = before.thread_set_mask();
+        }
+        match (rc, error) {
+            (0, _) => Ok(Forked::Child),
+            (pid, None) => Ok(Forked::Parent(Pid::from_raw(pid as i32))),
+            (_, Some(error)) => Err(SysError::new(call(), error)),
         }
     }
 
@@ -406,6 +411,48 @@ impl Syscalls for LinuxSyscalls {
                 .map(|a| a.to_string_lossy().into_owned())
                 .collect(),
         }))
+    }
+}
+
+/// `clone3` of a fork-like child born inside the cgroup v2 directory open at `dir`, in the
+/// new namespaces `namespaces`: 0 in the child, its pid in the parent, -1 (errno set) on
+/// failure.
+fn clone3_into_cgroup(namespaces: u64, dir: RawFd) -> libc::c_long {
+    /// `struct clone_args` up to `cgroup` (CLONE_ARGS_SIZE_VER2).
+    #[repr(C)]
+    #[derive(Default)]
+    struct CloneArgs {
+        flags: u64,
+        pidfd: u64,
+        child_tid: u64,
+        parent_tid: u64,
+        exit_signal: u64,
+        stack: u64,
+        stack_size: u64,
+        tls: u64,
+        set_tid: u64,
+        set_tid_size: u64,
+        cgroup: u64,
+    }
+    const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+    let args = CloneArgs {
+        flags: namespaces | CLONE_INTO_CGROUP,
+        exit_signal: libc::SIGCHLD as u64,
+        cgroup: dir as u64,
+        ..CloneArgs::default()
+    };
+    // SAFETY: a fork-like clone3 (no CLONE_VM, no new stack) of a single-threaded process,
+    // as in `fork`. Unlike glibc's fork it does not refresh glibc's cached thread id in the
+    // child; only pthread_kill, raise and robust or PI mutexes read it, and the jail's
+    // processes use none of them (std's locks are futexes; an abort's tgkill with the stale
+    // id fails its thread-group check and the child then dies by its own fault). `args`
+    // outlives the call, which copies it.
+    unsafe {
+        libc::syscall(
+            libc::SYS_clone3,
+            &args as *const CloneArgs,
+            std::mem::size_of::<CloneArgs>(),
+        )
     }
 }
 

@@ -1,6 +1,7 @@
 //! A [`Syscalls`] double that changes nothing: it records every call in order, and fails
-//! the calls it was told to fail. `fork` goes on as the child and `exit` returns, so one
-//! test process follows a whole launch from the shim's first call to the program's exec.
+//! the calls it was told to fail. `fork` and `clone_into_namespaces` go on as the child and `exit`
+//! returns, so one test process follows a whole launch from init's creation to the
+//! program's exec.
 
 use super::{Call, CapabilitySet, Forked, LandlockRuleset, SeccompProgram, SysError, Syscalls};
 use nix::errno::Errno;
@@ -73,9 +74,18 @@ impl Syscalls for RecordingSyscalls {
         self.record(Call::Fork).map(|()| Forked::Child)
     }
 
-    fn fork_into_cgroup(&self, cgroup: RawFd) -> Result<Forked, SysError> {
-        self.record(Call::ForkIntoCgroup(cgroup))
-            .map(|()| Forked::Child)
+    fn clone_into_namespaces(
+        &self,
+        flags: CloneFlags,
+        cgroup: Option<RawFd>,
+        blocked: &[Signal],
+    ) -> Result<Forked, SysError> {
+        self.record(Call::CloneInto {
+            flags,
+            cgroup,
+            blocked: blocked.to_vec(),
+        })
+        .map(|()| Forked::Child)
     }
 
     fn exit(&self, code: i32) {

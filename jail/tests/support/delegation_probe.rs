@@ -2,13 +2,17 @@
 //! unprivileged uid started in the root of a cgroup v2 directory delegated to it. It does, on
 //! the real kernel, what an unprivileged core and its jail do there, and prints one line per
 //! step: `settled <leaf>` (the core moved itself into its leaf), `core <path>` (where the
-//! kernel now has it), `born <path>` (where a jail's shim, created by `clone3` with
-//! `CLONE_INTO_CGROUP` into a cgroup in `plugins/`, found itself), or `failed <step>: <error>`.
+//! kernel now has it), `born <path>` (where a jail's init, created as the unprivileged jail
+//! creates it, by one `clone3` into its new user, pid, mount, net, ipc and uts namespaces
+//! with `CLONE_INTO_CGROUP` into a cgroup in `plugins/`, found itself), `rooted <path>`
+//! (its own cgroup as it sees it once it has unshared a cgroup namespace: `/`), or
+//! `failed <step>: <error>`.
 
 use faxbot_cgroup::Hierarchy;
 use faxbot_cgroup::delegation::DelegatedV2;
 use faxbot_cgroup::v2::V2;
 use faxbot_jail::syscalls::{Forked, Syscalls, linux::LinuxSyscalls};
+use nix::sched::CloneFlags;
 use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,9 +54,14 @@ fn main() -> ExitCode {
     };
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    match LinuxSyscalls.fork_into_cgroup(dir.as_raw_fd()) {
+    let flags = faxbot_jail::namespaces::flags(true, true, true);
+    match LinuxSyscalls.clone_into_namespaces(flags, Some(dir.as_raw_fd()), &[]) {
         Ok(Forked::Child) => {
             println!("born {}", own_v2_cgroup());
+            match LinuxSyscalls.unshare(CloneFlags::CLONE_NEWCGROUP) {
+                Ok(()) => println!("rooted {}", own_v2_cgroup()),
+                Err(e) => println!("failed cgroup namespace: {e}"),
+            }
             let _ = std::io::stdout().flush();
             std::process::exit(0);
         }

@@ -60,6 +60,16 @@ fn attempt(name: &str, arg: Option<&str>) -> std::io::Result<String> {
         "read" => {
             fs::read_to_string(arg.unwrap_or("/etc/shadow")).map(|s| format!("{} bytes", s.len()))
         }
+        "own-cgroups" => fs::read_to_string("/proc/self/cgroup").map(|text| {
+            // Each line is ID:CONTROLLERS:PATH; the distinct paths, in order.
+            let mut paths: Vec<&str> = Vec::new();
+            for path in text.lines().filter_map(|l| l.splitn(3, ':').nth(2)) {
+                if !paths.contains(&path) {
+                    paths.push(path);
+                }
+            }
+            paths.join(",")
+        }),
         "write" => fs::write(arg.unwrap_or("/escape"), b"x").map(|_| "written".into()),
         "list" => fs::read_dir(arg.unwrap_or("/")).map(|d| {
             let mut names: Vec<String> = d
