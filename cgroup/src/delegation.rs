@@ -244,7 +244,7 @@ pub fn find_v1(mount: &Path, ctx: &Context) -> Result<Option<crate::v1::V1>, cra
     if ctx.privileged {
         return Ok(Some(v1));
     }
-    // A jail's shim joins through `tasks`; the supervisor reads `cgroup.procs`.
+    // A jail's init joins through `tasks`; the supervisor reads `cgroup.procs`.
     let files = ["cgroup.procs", "tasks"];
     let (required, optional) = v1.bases().split_at(3);
     for base in required {

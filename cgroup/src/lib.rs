@@ -1,8 +1,8 @@
 //! The jail's cgroup: memory (no swap), pids and CPU limits, on cgroup v1 or v2.
 //!
 //! One directory per jail (v2) or one per controller (v1), created by the outer
-//! `faxbot-jail` process, joined by the jail's shim before anything else, killed as a
-//! whole and removed (or kept as a clean spare) when the jail ends.
+//! `faxbot-jail` process, joined by the jail's init before anything else (on v2 init is
+//! born in it), killed as a whole and removed (or kept as a clean spare) when the jail ends.
 //!
 //! What differs between the versions is behind [`Backend`] ([`v1::V1`], [`v2::V2`]);
 //! [`Hierarchy::detect`] picks one, [`Cgroup`] does the rest the same way on both, and

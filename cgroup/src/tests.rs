@@ -534,7 +534,7 @@ fn a_v1_hierarchy_not_chowned_to_the_user_is_refused_with_what_to_do() {
         text.contains("memory/faxbot-jails") && text.contains("is owned by uid"),
         "{text}"
     );
-    // A directory chowned without its `tasks` file (the shim joins through it) is refused.
+    // A directory chowned without its `tasks` file (a jail's init joins through it) is refused.
     let no_tasks = v1_tree("faxbot-jails", &["memory", "pids", "cpu"]);
     fs::remove_file(no_tasks.path().join("pids/faxbot-jails/tasks")).expect("rm");
     let text = Hierarchy::detect_with(no_tasks.path(), &unprivileged(owner(no_tasks.path()), "/"))
