@@ -102,8 +102,6 @@ pub enum Call {
     Exit(i32),
     /// prctl(PR_SET_PDEATHSIG, SIGKILL).
     ParentDeathSignal,
-    /// sigprocmask(SIG_BLOCK, …).
-    BlockSignals(Vec<Signal>),
     /// sigprocmask(SIG_SETMASK, empty).
     UnblockAllSignals,
     /// setsid(2).
@@ -236,7 +234,6 @@ impl fmt::Display for Call {
             }
             Call::Exit(code) => write!(f, "exit {code}"),
             Call::ParentDeathSignal => write!(f, "prctl PR_SET_PDEATHSIG"),
-            Call::BlockSignals(_) => write!(f, "sigprocmask SIG_BLOCK"),
             Call::UnblockAllSignals => write!(f, "sigprocmask SIG_SETMASK (none blocked)"),
             Call::SetSid => write!(f, "setsid"),
             Call::WriteFile { path, contents } => {
@@ -346,8 +343,6 @@ pub trait Syscalls {
     fn exit(&self, code: i32);
     /// Asks for SIGKILL when the parent dies.
     fn set_parent_death_signal(&self) -> Result<(), SysError>;
-    /// Blocks `signals` (they are then taken with sigwait by the jail's init).
-    fn block_signals(&self, signals: &[Signal]) -> Result<(), SysError>;
     /// Unblocks every signal.
     fn unblock_all_signals(&self) -> Result<(), SysError>;
     /// setsid(2): a new session without a controlling terminal.

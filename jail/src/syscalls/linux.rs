@@ -122,15 +122,6 @@ impl Syscalls for LinuxSyscalls {
         Ok(())
     }
 
-    fn block_signals(&self, signals: &[Signal]) -> Result<(), SysError> {
-        let mut set = SigSet::empty();
-        for signal in signals {
-            set.add(*signal);
-        }
-        set.thread_block()
-            .map_err(nix_err(|| Call::BlockSignals(signals.to_vec())))
-    }
-
     fn unblock_all_signals(&self) -> Result<(), SysError> {
         SigSet::all()
             .thread_unblock()

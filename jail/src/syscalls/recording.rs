@@ -96,10 +96,6 @@ impl Syscalls for RecordingSyscalls {
         self.record(Call::ParentDeathSignal)
     }
 
-    fn block_signals(&self, signals: &[Signal]) -> Result<(), SysError> {
-        self.record(Call::BlockSignals(signals.to_vec()))
-    }
-
     fn unblock_all_signals(&self) -> Result<(), SysError> {
         self.record(Call::UnblockAllSignals)
     }
