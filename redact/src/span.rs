@@ -36,6 +36,7 @@ impl Span {
 /// Sorts `spans` and merges those that overlap or touch, so that every replacement covers a
 /// whole run and no fragment of an identifier is left between two placeholders. A merged span
 /// keeps the kind of its longest part (the first on a tie).
+#[inline(never)]
 pub fn merge(spans: &mut Vec<Span>) {
     spans.retain(|s| !s.is_empty());
     spans.sort_unstable_by_key(|s| (s.start, std::cmp::Reverse(s.end)));

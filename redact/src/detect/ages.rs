@@ -120,6 +120,7 @@ fn words_at(text: &str, at: usize) -> Option<usize> {
 }
 
 /// Appends AGE spans for ages over 89.
+#[inline(never)]
 pub fn find(text: &str, spans: &mut Vec<Span>) {
     let b = text.as_bytes();
     let mut i = 0;

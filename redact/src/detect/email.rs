@@ -25,6 +25,7 @@ fn line_break(b: &[u8], i: usize) -> usize {
 /// Appends a span for every email address in `text`. An address a fax page broke across two
 /// lines (`isabela1989@⏎gmail.com`, `r.glasco@nnxhealth⏎.org`, `twinia-⏎ta33@outlook.com`)
 /// is one span over both parts, line break included.
+#[inline(never)]
 pub fn find(text: &str, spans: &mut Vec<Span>) {
     let b = text.as_bytes();
     let mut from = 0;

@@ -66,6 +66,7 @@ fn beside_a_date(b: &[u8], start: usize, end: usize) -> bool {
 
 /// Appends an ID span for every free-standing identifier-shaped token not already inside one
 /// of `spans`.
+#[inline(never)]
 pub fn find(text: &str, spans: &mut Vec<Span>) {
     let b = text.as_bytes();
     // What is already found, as sorted disjoint ranges: one binary search per candidate.

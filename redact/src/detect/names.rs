@@ -1,39 +1,131 @@
 //! Names: the bundled dictionaries of common US given names and surnames, the words that are
 //! never part of a name, and the checks that turn a run of capitalised words into a NAME span.
 
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
-
-/// A word set keyed by bytes with a fast non-cryptographic hash: the keys are public word
-/// lists, so hash flooding is no concern, and SipHash was a tenth of the redactor's time.
-pub(crate) type WordSet = HashSet<&'static [u8], BuildHasherDefault<WordHasher>>;
-
-/// FNV-1a, 64-bit.
+/// One open-addressing table over every bundled word list, keyed by the lower-cased word,
+/// holding a bit per list the word is in: one FNV-1a hash and (nearly always) one probe per
+/// lookup, no allocation, no UTF-8 check. The keys are public word lists, so hash flooding
+/// is no concern.
 #[derive(Debug)]
-pub(crate) struct WordHasher(u64);
-
-impl Default for WordHasher {
-    fn default() -> Self {
-        WordHasher(0xcbf2_9ce4_8422_2325)
-    }
+pub(crate) struct WordTable {
+    slots: Vec<Slot>,
+    bytes: Vec<u8>,
+    mask: usize,
 }
 
-impl Hasher for WordHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+#[derive(Debug, Clone, Copy, Default)]
+struct Slot {
+    hash: u32,
+    start: u32,
+    /// 0: empty.
+    len: u16,
+    flags: u16,
+}
+
+/// FNV-1a, 64-bit.
+fn fnv(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+impl WordTable {
+    /// A table of `lists`: each word (as written; lookups are lower-case) with its list's bit.
+    fn new(lists: &[(&[&[u8]], u16)]) -> Self {
+        let n: usize = lists.iter().map(|(l, _)| l.len()).sum();
+        let cap = (n * 2).next_power_of_two().max(16);
+        let mut t = WordTable {
+            slots: vec![Slot::default(); cap],
+            bytes: Vec::new(),
+            mask: cap - 1,
+        };
+        for (list, flag) in lists {
+            for w in *list {
+                t.insert(w, *flag);
+            }
+        }
+        t
+    }
+
+    fn insert(&mut self, w: &[u8], flag: u16) {
+        if w.is_empty() || w.len() > usize::from(u16::MAX) {
+            return;
+        }
+        let h = fnv(w);
+        let mut i = h as usize & self.mask;
+        loop {
+            let slot = self.slots[i];
+            if slot.len == 0 {
+                let start = self.bytes.len() as u32;
+                self.bytes.extend_from_slice(w);
+                self.slots[i] = Slot {
+                    hash: h as u32,
+                    start,
+                    len: w.len() as u16,
+                    flags: flag,
+                };
+                return;
+            }
+            if self.key(slot) == w {
+                self.slots[i].flags |= flag;
+                return;
+            }
+            i = (i + 1) & self.mask;
         }
     }
 
-    fn finish(&self) -> u64 {
-        self.0
+    fn key(&self, slot: Slot) -> &[u8] {
+        let s = slot.start as usize;
+        &self.bytes[s..s + usize::from(slot.len)]
+    }
+
+    /// The lists `key` (exact bytes) is in, as bits.
+    pub(crate) fn get(&self, key: &[u8]) -> u16 {
+        if key.is_empty() {
+            return 0;
+        }
+        let h = fnv(key);
+        let mut i = h as usize & self.mask;
+        loop {
+            let slot = self.slots[i];
+            if slot.len == 0 {
+                return 0;
+            }
+            if slot.hash == h as u32 && usize::from(slot.len) == key.len() && self.key(slot) == key
+            {
+                return slot.flags;
+            }
+            i = (i + 1) & self.mask;
+        }
     }
 }
+
+/// Bits of [`WordTable`]: the name dictionaries (looked up with one trailing `.` ignored and
+/// by hyphenated parts too, words of up to 24 bytes) ...
+pub(crate) const FIRST: u16 = 1;
+pub(crate) const LAST: u16 = 1 << 1;
+pub(crate) const STOP: u16 = 1 << 2;
+pub(crate) const AMBIGUOUS: u16 = 1 << 3;
+pub(crate) const AMBIGUOUS_LAST_BIT: u16 = 1 << 4;
+pub(crate) const ENGLISH: u16 = 1 << 5;
+const DICTIONARY_BITS: u16 = (1 << 6) - 1;
+/// ... and the name pass's context lists (every trailing `.` ignored, whole words of up to
+/// 32 bytes).
+pub(crate) const NOT_NAME: u16 = 1 << 6;
+pub(crate) const BEFORE: u16 = 1 << 7;
+pub(crate) const AFTER: u16 = 1 << 8;
+pub(crate) const EPONYM: u16 = 1 << 9;
+pub(crate) const PARTICLE: u16 = 1 << 10;
+const CONTEXT_BITS: u16 = NOT_NAME | BEFORE | AFTER | EPONYM | PARTICLE;
+
+/// The longest word looked up in the context lists.
+const MAX_CONTEXT_WORD: usize = 32;
 
 const FIRST_NAMES: &str = include_str!("../../data/first_names.txt");
 const SURNAMES: &str = include_str!("../../data/surnames.txt");
 const NOT_NAMES: &str = include_str!("../../data/not_names.txt");
-const ENGLISH: &str = include_str!("../../data/english_words.txt");
+const ENGLISH_WORDS: &str = include_str!("../../data/english_words.txt");
 
 /// Given names that are also everyday words: without a cue they count only beside a surname.
 const AMBIGUOUS_FIRST: &[&str] = &[
@@ -145,15 +237,10 @@ const MAX_WORD: usize = 24;
 /// The bundled name dictionaries.
 #[derive(Debug)]
 pub struct NameDictionaries {
-    first: WordSet,
-    last: WordSet,
-    stop: WordSet,
-    ambiguous: WordSet,
-    ambiguous_last: WordSet,
-    english: WordSet,
+    table: WordTable,
 }
 
-fn word_list(data: &'static str) -> WordSet {
+fn word_list(data: &'static str) -> Vec<&'static [u8]> {
     data.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
@@ -161,20 +248,42 @@ fn word_list(data: &'static str) -> WordSet {
         .collect()
 }
 
-/// Looks `word` (any case, a trailing `.` ignored) up in `set`, whole or by its hyphenated
-/// parts; lower-cases into a stack buffer, never allocates.
-pub(crate) fn contains(set: &WordSet, word: &str) -> bool {
+fn const_list(words: &[&'static str]) -> Vec<&'static [u8]> {
+    words.iter().map(|w| w.as_bytes()).collect()
+}
+
+/// The dictionary bits of `word` (any case, one trailing `.` ignored), whole or by its
+/// hyphenated parts; lower-cases into a stack buffer, never allocates.
+fn dictionary_bits(table: &WordTable, word: &str) -> u16 {
     let word = word.strip_suffix('.').unwrap_or(word);
     if word.is_empty() || word.len() > MAX_WORD {
-        return false;
+        return 0;
     }
     let mut buf = [0u8; MAX_WORD];
     let lower = &mut buf[..word.len()];
     lower.copy_from_slice(word.as_bytes());
     lower.make_ascii_lowercase();
     let lower: &[u8] = lower;
-    set.contains(lower)
-        || (lower.contains(&b'-') && lower.split(|&c| c == b'-').any(|p| set.contains(p)))
+    let mut bits = table.get(lower);
+    if lower.contains(&b'-') {
+        for part in lower.split(|&c| c == b'-') {
+            bits |= table.get(part);
+        }
+    }
+    bits & DICTIONARY_BITS
+}
+
+/// The context bits of `word` (any case, every trailing `.` ignored), whole only.
+fn context_bits(table: &WordTable, word: &str) -> u16 {
+    let w = word.trim_end_matches('.').as_bytes();
+    if w.is_empty() || w.len() > MAX_CONTEXT_WORD {
+        return 0;
+    }
+    let mut buf = [0u8; MAX_CONTEXT_WORD];
+    let lower = &mut buf[..w.len()];
+    lower.copy_from_slice(w);
+    lower.make_ascii_lowercase();
+    table.get(lower) & CONTEXT_BITS
 }
 
 /// A word of a candidate: byte offsets into the text.
@@ -218,39 +327,86 @@ fn is_initial(w: &str) -> bool {
 impl NameDictionaries {
     /// The dictionaries shipped in the crate's `data/` directory.
     pub fn bundled() -> Self {
+        use super::people as p;
+        let (first, last, stop, english) = (
+            word_list(FIRST_NAMES),
+            word_list(SURNAMES),
+            word_list(NOT_NAMES),
+            word_list(ENGLISH_WORDS),
+        );
+        let (ambiguous, ambiguous_last) = (const_list(AMBIGUOUS_FIRST), const_list(AMBIGUOUS_LAST));
+        let (not_name, before, after, eponym, particles) = (
+            const_list(p::NOT_NAME),
+            const_list(p::CUES_BEFORE),
+            const_list(p::CUES_AFTER),
+            const_list(p::EPONYM_HEADS),
+            const_list(p::PARTICLES),
+        );
         NameDictionaries {
-            first: word_list(FIRST_NAMES),
-            last: word_list(SURNAMES),
-            stop: word_list(NOT_NAMES),
-            ambiguous: AMBIGUOUS_FIRST.iter().map(|w| w.as_bytes()).collect(),
-            ambiguous_last: AMBIGUOUS_LAST.iter().map(|w| w.as_bytes()).collect(),
-            english: word_list(ENGLISH),
+            table: WordTable::new(&[
+                (&first, FIRST),
+                (&last, LAST),
+                (&stop, STOP),
+                (&ambiguous, AMBIGUOUS),
+                (&ambiguous_last, AMBIGUOUS_LAST_BIT),
+                (&english, ENGLISH),
+                (&not_name, NOT_NAME),
+                (&before, BEFORE),
+                (&after, AFTER),
+                (&eponym, EPONYM),
+                (&particles, PARTICLE),
+            ]),
         }
+    }
+
+    /// The dictionary bits ([`FIRST`], [`LAST`], [`STOP`], [`ENGLISH`], ...) of `word`.
+    pub(crate) fn dictionary_bits(&self, word: &str) -> u16 {
+        dictionary_bits(&self.table, word)
+    }
+
+    /// The context bits ([`NOT_NAME`], [`BEFORE`], [`AFTER`], [`EPONYM`], [`PARTICLE`]) of
+    /// `word`.
+    pub(crate) fn context_bits(&self, word: &str) -> u16 {
+        context_bits(&self.table, word)
+    }
+
+    /// Both kinds of bits of `word` at once: one look-up when the two keys are the same word
+    /// (no trailing `.`, no hyphen, not too long), as they nearly always are.
+    pub(crate) fn bits(&self, word: &str) -> u16 {
+        let w = word.as_bytes();
+        if !w.is_empty() && w.len() <= MAX_WORD && w[w.len() - 1] != b'.' && !w.contains(&b'-') {
+            let mut buf = [0u8; MAX_WORD];
+            let lower = &mut buf[..w.len()];
+            lower.copy_from_slice(w);
+            lower.make_ascii_lowercase();
+            return self.table.get(lower);
+        }
+        self.dictionary_bits(word) | self.context_bits(word)
     }
 
     /// Whether `word` is a common given name.
     pub fn is_first_name(&self, word: &str) -> bool {
-        contains(&self.first, word)
+        self.dictionary_bits(word) & FIRST != 0
     }
 
     /// Whether `word` is an English word that is never a proper noun (`Later`, `Seen`).
     pub fn is_english(&self, word: &str) -> bool {
-        contains(&self.english, word)
+        self.dictionary_bits(word) & ENGLISH != 0
     }
 
     /// Whether `word` is a common surname.
     pub fn is_surname(&self, word: &str) -> bool {
-        contains(&self.last, word)
+        self.dictionary_bits(word) & LAST != 0
     }
 
     /// Whether `word` is never part of a name (field labels, clinical and organisational
     /// vocabulary).
     pub(crate) fn is_stop(&self, word: &str) -> bool {
-        contains(&self.stop, word)
+        self.dictionary_bits(word) & STOP != 0
     }
 
     fn is_known(&self, word: &str) -> bool {
-        !is_initial(word) && (self.is_first_name(word) || self.is_surname(word))
+        !is_initial(word) && self.dictionary_bits(word) & (FIRST | LAST) != 0
     }
 
     /// The words after a cue, cut at the first word that is never part of a name. `strong`
@@ -303,9 +459,11 @@ impl NameDictionaries {
             (self.is_first_name(a)
                 && (self.is_surname(b)
                     || middle_initial
-                    || (!contains(&self.ambiguous, a) && b.len() > 2 && is_capitalised(b))))
+                    || (self.dictionary_bits(a) & AMBIGUOUS == 0
+                        && b.len() > 2
+                        && is_capitalised(b))))
                 || (self.is_surname(b)
-                    && !contains(&self.ambiguous_last, b)
+                    && self.dictionary_bits(b) & AMBIGUOUS_LAST_BIT == 0
                     && is_capitalised(a)
                     && a.len() > 2)
         };

@@ -230,27 +230,45 @@ fn phone_shaped(v: &[u8]) -> bool {
     (10..=15).contains(&digits) && shapes.as_ref().is_some_and(|re| re.is_match(v))
 }
 
+/// The length of the longest line of `text` (line breaks found by `memchr`).
+fn longest_line(text: &str) -> usize {
+    let mut longest = 0;
+    let mut from = 0;
+    while let Some(nl) = text[from..].find('\n') {
+        longest = longest.max(nl);
+        from += nl + 1;
+    }
+    longest.max(text.len() - from)
+}
+
 /// Repairs `text` when it shows OCR damage around identifiers; `None` when it does not
-/// (the common case, which costs one pass over the bytes).
+/// (the common case, which costs one pass over the bytes and one over the line breaks).
+#[inline(never)]
 pub fn repair(text: &str) -> Option<Repaired> {
     let b = text.as_bytes();
-    let wrap = b.split(|&c| c == b'\n').map(<[u8]>::len).max().unwrap_or(0);
-    let mut damaged = false;
-    for i in 0..b.len() {
-        if (b[i] == b'\n' && joinable_break(b, i, wrap).is_some())
-            || (as_digit(b[i]).is_some() && confusion_at(b, i))
-        {
-            damaged = true;
-            break;
+    let confused = confusions(b);
+    if confused.is_empty() {
+        let wrap = longest_line(text);
+        let mut from = 0;
+        let mut broken = false;
+        while let Some(nl) = text[from..].find('\n') {
+            let i = from + nl;
+            if joinable_break(b, i, wrap).is_some() {
+                broken = true;
+                break;
+            }
+            from = i + 1;
+        }
+        if !broken {
+            return None;
         }
     }
-    if !damaged {
-        return None;
-    }
+    let wrap = longest_line(text);
     let mut out = Vec::with_capacity(b.len());
     let mut map = Vec::with_capacity(b.len());
     let mut joins = Vec::new();
     let mut reads = Vec::new();
+    let mut next_read = confused.iter().copied().peekable();
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'\n' || b[i] == b'-' || b[i] == b'\r' {
@@ -264,7 +282,8 @@ pub fn repair(text: &str) -> Option<Repaired> {
                 continue;
             }
         }
-        let c = if as_digit(b[i]).is_some() && confusion_at(b, i) {
+        while next_read.next_if(|&r| r < i).is_some() {}
+        let c = if next_read.next_if_eq(&i).is_some() {
             reads.push(out.len());
             as_digit(b[i]).unwrap_or(b[i])
         } else {
@@ -285,34 +304,47 @@ pub fn repair(text: &str) -> Option<Repaired> {
     })
 }
 
-/// Whether the letter at `i` sits inside a number: its token (a run of letters and digits)
-/// holds more digits than letters that are never mistaken for digits, and the letter
-/// touches a digit or another such letter that does.
-fn confusion_at(b: &[u8], i: usize) -> bool {
-    if b[i].is_ascii_digit() {
-        return false;
+/// The offsets of the letters read for digits inside numbers, in order: a letter of
+/// [`as_digit`] whose token (a run of letters and digits) holds more digits than letters that
+/// are never mistaken for digits, and that touches a digit or another such letter that
+/// does. Token by token: a token without a digit and a confusable letter costs one look at
+/// each byte.
+fn confusions(b: &[u8]) -> Vec<usize> {
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let s = i;
+        let (mut digits, mut plain_letters, mut confusable) = (0usize, 0usize, 0usize);
+        while i < b.len() && b[i].is_ascii_alphanumeric() {
+            if b[i].is_ascii_digit() {
+                digits += 1;
+            } else if as_digit(b[i]).is_some() {
+                confusable += 1;
+            } else {
+                plain_letters += 1;
+            }
+            i += 1;
+        }
+        if confusable == 0 || digits == 0 || plain_letters * 2 >= digits || i - s < 2 {
+            continue;
+        }
+        // Letters glued to a number on the left or right only when a digit is beside them.
+        let near = |j: usize| b.get(j).is_some_and(|&c| c.is_ascii_digit() || digitish(c));
+        for j in s..i {
+            if as_digit(b[j]).is_some()
+                && ((j > 0 && near(j - 1))
+                    || near(j + 1)
+                    || (j + 2 < b.len() && b[j + 2].is_ascii_digit()))
+            {
+                found.push(j);
+            }
+        }
     }
-    let word = |c: u8| c.is_ascii_alphanumeric();
-    let mut s = i;
-    while s > 0 && word(b[s - 1]) {
-        s -= 1;
-    }
-    let mut e = i + 1;
-    while e < b.len() && word(b[e]) {
-        e += 1;
-    }
-    let tok = &b[s..e];
-    let digits = tok.iter().filter(|c| c.is_ascii_digit()).count();
-    let plain_letters = tok
-        .iter()
-        .filter(|&&c| c.is_ascii_alphabetic() && as_digit(c).is_none())
-        .count();
-    if digits == 0 || plain_letters * 2 >= digits || tok.len() < 2 {
-        return false;
-    }
-    // Letters glued to a number on the left or right only when a digit is beside them.
-    let near = |j: usize| b.get(j).is_some_and(|&c| c.is_ascii_digit() || digitish(c));
-    (i > 0 && near(i - 1)) || near(i + 1) || (i + 2 < b.len() && b[i + 2].is_ascii_digit())
+    found
 }
 
 #[cfg(test)]

@@ -8,13 +8,13 @@
 //! compare in place without allocating.
 
 use std::collections::HashSet;
-use std::sync::OnceLock;
+use std::hash::{BuildHasherDefault, Hasher};
 
-use super::names::{NameDictionaries, WordSet};
+use super::names::{self, NameDictionaries};
 use crate::{PhiKind, Span};
 
 /// Words before a run that say a person's name follows.
-const CUES_BEFORE: &[&str] = &[
+pub(super) const CUES_BEFORE: &[&str] = &[
     "dear",
     "dr",
     "mr",
@@ -100,7 +100,7 @@ pub(super) const CREDENTIALS: &[&str] = &[
 
 /// Words right after a run that say it was a person: identifiers of clinicians and the
 /// verbs of a note.
-const CUES_AFTER: &[&str] = &[
+pub(super) const CUES_AFTER: &[&str] = &[
     "improved",
     "recovered",
     "remains",
@@ -148,7 +148,7 @@ const CUES_AFTER: &[&str] = &[
 ];
 
 /// Capitalised words that start sentences, headings and places far more often than names.
-const NOT_NAME: &[&str] = &[
+pub(super) const NOT_NAME: &[&str] = &[
     "the",
     "a",
     "an",
@@ -531,7 +531,7 @@ const NOT_NAME: &[&str] = &[
 
 /// Words after a capitalised word that make it part of a disease, a scale or a device named
 /// after a person (`Parkinson disease`, `Foley catheter`), not a person.
-const EPONYM_HEADS: &[&str] = &[
+pub(super) const EPONYM_HEADS: &[&str] = &[
     "disease",
     "syndrome",
     "palsy",
@@ -586,7 +586,7 @@ const EPONYM_HEADS: &[&str] = &[
 ];
 
 /// Name particles that stay lower-case inside a name (`van der Zijl`, `da Silva`).
-const PARTICLES: &[&str] = &[
+pub(super) const PARTICLES: &[&str] = &[
     "van", "von", "der", "den", "de", "del", "della", "la", "le", "da", "di", "du", "dos", "das",
     "ter", "ten", "bin", "binti", "al", "el", "y", "zu",
 ];
@@ -613,149 +613,206 @@ enum Shape {
     Lower,
 }
 
-/// `w` lower-cased into `buf` (ASCII letters only; other bytes kept), or `None` if too long.
-fn lower<'b>(w: &str, buf: &'b mut [u8; MAX_WORD]) -> Option<&'b str> {
-    let b = w.as_bytes();
-    if b.len() > MAX_WORD {
-        return None;
+/// FNV-1a, 64-bit, for the set of a document's found name words.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
     }
-    let out = &mut buf[..b.len()];
-    out.copy_from_slice(b);
-    out.make_ascii_lowercase();
-    std::str::from_utf8(out).ok()
-}
 
-/// The word lists as sets, built once.
-struct Lists {
-    not_name: WordSet,
-    before: WordSet,
-    after: WordSet,
-    eponym: WordSet,
-    particles: WordSet,
-}
-
-fn lists() -> &'static Lists {
-    static LISTS: OnceLock<Lists> = OnceLock::new();
-    let set = |l: &[&'static str]| l.iter().map(|w| w.as_bytes()).collect();
-    LISTS.get_or_init(|| Lists {
-        not_name: set(NOT_NAME),
-        before: set(CUES_BEFORE),
-        after: set(CUES_AFTER),
-        eponym: set(EPONYM_HEADS),
-        particles: set(PARTICLES),
-    })
-}
-
-/// Whether `w` (any case, a trailing `.` ignored) is in `set`; never allocates.
-fn in_list(set: &WordSet, w: &str) -> bool {
-    let w = w.trim_end_matches('.');
-    let b = w.as_bytes();
-    if b.is_empty() || b.len() > MAX_WORD {
-        return false;
+    fn finish(&self) -> u64 {
+        self.0
     }
-    let mut buf = [0u8; MAX_WORD];
-    let lower = &mut buf[..b.len()];
-    lower.copy_from_slice(b);
-    lower.make_ascii_lowercase();
-    set.contains(&*lower)
 }
 
 /// Reads the words of `text`: runs of letters with inner `'`, `’`, `-` and a trailing `.`
-/// after a single letter (an initial).
+/// after a single letter (an initial). ASCII bytes are classified directly; other
+/// characters are decoded.
+#[inline(never)]
 fn words(text: &str, out: &mut Vec<Word>) {
     out.clear();
-    let mut it = text.char_indices().peekable();
+    let b = text.as_bytes();
+    let len = b.len();
+    // The character at `p` and its length (`p` on a character boundary, `p < len`).
+    let char_at = |p: usize| {
+        let c = text[p..].chars().next().unwrap_or('\0');
+        (c, c.len_utf8())
+    };
+    let alphabetic_at = |p: usize| {
+        p < len
+            && if b[p] < 0x80 {
+                b[p].is_ascii_alphabetic()
+            } else {
+                char_at(p).0.is_alphabetic()
+            }
+    };
     let mut prev_end = 0;
-    while let Some((i, c)) = it.next() {
-        if !c.is_alphabetic() {
-            continue;
-        }
-        let shape = if c.is_uppercase() {
-            Shape::Capital
-        } else if c.is_lowercase() {
-            Shape::Lower
+    let mut i = 0;
+    while i < len {
+        let c0 = b[i];
+        let (shape, clen) = if c0 < 0x80 {
+            if !c0.is_ascii_alphabetic() {
+                i += 1;
+                continue;
+            }
+            let shape = if c0.is_ascii_uppercase() {
+                Shape::Capital
+            } else {
+                Shape::Lower
+            };
+            (shape, 1)
         } else {
-            Shape::Caseless
+            let (c, clen) = char_at(i);
+            if !c.is_alphabetic() {
+                i += clen;
+                continue;
+            }
+            let shape = if c.is_uppercase() {
+                Shape::Capital
+            } else if c.is_lowercase() {
+                Shape::Lower
+            } else {
+                Shape::Caseless
+            };
+            (shape, clen)
         };
-        let mut end = i + c.len_utf8();
+        let start = i;
+        let mut p = i + clen;
+        let mut end = p;
         let mut letters = 1;
-        while let Some(&(j, d)) = it.peek() {
-            if d.is_alphabetic() || d.is_ascii_digit() {
-                end = j + d.len_utf8();
-                letters += 1;
-                it.next();
-            } else if matches!(d, '\'' | '-' | '\u{2019}') {
-                // Inner punctuation only when a letter follows.
-                let mut look = it.clone();
-                look.next();
-                if look.peek().is_some_and(|&(_, e)| e.is_alphabetic()) {
-                    it.next();
+        while p < len {
+            let d0 = b[p];
+            if d0 < 0x80 {
+                if d0.is_ascii_alphanumeric() {
+                    p += 1;
+                    end = p;
+                    letters += 1;
+                } else if (d0 == b'\'' || d0 == b'-') && alphabetic_at(p + 1) {
+                    // Inner punctuation only when a letter follows.
+                    p += 1;
                 } else {
                     break;
                 }
             } else {
-                break;
+                let (d, dlen) = char_at(p);
+                if d.is_alphabetic() {
+                    p += dlen;
+                    end = p;
+                    letters += 1;
+                } else if d == '\u{2019}' && alphabetic_at(p + dlen) {
+                    p += dlen;
+                } else {
+                    break;
+                }
             }
         }
-        if letters == 1 && text[end..].starts_with('.') {
+        if letters == 1 && b.get(end) == Some(&b'.') {
             end += 1;
         }
         out.push(Word {
-            start: i,
+            start,
             end,
             gap_start: prev_end,
             shape,
         });
         prev_end = end;
+        i = p;
     }
 }
 
 /// The gap before word `k`: only spaces, or one comma and spaces; `None` for anything else
 /// (a line break, a colon, a bracket), which ends a run.
 fn joins(text: &str, w: &Word) -> Option<bool> {
-    let gap = &text[w.gap_start..w.start];
-    let commas = gap.matches(',').count();
-    // Two spaces or a tab separate the columns of a form, not the words of a name.
-    let ok = !gap.is_empty()
-        && commas <= 1
-        && !gap.contains("  ")
-        && gap.bytes().all(|c| c == b' ' || c == b',');
-    ok.then_some(commas == 1)
+    let gap = &text.as_bytes()[w.gap_start..w.start];
+    let mut commas = 0;
+    let mut prev_space = false;
+    for &c in gap {
+        match c {
+            b',' => {
+                commas += 1;
+                prev_space = false;
+            }
+            // Two spaces or a tab separate the columns of a form, not the words of a name.
+            b' ' if prev_space => return None,
+            b' ' => prev_space = true,
+            _ => return None,
+        }
+    }
+    (!gap.is_empty() && commas <= 1).then_some(commas == 1)
+}
+
+/// What the name pass needs of each word, worked out once.
+#[derive(Debug, Clone, Copy)]
+struct Class {
+    /// The word could be part of a name.
+    name_like: bool,
+    /// A name particle (`van`, `de`).
+    particle: bool,
+}
+
+/// Classifies `w`: one look-up in the word table for a capitalised word, one for a short
+/// lower-case word (a possible particle), none for the rest.
+fn classify(text: &str, dicts: &NameDictionaries, w: &Word) -> Class {
+    let t = &text[w.start..w.end];
+    let particle_shaped = t.trim_end_matches('.').len() <= 5;
+    if is_initial(t) {
+        let particle = particle_shaped && dicts.context_bits(t) & names::PARTICLE != 0;
+        return Class {
+            name_like: true,
+            particle,
+        };
+    }
+    // A word with a digit in it is a code, not a name (`M8GDM9A1`).
+    let digit = t.bytes().any(|c| c.is_ascii_digit());
+    match w.shape {
+        Shape::Capital => {
+            let bits = dicts.bits(t);
+            let context = bits;
+            let name_like = !digit && {
+                let d = bits;
+                // An English word that is never a proper noun is a name word only when the
+                // name dictionaries know it.
+                let word_only = d & names::ENGLISH != 0 && d & (names::FIRST | names::LAST) == 0;
+                !(context & names::NOT_NAME != 0 || d & names::STOP != 0 || word_only)
+            };
+            Class {
+                name_like,
+                particle: context & names::PARTICLE != 0,
+            }
+        }
+        Shape::Caseless => Class {
+            name_like: !digit,
+            particle: particle_shaped && dicts.context_bits(t) & names::PARTICLE != 0,
+        },
+        Shape::Lower => Class {
+            name_like: false,
+            particle: particle_shaped && dicts.context_bits(t) & names::PARTICLE != 0,
+        },
+    }
 }
 
 /// Finds names by context and every later mention of them; appends NAME spans.
 pub fn find(text: &str, dicts: &NameDictionaries, spans: &mut Vec<Span>) {
     let mut ws = Vec::new();
     words(text, &mut ws);
-    let name_like = |w: &Word| {
-        let t = &text[w.start..w.end];
-        if is_initial(t) {
-            return true;
-        }
-        // A word with a digit in it is a code, not a name (`M8GDM9A1`).
-        if t.bytes().any(|c| c.is_ascii_digit()) {
-            return false;
-        }
-        match w.shape {
-            Shape::Capital => {
-                // An English word that is never a proper noun is a name word only when the
-                // name dictionaries know it.
-                let word_only =
-                    dicts.is_english(t) && !dicts.is_first_name(t) && !dicts.is_surname(t);
-                !(in_list(&lists().not_name, t) || dicts.is_stop(t) || word_only)
-            }
-            Shape::Caseless => true,
-            Shape::Lower => false,
-        }
-    };
+    let cls: Vec<Class> = ws.iter().map(|w| classify(text, dicts, w)).collect();
     let mut k = 0;
     while k < ws.len() {
-        let particle_start = in_list(&lists().particles, &text[ws[k].start..ws[k].end])
+        let particle_start = cls[k].particle
             && ws.get(k + 1).is_some_and(|n| {
-                joins(text, n) == Some(false)
-                    && (name_like(n) || in_list(&lists().particles, &text[n.start..n.end]))
+                joins(text, n) == Some(false) && (cls[k + 1].name_like || cls[k + 1].particle)
             });
-        if !name_like(&ws[k]) && !particle_start {
+        if !cls[k].name_like && !particle_start {
             k += 1;
             continue;
         }
@@ -776,20 +833,16 @@ pub fn find(text: &str, dicts: &NameDictionaries, spans: &mut Vec<Span>) {
             if commas > 1 {
                 break;
             }
-            let t = &text[ws[j].start..ws[j].end];
-            if name_like(&ws[j]) {
+            if cls[j].name_like {
                 last = j;
                 j += 1;
-            } else if in_list(&lists().particles, t) {
+            } else if cls[j].particle {
                 // Particles between name words: `van der Zijl`, `de la Cruz`.
                 let mut n = j + 1;
-                while n < ws.len()
-                    && joins(text, &ws[n]) == Some(false)
-                    && in_list(&lists().particles, &text[ws[n].start..ws[n].end])
-                {
+                while n < ws.len() && joins(text, &ws[n]) == Some(false) && cls[n].particle {
                     n += 1;
                 }
-                if n < ws.len() && joins(text, &ws[n]) == Some(false) && name_like(&ws[n]) {
+                if n < ws.len() && joins(text, &ws[n]) == Some(false) && cls[n].name_like {
                     j = n;
                 } else {
                     break;
@@ -803,10 +856,11 @@ pub fn find(text: &str, dicts: &NameDictionaries, spans: &mut Vec<Span>) {
             spans.push(Span::new(ws[first].start, ws[last].end, PhiKind::Name));
         }
     }
-    propagate(text, &ws, spans);
+    propagate(text, dicts, &ws, spans);
 }
 
 /// Whether the run `ws[first..=last]` is a name.
+#[inline(never)]
 fn judge(text: &str, dicts: &NameDictionaries, ws: &[Word], first: usize, last: usize) -> bool {
     let word = |i: usize| &text[ws[i].start..ws[i].end];
     let run = &ws[first..=last];
@@ -820,7 +874,7 @@ fn judge(text: &str, dicts: &NameDictionaries, ws: &[Word], first: usize, last: 
     // Followed by a disease, a device or an institution: an eponym, not a person.
     if let Some(next) = ws.get(last + 1)
         && joins(text, next).is_some()
-        && in_list(&lists().eponym, word(last + 1))
+        && dicts.context_bits(word(last + 1)) & names::EPONYM != 0
     {
         return false;
     }
@@ -836,23 +890,28 @@ fn judge(text: &str, dicts: &NameDictionaries, ws: &[Word], first: usize, last: 
                 .bytes()
                 .all(|c| b" \t:,.#-\"'(".contains(&c))
         })
-        .is_some_and(|p| in_list(&lists().before, word(p)));
+        .is_some_and(|p| dicts.context_bits(word(p)) & names::BEFORE != 0);
     let after = ws.get(last + 1).is_some_and(|n| {
         let gap = &text[ws[last].end..n.start];
-        !gap.contains('\n') && gap.len() <= 3 && in_list(&lists().after, word(last + 1))
+        !gap.contains('\n')
+            && gap.len() <= 3
+            && dicts.context_bits(word(last + 1)) & names::AFTER != 0
     }) || credential_after(text, ws[last].end)
         || header_line(text, ws, first, last);
-    let known = run.iter().any(|w| {
-        let t = &text[w.start..w.end];
-        dicts.is_first_name(t) || dicts.is_surname(t)
-    });
+    let known = run
+        .iter()
+        .any(|w| dicts.dictionary_bits(&text[w.start..w.end]) & (names::FIRST | names::LAST) != 0);
     before || after || (known && run.len() >= 2)
 }
 
 /// `X.` or a lone capital: an initial.
 fn is_initial(t: &str) -> bool {
     let t = t.strip_suffix('.').unwrap_or(t);
-    t.chars().count() == 1 && t.chars().all(char::is_uppercase)
+    match t.len() {
+        1 => t.as_bytes()[0].is_ascii_uppercase(),
+        2..=4 => t.chars().count() == 1 && t.chars().all(char::is_uppercase),
+        _ => false,
+    }
 }
 
 /// Whether a credential follows `at`: `, MD`, ` NP-C`, `, M.D.`.
@@ -882,15 +941,23 @@ fn header_line(text: &str, ws: &[Word], first: usize, last: usize) -> bool {
 }
 
 /// Marks every other whole-word occurrence of a found name's words (three letters or more).
-fn propagate(text: &str, ws: &[Word], spans: &mut Vec<Span>) {
+#[inline(never)]
+fn propagate(text: &str, dicts: &NameDictionaries, ws: &[Word], spans: &mut Vec<Span>) {
     // The found names' words, ASCII-lower-cased, in a set: one lookup per word of the text.
-    let mut known: HashSet<Box<[u8]>> = HashSet::new();
+    let mut known: HashSet<Box<[u8]>, BuildHasherDefault<Fnv>> = HashSet::default();
+    // Which lengths and lower-cased first bytes the known words have: most words of the
+    // text fail these two bit tests and are never hashed.
+    let mut lengths = 0u64;
+    let mut firsts = [0u64; 4];
     for s in spans.iter().filter(|s| s.kind == PhiKind::Name) {
         let first = ws.partition_point(|w| w.start < s.start);
         for w in ws[first..].iter().take_while(|w| w.end <= s.end) {
             let t = &text[w.start..w.end];
-            if t.chars().count() >= 3 && !in_list(&lists().not_name, t) {
-                known.insert(t.as_bytes().to_ascii_lowercase().into_boxed_slice());
+            if t.chars().count() >= 3 && dicts.context_bits(t) & names::NOT_NAME == 0 {
+                let key = t.as_bytes().to_ascii_lowercase();
+                lengths |= 1 << key.len().min(63);
+                firsts[usize::from(key[0] >> 6)] |= 1 << (key[0] & 63);
+                known.insert(key.into_boxed_slice());
             }
         }
     }
@@ -899,12 +966,19 @@ fn propagate(text: &str, ws: &[Word], spans: &mut Vec<Span>) {
     }
     let mut buf = [0u8; MAX_WORD];
     for w in ws {
-        if w.shape == Shape::Lower {
+        let t = &text.as_bytes()[w.start..w.end];
+        // Every known word has three characters, so at least three bytes.
+        if w.shape == Shape::Lower || t.len() < 3 || t.len() > MAX_WORD {
             continue;
         }
-        if let Some(lower) = lower(&text[w.start..w.end], &mut buf)
-            && known.contains(lower.as_bytes())
-        {
+        let f = t[0].to_ascii_lowercase();
+        if lengths & (1 << t.len()) == 0 || firsts[usize::from(f >> 6)] & (1 << (f & 63)) == 0 {
+            continue;
+        }
+        let lower = &mut buf[..t.len()];
+        lower.copy_from_slice(t);
+        lower.make_ascii_lowercase();
+        if known.contains(&*lower) {
             spans.push(Span::new(w.start, w.end, PhiKind::Name));
         }
     }

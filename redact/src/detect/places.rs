@@ -42,6 +42,7 @@ fn city_word(text: &str, s: usize, e: usize) -> bool {
 }
 
 /// Appends CITY (as ADDRESS) and ZIP spans for every `City[,] ST[,] 12345` in `text`.
+#[inline(never)]
 pub fn find(text: &str, spans: &mut Vec<Span>) {
     let b = text.as_bytes();
     let mut i = 0;
@@ -153,6 +154,7 @@ fn words_after(text: &str, start: usize, max: usize) -> usize {
 }
 
 /// After a street address already found: ` in City` names its city.
+#[inline(never)]
 pub fn city_after_street(text: &str, spans: &mut Vec<Span>) {
     let mut more = Vec::new();
     for s in spans.iter().filter(|s| s.kind == PhiKind::Address) {

@@ -109,6 +109,7 @@ impl Scanner {
 
     /// Calls `on_match(pattern, start, end)` for the leftmost-first match at each position
     /// where one starts, left to right, continuing where `on_match` says.
+    #[inline(never)]
     pub fn scan(
         &self,
         text: &str,

@@ -149,6 +149,7 @@ fn split(text: &str, start: usize, end: usize, sep: u8) -> impl Iterator<Item = 
 }
 
 /// HL7 v2 segments: lines that start with a three-character segment id and `|`.
+#[inline(never)]
 pub fn hl7(text: &str, spans: &mut Vec<Span>) {
     let b = text.as_bytes();
     if !text.contains("|") {
@@ -328,6 +329,7 @@ const XML_ELEMENTS: &[(&str, PhiKind)] = &[
 
 /// C-CDA and other XML: the text of name and address elements, `<id extension="…">`,
 /// `value="tel:…"` / `"mailto:…"`, and the `value` of birth and death times.
+#[inline(never)]
 pub fn xml(text: &str, spans: &mut Vec<Span>) {
     let b = text.as_bytes();
     let mut at = 0;
@@ -451,6 +453,7 @@ fn json_key(key: &str) -> Option<PhiKind> {
 
 /// JSON string values by key: `"family": "Okafor"`, `"given": ["Ada", "N"]`, and
 /// `"value": "…"` when the value is shaped like a phone number, an email or an identifier.
+#[inline(never)]
 pub fn json(text: &str, spans: &mut Vec<Span>) {
     let b = text.as_bytes();
     if !text.contains("\":") && !text.contains("\" :") {
