@@ -35,11 +35,13 @@ impl Span {
 
 /// Sorts `spans` and merges those that overlap or touch, so that every replacement covers a
 /// whole run and no fragment of an identifier is left between two placeholders. A merged span
-/// keeps the kind of its longest part (the first on a tie).
+/// keeps the kind of its longest part (the first on a tie; of two parts over the same bytes,
+/// the kind first in [`PhiKind`]'s order, so the result never depends on the order in which
+/// the passes pushed them).
 #[inline(never)]
 pub fn merge(spans: &mut Vec<Span>) {
     spans.retain(|s| !s.is_empty());
-    spans.sort_unstable_by_key(|s| (s.start, std::cmp::Reverse(s.end)));
+    spans.sort_unstable_by_key(|s| (s.start, std::cmp::Reverse(s.end), s.kind));
     let mut out: Vec<Span> = Vec::with_capacity(spans.len());
     // Length of the longest part of the span being built, to pick its kind.
     let mut best = 0;

@@ -3,6 +3,11 @@
 //! `a 102 M with`, `ninety-seven years old`, `one hundred and one`. Ages up to 89 are not
 //! identifiers and are left alone.
 
+use std::sync::OnceLock;
+
+use regex_automata::meta::Regex;
+use regex_automata::util::syntax;
+
 use crate::{PhiKind, Span};
 
 /// What may follow an age (after optional spaces or a hyphen), matched case-insensitively;
@@ -119,46 +124,63 @@ fn words_at(text: &str, at: usize) -> Option<usize> {
     Some(at + end)
 }
 
+/// The number words an age over 89 in words starts with, found by one automaton (with a
+/// literal prefilter) instead of a look at every `n` and `o` of the text.
+fn number_words() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::builder()
+            .syntax(syntax::Config::new().unicode(false).utf8(false))
+            .build("(?i)ninety|one hundred")
+            // A constant of this crate; the tests compile it.
+            .expect("the number-word pattern compiles")
+    })
+}
+
 /// Appends AGE spans for ages over 89.
 #[inline(never)]
 pub fn find(text: &str, spans: &mut Vec<Span>) {
     let b = text.as_bytes();
+    let boundary = |i: usize| i == 0 || !b[i - 1].is_ascii_alphanumeric();
+    // Ages in figures: a run of one to three digits at a word start.
     let mut i = 0;
     while i < b.len() {
-        let boundary = i == 0 || !b[i - 1].is_ascii_alphanumeric();
-        if !boundary {
+        if !b[i].is_ascii_digit() {
             i += 1;
             continue;
         }
-        if b[i].is_ascii_digit() {
-            let mut e = i;
-            while e < b.len() && b[e].is_ascii_digit() {
-                e += 1;
-            }
-            let n: u32 = text[i..e].parse().unwrap_or(0);
+        let at_start = boundary(i);
+        let mut e = i;
+        while e < b.len() && b[e].is_ascii_digit() {
+            e += 1;
+        }
+        if at_start && e - i <= 3 {
+            let n = b[i..e]
+                .iter()
+                .fold(0u32, |n, &d| n * 10 + u32::from(d - b'0'));
             let glued = (i > 0 && matches!(b[i - 1], b'.' | b'/' | b'-' | b'$' | b':'))
                 || (e < b.len() && matches!(b[e], b'.' | b'/' | b':' | b'%'))
                     && b.get(e + 1).is_some_and(u8::is_ascii_digit);
-            if (90..=130).contains(&n)
-                && e - i <= 3
-                && !glued
-                && (phrase_after(text, e) || cue_before(text, i))
-            {
+            if (90..=130).contains(&n) && !glued && (phrase_after(text, e) || cue_before(text, i)) {
                 spans.push(Span::new(i, e, PhiKind::Age));
             }
-            i = e;
+        }
+        i = e;
+    }
+    // Ages in words (`ninety-seven`, `one hundred and one`), at a word start. No digit is
+    // inside one, so the two searches never meet.
+    let mut after = 0;
+    for m in number_words().find_iter(text) {
+        let i = m.start();
+        if i < after || !boundary(i) {
             continue;
         }
-        if matches!(b[i], b'n' | b'N' | b'o' | b'O')
-            && let Some(e) = words_at(text, i)
-        {
+        if let Some(e) = words_at(text, i) {
             if phrase_after(text, e) || cue_before(text, i) {
                 spans.push(Span::new(i, e, PhiKind::Age));
             }
-            i = e;
-            continue;
+            after = e;
         }
-        i += 1;
     }
 }
 

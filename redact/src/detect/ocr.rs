@@ -247,52 +247,58 @@ fn longest_line(text: &str) -> usize {
 pub fn repair(text: &str) -> Option<Repaired> {
     let b = text.as_bytes();
     let confused = confusions(b);
-    if confused.is_empty() {
-        let wrap = longest_line(text);
-        let mut from = 0;
-        let mut broken = false;
-        while let Some(nl) = text[from..].find('\n') {
-            let i = from + nl;
-            if joinable_break(b, i, wrap).is_some() {
-                broken = true;
-                break;
-            }
-            from = i + 1;
-        }
-        if !broken {
-            return None;
-        }
-    }
     let wrap = longest_line(text);
-    let mut out = Vec::with_capacity(b.len());
-    let mut map = Vec::with_capacity(b.len());
-    let mut joins = Vec::new();
-    let mut reads = Vec::new();
-    let mut next_read = confused.iter().copied().peekable();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\n' || b[i] == b'-' || b[i] == b'\r' {
-            let at = if b[i] == b'-' { i + 1 } else { i };
-            if at < b.len()
-                && let Some((from, len)) = joinable_break(b, at, wrap)
-                && from == i
-            {
-                i += len;
-                joins.push(out.len());
-                continue;
-            }
+    // Every joinable break, as the bytes to drop (`from`, `len`); and whether one sits at a
+    // bare `\n` (a `\r\n` break is joined but, on its own, does not mark a text as damaged).
+    let mut breaks: Vec<(usize, usize)> = Vec::new();
+    let mut bare_break = false;
+    let mut from = 0;
+    while let Some(nl) = text[from..].find('\n') {
+        let n = from + nl;
+        from = n + 1;
+        let crlf = n > 0 && b[n - 1] == b'\r';
+        let at = if crlf { n - 1 } else { n };
+        if let Some(drop) = joinable_break(b, at, wrap) {
+            bare_break |= !crlf;
+            breaks.push(drop);
         }
-        while next_read.next_if(|&r| r < i).is_some() {}
-        let c = if next_read.next_if_eq(&i).is_some() {
-            reads.push(out.len());
-            as_digit(b[i]).unwrap_or(b[i])
-        } else {
-            b[i]
-        };
-        out.push(c);
-        map.push(i as u32);
-        i += 1;
     }
+    if confused.is_empty() && !bare_break {
+        return None;
+    }
+    let mut out = Vec::with_capacity(b.len());
+    let mut map: Vec<u32> = Vec::with_capacity(b.len());
+    let mut joins = Vec::with_capacity(breaks.len());
+    let mut reads = Vec::with_capacity(confused.len());
+    let copy = |out: &mut Vec<u8>, map: &mut Vec<u32>, from: usize, to: usize| {
+        out.extend_from_slice(&b[from..to]);
+        map.extend((from..to).map(|i| i as u32));
+    };
+    // Breaks and read-back letters never share a byte; walk both in order.
+    let (mut bi, mut ri) = (0, 0);
+    let mut pos = 0;
+    loop {
+        let next_break = breaks.get(bi).map_or(usize::MAX, |&(f, _)| f);
+        let next_read = confused.get(ri).copied().unwrap_or(usize::MAX);
+        if next_break == usize::MAX && next_read == usize::MAX {
+            break;
+        }
+        if next_break < next_read {
+            let (f, len) = breaks[bi];
+            bi += 1;
+            copy(&mut out, &mut map, pos, f);
+            joins.push(out.len());
+            pos = f + len;
+        } else {
+            ri += 1;
+            copy(&mut out, &mut map, pos, next_read);
+            reads.push(out.len());
+            out.push(as_digit(b[next_read]).unwrap_or(b[next_read]));
+            map.push(next_read as u32);
+            pos = next_read + 1;
+        }
+    }
+    copy(&mut out, &mut map, pos, b.len());
     // Only ASCII bytes were dropped or replaced by ASCII bytes, so the rest is still whole
     // UTF-8 characters.
     let text = String::from_utf8(out).ok()?;

@@ -922,6 +922,14 @@ fn credential_after(text: &str, at: usize) -> bool {
     if trimmed.len() == rest.len() || rest.len() - trimmed.len() > 2 {
         return false;
     }
+    // Every credential starts with a capital letter.
+    if !trimmed
+        .as_bytes()
+        .first()
+        .is_some_and(u8::is_ascii_uppercase)
+    {
+        return false;
+    }
     CREDENTIALS.iter().any(|c| {
         trimmed.starts_with(c) && !trimmed[c.len()..].starts_with(|ch: char| ch.is_alphanumeric())
     })
