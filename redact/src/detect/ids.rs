@@ -69,20 +69,25 @@ fn beside_a_date(b: &[u8], start: usize, end: usize) -> bool {
 #[inline(never)]
 pub fn find(text: &str, spans: &mut Vec<Span>) {
     let b = text.as_bytes();
-    // What is already found, as sorted disjoint ranges: one binary search per candidate.
     if !b.iter().any(u8::is_ascii_digit) {
         return;
     }
-    let mut taken: Vec<(usize, usize)> = spans.iter().map(|s| (s.start, s.end)).collect();
-    taken.sort_unstable();
-    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(taken.len());
-    for (s, e) in taken {
-        match merged.last_mut() {
-            Some(last) if s <= last.1 => last.1 = last.1.max(e),
-            _ => merged.push((s, e)),
+    // What is already found, as sorted disjoint ranges: one binary search per candidate.
+    // Built when the first candidate needs it.
+    let mut merged: Option<Vec<(usize, usize)>> = None;
+    let merged_spans = |spans: &[Span]| {
+        let mut taken: Vec<(usize, usize)> = spans.iter().map(|s| (s.start, s.end)).collect();
+        taken.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(taken.len());
+        for (s, e) in taken {
+            match merged.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                _ => merged.push((s, e)),
+            }
         }
-    }
-    let overlaps = |start: usize, end: usize| {
+        merged
+    };
+    let overlaps = |merged: &[(usize, usize)], start: usize, end: usize| {
         let i = merged.partition_point(|&(_, e)| e <= start);
         merged.get(i).is_some_and(|&(s, _)| s < end)
     };
@@ -95,27 +100,30 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         )
     };
     let mut found = Vec::new();
+    // A token is a whole run of letters, digits and hyphens that opens with a letter or a
+    // digit; only runs with a digit can be one, so the walk goes from digit to digit.
     let mut i = 0;
-    while i < b.len() {
-        if !b[i].is_ascii_alphanumeric() || (i > 0 && inner(b[i - 1])) {
-            i += 1;
-            continue;
+    while let Some(d) = b[i..].iter().position(u8::is_ascii_digit) {
+        let d = i + d;
+        let mut start = d;
+        while start > 0 && inner(b[start - 1]) {
+            start -= 1;
         }
-        let start = i;
-        let mut end = i;
-        let mut digits = 0;
+        let mut end = d;
         while end < b.len() && inner(b[end]) {
-            digits += usize::from(b[end].is_ascii_digit());
             end += 1;
         }
+        i = end;
+        if !b[start].is_ascii_alphanumeric() {
+            continue;
+        }
+        let digits = b[start..end].iter().filter(|c| c.is_ascii_digit()).count();
         if digits < 3 {
-            i = end.max(i + 1);
             continue;
         }
         while end > start && b[end - 1] == b'-' {
             end -= 1;
         }
-        i = end.max(i + 1);
         let tok = &text[start..end];
         let letters = tok.bytes().filter(u8::is_ascii_alphabetic).count();
         let hyphens = tok.bytes().filter(|&c| c == b'-').count();
@@ -142,7 +150,8 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         {
             continue;
         }
-        if overlaps(start, end) {
+        let merged = merged.get_or_insert_with(|| merged_spans(spans));
+        if overlaps(merged, start, end) {
             continue;
         }
         found.push(Span::new(start, end, PhiKind::Id));

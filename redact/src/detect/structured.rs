@@ -332,6 +332,7 @@ const XML_ELEMENTS: &[(&str, PhiKind)] = &[
 #[inline(never)]
 pub fn xml(text: &str, spans: &mut Vec<Span>) {
     let b = text.as_bytes();
+    let mut attrs = Vec::new();
     let mut at = 0;
     while let Some(i) = b[at..].iter().position(|&c| c == b'<') {
         let open = at + i;
@@ -354,7 +355,9 @@ pub fn xml(text: &str, spans: &mut Vec<Span>) {
                 .map_or(text.len(), |j| from + j);
             push(spans, text, from, to, kind);
         }
-        for (attr, vs, ve) in attributes(text, at + name_end, close) {
+        attributes(text, at + name_end, close, &mut attrs);
+        for &(ns, ne, vs, ve) in &attrs {
+            let attr = &text[ns..ne];
             let v = &text[vs..ve];
             if attr == "extension" && local == "id" {
                 let kind = if tag.contains("\"2.16.840.1.113883.4.1\"") {
@@ -392,9 +395,11 @@ pub fn xml(text: &str, spans: &mut Vec<Span>) {
 }
 
 /// The `name="value"` attributes of a tag's text `text[from..to]`.
-fn attributes(text: &str, from: usize, to: usize) -> Vec<(&str, usize, usize)> {
+/// Written into `out` (cleared first) as `(name start, name end, value start, value end)`,
+/// so one buffer serves every tag.
+fn attributes(text: &str, from: usize, to: usize, out: &mut Vec<(usize, usize, usize, usize)>) {
     let b = text.as_bytes();
-    let mut out = Vec::new();
+    out.clear();
     let mut i = from;
     while i < to {
         while i < to && !(b[i].is_ascii_alphabetic()) {
@@ -411,13 +416,12 @@ fn attributes(text: &str, from: usize, to: usize) -> Vec<(&str, usize, usize)> {
             let Some(ve) = b[vs..to].iter().position(|&c| c == q).map(|j| vs + j) else {
                 break;
             };
-            out.push((&text[ns..ne], vs, ve));
+            out.push((ns, ne, vs, ve));
             i = ve + 1;
         } else if i == ns {
             i += 1;
         }
     }
-    out
 }
 
 /// What the value of a JSON key (lower-cased, `_` and `-` removed) is.
@@ -459,6 +463,8 @@ pub fn json(text: &str, spans: &mut Vec<Span>) {
     if !text.contains("\":") && !text.contains("\" :") {
         return;
     }
+    // The key being read, lower-cased without `_` and `-`: one buffer for every key.
+    let mut key = String::new();
     let mut i = 0;
     while let Some(q) = b[i..].iter().position(|&c| c == b'"').map(|j| i + j) {
         let ks = q + 1;
@@ -473,15 +479,18 @@ pub fn json(text: &str, spans: &mut Vec<Span>) {
             continue;
         }
         j += 1;
-        let key: String = text[ks..ke]
-            .chars()
-            .filter(|c| *c != '_' && *c != '-')
-            .map(|c| c.to_ascii_lowercase())
-            .collect();
+        key.clear();
+        key.extend(
+            text[ks..ke]
+                .chars()
+                .filter(|c| *c != '_' && *c != '-')
+                .map(|c| c.to_ascii_lowercase()),
+        );
+        let key = key.as_str();
         let kind = if key == "value" {
             None
         } else {
-            json_key(&key).or_else(|| json_date_key(&key))
+            json_key(key).or_else(|| json_date_key(key))
         };
         let reference = key == "reference";
         if kind.is_none() && key != "value" && !reference {
