@@ -760,16 +760,37 @@ struct Class {
     particle: bool,
 }
 
-/// Classifies `w`: one look-up in the word table for a capitalised word, one for a short
-/// lower-case word (a possible particle), none for the rest.
+/// Whether `t` (any case, trailing `.`s ignored) is one of [`PARTICLES`], without a table
+/// look-up: every particle fits in eight bytes, so the word is packed into a `u64` and
+/// compared with the packed particles.
+fn is_particle(t: &str) -> bool {
+    let w = t.trim_end_matches('.').as_bytes();
+    if w.is_empty() || w.len() > 8 {
+        return false;
+    }
+    let key = pack(w);
+    particles_packed().contains(&key)
+}
+
+fn pack(w: &[u8]) -> u64 {
+    w.iter()
+        .rev()
+        .fold(0u64, |k, &c| (k << 8) | u64::from(c.to_ascii_lowercase()))
+}
+
+fn particles_packed() -> &'static [u64] {
+    static PACKED: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
+    PACKED.get_or_init(|| PARTICLES.iter().map(|p| pack(p.as_bytes())).collect())
+}
+
+/// Classifies `w`: one look-up in the word table for a capitalised word, none for the
+/// rest (particles are compared packed).
 fn classify(text: &str, dicts: &NameDictionaries, w: &Word) -> Class {
     let t = &text[w.start..w.end];
-    let particle_shaped = t.trim_end_matches('.').len() <= 5;
     if is_initial(t) {
-        let particle = particle_shaped && dicts.context_bits(t) & names::PARTICLE != 0;
         return Class {
             name_like: true,
-            particle,
+            particle: is_particle(t),
         };
     }
     // A word with a digit in it is a code, not a name (`M8GDM9A1`).
@@ -792,11 +813,11 @@ fn classify(text: &str, dicts: &NameDictionaries, w: &Word) -> Class {
         }
         Shape::Caseless => Class {
             name_like: !digit,
-            particle: particle_shaped && dicts.context_bits(t) & names::PARTICLE != 0,
+            particle: is_particle(t),
         },
         Shape::Lower => Class {
             name_like: false,
-            particle: particle_shaped && dicts.context_bits(t) & names::PARTICLE != 0,
+            particle: is_particle(t),
         },
     }
 }
@@ -905,6 +926,7 @@ fn judge(text: &str, dicts: &NameDictionaries, ws: &[Word], first: usize, last: 
 }
 
 /// `X.` or a lone capital: an initial.
+#[inline]
 fn is_initial(t: &str) -> bool {
     let t = t.strip_suffix('.').unwrap_or(t);
     match t.len() {

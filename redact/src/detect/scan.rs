@@ -140,8 +140,13 @@ impl Scanner {
         while p < len {
             let c = b[p];
             let look_behind = p.checked_sub(1).map(|i| b[i]);
-            let word_start = c.is_ascii_alphanumeric()
-                && !look_behind.is_some_and(|l| l.is_ascii_alphanumeric());
+            let inside_word = look_behind.is_some_and(|l| l.is_ascii_alphanumeric());
+            if c.is_ascii_alphanumeric() && inside_word {
+                // No pattern starts inside a word: skip to its end.
+                p = word_end(b, p);
+                continue;
+            }
+            let word_start = c.is_ascii_alphanumeric();
             if !(word_start || matches!(c, b'+' | b'(' | b'$')) {
                 p += 1;
                 continue;
