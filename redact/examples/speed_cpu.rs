@@ -42,7 +42,12 @@ fn main() {
         ),
     ];
     if let Some(n) = fixed {
-        for (_, texts) in &cases {
+        // `reps N CASE`: only the case whose name starts with CASE.
+        let only = args.get(3);
+        for (name, texts) in &cases {
+            if only.is_some_and(|o| !name.starts_with(o.as_str())) {
+                continue;
+            }
             for _ in 0..n {
                 for t in texts {
                     std::hint::black_box(redactor.redact_text(None, t));
