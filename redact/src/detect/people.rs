@@ -761,11 +761,12 @@ struct Class {
 }
 
 /// Whether `t` (any case, trailing `.`s ignored) is one of [`PARTICLES`], without a table
-/// look-up: every particle fits in eight bytes, so the word is packed into a `u64` and
+/// look-up: every particle fits in five bytes, so the word is packed into a `u64` and
 /// compared with the packed particles.
 fn is_particle(t: &str) -> bool {
     let w = t.trim_end_matches('.').as_bytes();
-    if w.is_empty() || w.len() > 8 {
+    // The longest particle has five letters; every one starts with a letter of `abdeltvyz`.
+    if w.is_empty() || w.len() > 5 || !b"abdeltvyzABDELTVYZ".contains(&w[0]) {
         return false;
     }
     let key = pack(w);
