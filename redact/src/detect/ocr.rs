@@ -242,7 +242,7 @@ fn longest_line(text: &str) -> usize {
 }
 
 /// Repairs `text` when it shows OCR damage around identifiers; `None` when it does not
-/// (the common case, which costs one pass over the bytes and one over the line breaks).
+/// (the common case, which costs one pass over the bytes and two over the line breaks).
 #[inline(never)]
 pub fn repair(text: &str) -> Option<Repaired> {
     let b = text.as_bytes();
