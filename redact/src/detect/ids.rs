@@ -50,13 +50,22 @@ fn beside_a_date(b: &[u8], start: usize, end: usize) -> bool {
         .map_or(b.len(), |p| end + p);
     let from = start.saturating_sub(40).max(line_start);
     let to = (end + 40).min(line_end);
+    // Three groups of one to four digits, two `-` or two `/` between them; no allocation.
     let is_date = |w: &[u8]| {
-        let parts: Vec<&[u8]> = w.split(|&c| c == b'/' || c == b'-').collect();
-        parts.len() == 3
-            && parts
-                .iter()
-                .all(|p| !p.is_empty() && p.len() <= 4 && p.iter().all(u8::is_ascii_digit))
-            && w.iter().filter(|&&c| c == b'/').count() != 1
+        let (mut groups, mut len, mut slashes, mut dashes) = (1, 0, 0, 0);
+        for &c in w {
+            match c {
+                b'0'..=b'9' if len < 4 => len += 1,
+                b'/' | b'-' if len > 0 => {
+                    groups += 1;
+                    len = 0;
+                    slashes += usize::from(c == b'/');
+                    dashes += usize::from(c == b'-');
+                }
+                _ => return false,
+            }
+        }
+        groups == 3 && len > 0 && (slashes == 2 || dashes == 2)
     };
     b[from..start]
         .split(|c| c.is_ascii_whitespace() || matches!(c, b'(' | b')' | b','))
