@@ -107,9 +107,9 @@ fn joinable_break(b: &[u8], i: usize, wrap: usize) -> Option<(usize, usize)> {
     if i == 0 {
         return None;
     }
-    if splits_phone(b, i, nl_len) {
-        // Forms and cover sheets break short lines too: a telephone number is joined
-        // whatever the line's length.
+    if splits_phone(b, i, nl_len) || splits_cued_id(b, i, nl_len) {
+        // Forms and cover sheets break short lines too: a telephone number, or a record
+        // number right after its cue, is joined whatever the line's length.
         return Some((i, nl_len));
     }
     let line_start = b[..i]
@@ -138,6 +138,81 @@ fn joinable_break(b: &[u8], i: usize, wrap: usize) -> Option<(usize, usize)> {
         return Some((i - 1, nl_len + 1));
     }
     None
+}
+
+/// Cue words of record numbers whose value a page may break (`MRN PM084⏎7641`,
+/// `Chart:00003⏎9833`, `ID# NQ⏎-08236-E`), lower case, as they end before the value.
+const ID_CUES: &[&[u8]] = &[
+    b"mrn",
+    b"mr#",
+    b"mr #",
+    b"chart",
+    b"chart #",
+    b"chart#",
+    b"id#",
+    b"id #",
+    b"id",
+    b"acct#",
+    b"acct #",
+    b"acct",
+    b"account #",
+    b"record no.",
+    b"record no",
+    b"record #",
+    b"ref",
+    b"ref:",
+];
+
+fn id_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'-'
+}
+
+/// Whether the break at `i` splits a record number that follows its cue on the line: the
+/// token before the break comes right after `MRN`, `Chart:`, `ID#`… and holds a digit or
+/// the token after the break does.
+fn splits_cued_id(b: &[u8], i: usize, nl_len: usize) -> bool {
+    let from = i + nl_len;
+    if !b.get(from).copied().is_some_and(id_byte) || !id_byte(b[i - 1]) {
+        return false;
+    }
+    let mut s = i;
+    while s > 0 && id_byte(b[s - 1]) {
+        s -= 1;
+    }
+    let mut e = from;
+    while e < b.len() && id_byte(b[e]) {
+        e += 1;
+    }
+    let digits = b[s..i]
+        .iter()
+        .chain(&b[from..e])
+        .filter(|c| c.is_ascii_digit())
+        .count();
+    // Two whole tokens, or a date starting the next line, are two things.
+    let dashes = b[from..e].iter().filter(|&&c| c == b'-').count();
+    if digits < 3 || e - from > 16 || i - s > 16 || dashes >= 2 || (i - s >= 6 && e - from >= 6) {
+        return false;
+    }
+    // What stands before the token on its line: a cue, then `:`, `#` or spaces.
+    let mut c = s;
+    while c > 0 && matches!(b[c - 1], b' ' | b'\t' | b':' | b'#' | b'.') {
+        c -= 1;
+    }
+    let cue_end = c;
+    let line_start = b[..cue_end]
+        .iter()
+        .rposition(|&x| x == b'\n')
+        .map_or(0, |p| p + 1);
+    let before = b[line_start..s].to_ascii_lowercase();
+    let before = before.trim_ascii_end();
+    cue_end < s
+        && ID_CUES.iter().any(|cue| {
+            before.ends_with(cue)
+                && before
+                    .len()
+                    .checked_sub(cue.len() + 1)
+                    .is_none_or(|k| !before[k].is_ascii_alphanumeric())
+        })
 }
 
 fn phone_byte(c: u8) -> bool {
@@ -397,6 +472,25 @@ mod tests {
         // Two numbers on two short lines stay apart.
         assert!(repair("MRN 2390968\n2026-11-23 seen").is_none());
         assert!(repair("Phone: 555-867-5309\n555-123-4567").is_none());
+    }
+
+    #[test]
+    fn a_record_number_broken_after_its_cue_is_joined() {
+        for (damaged, whole) in [
+            ("order. MRN PM084\n7641.\n", "order. MRN PM0847641.\n"),
+            (
+                "Acc: LX0334  Chart:00003\n9833\nCollected",
+                "Acc: LX0334  Chart:000039833\nCollected",
+            ),
+        ] {
+            assert_eq!(
+                repair(damaged).map(|r| r.text),
+                Some(whole.to_owned()),
+                "{damaged:?}"
+            );
+        }
+        // Without a cue before it, a number ending a line stays apart from the next line.
+        assert!(repair("Order 4471\n2026 plan").is_none());
     }
 
     #[test]
