@@ -12,7 +12,9 @@ use faxbot_plugin_abi::codec::Compat;
 use faxbot_plugin_abi::methods::{
     Ack, DeliverEvent, Health, LogLevel, RunJob, ServeRoute, Shutdown, ShutdownRequest,
 };
-use faxbot_plugin_abi::{ABI_VERSION, Envelope, ErrorCode, Kind, Method, RpcError, frame};
+use faxbot_plugin_abi::{
+    ABI_VERSION, Envelope, ErrorCode, FrameError, Kind, Method, RpcError, frame,
+};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -109,6 +111,15 @@ impl Drop for SessionTask {
     }
 }
 
+/// Whether a read failed only because the host closed its end (`ECONNRESET` when frames the
+/// plugin sent were still unread, `EPIPE`).
+fn host_hung_up(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
+    )
+}
+
 async fn run_session(plugin: Plugin, mut stream: UnixStream) -> Result<(), SessionError> {
     let welcome = handshake::introduce(&mut stream, &plugin.id, &plugin.version).await?;
     let compat = Compat::for_session(ABI_VERSION, welcome.abi);
@@ -158,12 +169,18 @@ async fn run_session(plugin: Plugin, mut stream: UnixStream) -> Result<(), Sessi
             read = frames.next_frame() => match read {
                 Ok(Some(body)) => body,
                 Ok(None) => break Ok(()),
+                // The host closed its end with frames of ours unread: the kernel reports
+                // that as a reset, but it is the same ending as a plain close.
+                Err(FrameError::Io(e)) if host_hung_up(&e) => break Ok(()),
                 Err(e) => break Err(SessionError::Broken(format!("reading a frame: {e}"))),
             },
             _ = &mut stop_rx => break Ok(()),
             changed = ready_rx.changed(), if !init_settled => {
                 let state = ready_rx.borrow_and_update().clone();
                 match state {
+                    // An init hook that failed because the host went away is not the
+                    // plugin's failure: the session simply ended.
+                    Readiness::Failed(_) if conn.is_closed() => break Ok(()),
                     Readiness::Failed(why) => break Err(SessionError::Init(Error::internal(why))),
                     Readiness::Ready => init_settled = true,
                     Readiness::Starting => init_settled = changed.is_err(),
