@@ -347,7 +347,7 @@ impl Verdict {
     }
 }
 
-/// Hosts of code systems, profiles and schemas (`http://loinc.org`,
+/// Hosts of code systems, profiles and schemas (compared without a leading `www.`) (`http://loinc.org`,
 /// `http://hl7.org/fhir/sid/us-ssn`): their URLs name a standard, never a person.
 const STANDARDS_HOSTS: &[&str] = &[
     "hl7.org",
@@ -355,17 +355,14 @@ const STANDARDS_HOSTS: &[&str] = &[
     "loinc.org",
     "snomed.info",
     "unitsofmeasure.org",
-    "www.nlm.nih.gov",
-    "www.ama-assn.org",
-    "www.cms.gov",
-    "www.w3.org",
-    "www.cdc.gov",
+    "nlm.nih.gov",
+    "ama-assn.org",
+    "cms.gov",
+    "w3.org",
+    "cdc.gov",
     "fhir.org",
-    "www.hl7.org",
     "ihe.net",
-    "www.ihe.net",
     "nucc.org",
-    "www.nucc.org",
 ];
 
 /// Whether `url` points at a standards body's host (see [`STANDARDS_HOSTS`]).
@@ -375,9 +372,7 @@ fn standards_url(url: &str) -> bool {
         .map_or(url, |(_, rest)| rest)
         .trim_start_matches("www.");
     let host = rest.split(['/', '?', '#', ':']).next().unwrap_or("");
-    STANDARDS_HOSTS
-        .iter()
-        .any(|h| host.eq_ignore_ascii_case(h.trim_start_matches("www.")))
+    STANDARDS_HOSTS.iter().any(|h| host.eq_ignore_ascii_case(h))
 }
 
 /// Extends every number of seven or more digits through an extension written after it
