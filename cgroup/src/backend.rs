@@ -4,6 +4,7 @@
 use crate::{CgroupError, Events, Limits, Usage};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A freezer's control file and the values it takes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,6 +58,16 @@ pub trait Backend: fmt::Debug + Send + Sync {
     }
     /// The hierarchy and where the jails go, in words.
     fn describe(&self) -> String;
+    /// The same hierarchy without the controllers that only account (v1's freezer and
+    /// cpuacct mounted on their own), or `None` where there are none to leave out.
+    fn limits_only(&self) -> Option<Arc<dyn Backend>> {
+        None
+    }
+    /// The name prefix of this backend's spare cgroups. A spare holds a directory in every
+    /// base, so backends with different bases keep separate pools.
+    fn spare_prefix(&self) -> &'static str {
+        crate::SPARE_PREFIX
+    }
 }
 
 /// `dirs[i]`, or an empty path where a cgroup has fewer directories than its backend

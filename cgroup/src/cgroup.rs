@@ -155,6 +155,7 @@ impl Cgroup {
 
     /// Turns the emptied cgroup into a spare for the next jail when it can be (see
     /// [`spares::recycle`]). Returns whether it did.
+    #[cfg(test)]
     pub(crate) fn recycle(&self) -> bool {
         spares::recycle(
             self.backend.as_ref(),
@@ -167,8 +168,19 @@ impl Cgroup {
     /// Kills what is left and removes the directories (or keeps them as a spare); retries
     /// while the kernel finishes tearing processes down.
     pub fn remove(self) -> Result<(), CgroupError> {
-        self.kill_all();
-        if self.recycle() {
+        let events = self.events();
+        self.remove_after(&events)
+    }
+
+    /// [`Cgroup::remove`] for a caller that has just read the cgroup's [`Cgroup::events`]:
+    /// they decide whether it may become a spare without being read again. Only a cgroup
+    /// found empty is recycled; one that still had tasks is killed and removed.
+    pub fn remove_after(self, events: &Events) -> Result<(), CgroupError> {
+        let empty = self.pids().is_empty();
+        if !empty {
+            self.kill_all();
+        }
+        if spares::recycle(self.backend.as_ref(), &self.dirs, events, empty) {
             return Ok(());
         }
         for dir in &self.dirs {

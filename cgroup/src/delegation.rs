@@ -246,7 +246,7 @@ pub fn find_v1(mount: &Path, ctx: &Context) -> Result<Option<crate::v1::V1>, cra
     }
     // A jail's init joins through `tasks`; the supervisor reads `cgroup.procs`.
     let files = ["cgroup.procs", "tasks"];
-    let (required, optional) = v1.bases().split_at(3);
+    let required = &v1.bases()[..3];
     for base in required {
         if let Some(reason) = not_owned(base, &files, ctx.uid) {
             return Err(crate::CgroupError::NotDelegated {
@@ -257,10 +257,10 @@ pub fn find_v1(mount: &Path, ctx: &Context) -> Result<Option<crate::v1::V1>, cra
             });
         }
     }
-    let owned_optional = optional
-        .iter()
-        .filter(|b| not_owned(b, &files, ctx.uid).is_none())
-        .cloned()
+    let owned_optional = v1
+        .accounting()
+        .filter(|(_, b)| not_owned(b, &files, ctx.uid).is_none())
+        .map(|(kind, b)| (kind, b.clone()))
         .collect();
     let [memory, pids, cpu] = [0, 1, 2].map(|i| required.get(i).cloned().unwrap_or_default());
     Ok(Some(crate::v1::V1::new(memory, pids, cpu, owned_optional)))

@@ -85,6 +85,19 @@ impl Hierarchy {
     }
 
     /// Where the jails go, in words (for `--check` and `faxbot doctor`).
+    /// This hierarchy without the controllers that only account (see
+    /// [`Backend::limits_only`]): for a jail that nobody freezes and whose CPU time nobody
+    /// bills. Its spares are a pool of their own.
+    pub fn limits_only(&self) -> Self {
+        match self.backend.limits_only() {
+            Some(backend) => Self {
+                backend,
+                delegated_to: self.delegated_to,
+            },
+            None => self.clone(),
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self.delegated_to {
             Some(uid) => format!("{}, delegated to uid {uid}", self.backend.describe()),
@@ -166,7 +179,7 @@ impl Hierarchy {
     /// ([`Hierarchy::sweep_leftovers`]): that walk stays off the common path.
     pub fn create(&self, name: &str, limits: &Limits) -> Result<Cgroup, CgroupError> {
         let cgroup = self.cgroup(name);
-        if !spares::claim(self.bases(), name) {
+        if !spares::claim(self.bases(), self.backend.spare_prefix(), name) {
             self.sweep_leftovers();
             self.backend.prepare_bases()?;
             for dir in cgroup.dirs() {
@@ -181,6 +194,6 @@ impl Hierarchy {
     /// costly `mkdir`. Returns how many exist afterwards.
     pub fn prepare_spares(&self, count: usize) -> Result<usize, CgroupError> {
         self.backend.prepare_bases()?;
-        spares::prepare(self.bases(), count)
+        spares::prepare(self.bases(), self.backend.spare_prefix(), count)
     }
 }

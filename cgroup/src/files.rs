@@ -25,11 +25,19 @@ pub(crate) fn write(path: &Path, value: &str) -> Result<(), CgroupError> {
     fs::write(path, value).map_err(io_err(path))
 }
 
-/// Writes a file the kernel may not offer (swap accounting off, for example).
-pub(crate) fn write_optional(path: &Path, value: &str) -> Result<(), CgroupError> {
-    match fs::write(path, value) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        other => other.map_err(io_err(path)),
+/// Writes a file the kernel may not offer (swap accounting off, for example). Returns
+/// whether it exists. Opened without `O_CREAT`: cgroupfs answers a create with EACCES, and
+/// one failed open is cheaper than a look before the write.
+pub(crate) fn write_optional(path: &Path, value: &str) -> Result<bool, CgroupError> {
+    use std::io::Write;
+    let opened = fs::OpenOptions::new().write(true).truncate(true).open(path);
+    match opened {
+        Ok(mut file) => file
+            .write_all(value.as_bytes())
+            .map(|()| true)
+            .map_err(io_err(path)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(io_err(path)(e)),
     }
 }
 

@@ -13,18 +13,27 @@ pub const SPARE_PREFIX: &str = "spare-";
 /// How many spares a finished jail keeps around at most.
 pub const MAX_SPARES: usize = 4;
 
-fn count(first_base: &Path) -> Option<usize> {
+fn count(first_base: &Path, prefix: &str) -> Option<usize> {
     fs::read_dir(first_base).ok().map(|d| {
         d.flatten()
-            .filter(|e| e.file_name().to_string_lossy().starts_with(SPARE_PREFIX))
+            .filter(|e| is_spare(&e.file_name().to_string_lossy(), prefix))
             .count()
+    })
+}
+
+/// Whether `name` is a spare of the pool `prefix` names (pools whose prefix extends another
+/// one's, `spare-limits-` and `spare-`, are kept apart).
+fn is_spare(name: &str, prefix: &str) -> bool {
+    name.strip_prefix(prefix).is_some_and(|rest| {
+        prefix != SPARE_PREFIX
+            || !rest.starts_with(&crate::v1::LIMITS_ONLY_SPARE_PREFIX[SPARE_PREFIX.len()..])
     })
 }
 
 /// Renames one spare cgroup (in every base) to `name`. A rename is atomic, so two jails
 /// never claim the same spare. Returns whether one was claimed with a directory in every
 /// base.
-pub fn claim(bases: &[PathBuf], name: &str) -> bool {
+pub fn claim(bases: &[PathBuf], prefix: &str, name: &str) -> bool {
     let Some((first, others)) = bases.split_first() else {
         return false;
     };
@@ -36,7 +45,7 @@ pub fn claim(bases: &[PathBuf], name: &str) -> bool {
         let Some(spare) = spare.to_str() else {
             continue;
         };
-        if !spare.starts_with(SPARE_PREFIX) {
+        if !is_spare(spare, prefix) {
             continue;
         }
         if fs::rename(first.join(spare), first.join(name)).is_err() {
@@ -56,13 +65,13 @@ pub fn claim(bases: &[PathBuf], name: &str) -> bool {
 }
 
 /// Creates spares until `count` exist (the bases exist already). Returns how many exist.
-pub fn prepare(bases: &[PathBuf], count: usize) -> Result<usize, CgroupError> {
+pub fn prepare(bases: &[PathBuf], prefix: &str, count: usize) -> Result<usize, CgroupError> {
     let Some(first) = bases.first() else {
         return Ok(0);
     };
-    let existing = self::count(first).unwrap_or(0);
+    let existing = self::count(first, prefix).unwrap_or(0);
     for i in existing..count {
-        let name = format!("{SPARE_PREFIX}{}-{i}", std::process::id());
+        let name = format!("{prefix}{}-{i}", std::process::id());
         for base in bases {
             ensure_dir(&base.join(&name))?;
         }
@@ -82,7 +91,8 @@ pub fn recycle(backend: &dyn Backend, dirs: &[PathBuf], events: &Events, empty: 
     let Some(first) = bases.first() else {
         return false;
     };
-    if count(first).unwrap_or(usize::MAX) >= MAX_SPARES {
+    let prefix = backend.spare_prefix();
+    if count(first, prefix).unwrap_or(usize::MAX) >= MAX_SPARES {
         return false;
     }
     let Some(name) = dirs
@@ -92,7 +102,7 @@ pub fn recycle(backend: &dyn Backend, dirs: &[PathBuf], events: &Events, empty: 
     else {
         return false;
     };
-    let spare = format!("{SPARE_PREFIX}{name}");
+    let spare = format!("{prefix}{name}");
     let mut renamed = Vec::new();
     for (dir, base) in dirs.iter().zip(bases) {
         if fs::rename(dir, base.join(&spare)).is_err() {

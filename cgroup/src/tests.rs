@@ -34,7 +34,9 @@ fn v2_limits_are_written_to_a_cgroupfs_like_tree() {
     let dir = root.path().join(JAILS_DIR).join("jail-1-a");
     let read = |f: &str| fs::read_to_string(dir.join(f)).expect("read");
     assert_eq!(read("memory.max"), (64u64 << 20).to_string());
-    assert_eq!(read("memory.swap.max"), "0");
+    // This tree offers no memory.swap.max (a kernel without swap accounting): it is not
+    // created. Where the kernel offers it, swap is switched off (see below).
+    assert!(!dir.join("memory.swap.max").exists());
     assert_eq!(read("pids.max"), "16");
     assert_eq!(read("cpu.max"), "50000 100000");
     let subtree = fs::read_to_string(root.path().join(JAILS_DIR).join("cgroup.subtree_control"))
@@ -44,6 +46,13 @@ fn v2_limits_are_written_to_a_cgroupfs_like_tree() {
     // A jail is born inside it; a process that must move writes cgroup.procs.
     assert_eq!(cgroup.birth_dir(), Some(dir.as_path()));
     assert_eq!(cgroup.self_join_files(), vec![dir.join("cgroup.procs")]);
+
+    let offered = root.path().join(JAILS_DIR).join("spare-with-swap");
+    fs::create_dir(&offered).expect("mkdir");
+    fs::write(offered.join("memory.swap.max"), "max").expect("write");
+    hierarchy.create("jail-2-b", &limits()).expect("create");
+    let swap = root.path().join(JAILS_DIR).join("jail-2-b/memory.swap.max");
+    assert_eq!(fs::read_to_string(swap).expect("read"), "0");
 }
 
 #[test]
@@ -574,4 +583,57 @@ fn the_own_v2_cgroup_is_read_from_proc_self_cgroup() {
         Some("/system.slice/faxbot.service/supervisor".into())
     );
     assert_eq!(delegation::own_v2_cgroup("4:memory:/x\n"), None);
+}
+
+#[test]
+fn a_limits_only_v1_jail_leaves_freezer_and_cpuacct_out_and_keeps_a_spare_pool_of_its_own() {
+    let root = v1_tree("faxbot-jails", &[]);
+    let cpuacct = root.path().join("cpuacct");
+    fs::create_dir(&cpuacct).expect("mkdir");
+    fs::write(cpuacct.join("cgroup.procs"), "").expect("write");
+    let full = Hierarchy::detect_with(root.path(), &Context::privileged()).expect("v1");
+    let limits_only = full.limits_only();
+    let dir =
+        |controller: &str, name: &str| root.path().join(controller).join(JAILS_DIR).join(name);
+    let all = ["memory", "pids", "cpu", "freezer", "cpuacct"];
+
+    let accounted = full.create("jail-1-a", &limits()).expect("create");
+    assert_eq!(accounted.dirs().len(), 5);
+    accounted.remove().expect("recycled");
+    assert!(all.iter().all(|c| dir(c, "spare-jail-1-a").is_dir()));
+
+    // The limits-only jail does not take the five-directory spare: it would leave two
+    // directories behind in hierarchies it does not manage.
+    let bare = limits_only.create("jail-2-b", &limits()).expect("create");
+    let expected: Vec<_> = all[..3].iter().map(|c| dir(c, "jail-2-b")).collect();
+    assert_eq!(bare.dirs(), &expected[..]);
+    assert!(!dir("freezer", "jail-2-b").exists());
+    assert!(
+        dir("freezer", "spare-jail-1-a").is_dir(),
+        "the other pool's spare is left alone"
+    );
+    assert_eq!(
+        fs::read_to_string(dir("pids", "jail-2-b").join("pids.max")).expect("read"),
+        "16"
+    );
+    bare.remove().expect("recycled");
+    assert!(
+        all[..3]
+            .iter()
+            .all(|c| dir(c, "spare-limits-jail-2-b").is_dir())
+    );
+    assert!(!dir("freezer", "spare-limits-jail-2-b").exists());
+
+    // Each pool serves its own kind.
+    let accounted = full.create("jail-3-c", &limits()).expect("create");
+    assert!(dir("cpuacct", "jail-3-c").is_dir());
+    assert!(!dir("cpuacct", "spare-jail-1-a").exists(), "claimed");
+    assert!(
+        dir("memory", "spare-limits-jail-2-b").is_dir(),
+        "not claimed"
+    );
+    let bare = limits_only.create("jail-4-d", &limits()).expect("create");
+    assert!(!dir("memory", "spare-limits-jail-2-b").exists(), "claimed");
+    assert_eq!(bare.dirs().len(), 3);
+    drop((accounted, bare));
 }

@@ -5,10 +5,15 @@ use crate::backend::{Backend, Freezer, dir};
 use crate::files::{ensure_dir, keyed, number, write, write_optional};
 use crate::{CPU_PERIOD_US, CgroupError, Events, Limits, Usage};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 const MEMORY: usize = 0;
 const PIDS: usize = 1;
 const CPU: usize = 2;
+
+/// The name prefix of spares that have directories in the memory, pids and cpu
+/// hierarchies only (see [`V1::limits_only`]).
+pub const LIMITS_ONLY_SPARE_PREFIX: &str = "spare-limits-";
 
 /// The legacy hierarchies.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,6 +21,26 @@ pub struct V1 {
     /// `…/memory/faxbot-jails`, `…/pids/faxbot-jails`, `…/cpu/faxbot-jails`, then the
     /// optional ones.
     bases: Vec<PathBuf>,
+    /// Which optional controller each base after cpu is (same order as `bases[3..]`).
+    optional: Vec<Accounting>,
+}
+
+/// An optional v1 controller: neither limits anything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Accounting {
+    /// Stops every task, so that a kill cannot race a fork.
+    Freezer,
+    /// Bills CPU time.
+    Cpuacct,
+}
+
+impl Accounting {
+    fn reset(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Freezer => ("freezer.state", "THAWED"),
+            Self::Cpuacct => ("cpuacct.usage", "0"),
+        }
+    }
 }
 
 impl V1 {
@@ -23,10 +48,37 @@ impl V1 {
     /// ones (`…/freezer/faxbot-jails`, `…/cpuacct/faxbot-jails`): the freezer makes a kill
     /// race-free, cpuacct bills CPU time. Neither is a limit, so a host without them still
     /// runs jails.
-    pub fn new(memory: PathBuf, pids: PathBuf, cpu: PathBuf, optional: Vec<PathBuf>) -> Self {
+    pub fn new(
+        memory: PathBuf,
+        pids: PathBuf,
+        cpu: PathBuf,
+        optional: Vec<(Accounting, PathBuf)>,
+    ) -> Self {
         let mut bases = vec![memory, pids, cpu];
-        bases.extend(optional);
-        Self { bases }
+        let kinds = optional.iter().map(|(kind, _)| *kind).collect();
+        bases.extend(optional.into_iter().map(|(_, base)| base));
+        Self {
+            bases,
+            optional: kinds,
+        }
+    }
+
+    /// The optional controllers' bases, each with what it is.
+    pub fn accounting(&self) -> impl Iterator<Item = (Accounting, &PathBuf)> {
+        self.optional
+            .iter()
+            .copied()
+            .zip(self.bases.get(CPU + 1..).unwrap_or_default())
+    }
+
+    /// Only the memory, pids and cpu hierarchies. For a jail nobody freezes (it is killed
+    /// through its pid namespace) and whose CPU time nobody bills: two hierarchies fewer to
+    /// claim, reset, join and recycle on every launch.
+    fn without_accounting(&self) -> Self {
+        Self {
+            bases: self.bases[..CPU + 1].to_vec(),
+            optional: Vec::new(),
+        }
     }
 }
 
@@ -60,13 +112,13 @@ impl Backend for V1 {
         // old memsw limit is lower than the new memory limit would refuse it (EINVAL):
         // lift memsw first, then set both.
         let memsw = memory.join("memory.memsw.limit_in_bytes");
-        if memsw.exists() {
-            write(&memsw, "-1")?;
-        }
+        let accounts_swap = write_optional(&memsw, "-1")?;
         let bytes = limits.memory_bytes.to_string();
         write(&memory.join("memory.limit_in_bytes"), &bytes)?;
         // No swap: where the kernel accounts swap, cap memory+swap at the same value.
-        write_optional(&memsw, &bytes)?;
+        if accounts_swap {
+            write(&memsw, &bytes)?;
+        }
         write_optional(&memory.join("memory.swappiness"), "0")?;
         write(&dir(dirs, PIDS).join("pids.max"), &limits.pids.to_string())?;
         let cpu = dir(dirs, CPU);
@@ -75,20 +127,13 @@ impl Backend for V1 {
             &cpu.join("cpu.cfs_quota_us"),
             &limits.cpu_quota_us().to_string(),
         )?;
-        // A recycled spare starts with clean counters and thawed. (cgroupfs refuses to
-        // create a file with EACCES, so look before writing.)
-        let reset = [
-            ("memory.max_usage_in_bytes", "0"),
-            ("cpuacct.usage", "0"),
-            ("freezer.state", "THAWED"),
-        ];
-        for d in dirs {
-            for (file, value) in reset {
-                let path = d.join(file);
-                if path.exists() {
-                    write(&path, value)?;
-                }
-            }
+        // A recycled spare starts with clean counters and thawed.
+        write_optional(&memory.join("memory.max_usage_in_bytes"), "0")?;
+        // cpuacct co-mounted with cpu (`cpu,cpuacct`) has its counter in the cpu directory.
+        write_optional(&cpu.join("cpuacct.usage"), "0")?;
+        for (i, kind) in self.optional.iter().enumerate() {
+            let (file, value) = kind.reset();
+            write_optional(&dir(dirs, CPU + 1 + i).join(file), value)?;
         }
         Ok(())
     }
@@ -151,6 +196,18 @@ impl Backend for V1 {
         let names: Vec<String> = self.bases.iter().map(|b| b.display().to_string()).collect();
         format!("cgroup v1, jails in {}", names.join(", "))
     }
+
+    fn limits_only(&self) -> Option<Arc<dyn Backend>> {
+        (!self.optional.is_empty()).then(|| Arc::new(self.without_accounting()) as Arc<dyn Backend>)
+    }
+
+    fn spare_prefix(&self) -> &'static str {
+        if self.optional.is_empty() && self.bases.len() == CPU + 1 {
+            LIMITS_ONLY_SPARE_PREFIX
+        } else {
+            crate::SPARE_PREFIX
+        }
+    }
 }
 
 /// The v1 hierarchies under `mount`, when memory, pids and cpu are all mounted there.
@@ -163,14 +220,17 @@ pub fn detect(mount: &Path, jails_dir: &Path) -> Option<V1> {
         return None;
     }
     let cpu_mount = std::fs::canonicalize(controller("cpu")).ok();
-    let optional = ["freezer", "cpuacct"]
-        .iter()
-        .map(|c| controller(c))
-        .filter(|m| m.join("cgroup.procs").exists())
-        // Co-mounted with cpu (`cpu,cpuacct`): the cpu directory already has it.
-        .filter(|m| std::fs::canonicalize(m).ok() != cpu_mount)
-        .map(|m| m.join(jails_dir))
-        .collect();
+    let optional = [
+        (Accounting::Freezer, "freezer"),
+        (Accounting::Cpuacct, "cpuacct"),
+    ]
+    .into_iter()
+    .map(|(kind, c)| (kind, controller(c)))
+    .filter(|(_, m)| m.join("cgroup.procs").exists())
+    // Co-mounted with cpu (`cpu,cpuacct`): the cpu directory already has it.
+    .filter(|(_, m)| std::fs::canonicalize(m).ok() != cpu_mount)
+    .map(|(kind, m)| (kind, m.join(jails_dir)))
+    .collect();
     Some(V1::new(
         controller("memory").join(jails_dir),
         controller("pids").join(jails_dir),

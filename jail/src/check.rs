@@ -86,8 +86,23 @@ fn seccomp_available() -> bool {
         .unwrap_or(false)
 }
 
+/// What a probe of the host found: the report, and the cgroup hierarchy it detected (so
+/// that a launch does not detect it a second time).
+#[derive(Clone, Debug)]
+pub struct HostSupport {
+    /// Layer by layer.
+    pub report: SupportReport,
+    /// The hierarchy jails' cgroups go in, when one is usable.
+    pub hierarchy: Option<Hierarchy>,
+}
+
 /// Probes the running kernel and this process's privileges.
 pub fn check() -> SupportReport {
+    probe().report
+}
+
+/// [`check`], keeping the detected cgroup hierarchy.
+pub fn probe() -> HostSupport {
     let root = nix::unistd::geteuid().is_root();
     let abi = landlock_abi();
     let cgroup = Hierarchy::detect(Path::new(CGROUP_MOUNT));
@@ -185,7 +200,7 @@ pub fn check() -> SupportReport {
         },
     ];
     let uid = nix::unistd::geteuid().as_raw();
-    SupportReport {
+    let report = SupportReport {
         layers,
         landlock_abi: abi,
         cgroup_version,
@@ -196,5 +211,9 @@ pub fn check() -> SupportReport {
         } else {
             format!("unprivileged (uid {uid}) without user namespaces")
         },
+    };
+    HostSupport {
+        report,
+        hierarchy: cgroup.ok(),
     }
 }

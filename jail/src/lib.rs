@@ -26,8 +26,8 @@ pub mod seccomp;
 pub mod spec;
 pub mod syscalls;
 
-pub use check::{SupportReport, check};
+pub use check::{HostSupport, SupportReport, check, probe};
 pub use plan::{HostFacts, JailPlan, LayerPlan, plan_layers};
 pub use report::Ending;
-pub use run::{JailError, launch, run};
+pub use run::{JailError, launch, run, run_probed};
 pub use spec::{Bind, JailSpec, Layer, Program, parse_size};

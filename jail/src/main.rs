@@ -59,6 +59,11 @@ struct Cli {
     /// Create N spare cgroups ahead of time (so later starts skip the costly mkdir) and exit.
     #[arg(long, value_name = "N", conflicts_with_all = ["program", "spec_fd", "check"])]
     prepare_cgroups: Option<usize>,
+    /// Also join cgroup v1's freezer and cpuacct controllers (a race-free kill of the whole
+    /// cgroup from outside, CPU time billing), as the supervisor's jails do. The jail needs
+    /// neither: it is killed through its pid namespace.
+    #[arg(long)]
+    accounting: bool,
     /// Print which layers this host supports and exit (0: all, 1: some missing).
     #[arg(long)]
     check: bool,
@@ -140,6 +145,7 @@ fn spec_from_flags(cli: &Cli) -> Result<JailSpec, String> {
     }
     spec.allow_missing = cli.allow_missing.clone();
     spec.disabled = cli.disable.clone();
+    spec.accounting = cli.accounting;
     Ok(spec)
 }
 
@@ -160,7 +166,8 @@ fn spec_from_fd(fd: i32) -> Result<JailSpec, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let support = jail::check();
+    let host = jail::probe();
+    let support = &host.report;
     if cli.check {
         if cli.json {
             println!(
@@ -210,7 +217,7 @@ fn main() -> ExitCode {
             return ExitCode::from(SETUP_FAILED);
         }
     };
-    match jail::run(&spec, &support) {
+    match jail::run_probed(&spec, &host) {
         Ok(ending) => {
             if let Some(reason) = &ending.reason {
                 eprintln!("faxbot-jail: {reason}");

@@ -281,7 +281,11 @@ pub struct Prepared {
 
 /// Opens the program, finds its libraries, creates the cgroup and reads the ids: the outer
 /// process's share of the setup on this host.
-pub fn prepare(spec: &JailSpec, layers: &LayerPlan) -> Result<Prepared, JailError> {
+pub fn prepare(
+    spec: &JailSpec,
+    layers: &LayerPlan,
+    detected: Option<&Hierarchy>,
+) -> Result<Prepared, JailError> {
     let program: OwnedFd = match &spec.program {
         Program::Fd(fd) => linux::adopt_inherited_fd(*fd)
             .map_err(|e| failed(Layer::Rootfs)(format!("inherited program fd {fd}: {e}")))?,
@@ -309,8 +313,16 @@ pub fn prepare(spec: &JailSpec, layers: &LayerPlan) -> Result<Prepared, JailErro
         None
     };
     let cgroup = if layers.on(Layer::Cgroup) {
-        let hierarchy = Hierarchy::detect(Path::new(CGROUP_MOUNT))
-            .map_err(|e| failed(Layer::Cgroup)(e.to_string()))?;
+        let hierarchy = match detected {
+            Some(hierarchy) => hierarchy.clone(),
+            None => Hierarchy::detect(Path::new(CGROUP_MOUNT))
+                .map_err(|e| failed(Layer::Cgroup)(e.to_string()))?,
+        };
+        let hierarchy = if spec.accounting {
+            hierarchy
+        } else {
+            hierarchy.limits_only()
+        };
         // Run by hand in the root of a delegated v2 subtree: into its leaf first (the core
         // settled at start, so under the supervisor this does nothing).
         hierarchy

@@ -13,7 +13,7 @@
 //! the launch there (exit status 125, one stderr line naming the layer), and nothing after
 //! it runs.
 
-use crate::check::SupportReport;
+use crate::check::{HostSupport, SupportReport};
 use crate::plan::{self, JailPlan, ProgramPlan};
 use crate::processes;
 use crate::report::Ending;
@@ -22,7 +22,7 @@ use crate::seccomp::violation::Violation;
 use crate::spec::{JailSpec, Layer};
 use crate::syscalls::{Forked, LinuxSyscalls, SysError, Syscalls, linux};
 use crate::{cgroup_join, identity, landlock_rules, namespaces, resources, rootfs, seccomp};
-use faxbot_cgroup::Cgroup;
+use faxbot_cgroup::{Cgroup, Events, Hierarchy};
 use nix::unistd::Pid;
 use std::os::fd::RawFd;
 use std::time::{Duration, Instant};
@@ -73,6 +73,20 @@ fn failed<E: std::fmt::Display>(layer: Layer) -> impl FnOnce(E) -> JailError {
 
 /// Runs `spec` to completion and says how it ended.
 pub fn run(spec: &JailSpec, support: &SupportReport) -> Result<Ending, JailError> {
+    run_on(spec, support, None)
+}
+
+/// [`run`] with what a [`crate::check::probe`] found: its cgroup hierarchy is used as
+/// detected.
+pub fn run_probed(spec: &JailSpec, host: &HostSupport) -> Result<Ending, JailError> {
+    run_on(spec, &host.report, host.hierarchy.as_ref())
+}
+
+fn run_on(
+    spec: &JailSpec,
+    support: &SupportReport,
+    hierarchy: Option<&Hierarchy>,
+) -> Result<Ending, JailError> {
     spec.validate()?;
     let layers = plan::plan_layers(spec, support)?;
     for notice in &layers.notices {
@@ -81,7 +95,7 @@ pub fn run(spec: &JailSpec, support: &SupportReport) -> Result<Ending, JailError
     let sys = LinuxSyscalls;
     sys.set_parent_death_signal()
         .map_err(failed(Layer::Identity))?;
-    let prepared = plan::prepare(spec, &layers)?;
+    let prepared = plan::prepare(spec, &layers, hierarchy)?;
     let plan = match JailPlan::new(spec, &layers, &prepared.facts) {
         Ok(plan) => plan,
         Err(e) => {
@@ -106,12 +120,16 @@ pub fn run(spec: &JailSpec, support: &SupportReport) -> Result<Ending, JailError
     let deadline =
         (spec.timeout_secs > 0).then(|| started + Duration::from_secs(spec.timeout_secs));
     let (status, timed_out) = linux::wait_with_deadline(init, deadline);
-    let events = prepared
-        .cgroup
-        .as_ref()
-        .map(Cgroup::events)
-        .unwrap_or_default();
-    remove_cgroup(prepared.cgroup);
+    let events = match prepared.cgroup {
+        Some(cgroup) => {
+            let events = cgroup.events();
+            if let Err(e) = cgroup.remove_after(&events) {
+                eprintln!("faxbot-jail: warning: cgroup not removed: {e}");
+            }
+            events
+        }
+        None => Events::default(),
+    };
     let violation = report.and_then(read_violation);
     Ok(Ending::from_status(
         status, timed_out, spec, &events, violation,
