@@ -78,12 +78,8 @@ pub fn user_namespaces_available() -> bool {
 }
 
 fn seccomp_available() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .map(|s| {
-            s.lines()
-                .any(|l| l.starts_with("Seccomp_filters:") || l.starts_with("Seccomp:"))
-        })
-        .unwrap_or(false)
+    // PR_GET_SECCOMP answers EINVAL on a kernel built without seccomp.
+    crate::syscalls::linux::seccomp_supported()
 }
 
 /// What a probe of the host found: the report, and the cgroup hierarchy it detected (so

@@ -711,3 +711,10 @@ pub fn wait_with_deadline(child: Pid, deadline: Option<Instant>) -> (WaitStatus,
         }
     }
 }
+
+/// Whether the kernel has seccomp: `PR_GET_SECCOMP` answers EINVAL on one built without it.
+pub fn seccomp_supported() -> bool {
+    // SAFETY: PR_GET_SECCOMP takes no pointer; it returns the caller's mode or an error.
+    let mode = unsafe { libc::prctl(libc::PR_GET_SECCOMP, 0, 0, 0, 0) };
+    mode >= 0
+}

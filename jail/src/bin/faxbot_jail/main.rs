@@ -1,96 +1,19 @@
 //! `faxbot-jail`: runs one program in the faxbot plugin jail, like `bwrap` or `nsjail`.
 
-use clap::Parser;
-use faxbot_jail::{self as jail, Bind, JailSpec, Layer, Program, parse_size};
+use faxbot_jail::{self as jail, Bind, JailSpec, Program};
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod args;
+
+use args::{Cli, HELP, Parsed};
+
 /// Exit status when the jail itself could not be set up (the nsjail/bwrap convention).
 const SETUP_FAILED: u8 = 125;
 
-/// Run PROGRAM in the faxbot plugin jail: its own cgroup (memory, pids, CPU), namespaces
-/// (mount, pid, net, ipc, uts, cgroup), a fresh read-only root with only the --ro binds,
-/// a size-limited /tmp, minimal /dev and private /proc, rlimits, no inherited fds or
-/// environment, an unprivileged uid with no capabilities, Landlock and a seccomp allowlist.
-///
-/// Exit status: the program's; 128+signal when it was killed (with one stderr line saying
-/// why: seccomp violation and the syscall, out of memory, pids limit, timeout); 125 when the
-/// jail could not be set up or a required layer is missing on this host.
-#[derive(Debug, Parser)]
-#[command(name = "faxbot-jail", version)]
-struct Cli {
-    /// Read-only bind mount HOST_PATH[:JAIL_PATH] (repeatable); PROGRAM must lie under one.
-    #[arg(long = "ro", value_name = "HOST_PATH[:JAIL_PATH]")]
-    ro: Vec<String>,
-    /// Size of the writable /tmp (K, M, G suffixes).
-    #[arg(long, default_value = "64M", value_parser = size)]
-    scratch_size: u64,
-    /// Memory limit, no swap (K, M, G suffixes).
-    #[arg(long, default_value = "100M", value_parser = size)]
-    memory: u64,
-    /// Process/thread limit.
-    #[arg(long, default_value_t = 64)]
-    pids: u64,
-    /// CPU quota in cores.
-    #[arg(long, default_value_t = 1.0)]
-    cpu: f64,
-    /// Open-file limit.
-    #[arg(long, default_value_t = 256)]
-    nofile: u64,
-    /// Wall-clock limit in seconds, then the whole jail is killed (0 = none).
-    #[arg(long, default_value_t = 0)]
-    timeout: u64,
-    /// KEY=VALUE added to the otherwise empty environment (repeatable).
-    #[arg(long = "env", value_name = "KEY=VALUE")]
-    env: Vec<String>,
-    /// Unprivileged uid to run as (never 0).
-    #[arg(long, default_value_t = jail::spec::DEFAULT_JAIL_ID)]
-    uid: u32,
-    /// Unprivileged gid to run as (never 0).
-    #[arg(long, default_value_t = jail::spec::DEFAULT_JAIL_ID)]
-    gid: u32,
-    /// An inherited fd that becomes fd 3 inside the jail.
-    #[arg(long, value_name = "N")]
-    rpc_fd: Option<i32>,
-    /// Read the whole spec (u32 LE length + postcard JailSpec) from fd N instead of flags.
-    #[arg(long, value_name = "N", conflicts_with_all = ["ro", "program"])]
-    spec_fd: Option<i32>,
-    /// Create N spare cgroups ahead of time (so later starts skip the costly mkdir) and exit.
-    #[arg(long, value_name = "N", conflicts_with_all = ["program", "spec_fd", "check"])]
-    prepare_cgroups: Option<usize>,
-    /// Also join cgroup v1's freezer and cpuacct controllers (a race-free kill of the whole
-    /// cgroup from outside, CPU time billing), as the supervisor's jails do. The jail needs
-    /// neither: it is killed through its pid namespace.
-    #[arg(long)]
-    accounting: bool,
-    /// Print which layers this host supports and exit (0: all, 1: some missing).
-    #[arg(long)]
-    check: bool,
-    /// With --check: machine-readable JSON.
-    #[arg(long, requires = "check")]
-    json: bool,
-    /// Accept that LAYER is missing on this host (repeatable); said on stderr when it is.
-    #[arg(long = "allow-missing", value_name = "LAYER", value_parser = layer)]
-    allow_missing: Vec<Layer>,
-    /// Switch LAYER off (repeatable). For tests of layer independence only: loudly reported.
-    #[arg(long = "disable", value_name = "LAYER", value_parser = layer)]
-    disable: Vec<Layer>,
-    /// The program and its arguments.
-    #[arg(last = true, value_name = "PROGRAM [ARGS]...")]
-    program: Vec<String>,
-}
-
-fn size(text: &str) -> Result<u64, String> {
-    parse_size(text).map_err(|e| e.to_string())
-}
-
-fn layer(text: &str) -> Result<Layer, String> {
-    Layer::from_name(text).ok_or_else(|| {
-        let names: Vec<_> = Layer::ALL.iter().map(|l| l.name()).collect();
-        format!("unknown layer {text:?}; layers are {}", names.join(", "))
-    })
-}
+/// Exit status of a command line that could not be read (clap's and getopt's convention).
+const USAGE: u8 = 2;
 
 fn spec_from_flags(cli: &Cli) -> Result<JailSpec, String> {
     let Some(program) = cli.program.first() else {
@@ -165,7 +88,23 @@ fn spec_from_fd(fd: i32) -> Result<JailSpec, String> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match args::parse(std::env::args_os().skip(1)) {
+        Ok(Parsed::Run(cli)) => cli,
+        Ok(Parsed::Help) => {
+            print!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(Parsed::Version) => {
+            println!("faxbot-jail {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!(
+                "faxbot-jail: {e}\nUsage: faxbot-jail [OPTIONS] -- PROGRAM [ARGS]... (see --help)"
+            );
+            return ExitCode::from(USAGE);
+        }
+    };
     let host = jail::probe();
     let support = &host.report;
     if cli.check {
