@@ -1,7 +1,7 @@
 //! What one cgroup version does for a jail's cgroup. [`crate::Cgroup`] and the spares pool
 //! use only this; [`crate::v1::V1`] and [`crate::v2::V2`] implement it.
 
-use crate::{CgroupError, Events, Limits, Usage};
+use crate::{CgroupError, Events, Limits, Prior, Usage};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -33,8 +33,14 @@ pub trait Backend: fmt::Debug + Send + Sync {
     fn bases(&self) -> &[PathBuf];
     /// Makes the bases ready to hold jails (creates them; v2 enables the controllers).
     fn prepare_bases(&self) -> Result<(), CgroupError>;
-    /// Writes `limits` into a new or recycled cgroup and clears what a previous jail left.
-    fn set_limits(&self, dirs: &[PathBuf], limits: &Limits) -> Result<(), CgroupError>;
+    /// Writes `limits` into a new or recycled cgroup and clears what a previous jail left;
+    /// `prior` says what is in place already.
+    fn set_limits(
+        &self,
+        dirs: &[PathBuf],
+        limits: &Limits,
+        prior: Prior,
+    ) -> Result<(), CgroupError>;
     /// Which limits were hit.
     fn events(&self, dirs: &[PathBuf]) -> Events;
     /// Memory now and at peak, CPU time.

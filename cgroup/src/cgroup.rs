@@ -2,7 +2,7 @@
 
 use crate::backend::Backend;
 use crate::files::write;
-use crate::{CgroupError, Events, Usage, spares};
+use crate::{CgroupError, Events, Limits, Usage, spares};
 use std::fs;
 use std::io;
 use std::path::PathBuf;
@@ -13,11 +13,23 @@ use std::sync::Arc;
 pub struct Cgroup {
     backend: Arc<dyn Backend>,
     dirs: Vec<PathBuf>,
+    /// The limits written into it, when this process wrote them (a recycled spare's name
+    /// carries them to the next jail).
+    limits: Option<Limits>,
 }
 
 impl Cgroup {
     pub(crate) fn new(backend: Arc<dyn Backend>, dirs: Vec<PathBuf>) -> Self {
-        Self { backend, dirs }
+        Self {
+            backend,
+            dirs,
+            limits: None,
+        }
+    }
+
+    pub(crate) fn with_limits(mut self, limits: &Limits) -> Self {
+        self.limits = Some(limits.clone());
+        self
     }
 
     /// The cgroup's directories (one for v2, memory/pids/cpu and optional ones for v1).
@@ -160,6 +172,7 @@ impl Cgroup {
         spares::recycle(
             self.backend.as_ref(),
             &self.dirs,
+            self.limits.as_ref(),
             &self.events(),
             self.pids().is_empty(),
         )
@@ -180,7 +193,8 @@ impl Cgroup {
         if !empty {
             self.kill_all();
         }
-        if spares::recycle(self.backend.as_ref(), &self.dirs, events, empty) {
+        let limits = self.limits.as_ref();
+        if spares::recycle(self.backend.as_ref(), &self.dirs, limits, events, empty) {
             return Ok(());
         }
         for dir in &self.dirs {

@@ -5,7 +5,7 @@ use crate::backend::Backend;
 use crate::delegation::{self, Context};
 use crate::v1::V1;
 use crate::v2::{self, V2};
-use crate::{Cgroup, CgroupError, JAILS_DIR, Limits, spares};
+use crate::{Cgroup, CgroupError, JAILS_DIR, Limits, Prior, spares};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -178,15 +178,20 @@ impl Hierarchy {
     /// Without a spare, jails that died without cleaning up are swept first
     /// ([`Hierarchy::sweep_leftovers`]): that walk stays off the common path.
     pub fn create(&self, name: &str, limits: &Limits) -> Result<Cgroup, CgroupError> {
-        let cgroup = self.cgroup(name);
-        if !spares::claim(self.bases(), self.backend.spare_prefix(), name) {
-            self.sweep_leftovers();
-            self.backend.prepare_bases()?;
-            for dir in cgroup.dirs() {
-                crate::files::ensure_dir(dir)?;
+        let cgroup = self.cgroup(name).with_limits(limits);
+        let prefix = self.backend.spare_prefix();
+        let prior = match spares::claim(self.bases(), prefix, name, &limits.tag()) {
+            Some(prior) => prior,
+            None => {
+                self.sweep_leftovers();
+                self.backend.prepare_bases()?;
+                for dir in cgroup.dirs() {
+                    crate::files::ensure_dir(dir)?;
+                }
+                Prior::Fresh
             }
-        }
-        self.backend.set_limits(cgroup.dirs(), limits)?;
+        };
+        self.backend.set_limits(cgroup.dirs(), limits, prior)?;
         Ok(cgroup)
     }
 

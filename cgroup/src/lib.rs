@@ -116,6 +116,31 @@ impl Limits {
     pub fn cpu_quota_us(&self) -> u64 {
         ((self.cpu_cores * CPU_PERIOD_US as f64) as u64).max(1_000)
     }
+
+    /// The limits as the kernel holds them, in a form a spare's name carries
+    /// (`m<bytes>-p<tasks>-c<quota µs>`), so the next jail with the same limits need not
+    /// write them again.
+    pub fn tag(&self) -> String {
+        format!(
+            "m{}-p{}-c{}",
+            self.memory_bytes,
+            self.pids,
+            self.cpu_quota_us()
+        )
+    }
+}
+
+/// What a new jail's cgroup directories held before: what [`Backend::set_limits`]
+/// must write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Prior {
+    /// Just made: every setting.
+    Fresh,
+    /// A spare that held a jail with other (or unknown) limits: the limits and counters;
+    /// the settings every jail shares (CPU period, no swapping) are in place.
+    Recycled,
+    /// A spare that held a jail with the same limits: only its counters are reset.
+    SameLimits,
 }
 
 /// Why the kernel stopped the jail, read from the cgroup's counters.

@@ -4,7 +4,7 @@
 
 use crate::backend::Backend;
 use crate::files::ensure_dir;
-use crate::{CgroupError, Events};
+use crate::{CgroupError, Events, Limits, Prior};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -30,38 +30,57 @@ fn is_spare(name: &str, prefix: &str) -> bool {
     })
 }
 
-/// Renames one spare cgroup (in every base) to `name`. A rename is atomic, so two jails
-/// never claim the same spare. Returns whether one was claimed with a directory in every
-/// base.
-pub fn claim(bases: &[PathBuf], prefix: &str, name: &str) -> bool {
-    let Some((first, others)) = bases.split_first() else {
-        return false;
-    };
-    let Ok(entries) = fs::read_dir(first) else {
-        return false;
-    };
-    for entry in entries.flatten() {
-        let spare = entry.file_name();
-        let Some(spare) = spare.to_str() else {
-            continue;
-        };
-        if !is_spare(spare, prefix) {
-            continue;
-        }
-        if fs::rename(first.join(spare), first.join(name)).is_err() {
+/// The separator between a spare's limits tag and the name of the jail that left it.
+const TAG_END: char = '.';
+
+/// Renames one spare cgroup (in every base) to `name`, preferring one whose name says it
+/// holds the limits `tag` ([`crate::Limits::tag`]). A rename is atomic, so two jails never
+/// claim the same spare. Returns what the claimed directories hold (`None`: none claimed);
+/// a spare missing a base has that directory made fresh, and counts as fresh.
+pub fn claim(bases: &[PathBuf], prefix: &str, name: &str, tag: &str) -> Option<Prior> {
+    let (first, others) = bases.split_first()?;
+    let mut spares: Vec<(bool, String)> = fs::read_dir(first)
+        .ok()?
+        .flatten()
+        .filter_map(|entry| entry.file_name().into_string().ok())
+        .filter(|spare| is_spare(spare, prefix))
+        .map(|spare| (spare_tag(&spare[prefix.len()..]) == Some(tag), spare))
+        .collect();
+    // Same limits first.
+    spares.sort_by_key(|(same, _)| !same);
+    for (same, spare) in spares {
+        if fs::rename(first.join(&spare), first.join(name)).is_err() {
             continue; // another jail took it
         }
-        // Complete only when every base has the directory now (a later `create_dir` of
-        // the caller makes up for a base that has not).
         let mut complete = true;
         for base in others {
-            if fs::rename(base.join(spare), base.join(name)).is_err() {
-                complete &= fs::create_dir(base.join(name)).is_ok();
+            if fs::rename(base.join(&spare), base.join(name)).is_err() {
+                complete = false;
+                if fs::create_dir(base.join(name)).is_err() {
+                    return None;
+                }
             }
         }
-        return complete;
+        let tagged = spare_tag(&spare[prefix.len()..]).is_some();
+        return Some(match (complete && tagged, same) {
+            (false, _) => Prior::Fresh,
+            (true, true) => Prior::SameLimits,
+            (true, false) => Prior::Recycled,
+        });
     }
-    false
+    None
+}
+
+/// The limits tag of a spare's name (after its pool prefix), when it carries one.
+fn spare_tag(rest: &str) -> Option<&str> {
+    let (tag, _) = rest.split_once(TAG_END)?;
+    let numbers: Vec<&str> = tag.split('-').collect();
+    let well_formed = matches!(numbers.as_slice(), [m, p, c]
+    if [(m, 'm'), (p, 'p'), (c, 'c')].iter().all(|(part, letter)| {
+        part.strip_prefix(*letter)
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    }));
+    well_formed.then_some(tag)
 }
 
 /// Creates spares until `count` exist (the bases exist already). Returns how many exist.
@@ -83,7 +102,13 @@ pub fn prepare(bases: &[PathBuf], prefix: &str, count: usize) -> Result<usize, C
 /// exist. A cgroup that hit a limit, still has tasks, or whose counters the backend cannot
 /// reset is never recycled: it would mislead the next jail's report. Returns whether it
 /// became a spare (then its directories are gone under their old name).
-pub fn recycle(backend: &dyn Backend, dirs: &[PathBuf], events: &Events, empty: bool) -> bool {
+pub fn recycle(
+    backend: &dyn Backend,
+    dirs: &[PathBuf],
+    limits: Option<&Limits>,
+    events: &Events,
+    empty: bool,
+) -> bool {
     if *events != Events::default() || !empty || !backend.reusable(dirs) {
         return false;
     }
@@ -102,7 +127,11 @@ pub fn recycle(backend: &dyn Backend, dirs: &[PathBuf], events: &Events, empty: 
     else {
         return false;
     };
-    let spare = format!("{prefix}{name}");
+    // A jail's name holds no `.`: the tag, when known, is told from it by the first one.
+    let spare = match limits {
+        Some(limits) => format!("{prefix}{}{TAG_END}{name}", limits.tag()),
+        None => format!("{prefix}{name}"),
+    };
     let mut renamed = Vec::new();
     for (dir, base) in dirs.iter().zip(bases) {
         if fs::rename(dir, base.join(&spare)).is_err() {

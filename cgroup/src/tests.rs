@@ -66,12 +66,10 @@ fn a_finished_clean_cgroup_becomes_the_next_jails_spare() {
         .expect("create")
         .remove()
         .expect("remove");
-    assert!(base.join("spare-jail-1-a").is_dir(), "kept as a spare");
+    let spare = base.join(format!("spare-{}.jail-1-a", limits().tag()));
+    assert!(spare.is_dir(), "kept as a spare, named with its limits");
     let second = hierarchy.create("jail-2-b", &limits()).expect("create");
-    assert!(
-        !base.join("spare-jail-1-a").exists(),
-        "the spare was claimed"
-    );
+    assert!(!spare.exists(), "the spare was claimed");
     assert_eq!(
         fs::read_to_string(second.dirs()[0].join("pids.max")).expect("read"),
         "16"
@@ -600,7 +598,8 @@ fn a_limits_only_v1_jail_leaves_freezer_and_cpuacct_out_and_keeps_a_spare_pool_o
     let accounted = full.create("jail-1-a", &limits()).expect("create");
     assert_eq!(accounted.dirs().len(), 5);
     accounted.remove().expect("recycled");
-    assert!(all.iter().all(|c| dir(c, "spare-jail-1-a").is_dir()));
+    let full_spare = format!("spare-{}.jail-1-a", limits().tag());
+    assert!(all.iter().all(|c| dir(c, &full_spare).is_dir()));
 
     // The limits-only jail does not take the five-directory spare: it would leave two
     // directories behind in hierarchies it does not manage.
@@ -609,7 +608,7 @@ fn a_limits_only_v1_jail_leaves_freezer_and_cpuacct_out_and_keeps_a_spare_pool_o
     assert_eq!(bare.dirs(), &expected[..]);
     assert!(!dir("freezer", "jail-2-b").exists());
     assert!(
-        dir("freezer", "spare-jail-1-a").is_dir(),
+        dir("freezer", &full_spare).is_dir(),
         "the other pool's spare is left alone"
     );
     assert_eq!(
@@ -617,23 +616,76 @@ fn a_limits_only_v1_jail_leaves_freezer_and_cpuacct_out_and_keeps_a_spare_pool_o
         "16"
     );
     bare.remove().expect("recycled");
-    assert!(
-        all[..3]
-            .iter()
-            .all(|c| dir(c, "spare-limits-jail-2-b").is_dir())
-    );
-    assert!(!dir("freezer", "spare-limits-jail-2-b").exists());
+    let bare_spare = format!("spare-limits-{}.jail-2-b", limits().tag());
+    assert!(all[..3].iter().all(|c| dir(c, &bare_spare).is_dir()));
+    assert!(!dir("freezer", &bare_spare).exists());
 
     // Each pool serves its own kind.
     let accounted = full.create("jail-3-c", &limits()).expect("create");
     assert!(dir("cpuacct", "jail-3-c").is_dir());
-    assert!(!dir("cpuacct", "spare-jail-1-a").exists(), "claimed");
-    assert!(
-        dir("memory", "spare-limits-jail-2-b").is_dir(),
-        "not claimed"
-    );
+    assert!(!dir("cpuacct", &full_spare).exists(), "claimed");
+    assert!(dir("memory", &bare_spare).is_dir(), "not claimed");
     let bare = limits_only.create("jail-4-d", &limits()).expect("create");
-    assert!(!dir("memory", "spare-limits-jail-2-b").exists(), "claimed");
+    assert!(!dir("memory", &bare_spare).exists(), "claimed");
     assert_eq!(bare.dirs().len(), 3);
     drop((accounted, bare));
+}
+
+#[test]
+fn a_spare_that_held_the_same_limits_is_claimed_first_and_its_limits_are_not_written_again() {
+    let root = v1_tree("faxbot-jails", &[]);
+    let hierarchy = Hierarchy::detect_with(root.path(), &Context::privileged()).expect("v1");
+    let other = Limits {
+        memory_bytes: 32 << 20,
+        ..limits()
+    };
+    let memory = |name: &str| root.path().join("memory").join(JAILS_DIR).join(name);
+    let limit_of =
+        |name: &str| fs::read_to_string(memory(name).join("memory.limit_in_bytes")).expect("read");
+    let first = hierarchy.create("jail-1-a", &limits()).expect("create");
+    let second = hierarchy.create("jail-2-b", &other).expect("create");
+    first.remove().expect("recycled");
+    second.remove().expect("recycled");
+    let same = format!("spare-{}.jail-1-a", limits().tag());
+    let differs = format!("spare-{}.jail-2-b", other.tag());
+    assert!(memory(&same).is_dir() && memory(&differs).is_dir());
+    // Marks what the kernel would hold, to see whether it is written again.
+    fs::write(memory(&same).join("memory.limit_in_bytes"), "as left").expect("write");
+    fs::write(memory(&same).join("memory.max_usage_in_bytes"), "123").expect("write");
+
+    hierarchy.create("jail-3-c", &limits()).expect("create");
+    assert!(
+        !memory(&same).exists(),
+        "the spare with the same limits was taken"
+    );
+    assert!(memory(&differs).is_dir());
+    assert_eq!(
+        limit_of("jail-3-c"),
+        "as left",
+        "same limits: not written again"
+    );
+    let peak = fs::read_to_string(memory("jail-3-c").join("memory.max_usage_in_bytes"));
+    assert_eq!(peak.expect("read"), "0", "its counters are reset");
+
+    // Only a spare with other limits left: they are written.
+    hierarchy.create("jail-4-d", &limits()).expect("create");
+    assert!(!memory(&differs).exists());
+    assert_eq!(limit_of("jail-4-d"), (64u64 << 20).to_string());
+}
+
+#[test]
+fn a_name_that_only_looks_like_a_tag_is_not_taken_for_one() {
+    let root = v1_tree("faxbot-jails", &[]);
+    let hierarchy = Hierarchy::detect_with(root.path(), &Context::privileged()).expect("v1");
+    for controller in ["memory", "pids", "cpu", "freezer"] {
+        let base = root.path().join(controller).join(JAILS_DIR);
+        fs::create_dir_all(base.join("spare-mail.plugin")).expect("mkdir");
+    }
+    hierarchy.create("jail-1-a", &limits()).expect("create");
+    let cpu = root.path().join("cpu").join(JAILS_DIR).join("jail-1-a");
+    // Claimed as fresh: the settings every jail shares are written too.
+    assert_eq!(
+        fs::read_to_string(cpu.join("cpu.cfs_period_us")).expect("read"),
+        CPU_PERIOD_US.to_string()
+    );
 }

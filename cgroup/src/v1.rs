@@ -3,7 +3,7 @@
 
 use crate::backend::{Backend, Freezer, dir};
 use crate::files::{ensure_dir, keyed, number, write, write_optional};
-use crate::{CPU_PERIOD_US, CgroupError, Events, Limits, Usage};
+use crate::{CPU_PERIOD_US, CgroupError, Events, Limits, Prior, Usage};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -71,6 +71,37 @@ impl V1 {
             .zip(self.bases.get(CPU + 1..).unwrap_or_default())
     }
 
+    /// The limits (and, into fresh directories, the settings every jail shares).
+    fn write_limits(
+        &self,
+        memory: &Path,
+        pids: &Path,
+        cpu: &Path,
+        limits: &Limits,
+        prior: Prior,
+    ) -> Result<(), CgroupError> {
+        // The kernel keeps memory <= memory+swap at every step, so a recycled spare whose
+        // old memsw limit is lower than the new memory limit would refuse it (EINVAL):
+        // lift memsw first, then set both.
+        let memsw = memory.join("memory.memsw.limit_in_bytes");
+        let accounts_swap = write_optional(&memsw, "-1")?;
+        let bytes = limits.memory_bytes.to_string();
+        write(&memory.join("memory.limit_in_bytes"), &bytes)?;
+        // No swap: where the kernel accounts swap, cap memory+swap at the same value.
+        if accounts_swap {
+            write(&memsw, &bytes)?;
+        }
+        write(&pids.join("pids.max"), &limits.pids.to_string())?;
+        if prior == Prior::Fresh {
+            write_optional(&memory.join("memory.swappiness"), "0")?;
+            write(&cpu.join("cpu.cfs_period_us"), &CPU_PERIOD_US.to_string())?;
+        }
+        write(
+            &cpu.join("cpu.cfs_quota_us"),
+            &limits.cpu_quota_us().to_string(),
+        )
+    }
+
     /// Only the memory, pids and cpu hierarchies. For a jail nobody freezes (it is killed
     /// through its pid namespace) and whose CPU time nobody bills: two hierarchies fewer to
     /// claim, reset, join and recycle on every launch.
@@ -106,27 +137,17 @@ impl Backend for V1 {
         self.bases.iter().try_for_each(|b| ensure_dir(b))
     }
 
-    fn set_limits(&self, dirs: &[PathBuf], limits: &Limits) -> Result<(), CgroupError> {
+    fn set_limits(
+        &self,
+        dirs: &[PathBuf],
+        limits: &Limits,
+        prior: Prior,
+    ) -> Result<(), CgroupError> {
         let memory = dir(dirs, MEMORY);
-        // The kernel keeps memory <= memory+swap at every step, so a recycled spare whose
-        // old memsw limit is lower than the new memory limit would refuse it (EINVAL):
-        // lift memsw first, then set both.
-        let memsw = memory.join("memory.memsw.limit_in_bytes");
-        let accounts_swap = write_optional(&memsw, "-1")?;
-        let bytes = limits.memory_bytes.to_string();
-        write(&memory.join("memory.limit_in_bytes"), &bytes)?;
-        // No swap: where the kernel accounts swap, cap memory+swap at the same value.
-        if accounts_swap {
-            write(&memsw, &bytes)?;
-        }
-        write_optional(&memory.join("memory.swappiness"), "0")?;
-        write(&dir(dirs, PIDS).join("pids.max"), &limits.pids.to_string())?;
         let cpu = dir(dirs, CPU);
-        write(&cpu.join("cpu.cfs_period_us"), &CPU_PERIOD_US.to_string())?;
-        write(
-            &cpu.join("cpu.cfs_quota_us"),
-            &limits.cpu_quota_us().to_string(),
-        )?;
+        if prior != Prior::SameLimits {
+            self.write_limits(memory, dir(dirs, PIDS), cpu, limits, prior)?;
+        }
         // A recycled spare starts with clean counters and thawed.
         write_optional(&memory.join("memory.max_usage_in_bytes"), "0")?;
         // cpuacct co-mounted with cpu (`cpu,cpuacct`) has its counter in the cpu directory.
@@ -219,7 +240,13 @@ pub fn detect(mount: &Path, jails_dir: &Path) -> Option<V1> {
     {
         return None;
     }
-    let cpu_mount = std::fs::canonicalize(controller("cpu")).ok();
+    // The same directory (device and inode) as cpu's: co-mounted (`cpu,cpuacct`, the
+    // names symlinks to one hierarchy). One stat each instead of resolving every path.
+    let identity = |m: &Path| {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(m).ok().map(|md| (md.dev(), md.ino()))
+    };
+    let cpu_mount = identity(&controller("cpu"));
     let optional = [
         (Accounting::Freezer, "freezer"),
         (Accounting::Cpuacct, "cpuacct"),
@@ -228,7 +255,7 @@ pub fn detect(mount: &Path, jails_dir: &Path) -> Option<V1> {
     .map(|(kind, c)| (kind, controller(c)))
     .filter(|(_, m)| m.join("cgroup.procs").exists())
     // Co-mounted with cpu (`cpu,cpuacct`): the cpu directory already has it.
-    .filter(|(_, m)| std::fs::canonicalize(m).ok() != cpu_mount)
+    .filter(|(_, m)| identity(m) != cpu_mount)
     .map(|(kind, m)| (kind, m.join(jails_dir)))
     .collect();
     Some(V1::new(

@@ -5,7 +5,7 @@
 use crate::backend::{Backend, Freezer, dir};
 use crate::delegation::{DelegatedV2, PLUGINS_DIR, SUPERVISOR_LEAF};
 use crate::files::{ensure_dir, keyed, number, write, write_optional};
-use crate::{CPU_PERIOD_US, CgroupError, Events, Limits, Usage};
+use crate::{CPU_PERIOD_US, CgroupError, Events, Limits, Prior, Usage};
 use std::path::{Path, PathBuf};
 
 /// The controllers a jail needs.
@@ -116,7 +116,13 @@ impl Backend for V2 {
         }
     }
 
-    fn set_limits(&self, dirs: &[PathBuf], limits: &Limits) -> Result<(), CgroupError> {
+    fn set_limits(
+        &self,
+        dirs: &[PathBuf],
+        limits: &Limits,
+        _prior: Prior,
+    ) -> Result<(), CgroupError> {
+        // v2 cgroups are never recycled (see `reusable`): always fresh.
         let d = dir(dirs, 0);
         write(&d.join("memory.max"), &limits.memory_bytes.to_string())?;
         write_optional(&d.join("memory.swap.max"), "0")?;
