@@ -171,6 +171,7 @@ impl JailPlan {
             libraries: host.libraries.clone(),
             own_pid_namespace: on(Layer::Namespaces),
             proc_kernel_entries: host.proc_kernel_entries.clone(),
+            device_nodes: !unprivileged && !host.outer_in_user_namespace,
         });
         let identity = on(Layer::Identity).then_some(IdentityPlan {
             uid: spec.uid,

@@ -117,6 +117,15 @@ pub enum Call {
     CreateDir(PathBuf),
     /// Creates an empty file (a mount point).
     CreateFile(PathBuf),
+    /// mknod(2) of a character device, then its mode set to 0666.
+    MakeCharDevice {
+        /// The node.
+        path: PathBuf,
+        /// Its device number.
+        major: u32,
+        /// Its device number.
+        minor: u32,
+    },
     /// symlink(2).
     Symlink {
         /// What the link points to.
@@ -241,6 +250,13 @@ impl fmt::Display for Call {
             }
             Call::CreateDir(p) => write!(f, "mkdir {}", p.display()),
             Call::CreateFile(p) => write!(f, "create mount point {}", p.display()),
+            Call::MakeCharDevice { path, major, minor } => {
+                write!(
+                    f,
+                    "mknod {} (character device {major}:{minor})",
+                    path.display()
+                )
+            }
             Call::Symlink { target, link } => {
                 write!(f, "symlink {} -> {}", link.display(), target.display())
             }
@@ -354,6 +370,9 @@ pub trait Syscalls {
     fn create_dir(&self, path: &Path) -> Result<(), SysError>;
     /// Creates an empty file (to bind a file onto).
     fn create_file(&self, path: &Path) -> Result<(), SysError>;
+    /// Creates the character device node `path` (`major`:`minor`), readable and writable
+    /// by everyone. Needs CAP_MKNOD in the initial user namespace.
+    fn make_char_device(&self, path: &Path, major: u32, minor: u32) -> Result<(), SysError>;
     /// Creates a symbolic link `link` pointing to `target`.
     fn symlink(&self, target: &Path, link: &Path) -> Result<(), SysError>;
     /// Removes an empty directory.

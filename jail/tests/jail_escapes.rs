@@ -327,6 +327,30 @@ fn rootfs_makes_every_writable_place_noexec() {
     assert_blocked(&jail(&off, &["exec-proc-fd", "/tmp/evil"]), "EACCES");
 }
 
+#[test]
+fn the_devices_work_and_dev_takes_no_new_file() {
+    if !root() {
+        return;
+    }
+    let run = jail(&[], &["write", "/dev/null"]);
+    assert!(
+        run.stdout.contains("RESULT ok written"),
+        "{} {}",
+        run.stdout,
+        run.stderr
+    );
+    // With Landlock and seccomp off, the read-only /dev itself refuses a new file.
+    let off = only_layers(&["rootfs", "namespaces"]);
+    let run = jail(&off, &["write", "/dev/null"]);
+    assert!(
+        run.stdout.contains("RESULT ok written"),
+        "{} {}",
+        run.stdout,
+        run.stderr
+    );
+    assert_blocked(&jail(&off, &["write", "/dev/planted"]), "EROFS");
+}
+
 /// A fresh root-only directory in the host's /tmp, for runs without the fresh root (the
 /// program, root there, writes the host's /tmp: never a fixed name another user could
 /// have planted).

@@ -41,6 +41,7 @@ fn step_of(call: &Call) -> Option<Step> {
         | Chdir(_)
         | CreateDir(_)
         | CreateFile(_)
+        | MakeCharDevice { .. }
         | Symlink { .. }
         | RemoveDir(_) => Layer::Rootfs,
         DupAbove { .. } | DupTo { .. } | Close(_) | CloseFrom(_) | SetRlimit { .. } => {
@@ -820,4 +821,60 @@ fn a_kernel_without_procfs_subset_gets_every_kernel_entry_masked() {
         ),
         "{err}"
     );
+}
+
+#[test]
+fn as_root_devs_nodes_are_made_in_place_and_in_a_user_namespace_the_hosts_are_bound() {
+    let made = |outer_uid: u32| -> (Vec<(PathBuf, u32, u32)>, Vec<PathBuf>) {
+        let sys = RecordingSyscalls::new();
+        launch_on(&sys, &spec(), &[], outer_uid).expect("launch");
+        let calls = sys.calls();
+        let nodes = calls
+            .iter()
+            .filter_map(|c| match c {
+                Call::MakeCharDevice { path, major, minor } => Some((path.clone(), *major, *minor)),
+                _ => None,
+            })
+            .collect();
+        let bound = calls
+            .iter()
+            .filter_map(|c| match c {
+                Call::Mount {
+                    source: Some(source),
+                    flags,
+                    ..
+                } if flags.contains(MsFlags::MS_BIND) && source.starts_with("/dev") => {
+                    Some(source.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        (nodes, bound)
+    };
+    let (nodes, bound) = made(0);
+    let numbers: Vec<(String, u32, u32)> = nodes
+        .iter()
+        .map(|(p, ma, mi)| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                *ma,
+                *mi,
+            )
+        })
+        .collect();
+    assert_eq!(
+        numbers,
+        [
+            ("null".to_string(), 1, 3),
+            ("zero".to_string(), 1, 5),
+            ("full".to_string(), 1, 7),
+            ("random".to_string(), 1, 8),
+            ("urandom".to_string(), 1, 9)
+        ]
+    );
+    assert!(bound.is_empty(), "no device is bound as root: {bound:?}");
+    // Without root the kernel refuses mknod in a user namespace: the host's are bound.
+    let (nodes, bound) = made(1000);
+    assert!(nodes.is_empty(), "{nodes:?}");
+    assert_eq!(bound.len(), faxbot_jail::rootfs::DEVICES.len(), "{bound:?}");
 }

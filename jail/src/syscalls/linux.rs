@@ -156,6 +156,21 @@ impl Syscalls for LinuxSyscalls {
         std::fs::write(path, b"").map_err(io_err(|| Call::CreateFile(path.to_owned())))
     }
 
+    fn make_char_device(&self, path: &Path, major: u32, minor: u32) -> Result<(), SysError> {
+        use nix::sys::stat::{Mode, SFlag, makedev, mknod};
+        use std::os::unix::fs::PermissionsExt;
+        let call = || Call::MakeCharDevice {
+            path: path.to_owned(),
+            major,
+            minor,
+        };
+        let mode = Mode::from_bits_truncate(0o666);
+        let device = makedev(u64::from(major), u64::from(minor));
+        mknod(path, SFlag::S_IFCHR, mode, device).map_err(nix_err(call))?;
+        // mknod applied init's umask.
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o666)).map_err(io_err(call))
+    }
+
     fn symlink(&self, target: &Path, link: &Path) -> Result<(), SysError> {
         std::os::unix::fs::symlink(target, link).map_err(io_err(|| Call::Symlink {
             target: target.to_owned(),

@@ -119,6 +119,14 @@ impl Syscalls for RecordingSyscalls {
         self.record(Call::CreateFile(path.to_owned()))
     }
 
+    fn make_char_device(&self, path: &Path, major: u32, minor: u32) -> Result<(), SysError> {
+        self.record(Call::MakeCharDevice {
+            path: path.to_owned(),
+            major,
+            minor,
+        })
+    }
+
     fn symlink(&self, target: &Path, link: &Path) -> Result<(), SysError> {
         self.record(Call::Symlink {
             target: target.to_owned(),
