@@ -164,8 +164,10 @@ pub struct NewTrustedKey<'a> {
     pub tier: &'a str,
     /// `ed25519`, `openpgp` or `sigstore`.
     pub scheme: &'a str,
-    /// The public key in that scheme's text form.
+    /// The public key in that scheme's text form (unused for a keyless publisher).
     pub public_key: &'a str,
+    /// A keyless sigstore publisher: its certificate identity and OIDC issuer.
+    pub keyless: Option<(&'a str, &'a str)>,
     /// The operator's note.
     pub note: &'a str,
 }
@@ -177,10 +179,21 @@ pub fn add_key(path: &Path, key: &NewTrustedKey<'_>) -> Result<TrustFile, TrustF
         let mut entry = Table::new();
         entry.insert("publisher".into(), Value::String(key.publisher.to_owned()));
         entry.insert("tier".into(), Value::String(key.tier.to_owned()));
-        entry.insert(
-            key.scheme.to_owned(),
-            Value::String(key.public_key.to_owned()),
-        );
+        match key.keyless {
+            Some((identity, issuer)) => {
+                entry.insert(
+                    "sigstore_identity".into(),
+                    Value::String(identity.to_owned()),
+                );
+                entry.insert("sigstore_issuer".into(), Value::String(issuer.to_owned()));
+            }
+            None => {
+                entry.insert(
+                    key.scheme.to_owned(),
+                    Value::String(key.public_key.to_owned()),
+                );
+            }
+        }
         if !key.note.is_empty() {
             entry.insert("note".into(), Value::String(key.note.to_owned()));
         }

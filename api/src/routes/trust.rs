@@ -87,10 +87,54 @@ pub struct AddTrustedKey {
     /// `ed25519`, `openpgp` or `sigstore`.
     pub scheme: String,
     /// The public key: `ed25519:<base64>`, an armoured OpenPGP certificate, or a PEM key.
+    /// Absent for a keyless sigstore publisher.
+    #[serde(default)]
     pub public_key: String,
+    /// A keyless sigstore publisher (`scheme` `sigstore`, no `public_key`): the exact
+    /// identity its Fulcio certificates carry (a workflow URL or an e-mail address).
+    /// Needs `[sigstore] trusted_root` in `trust.toml`.
+    #[serde(default)]
+    pub sigstore_identity: Option<String>,
+    /// With `sigstore_identity`: the OIDC issuer that vouched for it.
+    #[serde(default)]
+    pub sigstore_issuer: Option<String>,
     /// A note.
     #[serde(default)]
     pub note: String,
+}
+
+impl AddTrustedKey {
+    /// The keyless identity and issuer, when the request names one; an error saying what is
+    /// wrong with a request that mixes the two kinds or lacks a key.
+    fn keyless(&self) -> Result<Option<(&str, &str)>, ApiError> {
+        let invalid = |field: &'static str, message: &'static str| {
+            Err(ApiError::invalid("invalid_trust_change", message).with_field(field))
+        };
+        match (&self.sigstore_identity, &self.sigstore_issuer) {
+            (None, None) if self.public_key.trim().is_empty() => invalid(
+                "public_key",
+                "public_key: required (or sigstore_identity and sigstore_issuer for a keyless sigstore publisher)",
+            ),
+            (None, None) => Ok(None),
+            (Some(_), Some(_)) if self.scheme != "sigstore" => invalid(
+                "scheme",
+                "scheme: a keyless publisher (sigstore_identity) is scheme sigstore",
+            ),
+            (Some(_), Some(_)) if !self.public_key.is_empty() => invalid(
+                "public_key",
+                "public_key: a keyless publisher has none; give either a key or sigstore_identity and sigstore_issuer",
+            ),
+            (Some(identity), Some(issuer)) => Ok(Some((identity, issuer))),
+            (None, Some(_)) => invalid(
+                "sigstore_identity",
+                "sigstore_identity: required with sigstore_issuer",
+            ),
+            (Some(_), None) => invalid(
+                "sigstore_issuer",
+                "sigstore_issuer: required with sigstore_identity",
+            ),
+        }
+    }
 }
 
 /// Trust a publisher key (written to `DIR/trust.toml`).
@@ -109,6 +153,7 @@ pub async fn add_key(
         )
         .with_field("scheme"));
     }
+    let keyless = request.keyless()?;
     let _guard = state.lifecycle_lock().await;
     // The change is parsed back before it is written: an invalid key writes nothing.
     state
@@ -117,7 +162,12 @@ pub async fn add_key(
             "trust.key.add",
             None,
             Outcome::Success,
-            json!({"publisher": request.publisher, "tier": request.tier, "scheme": request.scheme}),
+            json!({
+                "publisher": request.publisher,
+                "tier": request.tier,
+                "scheme": request.scheme,
+                "keyless": keyless.is_some(),
+            }),
         )
         .await?;
     let store = trust_file::add_key(
@@ -127,6 +177,7 @@ pub async fn add_key(
             tier: &request.tier,
             scheme: &request.scheme,
             public_key: &request.public_key,
+            keyless,
             note: &request.note,
         },
     )
