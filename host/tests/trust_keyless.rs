@@ -8,7 +8,8 @@ use serde_json::json;
 use std::process::Command;
 use support::{Daemon, FAXBOT, init};
 
-const IDENTITY: &str = "https://github.com/acme/plugin/.github/workflows/release.yml@refs/tags/v1.0.0";
+const IDENTITY: &str =
+    "https://github.com/acme/plugin/.github/workflows/release.yml@refs/tags/v1.0.0";
 const ISSUER: &str = "https://token.actions.githubusercontent.com";
 
 fn install_root(dir: &std::path::Path) {
@@ -73,14 +74,26 @@ fn an_admin_trusts_a_keyless_publisher_through_the_api_once_a_trusted_root_is_co
     assert!(refused.contains("trusted_root"), "{refused}");
     // Requests that mix the two kinds, or give half an identity, are refused by field.
     for (body, field) in [
-        (json!({"publisher": "acme", "tier": "curated", "scheme": "sigstore",
+        (
+            json!({"publisher": "acme", "tier": "curated", "scheme": "sigstore",
                 "public_key": "-----BEGIN PUBLIC KEY-----", "sigstore_identity": IDENTITY,
-                "sigstore_issuer": ISSUER}), "public_key"),
-        (json!({"publisher": "acme", "tier": "curated", "scheme": "ed25519",
-                "sigstore_identity": IDENTITY, "sigstore_issuer": ISSUER}), "scheme"),
-        (json!({"publisher": "acme", "tier": "curated", "scheme": "sigstore",
-                "sigstore_identity": IDENTITY}), "sigstore_issuer"),
-        (json!({"publisher": "acme", "tier": "curated", "scheme": "ed25519"}), "public_key"),
+                "sigstore_issuer": ISSUER}),
+            "public_key",
+        ),
+        (
+            json!({"publisher": "acme", "tier": "curated", "scheme": "ed25519",
+                "sigstore_identity": IDENTITY, "sigstore_issuer": ISSUER}),
+            "scheme",
+        ),
+        (
+            json!({"publisher": "acme", "tier": "curated", "scheme": "sigstore",
+                "sigstore_identity": IDENTITY}),
+            "sigstore_issuer",
+        ),
+        (
+            json!({"publisher": "acme", "tier": "curated", "scheme": "ed25519"}),
+            "public_key",
+        ),
     ] {
         let error = daemon
             .client
@@ -113,5 +126,8 @@ fn an_admin_trusts_a_keyless_publisher_through_the_api_once_a_trusted_root_is_co
         "{trust}"
     );
     let written = std::fs::read_to_string(&trust_file).expect("trust.toml");
-    assert!(written.contains(IDENTITY) && written.contains(ISSUER), "{written}");
+    assert!(
+        written.contains(IDENTITY) && written.contains(ISSUER),
+        "{written}"
+    );
 }
