@@ -62,6 +62,8 @@ enum Verdict {
     Found(usize, usize, PhiKind),
     /// A look-alike: skip past it.
     Suppressed,
+    /// A machine-made token: skip past it, and the OCR repair leaves it alone.
+    Machine,
     /// Not PHI: search again one character after its start.
     Rejected,
 }
@@ -112,14 +114,18 @@ impl Detector {
         if !may_hold_phi(text.as_bytes()) {
             return;
         }
-        self.find_raw(text, spans);
-        if let Some(repaired) = ocr::repair(text) {
+        // The machine-made tokens the pattern table consumed (timestamps, job ids): a letter
+        // inside one of them is part of it, not a digit an OCR engine misread.
+        let mut machine = Vec::new();
+        self.find_raw(text, spans, &mut machine);
+        if let Some(repaired) = ocr::repair(text, &machine) {
             // Search the repaired text too, and keep what only the repair revealed.
             // Only the lines around each repair are searched again.
             let mut more = Vec::new();
             for (from, to) in repaired.windows() {
                 more.clear();
-                self.find_raw(&repaired.text[from..to], &mut more);
+                machine.clear();
+                self.find_raw(&repaired.text[from..to], &mut more, &mut machine);
                 for s in &more {
                     let (start, end) = (s.start + from, s.end + from);
                     if repaired.touches_repair(start, end) {
@@ -132,10 +138,11 @@ impl Detector {
         merge(spans);
     }
 
-    /// Every pass over `text`, spans unmerged.
-    fn find_raw(&self, text: &str, spans: &mut Vec<Span>) {
+    /// Every pass over `text`, spans unmerged; the ranges of the machine-made tokens the
+    /// pattern table consumed are appended to `machine`, in order.
+    fn find_raw(&self, text: &str, spans: &mut Vec<Span>, machine: &mut Vec<(usize, usize)>) {
         let first = spans.len();
-        self.automaton(text, spans);
+        self.automaton(text, spans, machine);
         with_extensions(text, &mut spans[first..]);
         structured::hl7(text, spans);
         structured::xml(text, spans);
@@ -151,8 +158,9 @@ impl Detector {
 
     /// The pattern table's pass: the anchored fast path, or the reference search if the
     /// fast path gives up.
-    fn automaton(&self, text: &str, spans: &mut Vec<Span>) {
+    fn automaton(&self, text: &str, spans: &mut Vec<Span>, machine: &mut Vec<(usize, usize)>) {
         let first = spans.len();
+        let first_machine = machine.len();
         email::find(text, spans);
         let scanned = self.scanner.scan(text, |pattern, start, end| {
             match self.judge(text, pattern, start, end) {
@@ -163,19 +171,24 @@ impl Detector {
                     scan::Next::At(b)
                 }
                 Verdict::Suppressed => scan::Next::At(end),
+                Verdict::Machine => {
+                    machine.push((start, end));
+                    scan::Next::At(end)
+                }
                 Verdict::Rejected => scan::Next::Skip,
             }
         });
         if scanned.is_err() {
             // The fast path gave up: redo the whole text on the slow, sure path.
             spans.truncate(first);
+            machine.truncate(first_machine);
             email::find(text, spans);
-            self.find_slow(text, spans);
+            self.find_slow(text, spans, machine);
         }
     }
 
     /// The reference search: repeated unanchored leftmost-first searches.
-    fn find_slow(&self, text: &str, spans: &mut Vec<Span>) {
+    fn find_slow(&self, text: &str, spans: &mut Vec<Span>, machine: &mut Vec<(usize, usize)>) {
         let len = text.len();
         let mut pos = 0;
         while pos < len {
@@ -190,6 +203,10 @@ impl Detector {
                     pos = end.max(m.start() + 1);
                 }
                 Verdict::Suppressed => pos = m.end().max(m.start() + 1),
+                Verdict::Machine => {
+                    machine.push((m.start(), m.end()));
+                    pos = m.end().max(m.start() + 1);
+                }
                 Verdict::Rejected => pos = m.start() + 1,
             }
             while pos < len && !text.is_char_boundary(pos) {
@@ -204,6 +221,7 @@ impl Detector {
         let when = |ok: bool, kind| if ok { found(kind) } else { Verdict::Rejected };
         match self.rules[pattern] {
             Rule::Suppress => Verdict::Suppressed,
+            Rule::Machine => Verdict::Machine,
             Rule::Plain(kind) => found(kind),
             Rule::Url => {
                 let trimmed = s.trim_end_matches(['.', ',', ';', ':', '!', '?', ')']);

@@ -318,10 +318,16 @@ fn longest_line(text: &str) -> usize {
 
 /// Repairs `text` when it shows OCR damage around identifiers; `None` when it does not
 /// (the common case, which costs one pass over the bytes and two over the line breaks).
+///
+/// `machine` are byte ranges, sorted and apart, that the detector already read as
+/// machine-made tokens (an RFC 3339 timestamp with its closing `Z`, a fax job id): a letter
+/// inside one is part of it, not a misread digit, and is left alone. (Other look-alikes are
+/// not: `B45` is an ICD-10 code and, in `(969) B45-1992`, a misread fax number.)
 #[inline(never)]
-pub fn repair(text: &str) -> Option<Repaired> {
+pub fn repair(text: &str, machine: &[(usize, usize)]) -> Option<Repaired> {
     let b = text.as_bytes();
-    let confused = confusions(b);
+    let mut confused = confusions(b);
+    outside(&mut confused, machine);
     let wrap = longest_line(text);
     // Every joinable break, as the bytes to drop (`from`, `len`); and whether one sits at a
     // bare `\n` (a `\r\n` break is joined but, on its own, does not mark a text as damaged).
@@ -385,6 +391,17 @@ pub fn repair(text: &str) -> Option<Repaired> {
     })
 }
 
+/// Drops the offsets (sorted) that fall inside one of `ranges` (sorted, apart).
+fn outside(offsets: &mut Vec<usize>, ranges: &[(usize, usize)]) {
+    let mut r = 0;
+    offsets.retain(|&at| {
+        while r < ranges.len() && ranges[r].1 <= at {
+            r += 1;
+        }
+        ranges.get(r).is_none_or(|&(from, _)| from > at)
+    });
+}
+
 /// The offsets of the letters read for digits inside numbers, in order: a letter of
 /// [`as_digit`] whose token (a run of letters and digits) holds more digits than letters that
 /// are never mistaken for digits, and that touches a digit or another such letter that
@@ -435,7 +452,7 @@ mod tests {
     #[test]
     fn broken_numbers_and_words_are_joined_and_mapped_back() {
         let t = "please ask the front desk to call 555-86\n7-5309 and ask for Doctor Mont-\ngomery\nPage 3";
-        let r = repair(t).expect("damaged");
+        let r = repair(t, &[]).expect("damaged");
         assert_eq!(
             r.text,
             "please ask the front desk to call 555-867-5309 and ask for Doctor Montgomery\nPage 3"
@@ -445,7 +462,11 @@ mod tests {
         assert_eq!(&t[34..47], "555-86\n7-5309");
         // A short line was not wrapped: a number at its end stays apart from the next.
         assert!(
-            repair("mrn=P2390968\n2026-11-23 a much longer line of log text follows").is_none()
+            repair(
+                "mrn=P2390968\n2026-11-23 a much longer line of log text follows",
+                &[]
+            )
+            .is_none()
         );
     }
 
@@ -464,14 +485,14 @@ mod tests {
             ),
         ] {
             assert_eq!(
-                repair(damaged).map(|r| r.text),
+                repair(damaged, &[]).map(|r| r.text),
                 Some(whole.to_owned()),
                 "{damaged:?}"
             );
         }
         // Two numbers on two short lines stay apart.
-        assert!(repair("MRN 2390968\n2026-11-23 seen").is_none());
-        assert!(repair("Phone: 555-867-5309\n555-123-4567").is_none());
+        assert!(repair("MRN 2390968\n2026-11-23 seen", &[]).is_none());
+        assert!(repair("Phone: 555-867-5309\n555-123-4567", &[]).is_none());
     }
 
     #[test]
@@ -484,22 +505,23 @@ mod tests {
             ),
         ] {
             assert_eq!(
-                repair(damaged).map(|r| r.text),
+                repair(damaged, &[]).map(|r| r.text),
                 Some(whole.to_owned()),
                 "{damaged:?}"
             );
         }
         // Without a cue before it, a number ending a line stays apart from the next line.
-        assert!(repair("Order 4471\n2026 plan").is_none());
+        assert!(repair("Order 4471\n2026 plan", &[]).is_none());
     }
 
     #[test]
     fn letters_read_for_digits_inside_numbers_are_read_back() {
-        let r = repair("Ph (91l) 435-75G3, DOB 0Z/10/2025, SpO2 97, HOSPITAL").expect("damaged");
+        let r =
+            repair("Ph (91l) 435-75G3, DOB 0Z/10/2025, SpO2 97, HOSPITAL", &[]).expect("damaged");
         assert_eq!(
             r.text,
             "Ph (911) 435-7563, DOB 02/10/2025, SpO2 97, HOSPITAL"
         );
-        assert!(repair("the patient was seen in clinic\nand sent home").is_none());
+        assert!(repair("the patient was seen in clinic\nand sent home", &[]).is_none());
     }
 }

@@ -14,6 +14,9 @@ use crate::PhiKind;
 pub enum Rule {
     /// A non-PHI look-alike: consume it so no other pattern matches inside it.
     Suppress,
+    /// A machine-made token (a fax job id, an RFC 3339 timestamp): suppressed like a
+    /// look-alike, and a letter inside it (the timestamp's closing `Z`) is never OCR damage.
+    Machine,
     /// The match is the identifier.
     Plain(PhiKind),
     /// A URL: trim trailing sentence punctuation.
@@ -151,10 +154,10 @@ pub fn table() -> Vec<Pattern> {
     vec![
         // --- non-PHI look-alikes, consumed first ---
         // Our fax job ids (fj_ + Crockford base32), machine timestamps (RFC 3339 with a time).
-        plain(r"\bfj_[0-9A-Za-z]{6,40}\b", Rule::Suppress),
+        plain(r"\bfj_[0-9A-Za-z]{6,40}\b", Rule::Machine),
         plain(
             r"\b[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})",
-            Rule::Suppress,
+            Rule::Machine,
         ),
         // Prices, dosages and lab quantities, page counts, CPT codes, blood pressure, ICD-10.
         plain(

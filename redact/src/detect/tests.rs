@@ -209,15 +209,36 @@ fn the_anchored_fast_path_finds_exactly_what_the_reference_search_finds() {
             .to_owned(),
     );
     for text in &texts {
-        let mut fast = Vec::new();
-        d.automaton(text, &mut fast);
+        let (mut fast, mut fast_machine) = (Vec::new(), Vec::new());
+        d.automaton(text, &mut fast, &mut fast_machine);
         merge(&mut fast);
-        let mut slow = Vec::new();
+        let (mut slow, mut slow_machine) = (Vec::new(), Vec::new());
         email::find(text, &mut slow);
-        d.find_slow(text, &mut slow);
+        d.find_slow(text, &mut slow, &mut slow_machine);
         merge(&mut slow);
         assert_eq!(fast, slow, "fast and reference paths disagree on {text:?}");
+        assert_eq!(
+            fast_machine, slow_machine,
+            "fast and reference paths disagree on the machine tokens of {text:?}"
+        );
     }
+}
+
+#[test]
+fn a_timestamps_closing_z_is_not_taken_for_ocr_damage_but_a_misread_fax_number_still_is() {
+    let d = Detector::new();
+    let log = "2026-11-08T09:55:20.228Z WARN retry fj_01H9140ZX3M4Q8 later";
+    let (mut spans, mut machine) = (Vec::new(), Vec::new());
+    d.find_raw(log, &mut spans, &mut machine);
+    assert_eq!(machine, vec![(0, 24), (36, 53)]);
+    assert!(
+        ocr::repair(log, &machine).is_none(),
+        "{log:?} looked damaged"
+    );
+    assert!(ocr::repair(log, &[]).is_some());
+    // `B45` is also an ICD-10 code, a look-alike but not a machine token: it is still read
+    // back as a digit, and the number it belongs to is still found.
+    found("Fax: (969) B45 - 1992", "(969) B45 - 1992", PhiKind::Fax);
 }
 
 #[test]
