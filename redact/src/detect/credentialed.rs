@@ -47,6 +47,14 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         at = comma + 1;
         let rest = &text[comma + 1..];
         let trimmed = rest.trim_start_matches([' ', '\t']);
+        // Every credential starts with a capital letter: most commas stop here.
+        if !trimmed
+            .as_bytes()
+            .first()
+            .is_some_and(u8::is_ascii_uppercase)
+        {
+            continue;
+        }
         let credential = CREDENTIALS.iter().chain(MORE_CREDENTIALS).any(|c| {
             trimmed.starts_with(c)
                 && !trimmed[c.len()..].starts_with(|ch: char| ch.is_alphanumeric())
@@ -121,6 +129,13 @@ mod tests {
             ["Jorge 'Renato' Jara"]
         );
         assert_eq!(names("Seen by K.K. Koirala, PharmD"), ["K.K. Koirala"]);
+    }
+
+    #[test]
+    fn every_credential_starts_with_a_capital_letter_as_the_search_assumes() {
+        for c in CREDENTIALS.iter().chain(MORE_CREDENTIALS) {
+            assert!(c.as_bytes()[0].is_ascii_uppercase(), "{c:?}");
+        }
     }
 
     #[test]

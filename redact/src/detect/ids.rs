@@ -112,8 +112,7 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
     // A token is a whole run of letters, digits and hyphens that opens with a letter or a
     // digit; only runs with a digit can be one, so the walk goes from digit to digit.
     let mut i = 0;
-    while let Some(d) = b[i..].iter().position(u8::is_ascii_digit) {
-        let d = i + d;
+    while let Some(d) = super::bytes::next_digit(b, i) {
         let mut start = d;
         while start > 0 && inner(b[start - 1]) {
             start -= 1;

@@ -16,6 +16,7 @@
 //! searched repaired ([`ocr`]), with spans mapped back to the damaged bytes.
 
 mod ages;
+mod bytes;
 pub mod checks;
 mod credentialed;
 mod email;

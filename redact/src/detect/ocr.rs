@@ -5,6 +5,8 @@
 //! The detector searches the repaired text and maps every span back to the original bytes,
 //! so a label covers the damaged identifier exactly, line break and all.
 
+use super::bytes;
+
 /// A repaired text and, for each of its bytes, the offset of that byte in the original.
 #[derive(Debug)]
 pub struct Repaired {
@@ -95,8 +97,8 @@ fn digitish(c: u8) -> bool {
 /// hyphenated word; returns how many bytes to drop (the break, and the hyphen for words).
 ///
 /// Only a line that runs to (nearly) the page's width can have been wrapped: `wrap` is the
-/// length of the longest line.
-fn joinable_break(b: &[u8], i: usize, wrap: usize) -> Option<(usize, usize)> {
+/// length of the longest line, `line_start` where the line ending at `i` starts.
+fn joinable_break(b: &[u8], i: usize, line_start: usize, wrap: usize) -> Option<(usize, usize)> {
     let nl_len = if b[i] == b'\r' && b.get(i + 1) == Some(&b'\n') {
         2
     } else if b[i] == b'\n' {
@@ -112,10 +114,6 @@ fn joinable_break(b: &[u8], i: usize, wrap: usize) -> Option<(usize, usize)> {
         // number right after its cue, is joined whatever the line's length.
         return Some((i, nl_len));
     }
-    let line_start = b[..i]
-        .iter()
-        .rposition(|&c| c == b'\n')
-        .map_or(0, |p| p + 1);
     let line = i - line_start;
     if line < 24 || line * 2 < wrap {
         return None;
@@ -336,10 +334,11 @@ pub fn repair(text: &str, machine: &[(usize, usize)]) -> Option<Repaired> {
     let mut from = 0;
     while let Some(nl) = text[from..].find('\n') {
         let n = from + nl;
+        let line_start = from;
         from = n + 1;
         let crlf = n > 0 && b[n - 1] == b'\r';
         let at = if crlf { n - 1 } else { n };
-        if let Some(drop) = joinable_break(b, at, wrap) {
+        if let Some(drop) = joinable_break(b, at, line_start, wrap) {
             bare_break |= !crlf;
             breaks.push(drop);
         }
@@ -405,17 +404,17 @@ fn outside(offsets: &mut Vec<usize>, ranges: &[(usize, usize)]) {
 /// The offsets of the letters read for digits inside numbers, in order: a letter of
 /// [`as_digit`] whose token (a run of letters and digits) holds more digits than letters that
 /// are never mistaken for digits, and that touches a digit or another such letter that
-/// does. Token by token: a token without a digit and a confusable letter costs one look at
-/// each byte.
+/// does. Only tokens with a digit can hold one, so the walk goes from digit to digit (text
+/// without digits is skipped a chunk at a time) and reads each such token once.
 fn confusions(b: &[u8]) -> Vec<usize> {
     let mut found = Vec::new();
     let mut i = 0;
-    while i < b.len() {
-        if !b[i].is_ascii_alphanumeric() {
-            i += 1;
-            continue;
+    while let Some(d) = bytes::next_digit(b, i) {
+        let mut s = d;
+        while s > i && b[s - 1].is_ascii_alphanumeric() {
+            s -= 1;
         }
-        let s = i;
+        i = s;
         let (mut digits, mut plain_letters, mut confusable) = (0usize, 0usize, 0usize);
         while i < b.len() && b[i].is_ascii_alphanumeric() {
             if b[i].is_ascii_digit() {
