@@ -41,7 +41,9 @@ impl Span {
 #[inline(never)]
 pub fn merge(spans: &mut Vec<Span>) {
     spans.retain(|s| !s.is_empty());
-    spans.sort_unstable_by_key(|s| (s.start, std::cmp::Reverse(s.end), s.kind));
+    // Each pass pushes its spans in text order: a stable sort merges those runs in about
+    // linear time (two spans with equal keys are equal, so stability changes nothing else).
+    spans.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end), s.kind));
     let mut out: Vec<Span> = Vec::with_capacity(spans.len());
     // Length of the longest part of the span being built, to pick its kind.
     let mut best = 0;

@@ -1,21 +1,35 @@
 //! Byte searches shared by the passes, written so the compiler can vectorise the common case
-//! (a long stretch without what is looked for): whole 32-byte chunks are tested branch-free
-//! and skipped, and only the chunk holding a hit is walked byte by byte.
+//! (a long stretch without what is looked for): the first bytes are looked at one by one
+//! (hits are often near), then whole 32-byte chunks are tested branch-free and skipped, and
+//! only the chunk holding a hit is walked byte by byte.
 
-/// The offset of the first ASCII digit in `b` at or after `from`.
-pub fn next_digit(b: &[u8], from: usize) -> Option<usize> {
+/// The offset of the first byte of `b` at or after `from` for which `hit` holds.
+#[inline(always)]
+fn next_where(b: &[u8], from: usize, hit: impl Fn(u8) -> bool) -> Option<usize> {
     let mut at = from.min(b.len());
+    let near = (at + 16).min(b.len());
+    if let Some(p) = b[at..near].iter().position(|&c| hit(c)) {
+        return Some(at + p);
+    }
+    at = near;
     while b.len() - at >= 32 {
         let chunk = &b[at..at + 32];
-        if chunk
-            .iter()
-            .fold(false, |acc, &c| acc | (c.wrapping_sub(b'0') < 10))
-        {
+        if chunk.iter().fold(false, |acc, &c| acc | hit(c)) {
             break;
         }
         at += 32;
     }
-    b[at..].iter().position(u8::is_ascii_digit).map(|p| at + p)
+    b[at..].iter().position(|&c| hit(c)).map(|p| at + p)
+}
+
+/// The offset of the first ASCII digit in `b` at or after `from`.
+pub fn next_digit(b: &[u8], from: usize) -> Option<usize> {
+    next_where(b, from, |c| c.wrapping_sub(b'0') < 10)
+}
+
+/// The offset of the first `\n` in `b` at or after `from`.
+pub fn next_newline(b: &[u8], from: usize) -> Option<usize> {
+    next_where(b, from, |c| c == b'\n')
 }
 
 #[cfg(test)]
@@ -23,16 +37,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_next_digit_is_found_across_chunks_and_at_the_edges() {
+    fn the_next_digit_and_line_break_are_found_near_across_chunks_and_at_the_edges() {
         let mut text = vec![b'a'; 100];
         assert_eq!(next_digit(&text, 0), None);
-        for at in [0, 31, 32, 33, 63, 64, 99] {
+        assert_eq!(next_newline(&text, 0), None);
+        for at in [0, 15, 16, 17, 31, 32, 33, 48, 63, 64, 99] {
             text[at] = b'7';
             assert_eq!(next_digit(&text, 0), Some(at), "digit at {at}");
             assert_eq!(next_digit(&text, at), Some(at));
             assert_eq!(next_digit(&text, at + 1), None);
+            text[at] = b'\n';
+            assert_eq!(next_newline(&text, 0), Some(at), "break at {at}");
+            assert_eq!(next_newline(&text, at + 1), None);
             text[at] = b'a';
         }
         assert_eq!(next_digit(b"12", 5), None);
+        assert_eq!(next_newline(b"", 0), None);
     }
 }

@@ -86,7 +86,8 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
     let mut merged: Option<Vec<(usize, usize)>> = None;
     let merged_spans = |spans: &[Span]| {
         let mut taken: Vec<(usize, usize)> = spans.iter().map(|s| (s.start, s.end)).collect();
-        taken.sort_unstable();
+        // Sorted runs, one per pass: a stable sort merges them in about linear time.
+        taken.sort();
         let mut merged: Vec<(usize, usize)> = Vec::with_capacity(taken.len());
         for (s, e) in taken {
             match merged.last_mut() {

@@ -303,15 +303,15 @@ fn phone_shaped(v: &[u8]) -> bool {
     (10..=15).contains(&digits) && shapes.as_ref().is_some_and(|re| re.is_match(v))
 }
 
-/// The length of the longest line of `text` (line breaks found by `memchr`).
-fn longest_line(text: &str) -> usize {
+/// The length of the longest line of `b`, given the offsets of its line breaks.
+fn longest_line(b: &[u8], breaks: &[usize]) -> usize {
     let mut longest = 0;
     let mut from = 0;
-    while let Some(nl) = text[from..].find('\n') {
-        longest = longest.max(nl);
-        from += nl + 1;
+    for &nl in breaks {
+        longest = longest.max(nl - from);
+        from = nl + 1;
     }
-    longest.max(text.len() - from)
+    longest.max(b.len() - from)
 }
 
 /// Repairs `text` when it shows OCR damage around identifiers; `None` when it does not
@@ -326,14 +326,19 @@ pub fn repair(text: &str, machine: &[(usize, usize)]) -> Option<Repaired> {
     let b = text.as_bytes();
     let mut confused = confusions(b);
     outside(&mut confused, machine);
-    let wrap = longest_line(text);
+    let mut newlines = Vec::new();
+    let mut from = 0;
+    while let Some(n) = bytes::next_newline(b, from) {
+        newlines.push(n);
+        from = n + 1;
+    }
+    let wrap = longest_line(b, &newlines);
     // Every joinable break, as the bytes to drop (`from`, `len`); and whether one sits at a
     // bare `\n` (a `\r\n` break is joined but, on its own, does not mark a text as damaged).
     let mut breaks: Vec<(usize, usize)> = Vec::new();
     let mut bare_break = false;
     let mut from = 0;
-    while let Some(nl) = text[from..].find('\n') {
-        let n = from + nl;
+    for &n in &newlines {
         let line_start = from;
         from = n + 1;
         let crlf = n > 0 && b[n - 1] == b'\r';
