@@ -8,13 +8,32 @@ use crate::{PhiKind, Span};
 
 /// What a column name says its cells are (lower case, spaces as written).
 fn column_kind(name: &str) -> Option<PhiKind> {
-    use PhiKind as K;
+    // The common case, a short ASCII cell, is normalised on the stack; anything else the
+    // same way through a `String` (Unicode letters and their lower case).
+    let mut buf = [0u8; 64];
+    if name.is_ascii() && name.len() <= buf.len() {
+        let mut n = 0;
+        for c in name.bytes() {
+            if c.is_ascii_alphanumeric() || c == b'#' || c == b' ' {
+                buf[n] = c.to_ascii_lowercase();
+                n += 1;
+            }
+        }
+        let n = std::str::from_utf8(&buf[..n]).ok()?;
+        return kind_of_column(n.trim());
+    }
     let n: String = name
         .chars()
         .filter(|c| c.is_alphanumeric() || *c == '#' || *c == ' ')
         .collect::<String>()
         .to_lowercase();
-    let n = n.trim();
+    kind_of_column(n.trim())
+}
+
+/// The kind of a column by its normalised name (lower case, letters, digits, `#` and
+/// spaces, trimmed).
+fn kind_of_column(n: &str) -> Option<PhiKind> {
+    use PhiKind as K;
     Some(match n {
         "mrn" | "mr #" | "mr#" | "mr no" | "medical record" | "medical record #"
         | "medical record no" | "chart" | "chart #" | "patient id" | "pt id" | "unit #" => K::Mrn,
@@ -51,10 +70,11 @@ fn column_kind(name: &str) -> Option<PhiKind> {
     })
 }
 
-/// The cells of `text[start..end]`: runs separated by two or more spaces or a tab.
-fn cells(text: &str, start: usize, end: usize) -> Vec<(usize, usize)> {
+/// The cells of `text[start..end]` into `out` (cleared first): runs separated by two or
+/// more spaces or a tab.
+fn cells(text: &str, start: usize, end: usize, out: &mut Vec<(usize, usize)>) {
     let b = text.as_bytes();
-    let mut out = Vec::new();
+    out.clear();
     let mut i = start;
     while i < end {
         while i < end && matches!(b[i], b' ' | b'\t') {
@@ -72,7 +92,6 @@ fn cells(text: &str, start: usize, end: usize) -> Vec<(usize, usize)> {
         }
         out.push((s, i));
     }
-    out
 }
 
 /// Appends a span for each cell under a column name that says it is PHI.
@@ -90,9 +109,17 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         }
     }
     lines.push((s, b.len()));
+    // Each line's cells are read once: as the values under the line before and then as a
+    // header for the line after.
+    let (mut header, mut values) = (Vec::new(), Vec::new());
+    let mut kinds: Vec<Option<PhiKind>> = Vec::new();
+    if let Some(&(s, e)) = lines.first() {
+        cells(text, s, e, &mut values);
+    }
     for pair in lines.windows(2) {
-        let ((hs, he), (vs, ve)) = (pair[0], pair[1]);
-        let header = cells(text, hs, he);
+        let (vs, ve) = pair[1];
+        std::mem::swap(&mut header, &mut values);
+        cells(text, vs, ve, &mut values);
         if header.len() < 2
             || header
                 .iter()
@@ -100,14 +127,11 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         {
             continue;
         }
-        let kinds: Vec<Option<PhiKind>> = header
-            .iter()
-            .map(|&(s, e)| column_kind(&text[s..e]))
-            .collect();
+        kinds.clear();
+        kinds.extend(header.iter().map(|&(s, e)| column_kind(&text[s..e])));
         if kinds.iter().all(Option::is_none) {
             continue;
         }
-        let values = cells(text, vs, ve);
         if values.len() != header.len() {
             continue;
         }
@@ -152,6 +176,16 @@ mod tests {
                 ("ACCOUNT", "FME279347851")
             ]
         );
+    }
+
+    #[test]
+    fn column_names_are_read_alike_in_ascii_and_in_unicode() {
+        assert_eq!(column_kind("Medical Record #:"), Some(PhiKind::Mrn));
+        assert_eq!(column_kind("(Pt. ID)"), Some(PhiKind::Mrn));
+        assert_eq!(column_kind("ROOM/BED"), None);
+        // U+212A KELVIN SIGN lower-cases to an ASCII `k`.
+        assert_eq!(column_kind("NEXT OF \u{212a}IN"), Some(PhiKind::Name));
+        assert_eq!(column_kind("Ñame"), None);
     }
 
     #[test]
