@@ -568,10 +568,12 @@ fn previous_word_is(text: &str, at: usize, words: &[&str]) -> bool {
     words.iter().any(|w| w.eq_ignore_ascii_case(word))
 }
 
-/// Case-insensitive `rfind` of an ASCII needle.
-fn rfind_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len())
-        .rposition(|w| w.eq_ignore_ascii_case(needle))
+/// `rfind` of a lower-case ASCII needle in a lower-cased haystack.
+fn rfind_lower(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let first = needle[0];
+    (0..=hay.len().checked_sub(needle.len())?)
+        .rev()
+        .find(|&i| hay[i] == first && hay[i..i + needle.len()] == *needle)
 }
 
 /// The kind the nearest phone or fax cue on the same line, in the 32 bytes before `at`, gives
@@ -582,11 +584,17 @@ fn nearest_number_cue(text: &str, at: usize) -> Option<PhiKind> {
     if let Some(nl) = b[from..at].iter().rposition(|&c| c == b'\n') {
         from += nl + 1;
     }
-    let window = &b[from..at];
-    let fax = rfind_ci(window, b"fax");
+    // The window lower-cased once on the stack (it is at most 32 bytes), then each cue
+    // looked for from the right.
+    let mut lower = [0u8; 32];
+    let window = &mut lower[..at - from];
+    window.copy_from_slice(&b[from..at]);
+    window.make_ascii_lowercase();
+    let window = &*window;
+    let fax = rfind_lower(window, b"fax");
     let phone = [&b"phone"[..], b"tel", b"cell", b"call", b"mobile", b"ph"]
         .iter()
-        .filter_map(|n| rfind_ci(window, n))
+        .filter_map(|n| rfind_lower(window, n))
         .max();
     match (fax, phone) {
         (Some(f), Some(p)) if p > f => Some(PhiKind::Phone),

@@ -139,21 +139,23 @@ impl Scanner {
         let mut p = 0;
         while p < len {
             let c = b[p];
-            let look_behind = p.checked_sub(1).map(|i| b[i]);
-            let inside_word = look_behind.is_some_and(|l| l.is_ascii_alphanumeric());
-            if c.is_ascii_alphanumeric() && inside_word {
-                // No pattern starts inside a word: skip to its end.
-                p = word_end(b, p);
-                continue;
-            }
-            let word_start = c.is_ascii_alphanumeric();
-            if !(word_start || matches!(c, b'+' | b'(' | b'$')) {
+            let class = CLASS[usize::from(c)];
+            if class == OTHER {
                 p += 1;
                 continue;
             }
-            if word_start && p + 1 < len && !self.may_start(look_behind, c, b[p + 1]) {
-                p = word_end(b, p);
-                continue;
+            let look_behind = p.checked_sub(1).map(|i| b[i]);
+            let word_start = class == WORD;
+            if word_start {
+                if look_behind.is_some_and(|l| CLASS[usize::from(l)] == WORD) {
+                    // No pattern starts inside a word: skip to its end.
+                    p = word_end(b, p);
+                    continue;
+                }
+                if p + 1 < len && !self.may_start(look_behind, c, b[p + 1]) {
+                    p = word_end(b, p);
+                    continue;
+                }
             }
             let input = Input::new(text).range(p..).anchored(Anchored::Yes);
             match self.dfa.try_search_fwd(cache, &input) {
@@ -187,8 +189,31 @@ fn live_after(dfa: &DFA, cache: &mut Cache, s: LazyStateID, b: u8) -> bool {
 /// The end of the run of letters and digits starting at `p`.
 fn word_end(b: &[u8], p: usize) -> usize {
     let mut i = p + 1;
-    while i < b.len() && b[i].is_ascii_alphanumeric() {
+    while i < b.len() && CLASS[usize::from(b[i])] == WORD {
         i += 1;
     }
     i
 }
+
+/// A byte no pattern starts at.
+const OTHER: u8 = 0;
+/// An ASCII letter or digit: a pattern may start where a word does.
+const WORD: u8 = 1;
+/// `+`, `(` or `$`: a pattern may start here outside a word.
+const OPENER: u8 = 2;
+
+/// The class of every byte, one look-up instead of range tests in the scan's inner loops.
+static CLASS: [u8; 256] = {
+    let mut table = [OTHER; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_alphanumeric() {
+            table[c] = WORD;
+        } else if matches!(b, b'+' | b'(' | b'$') {
+            table[c] = OPENER;
+        }
+        c += 1;
+    }
+    table
+};
