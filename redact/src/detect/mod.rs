@@ -16,6 +16,7 @@
 //! searched repaired ([`ocr`]), with spans mapped back to the damaged bytes.
 
 mod ages;
+mod breaks;
 pub mod checks;
 mod credentialed;
 mod email;
@@ -24,6 +25,7 @@ mod names;
 mod ocr;
 mod patterns;
 mod people;
+mod phones;
 mod places;
 mod scan;
 mod structured;
@@ -137,6 +139,8 @@ impl Detector {
         let first = spans.len();
         self.automaton(text, spans);
         with_extensions(text, &mut spans[first..]);
+        phones::find(text, spans);
+        phones::with_country_codes(text, &mut spans[first..]);
         structured::hl7(text, spans);
         structured::xml(text, spans);
         structured::json(text, spans);
@@ -407,8 +411,9 @@ fn extension_end(b: &[u8], at: usize) -> Option<usize> {
         .into_iter()
         .find(|m| rest.len() >= m.len() && rest[..m.len()].eq_ignore_ascii_case(m))?;
     i += marker.len();
+    // A page may break the line after the marker (`ext.⏎005`).
     skip(&mut i, &|c| {
-        c == b' ' || c == b'\t' || c == b'.' || c == b':' || c == b'#'
+        c == b' ' || c == b'\t' || c == b'.' || c == b':' || c == b'#' || c == b'\n' || c == b'\r'
     });
     let digits = i;
     // Digits, and one line break an OCR'd page may put inside them.

@@ -107,9 +107,13 @@ fn joinable_break(b: &[u8], i: usize, wrap: usize) -> Option<(usize, usize)> {
     if i == 0 {
         return None;
     }
-    if splits_phone(b, i, nl_len) || splits_cued_id(b, i, nl_len) {
-        // Forms and cover sheets break short lines too: a telephone number, or a record
-        // number right after its cue, is joined whatever the line's length.
+    if splits_phone(b, i, nl_len).is_some()
+        || splits_cued_id(b, i, nl_len)
+        || super::breaks::splits_identifier(b, i, nl_len)
+    {
+        // Forms and cover sheets break short lines too: a telephone number, a record
+        // number right after its cue, an SSN, a date or a page banner's record number is
+        // joined whatever the line's length.
         return Some((i, nl_len));
     }
     let line_start = b[..i]
@@ -141,26 +145,18 @@ fn joinable_break(b: &[u8], i: usize, wrap: usize) -> Option<(usize, usize)> {
 }
 
 /// Cue words of record numbers whose value a page may break (`MRN PM084⏎7641`,
-/// `Chart:00003⏎9833`, `ID# NQ⏎-08236-E`), lower case, as they end before the value.
+/// `Chart:00003⏎9833`, `ID# NQ⏎-08236-E`), lower case, without the `:`, `#` or `.` that
+/// may follow them.
 const ID_CUES: &[&[u8]] = &[
     b"mrn",
-    b"mr#",
-    b"mr #",
+    b"mr",
     b"chart",
-    b"chart #",
-    b"chart#",
-    b"id#",
-    b"id #",
     b"id",
-    b"acct#",
-    b"acct #",
     b"acct",
-    b"account #",
-    b"record no.",
+    b"account",
     b"record no",
-    b"record #",
+    b"record",
     b"ref",
-    b"ref:",
 ];
 
 fn id_byte(c: u8) -> bool {
@@ -198,12 +194,22 @@ fn splits_cued_id(b: &[u8], i: usize, nl_len: usize) -> bool {
     while c > 0 && matches!(b[c - 1], b' ' | b'\t' | b':' | b'#' | b'.') {
         c -= 1;
     }
+    // The value may start the line after its cue (`MR#:⏎04S⏎49399W`).
+    if c > 0 && c == s && b[c - 1] == b'\n' {
+        c -= 1;
+        if c > 0 && b[c - 1] == b'\r' {
+            c -= 1;
+        }
+        while c > 0 && matches!(b[c - 1], b' ' | b'\t' | b':' | b'#' | b'.') {
+            c -= 1;
+        }
+    }
     let cue_end = c;
     let line_start = b[..cue_end]
         .iter()
         .rposition(|&x| x == b'\n')
         .map_or(0, |p| p + 1);
-    let before = b[line_start..s].to_ascii_lowercase();
+    let before = b[line_start..cue_end].to_ascii_lowercase();
     let before = before.trim_ascii_end();
     cue_end < s
         && ID_CUES.iter().any(|cue| {
@@ -224,15 +230,13 @@ fn phone_byte(c: u8) -> bool {
 /// Whether the line break at `i` (`nl_len` bytes) splits a telephone number: the run of
 /// number bytes that ends the line and the one that starts the next read, joined (letters
 /// an OCR engine puts for digits read back), as a North American or international number
-/// that neither part is on its own.
-fn splits_phone(b: &[u8], i: usize, nl_len: usize) -> bool {
+/// that neither part is on its own. `Some` holds the offsets of the letters inside the
+/// joined number that are to be read back as digits (`+234 93⏎O 212 4782`).
+fn splits_phone(b: &[u8], i: usize, nl_len: usize) -> Option<Vec<usize>> {
     let before = b[i - 1];
-    let after = match b.get(i + nl_len) {
-        Some(&c) => c,
-        None => return false,
-    };
+    let after = *b.get(i + nl_len)?;
     if !(phone_byte(before) && phone_byte(after)) {
-        return false;
+        return None;
     }
     // The runs stop at a column gap (two spaces), at anything that is not part of a number,
     // and at a letter inside a word (`Cal1`).
@@ -259,34 +263,34 @@ fn splits_phone(b: &[u8], i: usize, nl_len: usize) -> bool {
     let read = |v: &[u8]| -> Vec<u8> { v.iter().map(|&c| as_digit(c).unwrap_or(c)).collect() };
     let (left, right) = (read(&b[s..i]), read(&b[from..e]));
     // The left part from its first digit, `(` or `+`; the right one up to its last digit.
-    let left = match left
+    let first = left
         .iter()
-        .position(|c| c.is_ascii_digit() || matches!(c, b'(' | b'+'))
-    {
-        Some(t) => left[t..].to_vec(),
-        None => return false,
-    };
-    let right = match right.iter().rposition(u8::is_ascii_digit) {
-        Some(t) => right[..=t].to_vec(),
-        None => return false,
-    };
+        .position(|c| c.is_ascii_digit() || matches!(c, b'(' | b'+'))?;
+    let left = left[first..].to_vec();
+    let last = right.iter().rposition(u8::is_ascii_digit)?;
+    let right = right[..=last].to_vec();
     if !left.iter().any(u8::is_ascii_digit) && left.last() != Some(&b'(') {
-        return false;
+        return None;
     }
     if phone_shaped(&right) {
-        return false;
+        return None;
     }
     // The left part may have picked up the end of a word before the number (`Cal1 +1 (`):
     // try it from each place a number can start.
-    (0..left.len())
+    let t = (0..left.len())
         .filter(|&t| t == 0 || matches!(left[t - 1], b' ' | b'('))
         .filter(|&t| left[t].is_ascii_digit() || matches!(left[t], b'(' | b'+'))
-        .any(|t| {
+        .find(|&t| {
             let part = &left[t..];
             let mut joined = part.to_vec();
             joined.extend_from_slice(&right);
             phone_shaped(&joined) && !phone_shaped(part)
-        })
+        })?;
+    let letters = (s + first + t..i)
+        .chain(from..from + right.len())
+        .filter(|&k| b[k].is_ascii_alphabetic())
+        .collect();
+    Some(letters)
 }
 
 /// A North American number (`+1 (555) 867-5309`, `555.867.5309`, `5558675309`) or an
@@ -296,7 +300,7 @@ fn phone_shaped(v: &[u8]) -> bool {
     static SHAPES: OnceLock<Option<regex_automata::meta::Regex>> = OnceLock::new();
     let shapes = SHAPES.get_or_init(|| {
         regex_automata::meta::Regex::new_many(&[
-            r"^(?:\+?1[ .-]?)?(?:\([0-9]{3}\)[ ]?|[0-9]{3}[ ./-]?)[0-9]{3}[ ./-]?[0-9]{4}$",
+            r"^(?:\+?1[ .-]?)?(?:\([0-9]{3}\)[ ]?-?|[0-9]{3}[ ./-]?)[0-9]{3}[ ./-]?[0-9]{4}$",
             r"^(?:\+|011[ ]?)[1-9][0-9]{0,2}(?:[ .-]?\(?[0-9]{1,5}\)?){2,5}$",
         ])
         .ok()
@@ -321,7 +325,7 @@ fn longest_line(text: &str) -> usize {
 #[inline(never)]
 pub fn repair(text: &str) -> Option<Repaired> {
     let b = text.as_bytes();
-    let confused = confusions(b);
+    let mut confused = confusions(b);
     let wrap = longest_line(text);
     // Every joinable break, as the bytes to drop (`from`, `len`); and whether one sits at a
     // bare `\n` (a `\r\n` break is joined but, on its own, does not mark a text as damaged).
@@ -336,8 +340,15 @@ pub fn repair(text: &str) -> Option<Repaired> {
         if let Some(drop) = joinable_break(b, at, wrap) {
             bare_break |= !crlf;
             breaks.push(drop);
+            // Letters inside a telephone number joined across the break read as digits
+            // too, even where they stand alone (`93⏎O 212 4782`).
+            if let Some(letters) = splits_phone(b, at, if crlf { 2 } else { 1 }) {
+                confused.extend(letters);
+            }
         }
     }
+    confused.sort_unstable();
+    confused.dedup();
     if confused.is_empty() && !bare_break {
         return None;
     }

@@ -193,6 +193,16 @@ pub fn table() -> Vec<Pattern> {
         // Email addresses are not here: their local part could start any word, which would
         // keep the automaton alive everywhere. `email.rs` finds them from the `@`.
         // --- identifiers after a cue word ---
+        // The last four of an SSN, the cue's words broken across a line or `SSN` read as
+        // `5SN` by OCR (`Last 4⏎SSN: 8470`, `Last 4 5SN:2132`).
+        {
+            let c = r"\b(?i:last[ \t]*(?:4|four)(?:[ \t]+digits)?(?:[ \t]+of)?[ \t]*\n?[ \t]*(?:ssn|5sn|s5n|55n|ss#|social(?:[ \t]+security)?))";
+            Pattern {
+                regex: format!(r"{c}{SEP}(?:[Xx*]{{3}}[ -]?[Xx*]{{2}}[ -]?)?[0-9]{{4}}\b"),
+                cue: Some(format!("{c}{SEP}")),
+                rule: Rule::Cue(CueValue::Id(PhiKind::Ssn)),
+            }
+        },
         // The last four of an SSN, which forms and consent letters ask for on their own.
         cue_pattern(
             &[
@@ -220,6 +230,8 @@ pub fn table() -> Vec<Pattern> {
         cue_pattern(
             &[
                 "ssn",
+                "5sn",
+                "s5n",
                 "ss#",
                 "social security number",
                 "social security no",
