@@ -85,7 +85,7 @@ fn splits_ssn(b: &[u8], i: usize, from: usize) -> bool {
 
 /// Whether `t` is a whole numeric date: `m/d/yy(yy)` with one separator throughout (`/`,
 /// `-` or `.`), `yyyy-mm-dd`, or `mm/yyyy`; month and day plausible either way round.
-fn numeric_date(t: &[u8]) -> bool {
+pub(super) fn numeric_date(t: &[u8]) -> bool {
     static RE: OnceLock<Option<Regex>> = OnceLock::new();
     let Some(re) = compiled(
         &RE,

@@ -76,28 +76,17 @@ fn local_start(b: &[u8], at: usize) -> usize {
     start
 }
 
-/// Whether the word that ends at the `.` at `dot` is letters and digits without a capital,
-/// alone on its line, after a label (`To: muhammad.`) or a lone initial (`or r.`): the
-/// start of an address, not the last word of a sentence.
+/// Whether the word that ends at the `.` at `dot` is letters and digits without a capital
+/// (`muhammad.`, `r.`): it may be the start of an address broken after a dot. Recall first
+/// for addresses: a sentence that ends in such a word right before an address on the next
+/// line loses its last word too (`see below.⏎jane@…`), which costs little.
 fn lower_word_before(b: &[u8], dot: usize) -> bool {
     let mut s = dot;
     while s > 0 && (b[s - 1].is_ascii_lowercase() || b[s - 1].is_ascii_digit() || b[s - 1] == b'_')
     {
         s -= 1;
     }
-    while s > 0 && b[s - 1] == b'.' {
-        // `r.giraud.` : the dots inside a local part.
-        s -= 1;
-        while s > 0 && (b[s - 1].is_ascii_lowercase() || b[s - 1].is_ascii_digit()) {
-            s -= 1;
-        }
-    }
-    let mut k = s;
-    while k > 0 && matches!(b[k - 1], b' ' | b'\t') {
-        k -= 1;
-    }
-    // A lone lower-case initial is an address's start too (`or r.⏎giraud@…`).
-    dot > s && (k == 0 || matches!(b[k - 1], b'\n' | b':' | b'|' | b'<') || dot - s == 1)
+    dot > s && (s == 0 || !b[s - 1].is_ascii_uppercase())
 }
 
 /// Where the domain after the `@` at `at` ends and whether it is one, crossing one line break
@@ -114,7 +103,12 @@ fn domain_end(text: &str, at: usize) -> (usize, bool) {
     let nl = line_break(b, end);
     if nl > 0 {
         let next = b.get(end + nl).copied().unwrap_or(b' ');
-        let joins = end == at + 1 || next == b'.' || b[end - 1] == b'-' || b[end - 1] == b'.';
+        // A domain that is not whole before the break (`gma⏎il.com`, `att.n⏎et`) goes on.
+        let joins = end == at + 1
+            || next == b'.'
+            || b[end - 1] == b'-'
+            || b[end - 1] == b'.'
+            || !valid_domain(&text[at + 1..end]);
         if joins && domain_byte(next) {
             let joined = scan(end + nl);
             let domain: String = text[at + 1..joined]
@@ -195,8 +189,17 @@ mod tests {
             ["behnert_glenda@behner-\nt-family.com"]
         );
         assert_eq!(emails("To:hammad19\n80@msn.com"), ["hammad19\n80@msn.com"]);
-        // A sentence that ends a line is not glued to an address on the next.
-        assert_eq!(emails("see below.\njane@example.com"), ["jane@example.com"]);
+        // A sentence that ends a line in a capitalised word is not glued to an address on
+        // the next.
+        assert_eq!(
+            emails("Ask Dr. Okafor.\njane@example.com"),
+            ["jane@example.com"]
+        );
+        // Recall first: a lower-case word and a dot ending the line may start the address.
+        assert_eq!(
+            emails("see below.\njane@example.com"),
+            ["below.\njane@example.com"]
+        );
     }
 
     #[test]
@@ -216,6 +219,10 @@ mod tests {
         assert_eq!(
             emails("e-mail | JARAREXACHS@ymail.c-\nom\nDate"),
             ["JARAREXACHS@ymail.c-\nom"]
+        );
+        assert_eq!(
+            emails("mail jane@gma\nil.com and r@att.n\net\n"),
+            ["jane@gma\nil.com", "r@att.n\net"]
         );
         // A sentence that ends with a capitalised word stays out of the address.
         assert_eq!(emails("Write to Dr. Okafor.\nj.doe@x.org"), ["j.doe@x.org"]);

@@ -13,8 +13,11 @@ pub struct Repaired {
     map: Vec<u32>,
     /// Repaired offsets where something was dropped just before (a joined break).
     joins: Vec<usize>,
-    /// Repaired offsets of letters read back as digits.
+    /// Repaired offsets of letters read back as digits (and digits read back as letters).
     reads: Vec<usize>,
+    /// Repaired offsets of digits read back as letters inside words: a cue word repaired
+    /// (`REFERR1NG:`) changes what is found after it, not at it.
+    word_reads: Vec<usize>,
 }
 
 impl Repaired {
@@ -25,7 +28,9 @@ impl Repaired {
             let i = list.partition_point(|&m| m < lo);
             list.get(i).is_some_and(|&m| m < end)
         };
-        inside(&self.joins, start + 1) || inside(&self.reads, start)
+        inside(&self.joins, start + 1)
+            || inside(&self.reads, start)
+            || inside(&self.word_reads, start.saturating_sub(WORD_READ_REACH))
     }
 
     /// The parts of the repaired text worth searching again: each repair with the line
@@ -73,6 +78,10 @@ impl Repaired {
         (s, e.max(s))
     }
 }
+
+/// How far before a span a repaired word may stand and still be what the span depends on
+/// (a cue word and its separator).
+const WORD_READ_REACH: usize = 48;
 
 /// The digit an OCR engine mistakes this letter for.
 fn as_digit(c: u8) -> Option<u8> {
@@ -185,9 +194,24 @@ fn splits_cued_id(b: &[u8], i: usize, nl_len: usize) -> bool {
         .filter(|c| c.is_ascii_digit())
         .count();
     // Two whole tokens, or a date starting the next line, are two things.
-    let dashes = b[from..e].iter().filter(|&&c| c == b'-').count();
-    if digits < 3 || e - from > 16 || i - s > 16 || dashes >= 2 || (i - s >= 6 && e - from >= 6) {
+    let date_next = {
+        let mut d = from;
+        while d < b.len() && (b[d].is_ascii_digit() || matches!(b[d], b'/' | b'-' | b'.')) {
+            d += 1;
+        }
+        super::breaks::numeric_date(&b[from..d])
+    };
+    if digits < 3 || e - from > 16 || i - s > 16 || date_next || (i - s >= 6 && e - from >= 6) {
         return false;
+    }
+    // A cue glued to its value (`MRN467803⏎61`).
+    let glued = b[s..i].to_ascii_lowercase();
+    if ID_CUES
+        .iter()
+        .any(|cue| glued.starts_with(cue) && glued.get(cue.len()).is_some_and(u8::is_ascii_digit))
+        && (s == 0 || !b[s - 1].is_ascii_alphanumeric())
+    {
+        return true;
     }
     // What stands before the token on its line: a cue, then `:`, `#` or spaces.
     let mut c = s;
@@ -356,6 +380,7 @@ pub fn repair(text: &str) -> Option<Repaired> {
     let mut map: Vec<u32> = Vec::with_capacity(b.len());
     let mut joins = Vec::with_capacity(breaks.len());
     let mut reads = Vec::with_capacity(confused.len());
+    let mut word_reads = Vec::new();
     let copy = |out: &mut Vec<u8>, map: &mut Vec<u32>, from: usize, to: usize| {
         out.extend_from_slice(&b[from..to]);
         map.extend((from..to).map(|i| i as u32));
@@ -379,7 +404,10 @@ pub fn repair(text: &str) -> Option<Repaired> {
             ri += 1;
             copy(&mut out, &mut map, pos, next_read);
             reads.push(out.len());
-            out.push(as_digit(b[next_read]).unwrap_or(b[next_read]));
+            if b[next_read].is_ascii_digit() {
+                word_reads.push(out.len());
+            }
+            out.push(read_back(b, next_read));
             map.push(next_read as u32);
             pos = next_read + 1;
         }
@@ -393,14 +421,50 @@ pub fn repair(text: &str) -> Option<Repaired> {
         map,
         joins,
         reads,
+        word_reads,
     })
+}
+
+/// The letter an OCR engine mistakes this digit for, in the case of the word around it
+/// (`REFERR1NG`, `C1aim`, `D0B`, `ADDRE5S`, `MEM8ER`).
+fn as_letter(b: &[u8], j: usize) -> Option<u8> {
+    let neighbour = b
+        .get(j + 1)
+        .filter(|c| c.is_ascii_alphabetic())
+        .or_else(|| {
+            j.checked_sub(1)
+                .map(|k| &b[k])
+                .filter(|c| c.is_ascii_alphabetic())
+        })?;
+    let upper = neighbour.is_ascii_uppercase();
+    Some(match (b[j], upper) {
+        (b'0', true) => b'O',
+        (b'0', false) => b'o',
+        (b'1', true) => b'I',
+        (b'1', false) => b'l',
+        (b'5', true) => b'S',
+        (b'5', false) => b's',
+        (b'8', true) => b'B',
+        _ => return None,
+    })
+}
+
+/// What the byte at `j` reads as once repaired: a letter in a number as its digit, a digit
+/// in a word as its letter.
+fn read_back(b: &[u8], j: usize) -> u8 {
+    if b[j].is_ascii_digit() {
+        as_letter(b, j).unwrap_or(b[j])
+    } else {
+        as_digit(b[j]).unwrap_or(b[j])
+    }
 }
 
 /// The offsets of the letters read for digits inside numbers, in order: a letter of
 /// [`as_digit`] whose token (a run of letters and digits) holds more digits than letters that
 /// are never mistaken for digits, and that touches a digit or another such letter that
-/// does. Token by token: a token without a digit and a confusable letter costs one look at
-/// each byte.
+/// does; and the digits read for letters inside words (see [`as_letter`]): a token with at
+/// least twice as many letters as digits, every digit one an engine puts for a letter. Token
+/// by token: a token without a digit costs one look at each byte.
 fn confusions(b: &[u8]) -> Vec<usize> {
     let mut found = Vec::new();
     let mut i = 0;
@@ -420,6 +484,20 @@ fn confusions(b: &[u8]) -> Vec<usize> {
                 plain_letters += 1;
             }
             i += 1;
+        }
+        let letters = confusable + plain_letters;
+        if digits > 0 && letters >= 2 && letters >= 2 * digits && plain_letters * 2 >= digits {
+            // A word with digits an OCR engine read for letters (`REFERR1NG:`, `C1aim #`,
+            // `D0B`): its cue words read again. Only when every digit can be a letter.
+            if b[s..i]
+                .iter()
+                .filter(|c| c.is_ascii_digit())
+                .all(|&c| matches!(c, b'0' | b'1' | b'5' | b'8'))
+            {
+                found
+                    .extend((s..i).filter(|&j| b[j].is_ascii_digit() && as_letter(b, j).is_some()));
+            }
+            continue;
         }
         if confusable == 0 || digits == 0 || plain_letters * 2 >= digits || i - s < 2 {
             continue;
@@ -471,7 +549,7 @@ mod tests {
             ("Fax: 011 \n44 161 036 4888\n", "Fax: 011 44 161 036 4888\n"),
             (
                 "Cal1 +1 (\n862) 842-5033 with",
-                "Cal1 +1 (862) 842-5033 with",
+                "Call +1 (862) 842-5033 with",
             ),
         ] {
             assert_eq!(
@@ -493,6 +571,11 @@ mod tests {
                 "Acc: LX0334  Chart:00003\n9833\nCollected",
                 "Acc: LX0334  Chart:000039833\nCollected",
             ),
+            (
+                "Patient ID: 472\n6-6909-3    Rep",
+                "Patient ID: 4726-6909-3    Rep",
+            ),
+            ("order. MRN467803\n61.\n", "order. MRN46780361.\n"),
         ] {
             assert_eq!(
                 repair(damaged).map(|r| r.text),
@@ -500,8 +583,25 @@ mod tests {
                 "{damaged:?}"
             );
         }
+        // The cue may stand on the line before the value.
+        let t = b"MR#:\n04S\n49399W     ACCT#";
+        assert!(splits_cued_id(t, 8, 1));
         // Without a cue before it, a number ending a line stays apart from the next line.
         assert!(repair("Order 4471\n2026 plan").is_none());
+    }
+
+    #[test]
+    fn digits_read_for_letters_inside_words_are_read_back() {
+        let r = repair("REFERR1NG: Dr. Mor, C1aim #: 44, D0B: 1/2/33, A1c 7.2").expect("damaged");
+        assert_eq!(
+            r.text,
+            "REFERRING: Dr. Mor, Claim #: 44, DOB: 1/2/33, Alc 7.2"
+        );
+        // Codes and numbers keep their digits (`B12` is read the other way, as before).
+        assert_eq!(
+            repair("HbA1c B12 SpO2 V6 T4 MR8123 X1885259").map(|r| r.text),
+            Some("HbAlc 812 SpO2 V6 T4 MR8123 X1885259".to_owned())
+        );
     }
 
     #[test]

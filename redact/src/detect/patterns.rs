@@ -145,7 +145,8 @@ pub fn table() -> Vec<Pattern> {
     let date_value = r"[0-9]{1,4}(?:[/.-]|[ ]{1,2})?[0-9]{1,2}(?:[/.-]|[ ]{1,2})?[0-9]{2,4}\b";
     // The words of a name are joined by one space (or a comma and one space): two spaces
     // or a tab separate the columns of a form.
-    let name_seq = format!(r"{NAME_TOKEN}(?:,?[ \t]{NAME_TOKEN}){{0,4}}");
+    // A nickname in quotes may stand between them (`Naël 'Georges' Laroche`).
+    let name_seq = format!(r#"{NAME_TOKEN}['"]?(?:,?[ \t]['"]?{NAME_TOKEN}['"]?){{0,4}}"#);
     let ext = r"(?:[ \t]*,?[ \t]*(?i:ext\.?|extension|x|\#)[ \t]*[0-9]{1,6}\b)?";
 
     vec![
@@ -594,6 +595,30 @@ pub fn table() -> Vec<Pattern> {
                 "reviewed by",
                 "patient_name",
                 "full name",
+                "office contact",
+                "laboratory director",
+                "lab director",
+                "medical director",
+                "injured person",
+                "injured party",
+                "claimant",
+                "driver",
+                "ordering practitioner",
+                "practitioner",
+                "treating provider",
+                "treating physician",
+                "beneficiary",
+                "member",
+                "representative",
+                "sent by",
+                "dictated by",
+                "seen by",
+                "accompanied by",
+                "name and address",
+                "lives with a spouse",
+                "lives with",
+                "my mother",
+                "my father",
                 "caller id",
                 "caller name",
                 "caller",
@@ -605,7 +630,8 @@ pub fn table() -> Vec<Pattern> {
                 "aka",
                 "also known as",
             ]);
-            let sep = r#"(?:[ \t]*\([^)\n0-9]{1,40}\))?(?:"[ \t]*:[ \t]*"|[ \t]*[:#=,-][ \t]*"?|[ \t]+"?)"#;
+            // A form's label may end in `|` (a table's cell) or a line break after the `:`.
+            let sep = r#"(?:[ \t]*\([^)\n0-9]{1,40}\))?(?:"[ \t]*:[ \t]*"|[ \t]*[:|][ \t]*\n[ \t]*|[ \t]*[:#=,|-][ \t]*"?|[ \t]+"?)"#;
             Pattern {
                 regex: format!(r"{c}{sep}{name_seq}"),
                 cue: Some(format!(r"{c}{sep}")),
@@ -647,6 +673,22 @@ pub fn table() -> Vec<Pattern> {
         ),
         plain(
             r"\b(?i:P\.?[ \t]?O\.?[ \t]*Box|Post Office Box|(?:RR|Rural Route|HC)[ \t]*[0-9]{1,3}[ \t]+Box)[ \t]+[0-9]+\b",
+            Rule::Plain(PhiKind::Address),
+        ),
+        // Military mail (`PSC 1385 Box 3551`, `CMR 402 Box 17`, `Unit 2050 Box 4190`).
+        plain(
+            r"\b(?:PSC|CMR|UNIT|Unit)[ \t]*[0-9]{1,5},?[ \t]+(?i:box)[ \t]+[0-9]{1,5}\b",
+            Rule::Plain(PhiKind::Address),
+        ),
+        // A county or parish by name (`Halvorson County`, `St. Tammany Parish`).
+        plain(
+            r"\b(?:[A-Z][A-Za-z'.-]+[ \t]+){1,2}(?:County|COUNTY|Parish|PARISH|Borough)\b",
+            Rule::Plain(PhiKind::Address),
+        ),
+        // A house number and capitalised street words, whatever the suffix, when a unit
+        // follows (`23056 Nienow Unions Unit 32`, `9469 Schimmel Dam, Suite 167`).
+        plain(
+            r"\b[0-9]{1,6}(?:-[0-9]{1,4})?[A-Za-z]?[ \t]+(?:[A-Z][A-Za-z'.-]*[ \t]+){0,3}[A-Z][A-Za-z'.-]*,?[ \t]*\n?[ \t]*(?:(?i:apt|apartment|unit|suite|ste)\.?[ \t]*\n?[ \t]*#?[ \t]*|\#[ \t]*)[A-Za-z0-9-]*[0-9][A-Za-z0-9-]*\b",
             Rule::Plain(PhiKind::Address),
         ),
         plain(
