@@ -276,7 +276,8 @@ impl Detector {
                     && checks::month_day_ok(p[0], p[1])
                     && (previous_word_is(text, start, DATE_CUES)
                         || starts_range(text, end)
-                        || follows_a_date(text, start));
+                        || follows_a_date(text, start)
+                        || alone_on_line(text, start, end));
                 when(ok, PhiKind::Date)
             }
             Rule::NamePair => match self.names.pair(text, start, end) {
@@ -507,7 +508,21 @@ const DATE_CUES: &[&str] = &[
     "admit",
     "dc",
     "d/c",
+    "fill",
+    "lastfill",
+    "filled",
+    "accident",
+    "injury",
+    "onset",
+    "surgery",
 ];
+
+/// Whether `text[start..end]` stands alone on its line (a letter's date line: `2/11`).
+fn alone_on_line(text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start].rsplit('\n').next().unwrap_or("");
+    let after = text[end..].split('\n').next().unwrap_or("");
+    before.trim().is_empty() && after.trim().is_empty()
+}
 
 /// Whether a date range continues at `at`: `1/16-2/4/2019`, `3/2 – 3/9`.
 fn starts_range(text: &str, at: usize) -> bool {

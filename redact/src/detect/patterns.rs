@@ -766,13 +766,13 @@ pub fn table() -> Vec<Pattern> {
         // ordinal in words) and an optional year; lines may break anywhere between words.
         plain(
             &format!(
-                r"\b(?:(?i:mon|tues|wednes|thurs|fri|satur|sun)day,?[ \t\n]+)?(?:{MONTHS})\.?[ \t\n]+(?:[0-9]{{1,2}}(?:st|nd|rd|th)?\b(?:[ \t]*(?:-|(?-u:\xE2\x80\x93))[ \t]*[0-9]{{1,2}}\b)?(?:,?[ \t\n]+[0-9]{{4}}\b)?|[0-9]{{4}}\b|{ORDINAL_WORDS}\b)"
+                r"\b(?:(?i:mon|tues|wednes|thurs|fri|satur|sun)day,?[ \t\n]*)?(?:{MONTHS})\.?[ \t\n]+(?:[0-9]{{1,2}}(?:st|nd|rd|th)?\b(?:[ \t]*(?:-|(?-u:\xE2\x80\x93))[ \t]*[0-9]{{1,2}}\b)?(?:,?[ \t\n]+[0-9]{{4}}\b)?|[0-9]{{4}}\b|{ORDINAL_WORDS}\b)"
             ),
             Rule::Plain(PhiKind::Date),
         ),
         plain(
             &format!(
-                r"\b(?:(?i:the)[ \t\n]+)?[0-9]{{1,2}}(?:st|nd|rd|th)?[ \t\n]+(?:of[ \t\n]+)?(?:{MONTHS})\b\.?(?:,?[ \t\n]+[0-9]{{4}}\b)?"
+                r"\b(?:(?i:the)[ \t\n]+)?(?:0?[1-9]|[12][0-9]|3[01])(?:st|nd|rd|th)?[ \t\n]+(?:of[ \t\n]+)?(?:{MONTHS})\b\.?(?:,?[ \t\n]+[0-9]{{4}}\b)?"
             ),
             Rule::Plain(PhiKind::Date),
         ),
@@ -787,6 +787,11 @@ pub fn table() -> Vec<Pattern> {
         ),
         plain(
             r"\b(?:0?[1-9]|1[0-2])[ \t]*/[ \t]*(?:0?[1-9]|[12][0-9]|3[01])[ \t]*/[ \t]*(?:[0-9]{4}|[0-9]{2})\b",
+            Rule::Plain(PhiKind::Date),
+        ),
+        // `08 14 2025`: month, day and a four-digit year parted by single spaces.
+        plain(
+            r"\b(?:0?[1-9]|1[0-2]) (?:0?[1-9]|[12][0-9]|3[01]) (?:19|20)[0-9]{2}\b",
             Rule::Plain(PhiKind::Date),
         ),
         plain(r"\b[0-9]{1,2}/[0-9]{4}\b", Rule::MonthYear),

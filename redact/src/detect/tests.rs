@@ -389,3 +389,24 @@ fn counties_military_boxes_and_streets_with_a_unit_are_addresses() {
     }
     nothing("Take 2 tablets daily for 5 days");
 }
+
+#[test]
+fn dates_with_spaces_glued_weekdays_day_ranges_and_lone_date_lines_are_found() {
+    for (text, date) in [
+        ("This authorization expires on 04 13 2027.", "04 13 2027"),
+        (
+            "Date: Saturday,January 25, 2025 at 11:38",
+            "Saturday,January 25, 2025",
+        ),
+        (
+            "USD 4504.00\nDecember 24-27, 2026   99213   $718.36",
+            "December 24-27, 2026",
+        ),
+        ("Date of accident: 6/10 at approx. 22:23", "6/10"),
+        ("Last fill: 9/17   Refills remaining: 0", "9/17"),
+        ("fax +49 54 6056105\n\n2/11\n\nDr. Esteves", "2/11"),
+    ] {
+        covered(text, date);
+    }
+    nothing("Take 2 tablets 3 times daily, 1/2 tab at night");
+}
