@@ -49,6 +49,31 @@ const AFTER: &[&str] = &[
     " yo m",
     "-year",
     " -year-old",
+    "yof",
+    "yom",
+    " yof",
+    " yom",
+    "/m",
+    "/f",
+    " yearsold",
+    "\ny.o.",
+    "\ny/o",
+    "\nyo",
+    "\nyears old",
+    "\nyear old",
+];
+
+/// Phrases after an age that say so on their own, also when a scan glued the number to the
+/// word before it (`She is102 years old`).
+const STRONG_AFTER: &[&str] = &[
+    " years old",
+    " year old",
+    "-year-old",
+    " y.o.",
+    " y/o",
+    "y/o",
+    " yo",
+    "yo",
 ];
 
 /// Words just before an age.
@@ -137,6 +162,35 @@ fn number_words() -> &'static Regex {
     })
 }
 
+/// Whether the number at `b[i..e]` is the age column of a face sheet's row: a numeric date
+/// of birth before it and a sex after it, each across a column gap
+/// (`01/01/1974  101    M     D`).
+fn after_birth_date(b: &[u8], i: usize, e: usize) -> bool {
+    let mut k = i;
+    while k > 0 && matches!(b[k - 1], b' ' | b'\t') {
+        k -= 1;
+    }
+    if i - k < 2 {
+        return false;
+    }
+    let mut s = k;
+    while s > 0 && (b[s - 1].is_ascii_alphanumeric() || matches!(b[s - 1], b'/' | b'-' | b'.')) {
+        s -= 1;
+    }
+    let date = &b[s..k];
+    let slashes = date.iter().filter(|&&c| c == b'/' || c == b'-').count();
+    let digits = date.iter().filter(|c| c.is_ascii_alphanumeric()).count();
+    let mut a = e;
+    while a < b.len() && matches!(b[a], b' ' | b'\t') {
+        a += 1;
+    }
+    slashes == 2
+        && (6..=8).contains(&digits)
+        && a - e >= 2
+        && matches!(b.get(a), Some(b'M' | b'F' | b'U' | b'X'))
+        && !b.get(a + 1).is_some_and(u8::is_ascii_alphanumeric)
+}
+
 /// Appends AGE spans for ages over 89.
 #[inline(never)]
 pub fn find(text: &str, spans: &mut Vec<Span>) {
@@ -154,14 +208,35 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         while e < b.len() && b[e].is_ascii_digit() {
             e += 1;
         }
+        let glued_to_word = !at_start && b[i - 1].is_ascii_lowercase();
+        if glued_to_word && e - i <= 3 {
+            let n = b[i..e]
+                .iter()
+                .fold(0u32, |n, &d| n * 10 + u32::from(d - b'0'));
+            let strong = STRONG_AFTER.iter().any(|a| {
+                text[e..]
+                    .get(..a.len())
+                    .is_some_and(|h| h.eq_ignore_ascii_case(a))
+                    && ends_word(&text[e + a.len()..])
+            });
+            if (90..=130).contains(&n) && strong {
+                spans.push(Span::new(i, e, PhiKind::Age));
+            }
+        }
         if at_start && e - i <= 3 {
             let n = b[i..e]
                 .iter()
                 .fold(0u32, |n, &d| n * 10 + u32::from(d - b'0'));
-            let glued = (i > 0 && matches!(b[i - 1], b'.' | b'/' | b'-' | b'$' | b':'))
-                || (e < b.len() && matches!(b[e], b'.' | b'/' | b':' | b'%'))
-                    && b.get(e + 1).is_some_and(u8::is_ascii_digit);
-            if (90..=130).contains(&n) && !glued && (phrase_after(text, e) || cue_before(text, i)) {
+            // A colon after a label (`AGE:102`) is not a time's.
+            let label_colon = i >= 2 && b[i - 1] == b':' && b[i - 2].is_ascii_alphabetic();
+            let glued =
+                (i > 0 && matches!(b[i - 1], b'.' | b'/' | b'-' | b'$' | b':') && !label_colon)
+                    || (e < b.len() && matches!(b[e], b'.' | b'/' | b':' | b'%'))
+                        && b.get(e + 1).is_some_and(u8::is_ascii_digit);
+            if (90..=130).contains(&n)
+                && !glued
+                && (phrase_after(text, e) || cue_before(text, i) || after_birth_date(b, i, e))
+            {
                 spans.push(Span::new(i, e, PhiKind::Age));
             }
         }
@@ -205,6 +280,14 @@ mod tests {
             ["ninety-seven", "one hundred and one"]
         );
         assert_eq!(ages(r#"{"url": "age", "valueInteger": 104}"#), ["104"]);
+        assert_eq!(
+            ages("Age/Sex: 95/M, AGE:102, 90yoF, She is102 years old, 106\ny.o. with"),
+            ["95", "102", "90", "102", "106"]
+        );
+        assert_eq!(
+            ages("DOB         AGE   SEX\n01/01/1974  101    M     D         MUSLIM"),
+            ["101"]
+        );
     }
 
     #[test]

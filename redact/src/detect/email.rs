@@ -42,7 +42,9 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
 }
 
 /// Where the local part before the `@` at `at` starts, reading back over one line break
-/// when a local-part byte stands before it.
+/// when a local-part byte stands before it (`w.visserboer⏎@…`, `muhammad.⏎faisal@…`; a
+/// line ending in a full stop only after a word without capitals, which a sentence's last
+/// word seldom is when an address follows).
 fn local_start(b: &[u8], at: usize) -> usize {
     let mut start = at;
     let mut crossed = false;
@@ -50,7 +52,7 @@ fn local_start(b: &[u8], at: usize) -> usize {
         while start > 0 && local_byte(b[start - 1]) {
             start -= 1;
         }
-        if crossed || start == at || start == 0 || b[start - 1] != b'\n' {
+        if crossed || start == 0 || b[start - 1] != b'\n' {
             break;
         }
         let nl = if start >= 2 && b[start - 2] == b'\r' {
@@ -58,7 +60,10 @@ fn local_start(b: &[u8], at: usize) -> usize {
         } else {
             1
         };
-        if start > nl && local_byte(b[start - 1 - nl]) && b[start - 1 - nl] != b'.' {
+        let last = start.checked_sub(1 + nl).map(|k| (k, b[k]));
+        let continues =
+            last.is_some_and(|(k, c)| local_byte(c) && (c != b'.' || lower_word_before(b, k)));
+        if continues {
             start -= nl;
             crossed = true;
         } else {
@@ -69,6 +74,19 @@ fn local_start(b: &[u8], at: usize) -> usize {
         start += 1;
     }
     start
+}
+
+/// Whether the word that ends at the `.` at `dot` is letters and digits without a capital
+/// (`muhammad.`, `r.`): it may be the start of an address broken after a dot. Recall first
+/// for addresses: a sentence that ends in such a word right before an address on the next
+/// line loses its last word too (`see below.⏎jane@…`), which costs little.
+fn lower_word_before(b: &[u8], dot: usize) -> bool {
+    let mut s = dot;
+    while s > 0 && (b[s - 1].is_ascii_lowercase() || b[s - 1].is_ascii_digit() || b[s - 1] == b'_')
+    {
+        s -= 1;
+    }
+    dot > s && (s == 0 || !b[s - 1].is_ascii_uppercase())
 }
 
 /// Where the domain after the `@` at `at` ends and whether it is one, crossing one line break
@@ -85,7 +103,12 @@ fn domain_end(text: &str, at: usize) -> (usize, bool) {
     let nl = line_break(b, end);
     if nl > 0 {
         let next = b.get(end + nl).copied().unwrap_or(b' ');
-        let joins = end == at + 1 || next == b'.' || b[end - 1] == b'-' || b[end - 1] == b'.';
+        // A domain that is not whole before the break (`gma⏎il.com`, `att.n⏎et`) goes on.
+        let joins = end == at + 1
+            || next == b'.'
+            || b[end - 1] == b'-'
+            || b[end - 1] == b'.'
+            || !valid_domain(&text[at + 1..end]);
         if joins && domain_byte(next) {
             let joined = scan(end + nl);
             let domain: String = text[at + 1..joined]
@@ -93,7 +116,11 @@ fn domain_end(text: &str, at: usize) -> (usize, bool) {
                 .filter(|c| *c != '\n' && *c != '\r')
                 .collect();
             let trimmed = domain.trim_end_matches(['.', '-']);
-            if valid_domain(trimmed) {
+            // A hyphen the page put where it broke a label (`ymail.c-⏎om`).
+            let unbroken = text[at + 1..joined].replace("-\r\n", "").replace("-\n", "");
+            if valid_domain(trimmed)
+                || (b[end - 1] == b'-' && valid_domain(unbroken.trim_end_matches(['.', '-'])))
+            {
                 let mut e = joined;
                 while e > at + 1 && matches!(b[e - 1], b'.' | b'-') {
                     e -= 1;
@@ -162,8 +189,43 @@ mod tests {
             ["behnert_glenda@behner-\nt-family.com"]
         );
         assert_eq!(emails("To:hammad19\n80@msn.com"), ["hammad19\n80@msn.com"]);
-        // A sentence that ends a line is not glued to an address on the next.
-        assert_eq!(emails("see below.\njane@example.com"), ["jane@example.com"]);
+        // A sentence that ends a line in a capitalised word is not glued to an address on
+        // the next.
+        assert_eq!(
+            emails("Ask Dr. Okafor.\njane@example.com"),
+            ["jane@example.com"]
+        );
+        // Recall first: a lower-case word and a dot ending the line may start the address.
+        assert_eq!(
+            emails("see below.\njane@example.com"),
+            ["below.\njane@example.com"]
+        );
+    }
+
+    #[test]
+    fn addresses_broken_before_the_at_after_a_dot_or_inside_the_top_level_label_are_one_span() {
+        assert_eq!(
+            emails("Sender e-mail    | w.visserboer\n@qckhealth.org\nDate"),
+            ["w.visserboer\n@qckhealth.org"]
+        );
+        assert_eq!(
+            emails("To: muhammad.\nfaisal@att.net\n"),
+            ["muhammad.\nfaisal@att.net"]
+        );
+        assert_eq!(
+            emails("reached at +44 20 7975 8988 or r.\ngiraud@ujwhealth.org."),
+            ["r.\ngiraud@ujwhealth.org"]
+        );
+        assert_eq!(
+            emails("e-mail | JARAREXACHS@ymail.c-\nom\nDate"),
+            ["JARAREXACHS@ymail.c-\nom"]
+        );
+        assert_eq!(
+            emails("mail jane@gma\nil.com and r@att.n\net\n"),
+            ["jane@gma\nil.com", "r@att.n\net"]
+        );
+        // A sentence that ends with a capitalised word stays out of the address.
+        assert_eq!(emails("Write to Dr. Okafor.\nj.doe@x.org"), ["j.doe@x.org"]);
     }
 
     #[test]

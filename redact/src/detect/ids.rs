@@ -67,10 +67,28 @@ fn beside_a_date(b: &[u8], start: usize, end: usize) -> bool {
         }
         groups == 3 && len > 0 && (slashes == 2 || dashes == 2)
     };
+    // A banner may glue the sex to the date (`10/14/62M`).
+    fn without_sex(w: &[u8]) -> &[u8] {
+        match w.last() {
+            Some(b'M' | b'F') => &w[..w.len() - 1],
+            _ => w,
+        }
+    }
     b[from..start]
         .split(|c| c.is_ascii_whitespace() || matches!(c, b'(' | b')' | b','))
         .chain(b[end..to].split(|c| c.is_ascii_whitespace() || matches!(c, b'(' | b')' | b',')))
-        .any(is_date)
+        .any(|w| is_date(without_sex(w)))
+}
+
+/// Whether a NAME span ends on the same line, at most a column gap (spaces, a tab, a comma
+/// or an opening parenthesis) before `start`: the code after a patient's name in a face
+/// sheet's or a banner's row (`SUBEDI, SUSAN    F917VPL    28171777912`).
+fn after_a_name(b: &[u8], start: usize, spans: &[Span]) -> bool {
+    let mut k = start;
+    while k > 0 && matches!(b[k - 1], b' ' | b'\t' | b',' | b'(') && start - k <= 12 {
+        k -= 1;
+    }
+    k < start && spans.iter().any(|s| s.kind == PhiKind::Name && s.end == k)
 }
 
 /// Appends an ID span for every free-standing identifier-shaped token not already inside one
@@ -140,12 +158,17 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
             (6..=12).contains(&digits) && hyphens <= 2 && !ndc_shaped(tok)
         } else {
             (digits >= 6 && letters <= 4 && tok.len() <= 16 && hyphens <= 2)
-                || (hyphens <= 2 && (6..=12).contains(&tok.len()) && beside_a_date(b, start, end))
+                || (hyphens <= 2
+                    && (6..=12).contains(&tok.len())
+                    && (beside_a_date(b, start, end) || after_a_name(b, start, spans)))
         };
         if !shaped {
             continue;
         }
-        let glued_before = start > 0 && glue(b[start - 1]);
+        // A colon glues a time (`12:30`), not a label (`Patient 1D:X1885259`).
+        let glued_before = start > 0
+            && glue(b[start - 1])
+            && !(b[start - 1] == b':' && start >= 2 && b[start - 2].is_ascii_alphabetic());
         let glued_after = end < b.len()
             && glue(b[end])
             && b.get(end + 1).is_some_and(|c| c.is_ascii_alphanumeric());
@@ -192,11 +215,20 @@ mod tests {
     fn a_letter_and_digit_code_beside_a_birth_date_is_a_record_number() {
         assert_eq!(
             ids(
-                "Mugisha, Maximo (A347HRX) 4/6/34 M\nHEINRICH, RENATE   01/02/2016   FN-68800-Q   F   Page 1 of 2"
+                "Mugisha, Maximo (A347HRX) 4/6/34M\nHEINRICH, RENATE   01/02/2016   FN-68800-Q   F   Page 1 of 2"
             ),
             ["A347HRX", "FN-68800-Q"]
         );
         // Without a date beside it a short code is left alone.
         assert!(ids("Ordered panel A347HRX for review").is_empty());
+    }
+
+    #[test]
+    fn a_letter_and_digit_code_right_after_a_found_name_is_a_record_number() {
+        let text = "SUBEDI, SUSAN    F917VPL    215-B\nPatient 1D:X1885259  at 12:30";
+        let mut spans = vec![Span::new(0, 13, PhiKind::Name)];
+        find(text, &mut spans);
+        let found: Vec<&str> = spans[1..].iter().map(|s| &text[s.start..s.end]).collect();
+        assert_eq!(found, ["F917VPL", "X1885259"]);
     }
 }

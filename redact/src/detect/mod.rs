@@ -16,6 +16,7 @@
 //! searched repaired ([`ocr`]), with spans mapped back to the damaged bytes.
 
 mod ages;
+mod breaks;
 mod bytes;
 pub mod checks;
 mod credentialed;
@@ -25,6 +26,7 @@ mod names;
 mod ocr;
 mod patterns;
 mod people;
+mod phones;
 mod places;
 mod scan;
 mod structured;
@@ -145,6 +147,8 @@ impl Detector {
         let first = spans.len();
         self.automaton(text, spans, machine);
         with_extensions(text, &mut spans[first..]);
+        phones::find(text, spans);
+        phones::with_country_codes(text, &mut spans[first..]);
         structured::hl7(text, spans);
         structured::xml(text, spans);
         structured::json(text, spans);
@@ -291,7 +295,8 @@ impl Detector {
                     && checks::month_day_ok(p[0], p[1])
                     && (previous_word_is(text, start, DATE_CUES)
                         || starts_range(text, end)
-                        || follows_a_date(text, start));
+                        || follows_a_date(text, start)
+                        || alone_on_line(text, start, end));
                 when(ok, PhiKind::Date)
             }
             Rule::NamePair => match self.names.pair(text, start, end) {
@@ -426,8 +431,9 @@ fn extension_end(b: &[u8], at: usize) -> Option<usize> {
         .into_iter()
         .find(|m| rest.len() >= m.len() && rest[..m.len()].eq_ignore_ascii_case(m))?;
     i += marker.len();
+    // A page may break the line after the marker (`ext.⏎005`).
     skip(&mut i, &|c| {
-        c == b' ' || c == b'\t' || c == b'.' || c == b':' || c == b'#'
+        c == b' ' || c == b'\t' || c == b'.' || c == b':' || c == b'#' || c == b'\n' || c == b'\r'
     });
     let digits = i;
     // Digits, and one line break an OCR'd page may put inside them.
@@ -521,7 +527,21 @@ const DATE_CUES: &[&str] = &[
     "admit",
     "dc",
     "d/c",
+    "fill",
+    "lastfill",
+    "filled",
+    "accident",
+    "injury",
+    "onset",
+    "surgery",
 ];
+
+/// Whether `text[start..end]` stands alone on its line (a letter's date line: `2/11`).
+fn alone_on_line(text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start].rsplit('\n').next().unwrap_or("");
+    let after = text[end..].split('\n').next().unwrap_or("");
+    before.trim().is_empty() && after.trim().is_empty()
+}
 
 /// Whether a date range continues at `at`: `1/16-2/4/2019`, `3/2 – 3/9`.
 fn starts_range(text: &str, at: usize) -> bool {

@@ -113,6 +113,8 @@ pub(crate) const AMBIGUOUS: u16 = 1 << 3;
 pub(crate) const AMBIGUOUS_LAST_BIT: u16 = 1 << 4;
 pub(crate) const ENGLISH: u16 = 1 << 5;
 const DICTIONARY_BITS: u16 = (1 << 6) - 1;
+/// [`DICTIONARY_BITS`] for the name pass.
+pub(crate) const DICTIONARY_MASK: u16 = DICTIONARY_BITS;
 /// ... and the name pass's context lists (every trailing `.` ignored, whole words of up to
 /// 32 bytes).
 pub(crate) const NOT_NAME: u16 = 1 << 6;

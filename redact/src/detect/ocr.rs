@@ -15,8 +15,11 @@ pub struct Repaired {
     map: Vec<u32>,
     /// Repaired offsets where something was dropped just before (a joined break).
     joins: Vec<usize>,
-    /// Repaired offsets of letters read back as digits.
+    /// Repaired offsets of letters read back as digits (and digits read back as letters).
     reads: Vec<usize>,
+    /// Repaired offsets of digits read back as letters inside words: a cue word repaired
+    /// (`REFERR1NG:`) changes what is found after it, not at it.
+    word_reads: Vec<usize>,
 }
 
 impl Repaired {
@@ -27,7 +30,9 @@ impl Repaired {
             let i = list.partition_point(|&m| m < lo);
             list.get(i).is_some_and(|&m| m < end)
         };
-        inside(&self.joins, start + 1) || inside(&self.reads, start)
+        inside(&self.joins, start + 1)
+            || inside(&self.reads, start)
+            || inside(&self.word_reads, start.saturating_sub(WORD_READ_REACH))
     }
 
     /// The parts of the repaired text worth searching again: each repair with the line
@@ -76,6 +81,10 @@ impl Repaired {
     }
 }
 
+/// How far before a span a repaired word may stand and still be what the span depends on
+/// (a cue word and its separator).
+const WORD_READ_REACH: usize = 48;
+
 /// The digit an OCR engine mistakes this letter for.
 fn as_digit(c: u8) -> Option<u8> {
     Some(match c {
@@ -109,9 +118,13 @@ fn joinable_break(b: &[u8], i: usize, line_start: usize, wrap: usize) -> Option<
     if i == 0 {
         return None;
     }
-    if splits_phone(b, i, nl_len) || splits_cued_id(b, i, nl_len) {
-        // Forms and cover sheets break short lines too: a telephone number, or a record
-        // number right after its cue, is joined whatever the line's length.
+    if splits_phone(b, i, nl_len).is_some()
+        || splits_cued_id(b, i, nl_len)
+        || super::breaks::splits_identifier(b, i, nl_len)
+    {
+        // Forms and cover sheets break short lines too: a telephone number, a record
+        // number right after its cue, an SSN, a date or a page banner's record number is
+        // joined whatever the line's length.
         return Some((i, nl_len));
     }
     let line = i - line_start;
@@ -139,26 +152,18 @@ fn joinable_break(b: &[u8], i: usize, line_start: usize, wrap: usize) -> Option<
 }
 
 /// Cue words of record numbers whose value a page may break (`MRN PM084⏎7641`,
-/// `Chart:00003⏎9833`, `ID# NQ⏎-08236-E`), lower case, as they end before the value.
+/// `Chart:00003⏎9833`, `ID# NQ⏎-08236-E`), lower case, without the `:`, `#` or `.` that
+/// may follow them.
 const ID_CUES: &[&[u8]] = &[
     b"mrn",
-    b"mr#",
-    b"mr #",
+    b"mr",
     b"chart",
-    b"chart #",
-    b"chart#",
-    b"id#",
-    b"id #",
     b"id",
-    b"acct#",
-    b"acct #",
     b"acct",
-    b"account #",
-    b"record no.",
+    b"account",
     b"record no",
-    b"record #",
+    b"record",
     b"ref",
-    b"ref:",
 ];
 
 fn id_byte(c: u8) -> bool {
@@ -187,21 +192,46 @@ fn splits_cued_id(b: &[u8], i: usize, nl_len: usize) -> bool {
         .filter(|c| c.is_ascii_digit())
         .count();
     // Two whole tokens, or a date starting the next line, are two things.
-    let dashes = b[from..e].iter().filter(|&&c| c == b'-').count();
-    if digits < 3 || e - from > 16 || i - s > 16 || dashes >= 2 || (i - s >= 6 && e - from >= 6) {
+    let date_next = {
+        let mut d = from;
+        while d < b.len() && (b[d].is_ascii_digit() || matches!(b[d], b'/' | b'-' | b'.')) {
+            d += 1;
+        }
+        super::breaks::numeric_date(&b[from..d])
+    };
+    if digits < 3 || e - from > 16 || i - s > 16 || date_next || (i - s >= 6 && e - from >= 6) {
         return false;
+    }
+    // A cue glued to its value (`MRN467803⏎61`).
+    let glued = b[s..i].to_ascii_lowercase();
+    if ID_CUES
+        .iter()
+        .any(|cue| glued.starts_with(cue) && glued.get(cue.len()).is_some_and(u8::is_ascii_digit))
+        && (s == 0 || !b[s - 1].is_ascii_alphanumeric())
+    {
+        return true;
     }
     // What stands before the token on its line: a cue, then `:`, `#` or spaces.
     let mut c = s;
     while c > 0 && matches!(b[c - 1], b' ' | b'\t' | b':' | b'#' | b'.') {
         c -= 1;
     }
+    // The value may start the line after its cue (`MR#:⏎04S⏎49399W`).
+    if c > 0 && c == s && b[c - 1] == b'\n' {
+        c -= 1;
+        if c > 0 && b[c - 1] == b'\r' {
+            c -= 1;
+        }
+        while c > 0 && matches!(b[c - 1], b' ' | b'\t' | b':' | b'#' | b'.') {
+            c -= 1;
+        }
+    }
     let cue_end = c;
     let line_start = b[..cue_end]
         .iter()
         .rposition(|&x| x == b'\n')
         .map_or(0, |p| p + 1);
-    let before = b[line_start..s].to_ascii_lowercase();
+    let before = b[line_start..cue_end].to_ascii_lowercase();
     let before = before.trim_ascii_end();
     cue_end < s
         && ID_CUES.iter().any(|cue| {
@@ -222,15 +252,13 @@ fn phone_byte(c: u8) -> bool {
 /// Whether the line break at `i` (`nl_len` bytes) splits a telephone number: the run of
 /// number bytes that ends the line and the one that starts the next read, joined (letters
 /// an OCR engine puts for digits read back), as a North American or international number
-/// that neither part is on its own.
-fn splits_phone(b: &[u8], i: usize, nl_len: usize) -> bool {
+/// that neither part is on its own. `Some` holds the offsets of the letters inside the
+/// joined number that are to be read back as digits (`+234 93⏎O 212 4782`).
+fn splits_phone(b: &[u8], i: usize, nl_len: usize) -> Option<Vec<usize>> {
     let before = b[i - 1];
-    let after = match b.get(i + nl_len) {
-        Some(&c) => c,
-        None => return false,
-    };
+    let after = *b.get(i + nl_len)?;
     if !(phone_byte(before) && phone_byte(after)) {
-        return false;
+        return None;
     }
     // The runs stop at a column gap (two spaces), at anything that is not part of a number,
     // and at a letter inside a word (`Cal1`).
@@ -257,34 +285,34 @@ fn splits_phone(b: &[u8], i: usize, nl_len: usize) -> bool {
     let read = |v: &[u8]| -> Vec<u8> { v.iter().map(|&c| as_digit(c).unwrap_or(c)).collect() };
     let (left, right) = (read(&b[s..i]), read(&b[from..e]));
     // The left part from its first digit, `(` or `+`; the right one up to its last digit.
-    let left = match left
+    let first = left
         .iter()
-        .position(|c| c.is_ascii_digit() || matches!(c, b'(' | b'+'))
-    {
-        Some(t) => left[t..].to_vec(),
-        None => return false,
-    };
-    let right = match right.iter().rposition(u8::is_ascii_digit) {
-        Some(t) => right[..=t].to_vec(),
-        None => return false,
-    };
+        .position(|c| c.is_ascii_digit() || matches!(c, b'(' | b'+'))?;
+    let left = left[first..].to_vec();
+    let last = right.iter().rposition(u8::is_ascii_digit)?;
+    let right = right[..=last].to_vec();
     if !left.iter().any(u8::is_ascii_digit) && left.last() != Some(&b'(') {
-        return false;
+        return None;
     }
     if phone_shaped(&right) {
-        return false;
+        return None;
     }
     // The left part may have picked up the end of a word before the number (`Cal1 +1 (`):
     // try it from each place a number can start.
-    (0..left.len())
+    let t = (0..left.len())
         .filter(|&t| t == 0 || matches!(left[t - 1], b' ' | b'('))
         .filter(|&t| left[t].is_ascii_digit() || matches!(left[t], b'(' | b'+'))
-        .any(|t| {
+        .find(|&t| {
             let part = &left[t..];
             let mut joined = part.to_vec();
             joined.extend_from_slice(&right);
             phone_shaped(&joined) && !phone_shaped(part)
-        })
+        })?;
+    let letters = (s + first + t..i)
+        .chain(from..from + right.len())
+        .filter(|&k| b[k].is_ascii_alphabetic())
+        .collect();
+    Some(letters)
 }
 
 /// A North American number (`+1 (555) 867-5309`, `555.867.5309`, `5558675309`) or an
@@ -294,7 +322,7 @@ fn phone_shaped(v: &[u8]) -> bool {
     static SHAPES: OnceLock<Option<regex_automata::meta::Regex>> = OnceLock::new();
     let shapes = SHAPES.get_or_init(|| {
         regex_automata::meta::Regex::new_many(&[
-            r"^(?:\+?1[ .-]?)?(?:\([0-9]{3}\)[ ]?|[0-9]{3}[ ./-]?)[0-9]{3}[ ./-]?[0-9]{4}$",
+            r"^(?:\+?1[ .-]?)?(?:\([0-9]{3}\)[ ]?-?|[0-9]{3}[ ./-]?)[0-9]{3}[ ./-]?[0-9]{4}$",
             r"^(?:\+|011[ ]?)[1-9][0-9]{0,2}(?:[ .-]?\(?[0-9]{1,5}\)?){2,5}$",
         ])
         .ok()
@@ -346,8 +374,15 @@ pub fn repair(text: &str, machine: &[(usize, usize)]) -> Option<Repaired> {
         if let Some(drop) = joinable_break(b, at, line_start, wrap) {
             bare_break |= !crlf;
             breaks.push(drop);
+            // Letters inside a telephone number joined across the break read as digits
+            // too, even where they stand alone (`93⏎O 212 4782`).
+            if let Some(letters) = splits_phone(b, at, if crlf { 2 } else { 1 }) {
+                confused.extend(letters);
+            }
         }
     }
+    confused.sort_unstable();
+    confused.dedup();
     if confused.is_empty() && !bare_break {
         return None;
     }
@@ -355,6 +390,7 @@ pub fn repair(text: &str, machine: &[(usize, usize)]) -> Option<Repaired> {
     let mut map: Vec<u32> = Vec::with_capacity(b.len());
     let mut joins = Vec::with_capacity(breaks.len());
     let mut reads = Vec::with_capacity(confused.len());
+    let mut word_reads = Vec::new();
     let copy = |out: &mut Vec<u8>, map: &mut Vec<u32>, from: usize, to: usize| {
         out.extend_from_slice(&b[from..to]);
         map.extend((from..to).map(|i| i as u32));
@@ -378,7 +414,10 @@ pub fn repair(text: &str, machine: &[(usize, usize)]) -> Option<Repaired> {
             ri += 1;
             copy(&mut out, &mut map, pos, next_read);
             reads.push(out.len());
-            out.push(as_digit(b[next_read]).unwrap_or(b[next_read]));
+            if b[next_read].is_ascii_digit() {
+                word_reads.push(out.len());
+            }
+            out.push(read_back(b, next_read));
             map.push(next_read as u32);
             pos = next_read + 1;
         }
@@ -392,6 +431,7 @@ pub fn repair(text: &str, machine: &[(usize, usize)]) -> Option<Repaired> {
         map,
         joins,
         reads,
+        word_reads,
     })
 }
 
@@ -406,11 +446,47 @@ fn outside(offsets: &mut Vec<usize>, ranges: &[(usize, usize)]) {
     });
 }
 
+/// The letter an OCR engine mistakes this digit for, in the case of the word around it
+/// (`REFERR1NG`, `C1aim`, `D0B`, `ADDRE5S`, `MEM8ER`).
+fn as_letter(b: &[u8], j: usize) -> Option<u8> {
+    let neighbour = b
+        .get(j + 1)
+        .filter(|c| c.is_ascii_alphabetic())
+        .or_else(|| {
+            j.checked_sub(1)
+                .map(|k| &b[k])
+                .filter(|c| c.is_ascii_alphabetic())
+        })?;
+    let upper = neighbour.is_ascii_uppercase();
+    Some(match (b[j], upper) {
+        (b'0', true) => b'O',
+        (b'0', false) => b'o',
+        (b'1', true) => b'I',
+        (b'1', false) => b'l',
+        (b'5', true) => b'S',
+        (b'5', false) => b's',
+        (b'8', true) => b'B',
+        _ => return None,
+    })
+}
+
+/// What the byte at `j` reads as once repaired: a letter in a number as its digit, a digit
+/// in a word as its letter.
+fn read_back(b: &[u8], j: usize) -> u8 {
+    if b[j].is_ascii_digit() {
+        as_letter(b, j).unwrap_or(b[j])
+    } else {
+        as_digit(b[j]).unwrap_or(b[j])
+    }
+}
+
 /// The offsets of the letters read for digits inside numbers, in order: a letter of
 /// [`as_digit`] whose token (a run of letters and digits) holds more digits than letters that
 /// are never mistaken for digits, and that touches a digit or another such letter that
-/// does. Only tokens with a digit can hold one, so the walk goes from digit to digit (text
-/// without digits is skipped a chunk at a time) and reads each such token once.
+/// does; and the digits read for letters inside words (see [`as_letter`]): a token with at
+/// least twice as many letters as digits, every digit one an engine puts for a letter. Only
+/// tokens with a digit can hold either, so the walk goes from digit to digit (text without
+/// digits is skipped a chunk at a time) and reads each such token once.
 fn confusions(b: &[u8]) -> Vec<usize> {
     let mut found = Vec::new();
     let mut i = 0;
@@ -430,6 +506,20 @@ fn confusions(b: &[u8]) -> Vec<usize> {
                 plain_letters += 1;
             }
             i += 1;
+        }
+        let letters = confusable + plain_letters;
+        if digits > 0 && letters >= 2 && letters >= 2 * digits && plain_letters * 2 >= digits {
+            // A word with digits an OCR engine read for letters (`REFERR1NG:`, `C1aim #`,
+            // `D0B`): its cue words read again. Only when every digit can be a letter.
+            if b[s..i]
+                .iter()
+                .filter(|c| c.is_ascii_digit())
+                .all(|&c| matches!(c, b'0' | b'1' | b'5' | b'8'))
+            {
+                found
+                    .extend((s..i).filter(|&j| b[j].is_ascii_digit() && as_letter(b, j).is_some()));
+            }
+            continue;
         }
         if confusable == 0 || digits == 0 || plain_letters * 2 >= digits || i - s < 2 {
             continue;
@@ -485,7 +575,7 @@ mod tests {
             ("Fax: 011 \n44 161 036 4888\n", "Fax: 011 44 161 036 4888\n"),
             (
                 "Cal1 +1 (\n862) 842-5033 with",
-                "Cal1 +1 (862) 842-5033 with",
+                "Call +1 (862) 842-5033 with",
             ),
         ] {
             assert_eq!(
@@ -507,6 +597,11 @@ mod tests {
                 "Acc: LX0334  Chart:00003\n9833\nCollected",
                 "Acc: LX0334  Chart:000039833\nCollected",
             ),
+            (
+                "Patient ID: 472\n6-6909-3    Rep",
+                "Patient ID: 4726-6909-3    Rep",
+            ),
+            ("order. MRN467803\n61.\n", "order. MRN46780361.\n"),
         ] {
             assert_eq!(
                 repair(damaged, &[]).map(|r| r.text),
@@ -514,8 +609,26 @@ mod tests {
                 "{damaged:?}"
             );
         }
+        // The cue may stand on the line before the value.
+        let t = b"MR#:\n04S\n49399W     ACCT#";
+        assert!(splits_cued_id(t, 8, 1));
         // Without a cue before it, a number ending a line stays apart from the next line.
         assert!(repair("Order 4471\n2026 plan", &[]).is_none());
+    }
+
+    #[test]
+    fn digits_read_for_letters_inside_words_are_read_back() {
+        let r =
+            repair("REFERR1NG: Dr. Mor, C1aim #: 44, D0B: 1/2/33, A1c 7.2", &[]).expect("damaged");
+        assert_eq!(
+            r.text,
+            "REFERRING: Dr. Mor, Claim #: 44, DOB: 1/2/33, Alc 7.2"
+        );
+        // Codes and numbers keep their digits (`B12` is read the other way, as before).
+        assert_eq!(
+            repair("HbA1c B12 SpO2 V6 T4 MR8123 X1885259", &[]).map(|r| r.text),
+            Some("HbAlc 812 SpO2 V6 T4 MR8123 X1885259".to_owned())
+        );
     }
 
     #[test]

@@ -148,7 +148,8 @@ pub fn table() -> Vec<Pattern> {
     let date_value = r"[0-9]{1,4}(?:[/.-]|[ ]{1,2})?[0-9]{1,2}(?:[/.-]|[ ]{1,2})?[0-9]{2,4}\b";
     // The words of a name are joined by one space (or a comma and one space): two spaces
     // or a tab separate the columns of a form.
-    let name_seq = format!(r"{NAME_TOKEN}(?:,?[ \t]{NAME_TOKEN}){{0,4}}");
+    // A nickname in quotes may stand between them (`Naël 'Georges' Laroche`).
+    let name_seq = format!(r#"{NAME_TOKEN}['"]?(?:,?[ \t]['"]?{NAME_TOKEN}['"]?){{0,4}}"#);
     let ext = r"(?:[ \t]*,?[ \t]*(?i:ext\.?|extension|x|\#)[ \t]*[0-9]{1,6}\b)?";
 
     vec![
@@ -196,6 +197,16 @@ pub fn table() -> Vec<Pattern> {
         // Email addresses are not here: their local part could start any word, which would
         // keep the automaton alive everywhere. `email.rs` finds them from the `@`.
         // --- identifiers after a cue word ---
+        // The last four of an SSN, the cue's words broken across a line or `SSN` read as
+        // `5SN` by OCR (`Last 4⏎SSN: 8470`, `Last 4 5SN:2132`).
+        {
+            let c = r"\b(?i:last[ \t]*(?:4|four)(?:[ \t]+digits)?(?:[ \t]+of)?[ \t]*\n?[ \t]*(?:ssn|5sn|s5n|55n|ss#|social(?:[ \t]+security)?))";
+            Pattern {
+                regex: format!(r"{c}{SEP}(?:[Xx*]{{3}}[ -]?[Xx*]{{2}}[ -]?)?[0-9]{{4}}\b"),
+                cue: Some(format!("{c}{SEP}")),
+                rule: Rule::Cue(CueValue::Id(PhiKind::Ssn)),
+            }
+        },
         // The last four of an SSN, which forms and consent letters ask for on their own.
         cue_pattern(
             &[
@@ -223,6 +234,8 @@ pub fn table() -> Vec<Pattern> {
         cue_pattern(
             &[
                 "ssn",
+                "5sn",
+                "s5n",
                 "ss#",
                 "social security number",
                 "social security no",
@@ -585,6 +598,30 @@ pub fn table() -> Vec<Pattern> {
                 "reviewed by",
                 "patient_name",
                 "full name",
+                "office contact",
+                "laboratory director",
+                "lab director",
+                "medical director",
+                "injured person",
+                "injured party",
+                "claimant",
+                "driver",
+                "ordering practitioner",
+                "practitioner",
+                "treating provider",
+                "treating physician",
+                "beneficiary",
+                "member",
+                "representative",
+                "sent by",
+                "dictated by",
+                "seen by",
+                "accompanied by",
+                "name and address",
+                "lives with a spouse",
+                "lives with",
+                "my mother",
+                "my father",
                 "caller id",
                 "caller name",
                 "caller",
@@ -596,7 +633,8 @@ pub fn table() -> Vec<Pattern> {
                 "aka",
                 "also known as",
             ]);
-            let sep = r#"(?:[ \t]*\([^)\n0-9]{1,40}\))?(?:"[ \t]*:[ \t]*"|[ \t]*[:#=,-][ \t]*"?|[ \t]+"?)"#;
+            // A form's label may end in `|` (a table's cell) or a line break after the `:`.
+            let sep = r#"(?:[ \t]*\([^)\n0-9]{1,40}\))?(?:"[ \t]*:[ \t]*"|[ \t]*[:|][ \t]*\n[ \t]*|[ \t]*[:#=,|-][ \t]*"?|[ \t]+"?)"#;
             Pattern {
                 regex: format!(r"{c}{sep}{name_seq}"),
                 cue: Some(format!(r"{c}{sep}")),
@@ -638,6 +676,22 @@ pub fn table() -> Vec<Pattern> {
         ),
         plain(
             r"\b(?i:P\.?[ \t]?O\.?[ \t]*Box|Post Office Box|(?:RR|Rural Route|HC)[ \t]*[0-9]{1,3}[ \t]+Box)[ \t]+[0-9]+\b",
+            Rule::Plain(PhiKind::Address),
+        ),
+        // Military mail (`PSC 1385 Box 3551`, `CMR 402 Box 17`, `Unit 2050 Box 4190`).
+        plain(
+            r"\b(?:PSC|CMR|UNIT|Unit)[ \t]*[0-9]{1,5},?[ \t]+(?i:box)[ \t]+[0-9]{1,5}\b",
+            Rule::Plain(PhiKind::Address),
+        ),
+        // A county or parish by name (`Halvorson County`, `St. Tammany Parish`).
+        plain(
+            r"\b(?:[A-Z][A-Za-z'.-]+[ \t]+){1,2}(?:County|COUNTY|Parish|PARISH|Borough)\b",
+            Rule::Plain(PhiKind::Address),
+        ),
+        // A house number and capitalised street words, whatever the suffix, when a unit
+        // follows (`23056 Nienow Unions Unit 32`, `9469 Schimmel Dam, Suite 167`).
+        plain(
+            r"\b[0-9]{1,6}(?:-[0-9]{1,4})?[A-Za-z]?[ \t]+(?:[A-Z][A-Za-z'.-]*[ \t]+){0,3}[A-Z][A-Za-z'.-]*,?[ \t]*\n?[ \t]*(?:(?i:apt|apartment|unit|suite|ste)\.?[ \t]*\n?[ \t]*#?[ \t]*|\#[ \t]*)[A-Za-z0-9-]*[0-9][A-Za-z0-9-]*\b",
             Rule::Plain(PhiKind::Address),
         ),
         plain(
@@ -715,13 +769,13 @@ pub fn table() -> Vec<Pattern> {
         // ordinal in words) and an optional year; lines may break anywhere between words.
         plain(
             &format!(
-                r"\b(?:(?i:mon|tues|wednes|thurs|fri|satur|sun)day,?[ \t\n]+)?(?:{MONTHS})\.?[ \t\n]+(?:[0-9]{{1,2}}(?:st|nd|rd|th)?\b(?:[ \t]*(?:-|(?-u:\xE2\x80\x93))[ \t]*[0-9]{{1,2}}\b)?(?:,?[ \t\n]+[0-9]{{4}}\b)?|[0-9]{{4}}\b|{ORDINAL_WORDS}\b)"
+                r"\b(?:(?i:mon|tues|wednes|thurs|fri|satur|sun)day,?[ \t\n]*)?(?:{MONTHS})\.?[ \t\n]+(?:[0-9]{{1,2}}(?:st|nd|rd|th)?\b(?:[ \t]*(?:-|(?-u:\xE2\x80\x93))[ \t]*[0-9]{{1,2}}\b)?(?:,?[ \t\n]+[0-9]{{4}}\b)?|[0-9]{{4}}\b|{ORDINAL_WORDS}\b)"
             ),
             Rule::Plain(PhiKind::Date),
         ),
         plain(
             &format!(
-                r"\b(?:(?i:the)[ \t\n]+)?[0-9]{{1,2}}(?:st|nd|rd|th)?[ \t\n]+(?:of[ \t\n]+)?(?:{MONTHS})\b\.?(?:,?[ \t\n]+[0-9]{{4}}\b)?"
+                r"\b(?:(?i:the)[ \t\n]+)?(?:0?[1-9]|[12][0-9]|3[01])(?:st|nd|rd|th)?[ \t\n]+(?:of[ \t\n]+)?(?:{MONTHS})\b\.?(?:,?[ \t\n]+[0-9]{{4}}\b)?"
             ),
             Rule::Plain(PhiKind::Date),
         ),
@@ -736,6 +790,11 @@ pub fn table() -> Vec<Pattern> {
         ),
         plain(
             r"\b(?:0?[1-9]|1[0-2])[ \t]*/[ \t]*(?:0?[1-9]|[12][0-9]|3[01])[ \t]*/[ \t]*(?:[0-9]{4}|[0-9]{2})\b",
+            Rule::Plain(PhiKind::Date),
+        ),
+        // `08 14 2025`: month, day and a four-digit year parted by single spaces.
+        plain(
+            r"\b(?:0?[1-9]|1[0-2]) (?:0?[1-9]|[12][0-9]|3[01]) (?:19|20)[0-9]{2}\b",
             Rule::Plain(PhiKind::Date),
         ),
         plain(r"\b[0-9]{1,2}/[0-9]{4}\b", Rule::MonthYear),

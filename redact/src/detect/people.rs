@@ -730,14 +730,20 @@ fn words(text: &str, out: &mut Vec<Word>) {
     }
 }
 
-/// The gap before word `k`: only spaces, or one comma and spaces; `None` for anything else
-/// (a line break, a colon, a bracket), which ends a run.
+/// The gap before word `k`: only spaces, or one comma and spaces, and the quotes around a
+/// nickname (`Giulio 'Matteo' Fabbri`, `Elvíra'Miroslava' Haláková`); `None` for anything
+/// else (a line break, a colon, a bracket), which ends a run.
 fn joins(text: &str, w: &Word) -> Option<bool> {
     let gap = &text.as_bytes()[w.gap_start..w.start];
     let mut commas = 0;
+    let mut quotes = 0;
     let mut prev_space = false;
     for &c in gap {
         match c {
+            b'\'' | b'"' if quotes < 2 => {
+                quotes += 1;
+                prev_space = false;
+            }
             b',' => {
                 commas += 1;
                 prev_space = false;
@@ -878,7 +884,122 @@ pub fn find(text: &str, dicts: &NameDictionaries, spans: &mut Vec<Span>) {
             spans.push(Span::new(ws[first].start, ws[last].end, PhiKind::Name));
         }
     }
+    lower_case_names(text, dicts, &ws, spans);
     propagate(text, dicts, &ws, spans);
+}
+
+/// Cue words that alone make the lower-case words after them a name (the other cues of
+/// [`CUES_BEFORE`], `with`, `for`, `to`…, also come before prose).
+const LOWER_CASE_CUES: &[&str] = &[
+    "dear",
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "patient",
+    "pt",
+    "name",
+    "attn",
+    "attention",
+    "recipient",
+    "sender",
+    "re",
+    "daughter",
+    "son",
+    "wife",
+    "husband",
+    "spouse",
+    "niece",
+    "nephew",
+    "partner",
+    "friend",
+    "caregiver",
+    "guardian",
+    "mother",
+    "father",
+    "sister",
+    "brother",
+    "insured",
+    "subscriber",
+    "guarantor",
+    "member",
+    "beneficiary",
+];
+
+/// Names typed in lower case (`RE: débora leal`, `spouse, jens larsen`, `S: jēkabs vanags
+/// is a`): a run of two to five lower-case words, none of them an English word the name
+/// dictionaries do not know, after a word of [`LOWER_CASE_CUES`]; or, with one of the words
+/// a given name or a surname the dictionaries know, after any cue word or before a note's
+/// verb (particles may stand inside: `socorro de la cruz`).
+#[inline(never)]
+fn lower_case_names(text: &str, dicts: &NameDictionaries, ws: &[Word], spans: &mut Vec<Span>) {
+    let word = |i: usize| &text[ws[i].start..ws[i].end];
+    let name_word = |i: usize| {
+        let t = word(i);
+        let bits = dicts.bits(t);
+        let dict = bits & names::DICTIONARY_MASK;
+        ws[i].shape == Shape::Lower
+            && t.chars().count() >= 2
+            && t.chars()
+                .all(|c| c.is_alphabetic() || c == '\'' || c == '-')
+            && bits & (names::STOP | names::NOT_NAME) == 0
+            && (dict & (names::FIRST | names::LAST) != 0 || dict & names::ENGLISH == 0)
+    };
+    let mut k = 0;
+    while k < ws.len() {
+        if !name_word(k) {
+            k += 1;
+            continue;
+        }
+        let first = k;
+        let mut last = k;
+        let mut j = k + 1;
+        while j < ws.len() && joins(text, &ws[j]) == Some(false) && j - first < 6 {
+            if name_word(j) {
+                last = j;
+            } else if !(ws[j].shape == Shape::Lower && is_particle(word(j))) {
+                break;
+            }
+            j += 1;
+        }
+        k = last + 1;
+        let run: Vec<usize> = (first..=last).filter(|&i| !is_particle(word(i))).collect();
+        if run.len() < 2 || run.len() > 5 {
+            continue;
+        }
+        let known = run
+            .iter()
+            .any(|&i| dicts.dictionary_bits(word(i)) & (names::FIRST | names::LAST) != 0);
+        let before = first
+            .checked_sub(1)
+            .filter(|&p| {
+                text[ws[p].end..ws[first].start]
+                    .bytes()
+                    .all(|c| b" \t:,.#-\"'(|".contains(&c))
+            })
+            .is_some_and(|p| dicts.context_bits(word(p)) & names::BEFORE != 0);
+        let after = ws.get(last + 1).is_some_and(|n| {
+            let gap = &text[ws[last].end..n.start];
+            !gap.contains('\n')
+                && gap.len() <= 3
+                && dicts.context_bits(word(last + 1)) & names::AFTER != 0
+        });
+        let strong_before = first
+            .checked_sub(1)
+            .filter(|&p| {
+                text[ws[p].end..ws[first].start]
+                    .bytes()
+                    .all(|c| b" \t:,.#-\"'(|".contains(&c))
+            })
+            .is_some_and(|p| {
+                LOWER_CASE_CUES
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(word(p)))
+            });
+        if strong_before || (known && (before || after)) {
+            spans.push(Span::new(ws[first].start, ws[last].end, PhiKind::Name));
+        }
+    }
 }
 
 /// Whether the run `ws[first..=last]` is a name.

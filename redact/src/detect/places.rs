@@ -1,7 +1,10 @@
 //! Cities and ZIP codes by the shape of an address's last line: a US state abbreviation with
 //! a ZIP code after it (`Le Claire IA 52753`, `BURGHILL  OH, 44404`, `Sylvester, TX, 79560`)
 //! makes the capitalised words before it a city, whatever the city; and a street address
-//! followed by `in` names its city (`Lives on 12 Oak St in Montclair`).
+//! followed by `in` names its city (`Lives on 12 Oak St in Montclair`). A state written
+//! out does the same (`Frankfort, Michigan  61970`, `Lamar, Colorado68988-1240`), and the
+//! house number and street words before such a city are the street address whatever the
+//! street's suffix (`28287 Emmerich Mission⏎Ephrata, WA 38574`).
 
 use crate::{PhiKind, Span};
 
@@ -10,6 +13,64 @@ const STATES: [&str; 56] = [
     "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY",
     "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV",
     "WI", "WY", "DC", "PR", "VI", "GU", "AS", "MP",
+];
+
+/// The states and territories written out, lower case.
+const STATE_NAMES: [&str; 54] = [
+    "alabama",
+    "alaska",
+    "arizona",
+    "arkansas",
+    "california",
+    "colorado",
+    "connecticut",
+    "delaware",
+    "florida",
+    "georgia",
+    "hawaii",
+    "idaho",
+    "illinois",
+    "indiana",
+    "iowa",
+    "kansas",
+    "kentucky",
+    "louisiana",
+    "maine",
+    "maryland",
+    "massachusetts",
+    "michigan",
+    "minnesota",
+    "mississippi",
+    "missouri",
+    "montana",
+    "nebraska",
+    "nevada",
+    "new hampshire",
+    "new jersey",
+    "new mexico",
+    "new york",
+    "north carolina",
+    "north dakota",
+    "ohio",
+    "oklahoma",
+    "oregon",
+    "pennsylvania",
+    "rhode island",
+    "south carolina",
+    "south dakota",
+    "tennessee",
+    "texas",
+    "utah",
+    "vermont",
+    "virginia",
+    "washington",
+    "west virginia",
+    "wisconsin",
+    "wyoming",
+    "district of columbia",
+    "puerto rico",
+    "guam",
+    "virgin islands",
 ];
 
 /// The end of a ZIP code (`12345` or `12345-6789`) starting at `at`, if one does.
@@ -50,7 +111,7 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         let is_state = b[i].is_ascii_uppercase()
             && b[i + 1].is_ascii_uppercase()
             && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
-            && !b.get(i + 2).is_some_and(u8::is_ascii_alphanumeric)
+            && !b.get(i + 2).is_some_and(u8::is_ascii_alphabetic)
             && STATES.iter().any(|s| s.as_bytes() == &b[i..i + 2]);
         if !is_state {
             i += 1;
@@ -90,8 +151,133 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         let (start, words) = words_before(text, city_end, 4);
         if words > 0 && start < city_end {
             spans.push(Span::new(start, city_end, PhiKind::Address));
+            street_before(text, start, spans);
         }
         i = zip_end;
+    }
+    state_names(text, spans);
+}
+
+/// Appends ZIP, city and street spans for every `City[,] State[,] 12345` with the state
+/// written out, found from the ZIP code back.
+fn state_names(text: &str, spans: &mut Vec<Span>) {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while let Some(d) = b[i..].iter().position(u8::is_ascii_digit) {
+        let z = i + d;
+        let mut run_end = z;
+        while run_end < b.len() && b[run_end].is_ascii_digit() {
+            run_end += 1;
+        }
+        i = run_end;
+        if run_end - z != 5 || z == 0 || b[z - 1].is_ascii_digit() {
+            continue;
+        }
+        let Some(zip_end) = zip_at(b, z) else {
+            continue;
+        };
+        // Before the ZIP: spaces, a comma, then the state's words (no gap: `Colorado68988`).
+        let mut c = z;
+        while c > 0 && matches!(b[c - 1], b' ' | b'\t') {
+            c -= 1;
+        }
+        if c > 0 && b[c - 1] == b',' {
+            c -= 1;
+        }
+        let Some(state_start) = state_name_before(b, c) else {
+            continue;
+        };
+        spans.push(Span::new(z, zip_end, PhiKind::Zip));
+        let mut e = state_start;
+        while e > 0 && matches!(b[e - 1], b' ' | b'\t') {
+            e -= 1;
+        }
+        if e > 0 && b[e - 1] == b',' {
+            e -= 1;
+        }
+        while e > 0 && matches!(b[e - 1], b' ' | b'\t') {
+            e -= 1;
+        }
+        let (start, words) = words_before(text, e, 4);
+        if words > 0 && start < e {
+            spans.push(Span::new(start, e, PhiKind::Address));
+            street_before(text, start, spans);
+        }
+        i = zip_end;
+    }
+}
+
+/// Where a state's name that ends at `end` starts (compared case-insensitively, one space
+/// between its words), if one does and it is a word of its own.
+fn state_name_before(b: &[u8], end: usize) -> Option<usize> {
+    STATE_NAMES.iter().find_map(|name| {
+        let n = name.len();
+        let start = end.checked_sub(n)?;
+        let ok = b[start..end].eq_ignore_ascii_case(name.as_bytes())
+            && b[start].is_ascii_uppercase()
+            && (start == 0 || !b[start - 1].is_ascii_alphanumeric());
+        ok.then_some(start)
+    })
+}
+
+/// The street address before the city that starts at `city`: on the same line after a
+/// separator (`… Unit 64 Broomfield`, `28758 Caribou Drive - SACRAMENTO`), or alone on the
+/// line above (`28287 Emmerich Mission⏎Ephrata`): a house number and up to four capitalised
+/// words, whatever the street's suffix. And a house number right before the city's words
+/// (`6524 Dietrich Rue Burlington, WI`) belongs to the street.
+fn street_before(text: &str, city: usize, spans: &mut Vec<Span>) {
+    let b = text.as_bytes();
+    let house_number = |s: usize, e: usize| {
+        let t = &b[s..e];
+        let digits = t.iter().take_while(|c| c.is_ascii_digit()).count();
+        (1..=6).contains(&digits)
+            && t[digits..].len() <= 1
+            && t[digits..].iter().all(u8::is_ascii_alphabetic)
+            && (s == 0 || matches!(b[s - 1], b' ' | b'\t' | b'\n' | b':' | b','))
+    };
+    let token_before = |end: usize| {
+        let mut s = end;
+        while s > 0 && !matches!(b[s - 1], b' ' | b'\t' | b'\n' | b'\r') {
+            s -= 1;
+        }
+        s
+    };
+    // A house number glued to the city's words: `6524 Dietrich Rue Burlington`.
+    if city >= 2 && b[city - 1] == b' ' {
+        let s = token_before(city - 1);
+        if s < city - 1 && house_number(s, city - 1) {
+            spans.push(Span::new(s, city - 1, PhiKind::Address));
+            return;
+        }
+    }
+    // Otherwise a separator (` - `, `, `, spaces, one line break), then the street.
+    let mut e = city;
+    while e > 0 && matches!(b[e - 1], b' ' | b'\t') {
+        e -= 1;
+    }
+    if e > 0 && matches!(b[e - 1], b',' | b'-') {
+        e -= 1;
+        while e > 0 && matches!(b[e - 1], b' ' | b'\t') {
+            e -= 1;
+        }
+    } else if e > 0 && b[e - 1] == b'\n' {
+        e -= 1;
+        if e > 0 && b[e - 1] == b'\r' {
+            e -= 1;
+        }
+        while e > 0 && matches!(b[e - 1], b' ' | b'\t' | b',') {
+            e -= 1;
+        }
+    } else if e == city {
+        return;
+    }
+    let (words_start, words) = words_before(text, e, 4);
+    if words == 0 || words_start < 2 || b[words_start - 1] != b' ' {
+        return;
+    }
+    let s = token_before(words_start - 1);
+    if s < words_start - 1 && house_number(s, words_start - 1) {
+        spans.push(Span::new(s, e, PhiKind::Address));
     }
 }
 
@@ -177,6 +363,31 @@ pub fn city_after_street(text: &str, spans: &mut Vec<Span>) {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_state_written_out_before_a_zip_makes_a_city_and_the_street_before_it_an_address() {
+        assert_eq!(
+            found("PSC 8176 Box 1008 - Frankfort, Michigan  61970\n"),
+            ["Frankfort", "61970"]
+        );
+        assert_eq!(
+            found("Lamar, Colorado68988-1240\n"),
+            ["Lamar", "68988-1240"]
+        );
+        assert_eq!(
+            found("Weiss II, DPM\n28287 Emmerich Mission\nEphrata, WA   38574\nFax"),
+            ["28287 Emmerich Mission", "Ephrata", "38574"]
+        );
+        assert_eq!(
+            found("ADDRESS\n6524 Dietrich Rue Burlington,  WI  96144\n"),
+            ["6524", "Dietrich Rue Burlington", "96144"]
+        );
+        assert_eq!(
+            found("2906 Moorhead Valleys Unit 64 Broomfield Colorado 17539-1631."),
+            ["64", "Broomfield", "17539-1631"]
+        );
+        assert!(found("Seen 12 times in New York 10001 patients").len() <= 2);
+    }
+
     fn found(text: &str) -> Vec<&str> {
         let mut spans = Vec::new();
         find(text, &mut spans);
@@ -189,7 +400,7 @@ mod tests {
     fn the_words_before_a_state_and_zip_are_a_city() {
         assert_eq!(
             found("12 Rue St, Le Claire IA 52753\n"),
-            ["Le Claire", "52753"]
+            ["12 Rue St", "Le Claire", "52753"]
         );
         assert_eq!(
             found("Loop,\nBURGHILL  OH, 44404-1234"),
@@ -200,6 +411,7 @@ mod tests {
             ["Sylvester", "79560"]
         );
         assert!(found("CPT 99213 PA 12 units").is_empty());
+        assert_eq!(found("Hillsboro, TX26765\n"), ["Hillsboro", "26765"]);
         let street = "Lives on 12 Oak St in Glen Ellyn. Next";
         let mut spans = vec![Span::new(9, 18, PhiKind::Address)];
         city_after_street(street, &mut spans);

@@ -331,3 +331,103 @@ fn any_mix_of_scripts_digits_and_cue_words_is_searched_without_a_panic() {
         }
     }
 }
+
+/// Whether every letter and digit of `value` in `text` is inside a found span.
+fn covered(text: &str, value: &str) {
+    let at = text.find(value).unwrap_or(0);
+    let spans = Detector::new().find(text);
+    let missed: Vec<usize> = (at..at + value.len())
+        .filter(|&i| text.as_bytes()[i].is_ascii_alphanumeric())
+        .filter(|&i| !spans.iter().any(|s| s.start <= i && i < s.end))
+        .collect();
+    assert!(
+        missed.is_empty(),
+        "{value:?} not covered in {text:?}: {spans:?}"
+    );
+}
+
+#[test]
+fn names_behind_form_cells_line_breaks_and_nicknames_are_found() {
+    for (text, name) in [
+        (
+            "Sender           | Andreas Effler\nSender e-mail",
+            "Andreas Effler",
+        ),
+        (
+            "ATTENTION:\nAnmari Brink\t\tSent by: Elvíra'Miroslava' Haláková\n",
+            "Anmari Brink",
+        ),
+        (
+            "Sent by: Elvíra'Miroslava' Haláková\n",
+            "Elvíra'Miroslava' Haláková",
+        ),
+        (
+            "Name: Naël 'Georges' Laroche  Birth Date: 22-JUN-2009",
+            "Naël 'Georges' Laroche",
+        ),
+        (
+            "Office contact: Agnita 'Agni' Allewijn\n",
+            "Agnita 'Agni' Allewijn",
+        ),
+        (
+            "Injured person: Matej KRÚPOVÁ   DOB 2020-02-24",
+            "Matej KRÚPOVÁ",
+        ),
+        (
+            "He lives with a spouse, jens larsen, who can be reached",
+            "jens larsen",
+        ),
+    ] {
+        covered(text, name);
+    }
+}
+
+#[test]
+fn counties_military_boxes_and_streets_with_a_unit_are_addresses() {
+    for (text, address) in [
+        (
+            "County of residence: Halvorson County\n",
+            "Halvorson County",
+        ),
+        (
+            "who drove from Ashtabula in Quillayute County. Reports",
+            "Quillayute County",
+        ),
+        (
+            "athenahealth\nPSC 1385 Box 3551\nWatsonville",
+            "PSC 1385 Box 3551",
+        ),
+        (
+            "Geisinger\n10578 Rockport Circles Unit 208\nGastonia",
+            "10578 Rockport Circles Unit 208",
+        ),
+        (
+            "Address: 10857 Caldwell Points, Suite 292,  Lander",
+            "10857 Caldwell Points, Suite 292",
+        ),
+    ] {
+        covered(text, address);
+    }
+    nothing("Take 2 tablets daily for 5 days");
+}
+
+#[test]
+fn dates_with_spaces_glued_weekdays_day_ranges_and_lone_date_lines_are_found() {
+    for (text, date) in [
+        ("This authorization expires on 04 13 2027.", "04 13 2027"),
+        (
+            "Date: Saturday,January 25, 2025 at 11:38",
+            "Saturday,January 25, 2025",
+        ),
+        (
+            "USD 4504.00\nDecember 24-27, 2026   99213   $718.36",
+            "December 24-27, 2026",
+        ),
+        ("Date of accident: 6/10 at approx. 22:23", "6/10"),
+        ("Last fill: 9/17   Refills remaining: 0", "9/17"),
+        ("fax +49 54 6056105\n\n2/11\n\nDr. Esteves", "2/11"),
+    ] {
+        covered(text, date);
+    }
+    nothing("Take 2 tablets 3 times daily, 1/2 tab at night");
+}

@@ -1,0 +1,314 @@
+//! Identifiers a fax page broke across two short lines, recognised by what the two parts
+//! make together: an SSN (`387-11-⏎8571`, `89⏎4 54 6676`), a numeric date (`10/27/⏎2026`,
+//! `04⏎/05/2025`, `May 13, 2⏎025`), or the record number of a page banner or a name's
+//! parentheses (`12/16/1954   V6⏎26NFP`, `Balčiūnas, Justas (L545⏎LBQ)`).
+//!
+//! [`super::ocr`] joins such a break before the text is searched again; the rule for each
+//! shape is that the joined token has it and neither part has it alone, so two values that
+//! merely stand on consecutive lines stay apart.
+
+use std::sync::OnceLock;
+
+use regex_automata::meta::Regex;
+
+use super::checks;
+
+/// Whether the line break at `i` (`nl_len` bytes) splits an SSN, a numeric date or a page
+/// banner's record number.
+pub fn splits_identifier(b: &[u8], i: usize, nl_len: usize) -> bool {
+    let from = i + nl_len;
+    if i == 0 || from >= b.len() {
+        return false;
+    }
+    splits_ssn(b, i, from) || splits_date(b, i, from) || splits_banner_id(b, i, from)
+}
+
+fn compiled(cell: &'static OnceLock<Option<Regex>>, patterns: &[&str]) -> Option<&'static Regex> {
+    cell.get_or_init(|| Regex::new_many(patterns).ok()).as_ref()
+}
+
+/// The start of the run of `class` bytes that ends at `i`.
+fn run_start(b: &[u8], i: usize, class: impl Fn(u8) -> bool) -> usize {
+    let mut s = i;
+    while s > 0 && class(b[s - 1]) {
+        s -= 1;
+    }
+    s
+}
+
+/// The end of the run of `class` bytes that starts at `from`.
+fn run_end(b: &[u8], from: usize, class: impl Fn(u8) -> bool) -> usize {
+    let mut e = from;
+    while e < b.len() && class(b[e]) {
+        e += 1;
+    }
+    e
+}
+
+/// `ddd-dd-dddd` or `ddd dd dddd` across the break, valid by the SSA's rules, and not whole
+/// on either line.
+fn splits_ssn(b: &[u8], i: usize, from: usize) -> bool {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    let ssn_byte = |c: u8| c.is_ascii_digit() || c == b'-' || c == b' ';
+    if !(b[i - 1].is_ascii_digit() || b[i - 1] == b'-' || b[i - 1] == b' ')
+        || !(b[from].is_ascii_digit() || b[from] == b'-')
+    {
+        return false;
+    }
+    // Runs stop at two spaces: a form's columns.
+    let mut s = run_start(b, i, ssn_byte);
+    while let Some(p) = b[s..i].windows(2).rposition(|w| w == b"  ") {
+        s += p + 2;
+    }
+    let mut e = run_end(b, from, ssn_byte);
+    if let Some(p) = b[from..e].windows(2).position(|w| w == b"  ") {
+        e = from + p;
+    }
+    let mut joined = b[s..i].to_vec();
+    let join = joined.len();
+    joined.extend_from_slice(&b[from..e]);
+    let Some(re) = compiled(
+        &RE,
+        &[r"[0-9]{3}-[0-9]{2}-[0-9]{4}|[0-9]{3} [0-9]{2} [0-9]{4}"],
+    ) else {
+        return false;
+    };
+    re.find_iter(&joined).any(|m| {
+        let digit_around = (m.start() > 0 && joined[m.start() - 1].is_ascii_digit())
+            || joined.get(m.end()).is_some_and(u8::is_ascii_digit);
+        m.start() < join
+            && m.end() > join
+            && !digit_around
+            && std::str::from_utf8(&joined[m.range()]).is_ok_and(checks::ssn_ok)
+    })
+}
+
+/// Whether `t` is a whole numeric date: `m/d/yy(yy)` with one separator throughout (`/`,
+/// `-` or `.`), `yyyy-mm-dd`, or `mm/yyyy`; month and day plausible either way round.
+pub(super) fn numeric_date(t: &[u8]) -> bool {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    let Some(re) = compiled(
+        &RE,
+        &[
+            r"^(?:[0-9]{1,2}/[0-9]{1,2}/(?:[0-9]{4}|[0-9]{2})|[0-9]{1,2}-[0-9]{1,2}-(?:[0-9]{4}|[0-9]{2})|[0-9]{1,2}\.[0-9]{1,2}\.(?:[0-9]{4}|[0-9]{2}))$",
+            r"^[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}$",
+            r"^[0-9]{1,2}/[0-9]{4}$",
+        ],
+    ) else {
+        return false;
+    };
+    let Some(m) = re.find(t) else {
+        return false;
+    };
+    let n: Vec<u32> = t
+        .split(|c| !c.is_ascii_digit())
+        .filter(|p| !p.is_empty())
+        .map(|p| p.iter().fold(0u32, |n, &c| n * 10 + u32::from(c - b'0')))
+        .collect();
+    match (m.pattern().as_usize(), n.as_slice()) {
+        (0, [a, d, _]) => checks::month_day_ok(*a, *d) || checks::month_day_ok(*d, *a),
+        (1, [y, m, d]) => (1800..=2199).contains(y) && checks::month_day_ok(*m, *d),
+        (2, [m, y]) => (1..=12).contains(m) && (1900..=2199).contains(y),
+        _ => false,
+    }
+}
+
+/// A numeric date across the break that neither line holds whole, or a four-digit year
+/// broken after a written day (`May 13, 2⏎025`).
+fn splits_date(b: &[u8], i: usize, from: usize) -> bool {
+    let date_byte = |c: u8| c.is_ascii_digit() || matches!(c, b'/' | b'-' | b'.');
+    let sep = |c: u8| matches!(c, b'/' | b'-' | b'.');
+    if !date_byte(b[i - 1]) || !date_byte(b[from]) || (sep(b[i - 1]) && sep(b[from])) {
+        return false;
+    }
+    let s = run_start(b, i, date_byte);
+    let e = run_end(b, from, date_byte);
+    let (left, right) = (&b[s..i], &b[from..e]);
+    // A sentence's full stop is not part of a date.
+    let right = right.strip_suffix(b".").unwrap_or(right);
+    let mut joined = left.to_vec();
+    joined.extend_from_slice(right);
+    if numeric_date(&joined) && !numeric_date(left) && !numeric_date(right) {
+        // A two-digit year only when a separator touches the break (`2/1⏎/84`): `1/2⏎25`
+        // could be two numbers.
+        let four_digit_year = joined.split(|c| !c.is_ascii_digit()).any(|g| g.len() == 4);
+        return four_digit_year || sep(b[i - 1]) || sep(b[from]);
+    }
+    // `May 13, 2⏎025`: a year's digits on both sides after a day and a comma.
+    let year: Vec<u8> = left.iter().chain(right).copied().collect();
+    if year.len() == 4
+        && year.iter().all(u8::is_ascii_digit)
+        && matches!(&year[..2], b"19" | b"20")
+        && !left.is_empty()
+        && !right.is_empty()
+    {
+        let before = &b[..s];
+        let before = before.strip_suffix(b" ").unwrap_or(before);
+        if let Some(before) = before.strip_suffix(b",") {
+            let d = run_start(before, before.len(), |c| c.is_ascii_digit());
+            let day = before.len() - d;
+            return (1..=2).contains(&day);
+        }
+    }
+    false
+}
+
+/// Whether a numeric date stands among the words of `b[from..to]`, line breaks dropped
+/// (the date of a banner may itself be broken: `12/18/⏎1999`).
+fn date_near(b: &[u8], from: usize, to: usize) -> bool {
+    let joined: Vec<u8> = b[from..to]
+        .iter()
+        .copied()
+        .filter(|&c| c != b'\n' && c != b'\r')
+        .collect();
+    joined
+        .split(|c| c.is_ascii_whitespace() || matches!(c, b'(' | b')' | b','))
+        .any(|w| numeric_date(w) && w.len() >= 6)
+}
+
+/// A code of capitals and digits across the break (`V6⏎26NFP`, `2022-9⏎44019`,
+/// `AM-80⏎008-N`) beside a numeric date within a line of it, or inside the parentheses
+/// after a name (`(J5⏎47CMH)`): a page banner's record number.
+fn splits_banner_id(b: &[u8], i: usize, from: usize) -> bool {
+    let id_byte = |c: u8| c.is_ascii_alphanumeric() || c == b'-';
+    if !id_byte(b[i - 1]) || !id_byte(b[from]) || (b[i - 1] == b'-' && b[from] == b'-') {
+        return false;
+    }
+    let s = run_start(b, i, id_byte);
+    let e = run_end(b, from, id_byte);
+    let (left, right) = (&b[s..i], &b[from..e]);
+    let opens = s == 0 || b[s - 1].is_ascii_whitespace() || b[s - 1] == b'(';
+    let closes = e == b.len() || b[e].is_ascii_whitespace() || matches!(b[e], b')' | b',');
+    if !opens || !closes || left.is_empty() || right.is_empty() {
+        return false;
+    }
+    let len = left.len() + right.len();
+    let all = || left.iter().chain(right);
+    // `l` and `o` inside a code are an OCR engine's 1 and 0.
+    let digitish = |c: &u8| c.is_ascii_digit() || matches!(c, b'l' | b'o');
+    let digits = all().filter(|c| digitish(c)).count();
+    let capitals = all().filter(|c| c.is_ascii_uppercase()).count();
+    let lower = all()
+        .filter(|c| c.is_ascii_lowercase() && !digitish(c))
+        .count();
+    let hyphens = all().filter(|&&c| c == b'-').count();
+    if !(6..=16).contains(&len)
+        || digits < 3
+        || capitals > 5
+        || lower > 0
+        || hyphens > 2
+        || (left.len() >= 6 && right.len() >= 6)
+    {
+        return false;
+    }
+    if s > 0 && b[s - 1] == b'(' && e < b.len() && b[e] == b')' {
+        return true;
+    }
+    // The line before the left part's line, through the right part's line.
+    let line_start = |at: usize| {
+        b[..at]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |p| p + 1)
+    };
+    let this_line = line_start(s);
+    let window_start = line_start(this_line.saturating_sub(1));
+    let window_end = b[e..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(b.len(), |p| e + p);
+    date_near(b, window_start, s)
+        || date_near(b, e, window_end)
+        || after_a_capitalised_name(&b[window_start..s])
+}
+
+/// Whether `before` (the text before a code, from the start of the line above) ends with a
+/// name in capitals written `FAMILY, GIVEN` and a column gap: the code is the next cell of a
+/// face sheet's patient row (`SCHMITT, ANDRÉ    DR-98453⏎-T`, `…, SILVIJA⏎   FK⏎1781538`).
+fn after_a_capitalised_name(before: &[u8]) -> bool {
+    let trimmed = before.trim_ascii_end();
+    let gap = &before[trimmed.len()..];
+    let gap_ok = gap.len() >= 2 || gap.contains(&b'\n');
+    // The name: the last line of `trimmed`, capitals with a comma, no digits.
+    let line = trimmed
+        .rsplit(|&c| c == b'\n')
+        .next()
+        .unwrap_or(trimmed)
+        .trim_ascii();
+    gap_ok
+        && line.contains(&b',')
+        && line.len() >= 4
+        && !line.iter().any(u8::is_ascii_digit)
+        && !line.iter().any(u8::is_ascii_lowercase)
+        && line.iter().any(u8::is_ascii_uppercase)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn splits(text: &str) -> bool {
+        let i = text.find('\n').unwrap_or(0);
+        splits_identifier(text.as_bytes(), i, 1)
+    }
+
+    #[test]
+    fn an_ssn_broken_on_a_short_line_is_one_number() {
+        assert!(splits("+1.216.286.1284    387-11-\n8571\n"));
+        assert!(splits("l665    89\n4 54 6676\n\nEMERGENCY"));
+        assert!(splits("915-76-1288    013\n-09-6830\n"));
+        // Two numbers on two lines, or an invalid area, stay apart.
+        assert!(!splits("Phone 387-11\n8571 units"));
+        assert!(!splits("Ref 912-11-\n8571"));
+    }
+
+    #[test]
+    fn a_date_broken_on_a_short_line_is_one_date() {
+        for t in [
+            "DATE OF SERVICE:10/27/\n2026\nREFERRING",
+            "Printed 09/19/\n2025 10:37 PM",
+            "Received: 04\n/05/2025",
+            "Date: 12/2\n025\nIf signed",
+            "Received: Tuesday, May 13, 2\n025 22:40",
+            "(L545LBQ)2/1\n/84 M",
+        ] {
+            assert!(splits(t), "{t:?}");
+        }
+        for t in [
+            "seen 3/4\n2025 plan",
+            "Total 12\n12/2025",
+            "rate 1/2\n25 mg",
+        ] {
+            assert!(!splits(t), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn a_banner_record_number_broken_beside_a_date_or_in_parentheses_is_one_code() {
+        for t in [
+            "LANGE, BERNHARD  12/16/1954   V6\n26NFP  F   Page 1 of 2",
+            "KROSS, KALJU  \n12/18/\n1999   T533\nHJE   M   Page 2 of 2",
+            "Balčiūnas, Justas (L545\nLBQ)2/1/84 M",
+            "Turei-Huang, Glen (AM-80\n008-N) 10/14/62M",
+            "سهل,عبدالعزيز   07/15/1962   2022-9\n44019   F   Page 2 of 2",
+            "R0OM/BED\nSCHMITT, ANDRÉ    DR-98453\n-T    5137 6789 8037 8796",
+        ] {
+            let i = t.find("\n").unwrap_or(0);
+            let i = if t.starts_with("KROSS") {
+                t.rfind("T533").map_or(0, |p| p + 4)
+            } else if t.starts_with("R0OM") {
+                t.rfind("98453").map_or(0, |p| p + 5)
+            } else {
+                i
+            };
+            assert!(splits_identifier(t.as_bytes(), i, 1), "{t:?}");
+        }
+        for t in [
+            "Hemoglobin A1c  130.1  HH    01\nALT  54.7",
+            "placed in 2009 is intact.\nBERNHARD LANGE",
+            "Sodium 140 on 12/01/2025 Z4M\nWBC 7.1",
+        ] {
+            assert!(!splits(t), "{t:?}");
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! Telephone numbers the pattern table cannot see because nothing marks where they start or
+//! end: glued to a word by a scan that dropped the space (`call982 317 9121`,
+//! `at963/865-6337`, `+44 20 3306 5518or`), glued to their extension (`972-616-8770x1581`),
+//! or grouped in ways no form prints (`+1933 3409944`, `+1 739 2715610`).
+//!
+//! The walk goes from digit run to digit run over runs of number bytes (digits, `(`, `)`,
+//! `+`, `.`, `/`, `-`, single spaces); a run with at least ten digits is tested against the
+//! shapes of a North American number (area code and exchange valid) and of an international
+//! one. Letters around the run are allowed; digits are not (a longer number is something
+//! else). Phone numbers are a critical kind: this pass takes recall.
+
+use std::sync::OnceLock;
+
+use regex_automata::meta::Regex;
+
+use crate::Span;
+
+fn number_byte(c: u8) -> bool {
+    c.is_ascii_digit() || matches!(c, b'(' | b')' | b'+' | b'.' | b'/' | b'-' | b' ')
+}
+
+/// The shapes, searched inside a run: North American numbers with any one separator (or
+/// none) between the groups, `+1` and ten digits grouped any way, and international numbers.
+fn shapes() -> Option<&'static Regex> {
+    static SHAPES: OnceLock<Option<Regex>> = OnceLock::new();
+    SHAPES
+        .get_or_init(|| {
+            Regex::new_many(&[
+                r"(?:\+?1[ .-]?)?(?:\([0-9]{3}\)[ ]?-?[ ]?|[0-9]{3}[ ]?[./-]?[ ]?)[0-9]{3}[ ]?[.-]?[ ]?[0-9]{4}",
+                r"\+1[ .-]?(?:[0-9][ .-]?){9}[0-9]",
+                r"(?:\+|011[ .-]?)[2-9][0-9]{0,2}(?:[ .-]?\(?[0-9]{1,5}\)?){2,5}",
+            ])
+            .ok()
+        })
+        .as_ref()
+}
+
+/// Appends a PHONE or FAX span for every telephone number in a run of number bytes that no
+/// span of `spans` already covers.
+#[inline(never)]
+pub fn find(text: &str, spans: &mut Vec<Span>) {
+    let b = text.as_bytes();
+    let Some(re) = shapes() else {
+        return;
+    };
+    let mut found = Vec::new();
+    let mut i = 0;
+    while let Some(d) = b[i..].iter().position(u8::is_ascii_digit) {
+        let d = i + d;
+        // The run: number bytes, a space only between two non-spaces (two spaces part
+        // the columns of a form).
+        let mut start = d;
+        while start > 0
+            && number_byte(b[start - 1])
+            && !(b[start - 1] == b' ' && (start < 2 || b[start - 2] == b' '))
+        {
+            start -= 1;
+        }
+        let mut end = d;
+        while end < b.len()
+            && number_byte(b[end])
+            && !(b[end] == b' ' && b.get(end + 1).is_none_or(|&c| c == b' '))
+        {
+            end += 1;
+        }
+        i = end.max(d + 1);
+        let digits = b[start..end].iter().filter(|c| c.is_ascii_digit()).count();
+        if digits < 10 {
+            continue;
+        }
+        let mut from = start;
+        while from < end {
+            let Some(m) = re.search(&regex_automata::Input::new(text).range(from..end)) else {
+                break;
+            };
+            let (s, e) = (m.start(), m.end());
+            from = e.max(s + 1);
+            // Not a piece of a longer number.
+            let digit_before = s > 0 && b[s - 1].is_ascii_digit();
+            let digit_after = b.get(e).is_some_and(u8::is_ascii_digit);
+            if digit_before || digit_after {
+                from = s + 1;
+                continue;
+            }
+            let ds: Vec<u8> = b[s..e]
+                .iter()
+                .filter(|c| c.is_ascii_digit())
+                .map(|c| c - b'0')
+                .collect();
+            let ok = match m.pattern().as_usize() {
+                0 | 1 => {
+                    let ten = &ds[ds.len().saturating_sub(10)..];
+                    super::checks::nanp_ok(ten)
+                }
+                _ => (8..=15).contains(&ds.len()),
+            };
+            if !ok || covered(spans, s, e) {
+                continue;
+            }
+            let e = super::extension_end(b, e).unwrap_or(e);
+            found.push(Span::new(s, e, super::phone_or_fax(text, s)));
+        }
+    }
+    spans.extend(found);
+}
+
+/// Extends every PHONE and FAX span of `spans` back over a country code the pattern left
+/// out: one an OCR engine read as a letter (`l-512-433-5582`, `+l 741 763 8902`) or one
+/// a page left on the line before (`+1-⏎588-419-0245`, `+234 ⏎772 434 7895`).
+pub fn with_country_codes(text: &str, spans: &mut [Span]) {
+    let b = text.as_bytes();
+    for span in spans
+        .iter_mut()
+        .filter(|s| matches!(s.kind, crate::PhiKind::Phone | crate::PhiKind::Fax))
+    {
+        if let Some(start) = country_code_start(b, span.start) {
+            span.start = start;
+        }
+    }
+}
+
+/// Where a country code written before the number at `at` starts, if there is one.
+fn country_code_start(b: &[u8], at: usize) -> Option<usize> {
+    let mut k = at;
+    let blank = |c: u8| c == b' ' || c == b'\t';
+    while k > 0 && blank(b[k - 1]) {
+        k -= 1;
+    }
+    if k > 0 && b[k - 1] == b'\n' {
+        k -= 1;
+        if k > 0 && b[k - 1] == b'\r' {
+            k -= 1;
+        }
+        while k > 0 && blank(b[k - 1]) {
+            k -= 1;
+        }
+    }
+    if k > 0 && matches!(b[k - 1], b'-' | b'.') {
+        k -= 1;
+    }
+    if k == at || k == 0 {
+        return None;
+    }
+    let mut s = k;
+    while s > 0 && b[s - 1].is_ascii_digit() && k - s < 3 {
+        s -= 1;
+    }
+    let start = if s < k && s > 0 && b[s - 1] == b'+' {
+        // `+234`, `+1`.
+        s - 1
+    } else if matches!(b[k - 1], b'1' | b'l' | b'I') {
+        // `1-`, `l-`, `+l`.
+        if k >= 2 && b[k - 2] == b'+' {
+            k - 2
+        } else {
+            k - 1
+        }
+    } else {
+        return None;
+    };
+    let free = start == 0 || !b[start - 1].is_ascii_alphanumeric();
+    free.then_some(start)
+}
+
+/// Whether the spans found so far already cover `start..end` whole.
+fn covered(spans: &[Span], start: usize, end: usize) -> bool {
+    spans.iter().any(|s| s.start <= start && s.end >= end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn phones(text: &str) -> Vec<&str> {
+        let mut spans = Vec::new();
+        find(text, &mut spans);
+        spans.iter().map(|s| &text[s.start..s.end]).collect()
+    }
+
+    #[test]
+    fn numbers_glued_to_words_or_extensions_are_found() {
+        assert_eq!(
+            phones("If received in error call982 317 9121. Or text at963/865-6337 today"),
+            ["982 317 9121", "963/865-6337"]
+        );
+        assert_eq!(phones("Office: 972-616-8770x1581"), ["972-616-8770x1581"]);
+        assert_eq!(
+            phones("To cancel call +44 20 3306 5518or reply"),
+            ["+44 20 3306 5518"]
+        );
+    }
+
+    #[test]
+    fn numbers_grouped_oddly_are_found() {
+        assert_eq!(
+            phones("Office: +1933 3409944  or +1 739 2715610"),
+            ["+1933 3409944", "+1 739 2715610"]
+        );
+        assert_eq!(phones("Fax (988)-875-7633"), ["(988)-875-7633"]);
+    }
+
+    #[test]
+    fn a_country_code_read_as_a_letter_or_left_on_the_line_before_belongs_to_the_number() {
+        for (text, found, number) in [
+            (
+                "Patient phone:l-512-433-5582\n",
+                "512-433-5582",
+                "l-512-433-5582",
+            ),
+            ("Call +l 741 763 8902 to", "741 763 8902", "+l 741 763 8902"),
+            ("F:+1-\n588-419-0245\t", "588-419-0245", "+1-\n588-419-0245"),
+            (
+                "PHONE: +234 \n772 434 7895\n",
+                "772 434 7895",
+                "+234 \n772 434 7895",
+            ),
+        ] {
+            let at = text.find(found).unwrap_or(0);
+            let mut spans = [Span::new(at, at + found.len(), crate::PhiKind::Phone)];
+            with_country_codes(text, &mut spans);
+            assert_eq!(&text[spans[0].start..spans[0].end], number, "{text:?}");
+        }
+        // A word's last letter is not a country code.
+        let text = "Call 555-867-5309";
+        let mut spans = [Span::new(5, 17, crate::PhiKind::Phone)];
+        with_country_codes(text, &mut spans);
+        assert_eq!(spans[0].start, 5);
+    }
+
+    #[test]
+    fn longer_numbers_and_invalid_area_codes_are_not_phones() {
+        assert!(phones("Card 4775000273364807 and 1234567890123").is_empty());
+        assert!(phones("order 0123456789, lot 1234567890").is_empty());
+        assert!(phones("2025-08-05 16:50:44 job 1").is_empty());
+    }
+}
