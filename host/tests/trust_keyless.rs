@@ -39,13 +39,7 @@ fn a_keyless_publishers_trusted_root_is_read_beside_the_trust_file() {
     let said = String::from_utf8_lossy(&refused.stderr);
     assert!(said.contains("root.json"), "{said}");
 
-    std::fs::create_dir_all(dir.join("sigstore")).expect("dir");
-    std::fs::copy(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../policy/testdata/sigstore/production_trusted_root.json"),
-        dir.join("sigstore/root.json"),
-    )
-    .expect("copy root");
+    install_root(&dir);
     let daemon = Daemon::start(&dir);
     let trust = daemon.client.get("/v1/trust", &admin).expect(200).text();
     assert!(trust.contains("acme"), "{trust}");

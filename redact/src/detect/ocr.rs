@@ -199,7 +199,17 @@ fn splits_cued_id(b: &[u8], i: usize, nl_len: usize) -> bool {
         }
         super::breaks::numeric_date(&b[from..d])
     };
-    if digits < 3 || e - from > 16 || i - s > 16 || date_next || (i - s >= 6 && e - from >= 6) {
+    // The next line opening with a word (`Fax: (555)…`, `Phone #`) after a value that is
+    // whole already starts a new field.
+    let word_next = b[from..e].iter().all(u8::is_ascii_alphabetic)
+        && (b.get(e).is_some_and(|&c| matches!(c, b':' | b'#')) || (e - from >= 3 && i - s >= 6));
+    if digits < 3
+        || e - from > 16
+        || i - s > 16
+        || date_next
+        || word_next
+        || (i - s >= 6 && e - from >= 6)
+    {
         return false;
     }
     // A cue glued to its value (`MRN467803⏎61`).
@@ -562,6 +572,21 @@ mod tests {
             )
             .is_none()
         );
+    }
+
+    #[test]
+    fn a_whole_value_is_not_joined_to_the_label_that_opens_the_next_line() {
+        for text in [
+            "MRN: 00451234\nFax: (555) 867-5309",
+            "MRN: 00451234\nPhone #555-867-5309",
+            "Acct 7731002\nThank you for the referral",
+        ] {
+            let joined = repair(text, &[]).map(|r| r.text);
+            assert!(
+                joined.as_deref().is_none_or(|t| t.contains('\n')),
+                "{text:?} -> {joined:?}"
+            );
+        }
     }
 
     #[test]
