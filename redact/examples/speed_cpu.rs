@@ -6,6 +6,8 @@
 //! `cargo run --release -p faxbot-redact --example speed_cpu [-- SECONDS]`; with `-- reps N`
 //! it redacts each case N times and prints nothing, for `perf stat -e instructions:u`
 //! (instruction counts do not move with the machine's load; run `reps 0` for the set-up).
+//! `-- file CORPUS.jsonl [SECONDS]` times the texts of a corpus written elsewhere (as
+//! `faxbot-redact-judge write` makes it), one call per document and joined.
 
 use faxbot_redact::{PseudonymKey, Redactor, corpus, eval};
 use nix::time::{ClockId, clock_gettime};
@@ -18,6 +20,9 @@ fn cpu_s() -> f64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("file") {
+        return time_file(&args[2..]);
+    }
     let fixed: Option<usize> = (args.get(1).map(String::as_str) == Some("reps"))
         .then(|| args.get(2).and_then(|n| n.parse().ok()))
         .flatten();
@@ -57,11 +62,18 @@ fn main() {
         return;
     }
     for (name, texts) in cases {
+        time_case(&redactor, name, &texts, secs);
+    }
+}
+
+/// Redacts `texts` one call each, over and over for `secs` of this thread's CPU time.
+fn time_case(redactor: &Redactor, name: &str, texts: &[&str], secs: f64) {
+    {
         let bytes: usize = texts.iter().map(|t| t.len()).sum();
         let start = cpu_s();
         let mut reps = 0;
         while cpu_s() - start < secs {
-            for t in &texts {
+            for t in texts {
                 std::hint::black_box(redactor.redact_text(None, t));
             }
             reps += 1;
@@ -72,4 +84,30 @@ fn main() {
             mib / (cpu_s() - start)
         );
     }
+}
+
+/// `file CORPUS.jsonl [SECONDS]`: the corpus's texts per document and joined.
+fn time_file(args: &[String]) {
+    let Some(path) = args.first() else {
+        eprintln!("usage: speed_cpu file CORPUS.jsonl [SECONDS]");
+        std::process::exit(2);
+    };
+    let secs: f64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(2.0);
+    let body = match std::fs::read_to_string(path) {
+        Ok(body) => body,
+        Err(e) => {
+            eprintln!("reading {path}: {e}");
+            std::process::exit(1);
+        }
+    };
+    let texts: Vec<String> = body
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v.get("text").and_then(|t| t.as_str()).map(str::to_owned))
+        .collect();
+    let joined = texts.join("\n");
+    let redactor = Redactor::new(PseudonymKey::new([5; 32]));
+    let per_doc: Vec<&str> = texts.iter().map(String::as_str).collect();
+    time_case(&redactor, "file per document", &per_doc, secs);
+    time_case(&redactor, "file joined", &[&joined], secs);
 }

@@ -5,6 +5,7 @@
 //! a CLIA or NDC code). Recall comes first for record numbers: a bare number costs little to
 //! redact and much to leak.
 
+use super::covers::Covers;
 use crate::{PhiKind, Span};
 
 /// Words before a number that say it is not about a person.
@@ -83,12 +84,12 @@ fn beside_a_date(b: &[u8], start: usize, end: usize) -> bool {
 /// Whether a NAME span ends on the same line, at most a column gap (spaces, a tab, a comma
 /// or an opening parenthesis) before `start`: the code after a patient's name in a face
 /// sheet's or a banner's row (`SUBEDI, SUSAN    F917VPL    28171777912`).
-fn after_a_name(b: &[u8], start: usize, spans: &[Span]) -> bool {
+fn after_a_name(b: &[u8], start: usize, covers: &Covers) -> bool {
     let mut k = start;
     while k > 0 && matches!(b[k - 1], b' ' | b'\t' | b',' | b'(') && start - k <= 12 {
         k -= 1;
     }
-    k < start && spans.iter().any(|s| s.kind == PhiKind::Name && s.end == k)
+    k < start && covers.name_ends_at(k)
 }
 
 /// Appends an ID span for every free-standing identifier-shaped token not already inside one
@@ -102,6 +103,7 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
     // What is already found, as sorted disjoint ranges: one binary search per candidate.
     // Built when the first candidate needs it.
     let mut merged: Option<Vec<(usize, usize)>> = None;
+    let mut covers: Option<Covers> = None;
     let merged_spans = |spans: &[Span]| {
         let mut taken: Vec<(usize, usize)> = spans.iter().map(|s| (s.start, s.end)).collect();
         // Sorted runs, one per pass: a stable sort merges them in about linear time.
@@ -160,7 +162,12 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
             (digits >= 6 && letters <= 4 && tok.len() <= 16 && hyphens <= 2)
                 || (hyphens <= 2
                     && (6..=12).contains(&tok.len())
-                    && (beside_a_date(b, start, end) || after_a_name(b, start, spans)))
+                    && (beside_a_date(b, start, end)
+                        || after_a_name(
+                            b,
+                            start,
+                            covers.get_or_insert_with(|| Covers::new(spans)),
+                        )))
         };
         if !shaped {
             continue;

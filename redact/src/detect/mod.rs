@@ -19,6 +19,7 @@ mod ages;
 mod breaks;
 mod bytes;
 pub mod checks;
+mod covers;
 mod credentialed;
 mod email;
 mod ids;

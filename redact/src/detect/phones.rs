@@ -13,6 +13,7 @@ use std::sync::OnceLock;
 
 use regex_automata::meta::Regex;
 
+use super::covers::Covers;
 use crate::Span;
 
 fn number_byte(c: u8) -> bool {
@@ -44,9 +45,9 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         return;
     };
     let mut found = Vec::new();
+    let mut covers: Option<Covers> = None;
     let mut i = 0;
-    while let Some(d) = b[i..].iter().position(u8::is_ascii_digit) {
-        let d = i + d;
+    while let Some(d) = super::bytes::next_digit(b, i) {
         // The run: number bytes, a space only between two non-spaces (two spaces part
         // the columns of a form).
         let mut start = d;
@@ -94,7 +95,7 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
                 }
                 _ => (8..=15).contains(&ds.len()),
             };
-            if !ok || covered(spans, s, e) {
+            if !ok || covers.get_or_insert_with(|| Covers::new(spans)).whole(s, e) {
                 continue;
             }
             let e = super::extension_end(b, e).unwrap_or(e);
@@ -160,11 +161,6 @@ fn country_code_start(b: &[u8], at: usize) -> Option<usize> {
     };
     let free = start == 0 || !b[start - 1].is_ascii_alphanumeric();
     free.then_some(start)
-}
-
-/// Whether the spans found so far already cover `start..end` whole.
-fn covered(spans: &[Span], start: usize, end: usize) -> bool {
-    spans.iter().any(|s| s.start <= start && s.end >= end)
 }
 
 #[cfg(test)]
