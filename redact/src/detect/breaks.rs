@@ -20,7 +20,10 @@ pub fn splits_identifier(b: &[u8], i: usize, nl_len: usize) -> bool {
     if i == 0 || from >= b.len() {
         return false;
     }
-    splits_ssn(b, i, from) || splits_date(b, i, from) || splits_banner_id(b, i, from)
+    splits_ssn(b, i, from)
+        || splits_cued_ssn(b, i, from)
+        || splits_date(b, i, from)
+        || splits_banner_id(b, i, from)
 }
 
 fn compiled(cell: &'static OnceLock<Option<Regex>>, patterns: &[&str]) -> Option<&'static Regex> {
@@ -81,6 +84,77 @@ fn splits_ssn(b: &[u8], i: usize, from: usize) -> bool {
             && !digit_around
             && std::str::from_utf8(&joined[m.range()]).is_ok_and(checks::ssn_ok)
     })
+}
+
+/// Cue words of a social security number, lower case, as they end the text before it.
+const SSN_CUES: &[&[u8]] = &[
+    b"ssn",
+    b"5sn",
+    b"s5n",
+    b"ss#",
+    b"social security number",
+    b"soc sec",
+];
+
+/// Nine digits after an SSN cue, the break anywhere among them (`SSN: 4565⏎28849`,
+/// `SSN: 771 11⏎9632`, `SSN: 391-42⏎-S808` with its OCR letter): the cue says what the
+/// number is, so the split need not fall between the groups. Letters an OCR engine reads for
+/// digits count as digits on the line after the break.
+fn splits_cued_ssn(b: &[u8], i: usize, from: usize) -> bool {
+    let left_byte = |c: u8| c.is_ascii_digit() || c == b'-' || c == b' ';
+    let right_byte = |c: u8| {
+        c.is_ascii_digit()
+            || c == b'-'
+            || c == b' '
+            || matches!(c, b'S' | b'O' | b'l' | b'I' | b'B')
+    };
+    if !left_byte(b[i - 1]) || !right_byte(b[from]) {
+        return false;
+    }
+    let mut s = run_start(b, i, left_byte);
+    while s < i && b[s] == b' ' {
+        s += 1;
+    }
+    let mut e = from;
+    while e < b.len() && right_byte(b[e]) && !(b[e] == b' ' && b.get(e + 1) == Some(&b' ')) {
+        e += 1;
+    }
+    while e > from && b[e - 1] == b' ' {
+        e -= 1;
+    }
+    let left_digits = b[s..i].iter().filter(|c| c.is_ascii_digit()).count();
+    let right_digits = b[from..e]
+        .iter()
+        .filter(|&&c| c != b'-' && c != b' ')
+        .count();
+    let lone_letters = b[from..e]
+        .iter()
+        .filter(|c| c.is_ascii_alphabetic())
+        .count();
+    if left_digits == 0
+        || right_digits == 0
+        || left_digits + right_digits != 9
+        || lone_letters > 1
+        || b[s..i].windows(2).any(|w| w == b"  ")
+        || b.get(e).is_some_and(u8::is_ascii_alphanumeric)
+    {
+        return false;
+    }
+    // The cue, then `:`, `#`, `.` or spaces, right before the digits.
+    let mut c = s;
+    while c > 0 && matches!(b[c - 1], b' ' | b'\t' | b':' | b'#' | b'.') {
+        c -= 1;
+    }
+    let before = &b[c.saturating_sub(24)..c];
+    c < s
+        && SSN_CUES.iter().any(|cue| {
+            before.len() >= cue.len()
+                && before[before.len() - cue.len()..].eq_ignore_ascii_case(cue)
+                && before
+                    .len()
+                    .checked_sub(cue.len() + 1)
+                    .is_none_or(|k| !before[k].is_ascii_alphanumeric())
+        })
 }
 
 /// Whether `t` is a whole numeric date: `m/d/yy(yy)` with one separator throughout (`/`,
@@ -260,6 +334,17 @@ mod tests {
         // Two numbers on two lines, or an invalid area, stay apart.
         assert!(!splits("Phone 387-11\n8571 units"));
         assert!(!splits("Ref 912-11-\n8571"));
+    }
+
+    #[test]
+    fn nine_digits_after_an_ssn_cue_broken_anywhere_are_one_number() {
+        assert!(splits("SSN: 4565\n28849   Driver license"));
+        assert!(splits("SSN: 771 11\n9632   Driver"));
+        assert!(splits("SSN: 391-42\n-S808   Driver"));
+        // Without the cue, or with a digit too many, the lines stay apart.
+        assert!(!splits("Total: 4565\n28849 units"));
+        assert!(!splits("SSN: 4565\n288491 units"));
+        assert!(!splits("Lessn: 4565\n28849"));
     }
 
     #[test]

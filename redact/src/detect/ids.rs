@@ -10,10 +10,10 @@ use crate::{PhiKind, Span};
 
 /// Words before a number that say it is not about a person.
 const NOT_PHI_BEFORE: &[&str] = &[
-    "job", "jobs", "page", "pages", "pg", "ref", "lot", "clia", "ndc", "loinc", "cpt", "hcpcs",
-    "icd", "tax", "ein", "tin", "version", "ver", "v", "room", "rm", "bed", "ext", "x", "msg",
-    "ts", "pages", "latency", "duration", "attempt", "code", "status", "oid", "urn", "id\"",
-    "build", "port", "pid", "tid", "seq", "sequence", "batch", "invoice", "po", "sku", "model",
+    "job", "jobs", "page", "pages", "pg", "lot", "clia", "ndc", "loinc", "cpt", "hcpcs", "icd",
+    "tax", "ein", "tin", "version", "ver", "v", "room", "rm", "bed", "ext", "x", "msg", "ts",
+    "pages", "latency", "duration", "attempt", "code", "status", "oid", "urn", "id\"", "build",
+    "port", "pid", "tid", "seq", "sequence", "batch", "invoice", "po", "sku", "model",
 ];
 
 fn word_before(text: &str, at: usize) -> &str {
@@ -80,6 +80,31 @@ fn beside_a_date(b: &[u8], start: usize, end: usize) -> bool {
         .chain(b[end..to].split(|c| c.is_ascii_whitespace() || matches!(c, b'(' | b')' | b',')))
         .any(|w| is_date(without_sex(w)))
 }
+
+/// Whether `tok` is the shape record systems give their numbers: capitals and digits mixed,
+/// at least two of each kind that no word or quantity has together (`K972BBW`,
+/// `ZP-81220-W`, `JN-80690-T`), six to twelve bytes. Medical record, account and member
+/// numbers are made this way; the harmless codes of the same shape (a message control id,
+/// a workstation, a form) are named by the word before them or by their own prefix.
+fn record_code(tok: &str, letters: usize, digits: usize, hyphens: usize) -> bool {
+    (6..=12).contains(&tok.len())
+        && letters >= 2
+        && digits >= 3
+        && hyphens <= 2
+        && !tok.bytes().any(|c| c.is_ascii_lowercase())
+}
+
+/// Whether `tok` is one of [`HARMLESS_PREFIXES`] followed by digits (and hyphens) only.
+fn harmless_prefix(tok: &str) -> bool {
+    HARMLESS_PREFIXES.iter().any(|p| {
+        tok.strip_prefix(p)
+            .is_some_and(|rest| rest.bytes().all(|c| c.is_ascii_digit() || c == b'-'))
+    })
+}
+
+/// Prefixes of machine-made codes that are not about a person: a page counter (`PAGE001`),
+/// an HL7 message control id (`MSG26270848`), a workstation (`WS-006`), a form (`CMS-1500`).
+const HARMLESS_PREFIXES: &[&str] = &["PAGE", "PG", "MSG", "WS", "CMS", "ISO", "HL7", "FORM"];
 
 /// Whether a NAME span ends on the same line, at most a column gap (spaces, a tab, a comma
 /// or an opening parenthesis) before `start`: the code after a patient's name in a face
@@ -158,8 +183,11 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         let hyphens = tok.bytes().filter(|&c| c == b'-').count();
         let shaped = if letters == 0 {
             (6..=12).contains(&digits) && hyphens <= 2 && !ndc_shaped(tok)
+        } else if harmless_prefix(tok) {
+            false
         } else {
             (digits >= 6 && letters <= 4 && tok.len() <= 16 && hyphens <= 2)
+                || record_code(tok, letters, digits, hyphens)
                 || (hyphens <= 2
                     && (6..=12).contains(&tok.len())
                     && (beside_a_date(b, start, end)
@@ -172,10 +200,12 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         if !shaped {
             continue;
         }
-        // A colon glues a time (`12:30`), not a label (`Patient 1D:X1885259`).
+        // A colon glues a time (`12:30`), not a label (`Patient 1D:X1885259`, `Chart #:2013-764747`).
         let glued_before = start > 0
             && glue(b[start - 1])
-            && !(b[start - 1] == b':' && start >= 2 && b[start - 2].is_ascii_alphabetic());
+            && !(b[start - 1] == b':'
+                && start >= 2
+                && (b[start - 2].is_ascii_alphabetic() || b[start - 2] == b'#'));
         let glued_after = end < b.len()
             && glue(b[end])
             && b.get(end + 1).is_some_and(|c| c.is_ascii_alphanumeric());
@@ -226,8 +256,21 @@ mod tests {
             ),
             ["A347HRX", "FN-68800-Q"]
         );
-        // Without a date beside it a short code is left alone.
-        assert!(ids("Ordered panel A347HRX for review").is_empty());
+    }
+
+    #[test]
+    fn a_code_of_capitals_and_digits_is_a_record_number_without_any_cue() {
+        assert_eq!(
+            ids(
+                "QUINN, STEPHANIE \n  QS-33977-L    V02310749195    663-B\nPatient 1D:W896CNW   Chart #:2013-764747"
+            ),
+            ["QS-33977-L", "V02310749195", "W896CNW", "2013-764747"]
+        );
+        // Machine-made codes named by their prefix, lower-case words and short codes stay.
+        assert!(
+            ids("PAGE001 MSG26270848 WS-0042 CMS-1500 panel A34H sars-cov-2 Lot AB12345")
+                .is_empty()
+        );
     }
 
     #[test]

@@ -198,9 +198,9 @@ pub fn table() -> Vec<Pattern> {
         // keep the automaton alive everywhere. `email.rs` finds them from the `@`.
         // --- identifiers after a cue word ---
         // The last four of an SSN, the cue's words broken across a line or `SSN` read as
-        // `5SN` by OCR (`Last 4⏎SSN: 8470`, `Last 4 5SN:2132`).
+        // `5SN` by OCR (`Last 4⏎SSN: 8470`, `Last⏎4 SSN: 9708`, `Last 4 5SN:2132`).
         {
-            let c = r"\b(?i:last[ \t]*(?:4|four)(?:[ \t]+digits)?(?:[ \t]+of)?[ \t]*\n?[ \t]*(?:ssn|5sn|s5n|55n|ss#|social(?:[ \t]+security)?))";
+            let c = r"\b(?i:last[ \t]*\r?\n?[ \t]*(?:4|four)(?:[ \t]+digits)?(?:[ \t]+of)?[ \t]*\r?\n?[ \t]*(?:ssn|5sn|s5n|55n|ss#|social(?:[ \t]+security)?))";
             Pattern {
                 regex: format!(r"{c}{SEP}(?:[Xx*]{{3}}[ -]?[Xx*]{{2}}[ -]?)?[0-9]{{4}}\b"),
                 cue: Some(format!("{c}{SEP}")),

@@ -146,6 +146,10 @@ fn country_code_start(b: &[u8], at: usize) -> Option<usize> {
     while s > 0 && b[s - 1].is_ascii_digit() && k - s < 3 {
         s -= 1;
     }
+    if let Some(access) = (s < k).then(|| international_access_start(b, s)).flatten() {
+        // `011 44 161 …`, `0l1 44 ⏎161 …`: dialled from North America.
+        return Some(access);
+    }
     let start = if s < k && s > 0 && b[s - 1] == b'+' {
         // `+234`, `+1`.
         s - 1
@@ -161,6 +165,27 @@ fn country_code_start(b: &[u8], at: usize) -> Option<usize> {
     };
     let free = start == 0 || !b[start - 1].is_ascii_alphanumeric();
     free.then_some(start)
+}
+
+/// Where the international access code `011` (or Europe's `00`) written before the country
+/// code at `cc` starts, one space or none between them, letters an OCR engine reads for `0`
+/// and `1` allowed (`0l1 44`, `O11 44`). OCR may glue it to the word before it (`BLUE
+/// SHIELD01l 44 161 …`, `Call us atO11 44 …`), so only a digit before it is refused.
+fn international_access_start(b: &[u8], cc: usize) -> Option<usize> {
+    let mut k = cc;
+    if k > 0 && b[k - 1] == b' ' {
+        k -= 1;
+    }
+    let zero = |c: u8| matches!(c, b'0' | b'O' | b'o');
+    let one = |c: u8| matches!(c, b'1' | b'l' | b'I');
+    let start = if k >= 3 && zero(b[k - 3]) && one(b[k - 2]) && one(b[k - 1]) {
+        k - 3
+    } else if k >= 2 && b[k - 2] == b'0' && b[k - 1] == b'0' {
+        k - 2
+    } else {
+        return None;
+    };
+    (start == 0 || !b[start - 1].is_ascii_digit()).then_some(start)
 }
 
 #[cfg(test)]
