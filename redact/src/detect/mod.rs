@@ -427,27 +427,68 @@ fn extension_end(b: &[u8], at: usize) -> Option<usize> {
     skip(&mut i, &|c| {
         c == b' ' || c == b'\t' || c == b',' || c == b'\n'
     });
-    let rest = &b[i..];
-    let marker = [&b"extension"[..], b"ext.", b"ext", b"x"]
+    // The marker, which a page may hyphenate across a line (`ex-⏎t.`, `e-⏎xt.`).
+    i = [&b"extension"[..], b"ext.", b"ext", b"x"]
         .into_iter()
-        .find(|m| rest.len() >= m.len() && rest[..m.len()].eq_ignore_ascii_case(m))?;
-    i += marker.len();
+        .find_map(|m| marker_end(b, i, m))?;
     // A page may break the line after the marker (`ext.⏎005`).
     skip(&mut i, &|c| {
         c == b' ' || c == b'\t' || c == b'.' || c == b':' || c == b'#' || c == b'\n' || c == b'\r'
     });
     let digits = i;
-    // Digits, and one line break an OCR'd page may put inside them.
-    while i < b.len() && (b[i].is_ascii_digit() || (b[i] == b'\n' && i > digits)) {
-        if b[i] == b'\n' && !b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+    // Digits (letters an OCR engine reads for digits among them: `x1lB8`), and one line
+    // break an OCR'd page may put inside them.
+    let digitish =
+        |c: u8| c.is_ascii_digit() || matches!(c, b'O' | b'o' | b'l' | b'I' | b'S' | b'B' | b'Z');
+    while i < b.len() && (digitish(b[i]) || (b[i] == b'\n' && i > digits)) {
+        if b[i] == b'\n' && !b.get(i + 1).copied().is_some_and(digitish) {
             break;
         }
         i += 1;
     }
-    let count = b[digits..i].iter().filter(|c| c.is_ascii_digit()).count();
+    // A word glued on (`ext. 211or`, `x1Sor`) is not part of the number: letters only
+    // between digits, or closing a run of at least two digits.
+    while i > digits
+        && !b[i - 1].is_ascii_digit()
+        && b[i - 1] != b'\n'
+        && b.get(i).is_some_and(u8::is_ascii_alphabetic)
+    {
+        i -= 1;
+    }
+    while i > digits && b[i - 1] == b'\n' {
+        i -= 1;
+    }
+    let count = b[digits..i].iter().filter(|&&c| c != b'\n').count();
+    let real = b[digits..i].iter().filter(|c| c.is_ascii_digit()).count();
     // A page may glue the next word on (`ext. 211or reply`); one digit alone must end there.
     let word_ends = i == b.len() || !b[i].is_ascii_alphanumeric();
-    ((2..=6).contains(&count) || (count == 1 && word_ends)).then_some(i)
+    let mostly_digits = real * 2 >= count && real > 0;
+    (mostly_digits && ((2..=6).contains(&count) || (count == 1 && word_ends))).then_some(i)
+}
+
+/// Where the extension marker `m` (lower case) ends if it starts at `at`, in any case, with
+/// at most one hyphenated line break inside it.
+fn marker_end(b: &[u8], at: usize, m: &[u8]) -> Option<usize> {
+    let mut j = at;
+    let mut broke = false;
+    for (k, &want) in m.iter().enumerate() {
+        if k > 0 && !broke && b.get(j) == Some(&b'-') {
+            let nl = match (b.get(j + 1), b.get(j + 2)) {
+                (Some(b'\n'), _) => 2,
+                (Some(b'\r'), Some(b'\n')) => 3,
+                _ => 0,
+            };
+            if nl > 0 {
+                j += nl;
+                broke = true;
+            }
+        }
+        if !b.get(j).is_some_and(|c| c.eq_ignore_ascii_case(&want)) {
+            return None;
+        }
+        j += 1;
+    }
+    Some(j)
 }
 
 /// Text with no digit, no capital letter, no `@` and no `://` cannot hold any identifier the

@@ -531,22 +531,74 @@ fn confusions(b: &[u8]) -> Vec<usize> {
             }
             continue;
         }
-        if confusable == 0 || digits == 0 || plain_letters * 2 >= digits || i - s < 2 {
+        // A word a page glued to the number (`9434or`, `B787and`, `SHIELD01l`) is not part
+        // of it: a run of two letters or more at either end that holds a letter no engine
+        // reads for a digit.
+        let (s, e) = without_glued_words(b, s, i);
+        let (mut digits, mut plain_letters, mut confusable) = (0usize, 0usize, 0usize);
+        for &c in &b[s..e] {
+            if c.is_ascii_digit() {
+                digits += 1;
+            } else if as_digit(c).is_some() {
+                confusable += 1;
+            } else {
+                plain_letters += 1;
+            }
+        }
+        if confusable == 0 || digits == 0 || plain_letters * 2 >= digits || e - s < 2 {
             continue;
         }
-        // Letters glued to a number on the left or right only when a digit is beside them.
+        // Letters glued to a number on the left or right only when a digit is beside them,
+        // or another such letter that is (`83Sl`, `l6BO`).
         let near = |j: usize| b.get(j).is_some_and(|&c| c.is_ascii_digit() || digitish(c));
-        for j in s..i {
-            if as_digit(b[j]).is_some()
-                && ((j > 0 && near(j - 1))
-                    || near(j + 1)
-                    || (j + 2 < b.len() && b[j + 2].is_ascii_digit()))
+        let confusable_at = |j: usize| j >= s && j < e && as_digit(b[j]).is_some();
+        for j in s..e {
+            if !confusable_at(j) {
+                continue;
+            }
+            let mut left = j;
+            while left > s && confusable_at(left - 1) {
+                left -= 1;
+            }
+            let mut right = j + 1;
+            while right < e && confusable_at(right) {
+                right += 1;
+            }
+            if (left > 0 && near(left - 1))
+                || (right < e && near(right))
+                || (right == e && near(e))
+                || (j + 2 < b.len() && b[j + 2].is_ascii_digit())
             {
                 found.push(j);
             }
         }
     }
     found
+}
+
+/// `s..e` without a word glued to either end of it: a run of two letters or more that holds
+/// a letter [`as_digit`] does not know.
+fn without_glued_words(b: &[u8], s: usize, e: usize) -> (usize, usize) {
+    let word = |run: &[u8]| run.len() >= 2 && run.iter().any(|&c| as_digit(c).is_none());
+    let mut start = s;
+    while start < e && b[start].is_ascii_alphabetic() {
+        start += 1;
+    }
+    let start = if start < e && word(&b[s..start]) {
+        start
+    } else {
+        s
+    };
+    let mut end = e;
+    while end > start && b[end - 1].is_ascii_alphabetic() {
+        end -= 1;
+    }
+    let end = if end > start && word(&b[end..e]) {
+        end
+    } else {
+        e
+    };
+    (start, end)
 }
 
 #[cfg(test)]

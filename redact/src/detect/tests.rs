@@ -431,3 +431,37 @@ fn dates_with_spaces_glued_weekdays_day_ranges_and_lone_date_lines_are_found() {
     }
     nothing("Take 2 tablets 3 times daily, 1/2 tab at night");
 }
+
+#[test]
+fn telephone_numbers_with_ocr_letters_glued_words_and_broken_extensions_are_whole() {
+    let d = Detector::new();
+    for (text, number) in [
+        (
+            "Call us at 830-223-2786 x1lB8 (TTY 711)",
+            "830-223-2786 x1lB8",
+        ),
+        (
+            "Phone:(679) 518-9540 e-\nxt. 049\nSent",
+            "(679) 518-9540 e-\nxt. 049",
+        ),
+        ("Phone: 841-356-7264 xB\n079   Fax", "841-356-7264 xB\n079"),
+        ("text me at 238.S08.9434or see", "238.S08.9434"),
+        ("notify us at +l.346.53O.B787and destroy", "+l.346.53O.B787"),
+        (
+            "Reported         +1 407 725 83Sl\n\nTest",
+            "+1 407 725 83Sl",
+        ),
+        ("Fax the form to +1-404-868-l6BO\n", "+1-404-868-l6BO"),
+        (
+            "BLUE SHIELD01l 44 161 8S8 0714 PAGE001",
+            "01l 44 161 8S8 0714",
+        ),
+        (
+            "Cell: 011 44 \n161 434 5072\nDriver",
+            "011 44 \n161 434 5072",
+        ),
+    ] {
+        let found: Vec<&str> = d.find(text).iter().map(|s| &text[s.start..s.end]).collect();
+        assert!(found.contains(&number), "{text:?}: {found:?}");
+    }
+}
