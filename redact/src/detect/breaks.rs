@@ -24,6 +24,7 @@ pub fn splits_identifier(b: &[u8], i: usize, nl_len: usize) -> bool {
         || splits_cued_ssn(b, i, from)
         || splits_date(b, i, from)
         || splits_banner_id(b, i, from)
+        || splits_record_code(b, i, from)
 }
 
 fn compiled(cell: &'static OnceLock<Option<Regex>>, patterns: &[&str]) -> Option<&'static Regex> {
@@ -296,6 +297,56 @@ fn splits_banner_id(b: &[u8], i: usize, from: usize) -> bool {
         || after_a_capitalised_name(&b[window_start..s])
 }
 
+/// A record number a page broke across two lines with nothing around it to say so
+/// (`JR966⏎4806`, `X705W-⏎SJ`, `Patient 1D: 2926⏎3293`): one part ends its line, the other
+/// opens the next, and together they have the shape of a record number
+/// ([`super::ids::record_code`]) or are seven to twelve digits, which neither part is alone.
+fn splits_record_code(b: &[u8], i: usize, from: usize) -> bool {
+    let id_byte = |c: u8| c.is_ascii_alphanumeric() || c == b'-';
+    if !id_byte(b[i - 1]) || !id_byte(b[from]) {
+        return false;
+    }
+    let s = run_start(b, i, id_byte);
+    let e = run_end(b, from, id_byte);
+    let (left, right) = (&b[s..i], &b[from..e]);
+    let opens = s == 0 || b[s - 1].is_ascii_whitespace() || matches!(b[s - 1], b'(' | b':' | b'#');
+    let closes = e == b.len() || b[e].is_ascii_whitespace() || matches!(b[e], b')' | b',');
+    if !opens || !closes || (left.len() >= 6 && right.len() >= 6) {
+        return false;
+    }
+    let mixed =
+        |p: &[u8]| p.iter().any(u8::is_ascii_digit) && p.iter().any(u8::is_ascii_alphabetic);
+    // A word on either side is a field of its own unless the other part is a code's start.
+    let word = |p: &[u8]| p.iter().all(u8::is_ascii_alphabetic);
+    if (word(right) && !mixed(left)) || (word(left) && !mixed(right)) {
+        return false;
+    }
+    let mut joined = left.to_vec();
+    joined.extend_from_slice(right);
+    if super::ids::record_code(&joined) {
+        return !super::ids::record_code(left) && !super::ids::record_code(right);
+    }
+    // Digits alone could be two numbers on two lines (`Order 4471⏎2026 plan`): only a
+    // value standing alone, in a column or after its label, on both lines.
+    let digits = |p: &[u8]| p.iter().filter(|c| c.is_ascii_digit()).count();
+    let numeric = |p: &[u8]| p.iter().all(|&c| c.is_ascii_digit() || c == b'-');
+    let alone_before = s == 0
+        || matches!(b[s - 1], b'\n' | b'(' | b':' | b'#' | b'.' | b'\t')
+        || (s >= 2 && b[s - 1] == b' ' && matches!(b[s - 2], b' ' | b':' | b'#' | b'.' | b'\n'));
+    let alone_after = e == b.len()
+        || matches!(b[e], b'\n' | b'\r' | b')' | b'\t')
+        || (b[e] == b' ' && matches!(b.get(e + 1), Some(b' ' | b'\n' | b'\r') | None));
+    alone_before
+        && alone_after
+        && numeric(&joined)
+        && (7..=12).contains(&digits(&joined))
+        && joined.iter().filter(|&&c| c == b'-').count() <= 2
+        && (2..6).contains(&digits(left))
+        && (2..6).contains(&digits(right))
+        && !numeric_date(left)
+        && !numeric_date(right)
+}
+
 /// Whether `before` (the text before a code, from the start of the line above) ends with a
 /// name in capitals written `FAMILY, GIVEN` and a column gap: the code is the next cell of a
 /// face sheet's patient row (`SCHMITT, ANDRÉ    DR-98453⏎-T`, `…, SILVIJA⏎   FK⏎1781538`).
@@ -344,7 +395,28 @@ mod tests {
         // Without the cue, or with a digit too many, the lines stay apart.
         assert!(!splits("Total: 4565\n28849 units"));
         assert!(!splits("SSN: 4565\n288491 units"));
-        assert!(!splits("Lessn: 4565\n28849"));
+        assert!(!splits("Lessn: 4565\n28849 units"));
+    }
+
+    #[test]
+    fn a_record_number_broken_on_a_short_line_is_one_code() {
+        for t in [
+            "FERRARI, MARÍA ISABEL   JR966\n4806   BR-2026-9498",
+            "LAAKSONEN, MAIJA    X705W-\nSJ    110L839051",
+            "Patient 1D: 2926\n3293\nCollected",
+            "DIAH  08/06/1942   V41\n4SFW \n F",
+        ] {
+            assert!(splits(t), "{t:?}");
+        }
+        for t in [
+            "Aspen CO   12993\n315497\n4827",
+            "Total 12\n12/2025",
+            "Glucose 70.3   AMD\nTSH 126.3",
+            "MRN K972BBW\nACCT 1234567",
+            "Unit 108\nHyannis",
+        ] {
+            assert!(!splits(t), "{t:?}");
+        }
     }
 
     #[test]

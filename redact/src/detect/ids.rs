@@ -82,16 +82,50 @@ fn beside_a_date(b: &[u8], start: usize, end: usize) -> bool {
 }
 
 /// Whether `tok` is the shape record systems give their numbers: capitals and digits mixed,
-/// at least two of each kind that no word or quantity has together (`K972BBW`,
-/// `ZP-81220-W`, `JN-80690-T`), six to twelve bytes. Medical record, account and member
-/// numbers are made this way; the harmless codes of the same shape (a message control id,
-/// a workstation, a form) are named by the word before them or by their own prefix.
-fn record_code(tok: &str, letters: usize, digits: usize, hyphens: usize) -> bool {
+/// at least two capitals and three digits, which no word or quantity has together
+/// (`K972BBW`, `ZP-81220-W`, `JN-80690-T`), six to twelve bytes. Medical record, account and
+/// member numbers are made this way; the harmless codes of the same shape (a message control
+/// id, a workstation, a form) are named by the word before them or by their own prefix.
+/// OCR may put `l` or `o` for a digit (`ZOl4YTK`) and a capital for one (`F9B5TTV`): they
+/// count as digits, as long as two real digits are there.
+pub(super) fn record_code(tok: &[u8]) -> bool {
+    let (mut capitals, mut digits, mut digitish, mut hyphens) = (0usize, 0usize, 0usize, 0usize);
+    for &c in tok {
+        match c {
+            b'0'..=b'9' => digits += 1,
+            b'l' | b'o' => digitish += 1,
+            b'A'..=b'Z' => capitals += 1,
+            b'-' => hyphens += 1,
+            _ => return false,
+        }
+    }
+    let misread_capitals = tok
+        .iter()
+        .filter(|&&c| matches!(c, b'B' | b'S' | b'O' | b'I' | b'Z'))
+        .count()
+        .min(capitals.saturating_sub(2));
     (6..=12).contains(&tok.len())
-        && letters >= 2
-        && digits >= 3
+        && capitals >= 2
+        && digits >= 2
+        && digits + digitish + misread_capitals >= 3
         && hyphens <= 2
-        && !tok.bytes().any(|c| c.is_ascii_lowercase())
+        && tok.first() != Some(&b'-')
+        && tok.last() != Some(&b'-')
+}
+
+/// Cue words a page may glue to the record number after them (`MRNJX-06443-S`,
+/// `ChartVE-83933-X`): the length of the one `tok` opens with, if a capital or a digit
+/// follows it.
+fn glued_cue(tok: &[u8]) -> usize {
+    const CUES: &[&[u8]] = &[b"MRN", b"Chart", b"CHART", b"Acct", b"ACCT", b"MR#"];
+    CUES.iter()
+        .find(|cue| {
+            tok.starts_with(cue)
+                && tok
+                    .get(cue.len())
+                    .is_some_and(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        })
+        .map_or(0, |cue| cue.len())
 }
 
 /// Whether `tok` is one of [`HARMLESS_PREFIXES`] followed by digits (and hyphens) only.
@@ -104,7 +138,7 @@ fn harmless_prefix(tok: &str) -> bool {
 
 /// Prefixes of machine-made codes that are not about a person: a page counter (`PAGE001`),
 /// an HL7 message control id (`MSG26270848`), a workstation (`WS-006`), a form (`CMS-1500`).
-const HARMLESS_PREFIXES: &[&str] = &["PAGE", "PG", "MSG", "WS", "CMS", "ISO", "HL7", "FORM"];
+const HARMLESS_PREFIXES: &[&str] = &["PAGE", "MSG", "WS", "CMS", "ISO", "HL7", "FORM"];
 
 /// Whether a NAME span ends on the same line, at most a column gap (spaces, a tab, a comma
 /// or an opening parenthesis) before `start`: the code after a patient's name in a face
@@ -178,6 +212,7 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         while end > start && b[end - 1] == b'-' {
             end -= 1;
         }
+        start += glued_cue(&b[start..end]);
         let tok = &text[start..end];
         let letters = tok.bytes().filter(u8::is_ascii_alphabetic).count();
         let hyphens = tok.bytes().filter(|&c| c == b'-').count();
@@ -187,7 +222,7 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
             false
         } else {
             (digits >= 6 && letters <= 4 && tok.len() <= 16 && hyphens <= 2)
-                || record_code(tok, letters, digits, hyphens)
+                || record_code(tok.as_bytes())
                 || (hyphens <= 2
                     && (6..=12).contains(&tok.len())
                     && (beside_a_date(b, start, end)
