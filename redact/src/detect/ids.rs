@@ -86,31 +86,37 @@ fn beside_a_date(b: &[u8], start: usize, end: usize) -> bool {
 /// (`K972BBW`, `ZP-81220-W`, `JN-80690-T`), six to twelve bytes. Medical record, account and
 /// member numbers are made this way; the harmless codes of the same shape (a message control
 /// id, a workstation, a form) are named by the word before them or by their own prefix.
-/// OCR may put `l` or `o` for a digit (`ZOl4YTK`) and a capital for one (`F9B5TTV`): they
-/// count as digits, as long as two real digits are there.
+/// OCR may put `l` or `o` for a digit, or a capital beside one (`ZOl4YTK`, `F9B5TTV`).
 pub(super) fn record_code(tok: &[u8]) -> bool {
-    let (mut capitals, mut digits, mut digitish, mut hyphens) = (0usize, 0usize, 0usize, 0usize);
-    for &c in tok {
-        match c {
-            b'0'..=b'9' => digits += 1,
-            b'l' | b'o' => digitish += 1,
-            b'A'..=b'Z' => capitals += 1,
-            b'-' => hyphens += 1,
-            _ => return false,
-        }
+    if !(6..=12).contains(&tok.len())
+        || tok.first() == Some(&b'-')
+        || tok.last() == Some(&b'-')
+        || tok.iter().filter(|&&c| c == b'-').count() > 2
+        || !tok.iter().all(|&c| {
+            c.is_ascii_digit() || c.is_ascii_uppercase() || matches!(c, b'-' | b'l' | b'o')
+        })
+    {
+        return false;
     }
-    let misread_capitals = tok
-        .iter()
-        .filter(|&&c| matches!(c, b'B' | b'S' | b'O' | b'I' | b'Z'))
-        .count()
-        .min(capitals.saturating_sub(2));
-    (6..=12).contains(&tok.len())
-        && capitals >= 2
-        && digits >= 2
-        && digits + digitish + misread_capitals >= 3
-        && hyphens <= 2
-        && tok.first() != Some(&b'-')
-        && tok.last() != Some(&b'-')
+    // What reads as a digit: a digit, `l` or `o`, and a capital OCR puts for a digit when a
+    // digit or another such letter stands beside it (`F9B5TTV`, `ZOl4YTK`; not `COVID19`).
+    let misread = |c: u8| matches!(c, b'B' | b'S' | b'O' | b'I' | b'Z');
+    let plain = |c: u8| c.is_ascii_digit() || matches!(c, b'l' | b'o');
+    let numeric = |k: usize| {
+        plain(tok[k])
+            || (misread(tok[k])
+                && ((k > 0 && plain(tok[k - 1])) || tok.get(k + 1).copied().is_some_and(plain)))
+    };
+    let as_digits = (0..tok.len()).filter(|&k| numeric(k)).count();
+    let digits = tok.iter().filter(|c| c.is_ascii_digit()).count();
+    let capitals = (0..tok.len())
+        .filter(|&k| tok[k].is_ascii_uppercase() && !numeric(k))
+        .count();
+    // A word glued to a number (`SHIELD01l`) is not a code: five capitals in a row.
+    let word_inside = tok
+        .split(|c| !c.is_ascii_uppercase())
+        .any(|run| run.len() >= 5);
+    capitals >= 2 && digits >= 1 && as_digits >= 3 && !word_inside
 }
 
 /// Cue words a page may glue to the record number after them (`MRNJX-06443-S`,
@@ -206,7 +212,7 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
             continue;
         }
         let digits = b[start..end].iter().filter(|c| c.is_ascii_digit()).count();
-        if digits < 3 {
+        if digits < 3 && !record_code(&b[start..end]) {
             continue;
         }
         while end > start && b[end - 1] == b'-' {
@@ -300,6 +306,10 @@ mod tests {
                 "QUINN, STEPHANIE \n  QS-33977-L    V02310749195    663-B\nPatient 1D:W896CNW   Chart #:2013-764747"
             ),
             ["QS-33977-L", "V02310749195", "W896CNW", "2013-764747"]
+        );
+        assert_eq!(
+            ids("Patient 1D: F9B5TTV  ZOl4YTK  COVID19"),
+            ["F9B5TTV", "ZOl4YTK"]
         );
         // Machine-made codes named by their prefix, lower-case words and short codes stay.
         assert!(
