@@ -53,9 +53,15 @@ fn run_end(b: &[u8], from: usize, class: impl Fn(u8) -> bool) -> usize {
 /// on either line.
 fn splits_ssn(b: &[u8], i: usize, from: usize) -> bool {
     static RE: OnceLock<Option<Regex>> = OnceLock::new();
-    let ssn_byte = |c: u8| c.is_ascii_digit() || c == b'-' || c == b' ';
-    if !(b[i - 1].is_ascii_digit() || b[i - 1] == b'-' || b[i - 1] == b' ')
-        || !(b[from].is_ascii_digit() || b[from] == b'-')
+    // Letters an OCR engine reads for digits count as the digits (`7O8 ⏎80 3001`, `574-99⏎-B594`).
+    let digitish = |c: u8| c.is_ascii_digit() || super::ocr::as_digit(c).is_some();
+    let ssn_byte = |c: u8| digitish(c) || c == b'-' || c == b' ';
+    if !(digitish(b[i - 1]) || b[i - 1] == b'-' || b[i - 1] == b' ')
+        || !(digitish(b[from]) || b[from] == b'-')
+        || !(b[i - 1].is_ascii_digit()
+            || b[from].is_ascii_digit()
+            || b[from] == b'-'
+            || b[i - 1] == b'-')
     {
         return false;
     }
@@ -68,9 +74,10 @@ fn splits_ssn(b: &[u8], i: usize, from: usize) -> bool {
     if let Some(p) = b[from..e].windows(2).position(|w| w == b"  ") {
         e = from + p;
     }
-    let mut joined = b[s..i].to_vec();
+    let read = |c: &u8| super::ocr::as_digit(*c).unwrap_or(*c);
+    let mut joined: Vec<u8> = b[s..i].iter().map(read).collect();
     let join = joined.len();
-    joined.extend_from_slice(&b[from..e]);
+    joined.extend(b[from..e].iter().map(read));
     let Some(re) = compiled(
         &RE,
         &[r"[0-9]{3}-[0-9]{2}-[0-9]{4}|[0-9]{3} [0-9]{2} [0-9]{4}"],
@@ -308,8 +315,14 @@ fn splits_record_code(b: &[u8], i: usize, from: usize) -> bool {
     }
     let s = run_start(b, i, id_byte);
     let e = run_end(b, from, id_byte);
+    // A cue glued on (`MRNNF915⏎2069`) is not part of the number.
+    let cue = super::ids::glued_cue(&b[s..i]);
+    let opens = s == 0
+        || cue > 0
+        || b[s - 1].is_ascii_whitespace()
+        || matches!(b[s - 1], b'(' | b':' | b'#');
+    let s = s + cue;
     let (left, right) = (&b[s..i], &b[from..e]);
-    let opens = s == 0 || b[s - 1].is_ascii_whitespace() || matches!(b[s - 1], b'(' | b':' | b'#');
     let closes = e == b.len() || b[e].is_ascii_whitespace() || matches!(b[e], b')' | b',');
     if !opens || !closes || (left.len() >= 6 && right.len() >= 6) {
         return false;
@@ -336,12 +349,21 @@ fn splits_record_code(b: &[u8], i: usize, from: usize) -> bool {
     let alone_after = e == b.len()
         || matches!(b[e], b'\n' | b'\r' | b')' | b'\t')
         || (b[e] == b' ' && matches!(b.get(e + 1), Some(b' ' | b'\n' | b'\r') | None));
+    // A number that opens a telephone number broken on the next line belongs to it
+    // (`MI   07692⏎642⏎.912.6095`).
+    let phone_next = e < b.len() && b[e] == b'\n' && super::ocr::splits_phone(b, e, 1).is_some();
+    // A capital or two before the digits (`U721⏎1903`) is a record number as well.
+    let lead = joined.iter().take_while(|c| c.is_ascii_uppercase()).count();
     alone_before
         && alone_after
-        && numeric(&joined)
+        && !phone_next
+        && lead <= 2
+        && numeric(&joined[lead..])
         && (7..=12).contains(&digits(&joined))
         && joined.iter().filter(|&&c| c == b'-').count() <= 2
-        && (2..6).contains(&digits(left))
+        && (2..6)
+            .contains(&digits(left))
+            .max(lead > 0 && digits(left) >= 2)
         && (2..6).contains(&digits(right))
         && !numeric_date(left)
         && !numeric_date(right)
@@ -382,6 +404,8 @@ mod tests {
         assert!(splits("+1.216.286.1284    387-11-\n8571\n"));
         assert!(splits("l665    89\n4 54 6676\n\nEMERGENCY"));
         assert!(splits("915-76-1288    013\n-09-6830\n"));
+        assert!(splits("(912)-352-0956    7O8 \n80 3001\n"));
+        assert!(splits("(212) 619-8319    574-99\n-B594\n"));
         // Two numbers on two lines, or an invalid area, stay apart.
         assert!(!splits("Phone 387-11\n8571 units"));
         assert!(!splits("Ref 912-11-\n8571"));

@@ -109,9 +109,7 @@ pub(super) fn record_code(tok: &[u8]) -> bool {
     };
     let as_digits = (0..tok.len()).filter(|&k| numeric(k)).count();
     let digits = tok.iter().filter(|c| c.is_ascii_digit()).count();
-    let capitals = (0..tok.len())
-        .filter(|&k| tok[k].is_ascii_uppercase() && !numeric(k))
-        .count();
+    let capitals = tok.iter().filter(|c| c.is_ascii_uppercase()).count();
     // A word glued to a number (`SHIELD01l`) is not a code: five capitals in a row.
     let word_inside = tok
         .split(|c| !c.is_ascii_uppercase())
@@ -122,7 +120,7 @@ pub(super) fn record_code(tok: &[u8]) -> bool {
 /// Cue words a page may glue to the record number after them (`MRNJX-06443-S`,
 /// `ChartVE-83933-X`): the length of the one `tok` opens with, if a capital or a digit
 /// follows it.
-fn glued_cue(tok: &[u8]) -> usize {
+pub(super) fn glued_cue(tok: &[u8]) -> usize {
     const CUES: &[&[u8]] = &[b"MRN", b"Chart", b"CHART", b"Acct", b"ACCT", b"MR#"];
     CUES.iter()
         .find(|cue| {
@@ -241,10 +239,11 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         if !shaped {
             continue;
         }
-        // A colon glues a time (`12:30`), not a label (`Patient 1D:X1885259`, `Chart #:2013-764747`).
+        // A colon glues a time (`12:30`), not a label (`Patient 1D:X1885259`, `Chart #:2013-764747`);
+        // a full stop a decimal, not an abbreviation (`Med Rec No.8161-1578-8`).
         let glued_before = start > 0
             && glue(b[start - 1])
-            && !(b[start - 1] == b':'
+            && !(matches!(b[start - 1], b':' | b'.')
                 && start >= 2
                 && (b[start - 2].is_ascii_alphabetic() || b[start - 2] == b'#'));
         let glued_after = end < b.len()
@@ -260,8 +259,20 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         {
             continue;
         }
-        let merged = merged.get_or_insert_with(|| merged_spans(spans));
-        if overlaps(merged, start, end) {
+        // A record number that a span found before covers only in part (a column misread
+        // as a name: `JN` of `JN-68582-F`) is taken whole.
+        if record_code(tok.as_bytes()) {
+            if covers
+                .get_or_insert_with(|| Covers::new(spans))
+                .whole(start, end)
+            {
+                continue;
+            }
+        } else if overlaps(
+            merged.get_or_insert_with(|| merged_spans(spans)),
+            start,
+            end,
+        ) {
             continue;
         }
         found.push(Span::new(start, end, PhiKind::Id));

@@ -86,7 +86,7 @@ impl Repaired {
 const WORD_READ_REACH: usize = 48;
 
 /// The digit an OCR engine mistakes this letter for.
-fn as_digit(c: u8) -> Option<u8> {
+pub(super) fn as_digit(c: u8) -> Option<u8> {
     Some(match c {
         b'O' | b'o' => b'0',
         b'l' | b'I' => b'1',
@@ -264,7 +264,7 @@ fn phone_byte(c: u8) -> bool {
 /// an OCR engine puts for digits read back), as a North American or international number
 /// that neither part is on its own. `Some` holds the offsets of the letters inside the
 /// joined number that are to be read back as digits (`+234 93⏎O 212 4782`).
-fn splits_phone(b: &[u8], i: usize, nl_len: usize) -> Option<Vec<usize>> {
+pub(super) fn splits_phone(b: &[u8], i: usize, nl_len: usize) -> Option<Vec<usize>> {
     let before = b[i - 1];
     let after = *b.get(i + nl_len)?;
     if !(phone_byte(before) && phone_byte(after)) {
@@ -272,8 +272,18 @@ fn splits_phone(b: &[u8], i: usize, nl_len: usize) -> Option<Vec<usize>> {
     }
     // The runs stop at a column gap (two spaces), at anything that is not part of a number,
     // and at a letter inside a word (`Cal1`).
+    // Two capitals an engine reads for digits, with no letter beyond them, are not a word
+    // (`BO2 651⏎-7615`; but `DOB0528…` is).
+    let misread_pair = |j: usize, n: usize| {
+        let beyond = if n < j { n.checked_sub(1) } else { Some(n + 1) };
+        [j, n]
+            .iter()
+            .all(|&k| b[k].is_ascii_uppercase() && as_digit(b[k]).is_some())
+            && !beyond.is_some_and(|k| b.get(k).is_some_and(u8::is_ascii_alphabetic))
+    };
     let letter_in_word = |j: usize, neighbour: Option<usize>| {
-        b[j].is_ascii_alphabetic() && neighbour.is_some_and(|n| b[n].is_ascii_alphabetic())
+        b[j].is_ascii_alphabetic()
+            && neighbour.is_some_and(|n| b[n].is_ascii_alphabetic() && !misread_pair(j, n))
     };
     let mut s = i;
     while s > 0
@@ -505,6 +515,16 @@ fn confusions(b: &[u8]) -> Vec<usize> {
         while s > i && b[s - 1].is_ascii_alphanumeric() {
             s -= 1;
         }
+        // A capital standing alone between two groups of a number (`+33 B 45 29 41 26`).
+        if s >= 4
+            && b[s - 1] == b' '
+            && b[s - 3] == b' '
+            && b[s - 4].is_ascii_digit()
+            && b[s - 2].is_ascii_uppercase()
+            && as_digit(b[s - 2]).is_some()
+        {
+            found.push(s - 2);
+        }
         i = s;
         let (mut digits, mut plain_letters, mut confusable) = (0usize, 0usize, 0usize);
         while i < b.len() && b[i].is_ascii_alphanumeric() {
@@ -576,8 +596,8 @@ fn confusions(b: &[u8]) -> Vec<usize> {
     found
 }
 
-/// `s..e` without a word glued to either end of it: a run of two letters or more that holds
-/// a letter [`as_digit`] does not know.
+/// `s..e` without a word glued to either end of it: a run of two letters or more (small
+/// letters at the end) that holds a letter [`as_digit`] does not know.
 fn without_glued_words(b: &[u8], s: usize, e: usize) -> (usize, usize) {
     let word = |run: &[u8]| run.len() >= 2 && run.iter().any(|&c| as_digit(c).is_none());
     let mut start = s;
@@ -589,8 +609,9 @@ fn without_glued_words(b: &[u8], s: usize, e: usize) -> (usize, usize) {
     } else {
         s
     };
+    // At the end only small letters: `510Sor` keeps its `S`.
     let mut end = e;
-    while end > start && b[end - 1].is_ascii_alphabetic() {
+    while end > start && b[end - 1].is_ascii_lowercase() {
         end -= 1;
     }
     let end = if end > start && word(&b[end..e]) {
