@@ -790,9 +790,8 @@ fn particles_packed() -> &'static [u64] {
     PACKED.get_or_init(|| PARTICLES.iter().map(|p| pack(p.as_bytes())).collect())
 }
 
-/// Classifies `w`: one look-up in the word table for a capitalised word, none for the
-/// rest (particles are compared packed).
-fn classify(text: &str, dicts: &NameDictionaries, w: &Word) -> Class {
+/// Classifies `w`, whose word-table bits are `bits` (particles are compared packed).
+fn classify(text: &str, bits: u16, w: &Word) -> Class {
     let t = &text[w.start..w.end];
     if is_initial(t) {
         return Class {
@@ -804,7 +803,6 @@ fn classify(text: &str, dicts: &NameDictionaries, w: &Word) -> Class {
     let digit = t.bytes().any(|c| c.is_ascii_digit());
     match w.shape {
         Shape::Capital => {
-            let bits = dicts.bits(t);
             let context = bits;
             let name_like = !digit && {
                 let d = bits;
@@ -833,7 +831,17 @@ fn classify(text: &str, dicts: &NameDictionaries, w: &Word) -> Class {
 pub fn find(text: &str, dicts: &NameDictionaries, spans: &mut Vec<Span>) {
     let mut ws = Vec::new();
     words(text, &mut ws);
-    let cls: Vec<Class> = ws.iter().map(|w| classify(text, dicts, w)).collect();
+    // Every word looked up in the word table once: all its lists' bits (see
+    // [`NameDictionaries::bits`]); the checks below mask what they ask.
+    let bits: Vec<u16> = ws
+        .iter()
+        .map(|w| dicts.bits(&text[w.start..w.end]))
+        .collect();
+    let cls: Vec<Class> = ws
+        .iter()
+        .zip(&bits)
+        .map(|(w, &b)| classify(text, b, w))
+        .collect();
     let mut k = 0;
     while k < ws.len() {
         let particle_start = cls[k].particle
@@ -880,12 +888,12 @@ pub fn find(text: &str, dicts: &NameDictionaries, spans: &mut Vec<Span>) {
             }
         }
         k = last + 1;
-        if judge(text, dicts, &ws, first, last) {
+        if judge(text, &bits, &ws, first, last) {
             spans.push(Span::new(ws[first].start, ws[last].end, PhiKind::Name));
         }
     }
-    lower_case_names(text, dicts, &ws, spans);
-    propagate(text, dicts, &ws, spans);
+    lower_case_names(text, &bits, &ws, spans);
+    propagate(text, &bits, &ws, spans);
 }
 
 /// Cue words that alone make the lower-case words after them a name (the other cues of
@@ -932,11 +940,11 @@ const LOWER_CASE_CUES: &[&str] = &[
 /// a given name or a surname the dictionaries know, after any cue word or before a note's
 /// verb (particles may stand inside: `socorro de la cruz`).
 #[inline(never)]
-fn lower_case_names(text: &str, dicts: &NameDictionaries, ws: &[Word], spans: &mut Vec<Span>) {
+fn lower_case_names(text: &str, bits: &[u16], ws: &[Word], spans: &mut Vec<Span>) {
     let word = |i: usize| &text[ws[i].start..ws[i].end];
     let name_word = |i: usize| {
         let t = word(i);
-        let bits = dicts.bits(t);
+        let bits = bits[i];
         let dict = bits & names::DICTIONARY_MASK;
         ws[i].shape == Shape::Lower
             && t.chars().count() >= 2
@@ -969,7 +977,7 @@ fn lower_case_names(text: &str, dicts: &NameDictionaries, ws: &[Word], spans: &m
         }
         let known = run
             .iter()
-            .any(|&i| dicts.dictionary_bits(word(i)) & (names::FIRST | names::LAST) != 0);
+            .any(|&i| bits[i] & (names::FIRST | names::LAST) != 0);
         let before = first
             .checked_sub(1)
             .filter(|&p| {
@@ -977,12 +985,10 @@ fn lower_case_names(text: &str, dicts: &NameDictionaries, ws: &[Word], spans: &m
                     .bytes()
                     .all(|c| b" \t:,.#-\"'(|".contains(&c))
             })
-            .is_some_and(|p| dicts.context_bits(word(p)) & names::BEFORE != 0);
+            .is_some_and(|p| bits[p] & names::BEFORE != 0);
         let after = ws.get(last + 1).is_some_and(|n| {
             let gap = &text[ws[last].end..n.start];
-            !gap.contains('\n')
-                && gap.len() <= 3
-                && dicts.context_bits(word(last + 1)) & names::AFTER != 0
+            !gap.contains('\n') && gap.len() <= 3 && bits[last + 1] & names::AFTER != 0
         });
         let strong_before = first
             .checked_sub(1)
@@ -1004,8 +1010,7 @@ fn lower_case_names(text: &str, dicts: &NameDictionaries, ws: &[Word], spans: &m
 
 /// Whether the run `ws[first..=last]` is a name.
 #[inline(never)]
-fn judge(text: &str, dicts: &NameDictionaries, ws: &[Word], first: usize, last: usize) -> bool {
-    let word = |i: usize| &text[ws[i].start..ws[i].end];
+fn judge(text: &str, bits: &[u16], ws: &[Word], first: usize, last: usize) -> bool {
     let run = &ws[first..=last];
     if run.iter().all(|w| w.shape == Shape::Caseless) {
         return true;
@@ -1017,7 +1022,7 @@ fn judge(text: &str, dicts: &NameDictionaries, ws: &[Word], first: usize, last: 
     // Followed by a disease, a device or an institution: an eponym, not a person.
     if let Some(next) = ws.get(last + 1)
         && joins(text, next).is_some()
-        && dicts.context_bits(word(last + 1)) & names::EPONYM != 0
+        && bits[last + 1] & names::EPONYM != 0
     {
         return false;
     }
@@ -1033,17 +1038,13 @@ fn judge(text: &str, dicts: &NameDictionaries, ws: &[Word], first: usize, last: 
                 .bytes()
                 .all(|c| b" \t:,.#-\"'(".contains(&c))
         })
-        .is_some_and(|p| dicts.context_bits(word(p)) & names::BEFORE != 0);
+        .is_some_and(|p| bits[p] & names::BEFORE != 0);
     let after = ws.get(last + 1).is_some_and(|n| {
         let gap = &text[ws[last].end..n.start];
-        !gap.contains('\n')
-            && gap.len() <= 3
-            && dicts.context_bits(word(last + 1)) & names::AFTER != 0
+        !gap.contains('\n') && gap.len() <= 3 && bits[last + 1] & names::AFTER != 0
     }) || credential_after(text, ws[last].end)
         || header_line(text, ws, first, last);
-    let known = run
-        .iter()
-        .any(|w| dicts.dictionary_bits(&text[w.start..w.end]) & (names::FIRST | names::LAST) != 0);
+    let known = (first..=last).any(|i| bits[i] & (names::FIRST | names::LAST) != 0);
     before || after || (known && run.len() >= 2)
 }
 
@@ -1058,6 +1059,17 @@ fn is_initial(t: &str) -> bool {
     }
 }
 
+/// The bytes a credential of [`CREDENTIALS`] starts with.
+static CREDENTIAL_FIRST: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < CREDENTIALS.len() {
+        table[CREDENTIALS[i].as_bytes()[0] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
 /// Whether a credential follows `at`: `, MD`, ` NP-C`, `, M.D.`.
 fn credential_after(text: &str, at: usize) -> bool {
     let rest = &text[at..];
@@ -1066,11 +1078,11 @@ fn credential_after(text: &str, at: usize) -> bool {
     if trimmed.len() == rest.len() || rest.len() - trimmed.len() > 2 {
         return false;
     }
-    // Every credential starts with a capital letter.
+    // Every credential starts with a capital letter, one of a few.
     if !trimmed
         .as_bytes()
         .first()
-        .is_some_and(u8::is_ascii_uppercase)
+        .is_some_and(|&c| CREDENTIAL_FIRST[usize::from(c)])
     {
         return false;
     }
@@ -1094,7 +1106,7 @@ fn header_line(text: &str, ws: &[Word], first: usize, last: usize) -> bool {
 
 /// Marks every other whole-word occurrence of a found name's words (three letters or more).
 #[inline(never)]
-fn propagate(text: &str, dicts: &NameDictionaries, ws: &[Word], spans: &mut Vec<Span>) {
+fn propagate(text: &str, bits: &[u16], ws: &[Word], spans: &mut Vec<Span>) {
     // The found names' words, ASCII-lower-cased, in a set: one lookup per word of the text.
     let mut known: HashSet<Box<[u8]>, BuildHasherDefault<Fnv>> = HashSet::default();
     // Which lengths and lower-cased first bytes the known words have: most words of the
@@ -1103,9 +1115,13 @@ fn propagate(text: &str, dicts: &NameDictionaries, ws: &[Word], spans: &mut Vec<
     let mut firsts = [0u64; 4];
     for s in spans.iter().filter(|s| s.kind == PhiKind::Name) {
         let first = ws.partition_point(|w| w.start < s.start);
-        for w in ws[first..].iter().take_while(|w| w.end <= s.end) {
+        for (w, &b) in ws[first..]
+            .iter()
+            .zip(&bits[first..])
+            .take_while(|(w, _)| w.end <= s.end)
+        {
             let t = &text[w.start..w.end];
-            if t.chars().count() >= 3 && dicts.context_bits(t) & names::NOT_NAME == 0 {
+            if t.chars().count() >= 3 && b & names::NOT_NAME == 0 {
                 let key = t.as_bytes().to_ascii_lowercase();
                 lengths |= 1 << key.len().min(63);
                 firsts[usize::from(key[0] >> 6)] |= 1 << (key[0] & 63);
