@@ -7,9 +7,6 @@
 //! Words are read once, left to right, into a small buffer; dictionary and cue checks
 //! compare in place without allocating.
 
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use super::names::{self, NameDictionaries};
 use crate::{PhiKind, Span};
 
@@ -614,25 +611,10 @@ enum Shape {
 }
 
 /// FNV-1a, 64-bit, for the set of a document's found name words.
-#[derive(Default)]
-struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// Reads the words of `text`: runs of letters with inner `'`, `’`, `-` and a trailing `.`
@@ -766,37 +748,13 @@ struct Class {
     particle: bool,
 }
 
-/// Whether `t` (any case, trailing `.`s ignored) is one of [`PARTICLES`], without a table
-/// look-up: every particle fits in five bytes, so the word is packed into a `u64` and
-/// compared with the packed particles.
-fn is_particle(t: &str) -> bool {
-    let w = t.trim_end_matches('.').as_bytes();
-    // The longest particle has five letters; every one starts with a letter of `abdeltvyz`.
-    if w.is_empty() || w.len() > 5 || !b"abdeltvyzABDELTVYZ".contains(&w[0]) {
-        return false;
-    }
-    let key = pack(w);
-    particles_packed().contains(&key)
-}
-
-fn pack(w: &[u8]) -> u64 {
-    w.iter()
-        .rev()
-        .fold(0u64, |k, &c| (k << 8) | u64::from(c.to_ascii_lowercase()))
-}
-
-fn particles_packed() -> &'static [u64] {
-    static PACKED: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
-    PACKED.get_or_init(|| PARTICLES.iter().map(|p| pack(p.as_bytes())).collect())
-}
-
 /// Classifies `w`, whose word-table bits are `bits` (particles are compared packed).
 fn classify(text: &str, bits: u16, w: &Word) -> Class {
     let t = &text[w.start..w.end];
     if is_initial(t) {
         return Class {
             name_like: true,
-            particle: is_particle(t),
+            particle: bits & names::PARTICLE != 0,
         };
     }
     // A word with a digit in it is a code, not a name (`M8GDM9A1`).
@@ -818,11 +776,11 @@ fn classify(text: &str, bits: u16, w: &Word) -> Class {
         }
         Shape::Caseless => Class {
             name_like: !digit,
-            particle: is_particle(t),
+            particle: bits & names::PARTICLE != 0,
         },
         Shape::Lower => Class {
             name_like: false,
-            particle: is_particle(t),
+            particle: bits & names::PARTICLE != 0,
         },
     }
 }
@@ -946,12 +904,13 @@ fn lower_case_names(text: &str, bits: &[u16], ws: &[Word], spans: &mut Vec<Span>
         let t = word(i);
         let bits = bits[i];
         let dict = bits & names::DICTIONARY_MASK;
-        ws[i].shape == Shape::Lower
+        // The bit tests first: most lower-case words are English words.
+        bits & (names::STOP | names::NOT_NAME) == 0
+            && (dict & (names::FIRST | names::LAST) != 0 || dict & names::ENGLISH == 0)
+            && ws[i].shape == Shape::Lower
             && t.chars().count() >= 2
             && t.chars()
                 .all(|c| c.is_alphabetic() || c == '\'' || c == '-')
-            && bits & (names::STOP | names::NOT_NAME) == 0
-            && (dict & (names::FIRST | names::LAST) != 0 || dict & names::ENGLISH == 0)
     };
     let mut k = 0;
     while k < ws.len() {
@@ -965,13 +924,15 @@ fn lower_case_names(text: &str, bits: &[u16], ws: &[Word], spans: &mut Vec<Span>
         while j < ws.len() && joins(text, &ws[j]) == Some(false) && j - first < 6 {
             if name_word(j) {
                 last = j;
-            } else if !(ws[j].shape == Shape::Lower && is_particle(word(j))) {
+            } else if !(ws[j].shape == Shape::Lower && bits[j] & names::PARTICLE != 0) {
                 break;
             }
             j += 1;
         }
         k = last + 1;
-        let run: Vec<usize> = (first..=last).filter(|&i| !is_particle(word(i))).collect();
+        let run: Vec<usize> = (first..=last)
+            .filter(|&i| bits[i] & names::PARTICLE == 0)
+            .collect();
         if run.len() < 2 || run.len() > 5 {
             continue;
         }
@@ -1107,8 +1068,11 @@ fn header_line(text: &str, ws: &[Word], first: usize, last: usize) -> bool {
 /// Marks every other whole-word occurrence of a found name's words (three letters or more).
 #[inline(never)]
 fn propagate(text: &str, bits: &[u16], ws: &[Word], spans: &mut Vec<Span>) {
-    // The found names' words, ASCII-lower-cased, in a set: one lookup per word of the text.
-    let mut known: HashSet<Box<[u8]>, BuildHasherDefault<Fnv>> = HashSet::default();
+    // The found names' words, ASCII-lower-cased, one after another in `arena`; `known` holds
+    // each one's hash, start and length, sorted by hash: one binary search per word of the
+    // text, and no allocation per found word.
+    let mut arena: Vec<u8> = Vec::new();
+    let mut known: Vec<(u64, usize, usize)> = Vec::new();
     // Which lengths and lower-cased first bytes the known words have: most words of the
     // text fail these two bit tests and are never hashed.
     let mut lengths = 0u64;
@@ -1122,21 +1086,26 @@ fn propagate(text: &str, bits: &[u16], ws: &[Word], spans: &mut Vec<Span>) {
         {
             let t = &text[w.start..w.end];
             if t.chars().count() >= 3 && b & names::NOT_NAME == 0 {
-                let key = t.as_bytes().to_ascii_lowercase();
+                let start = arena.len();
+                arena.extend(t.bytes().map(|c| c.to_ascii_lowercase()));
+                let key = &arena[start..];
                 lengths |= 1 << key.len().min(63);
                 firsts[usize::from(key[0] >> 6)] |= 1 << (key[0] & 63);
-                known.insert(key.into_boxed_slice());
+                known.push((fnv(key), start, key.len()));
             }
         }
     }
     if known.is_empty() {
         return;
     }
+    known.sort_unstable();
     let mut buf = [0u8; MAX_WORD];
-    for w in ws {
+    for (w, &b) in ws.iter().zip(bits) {
         let t = &text.as_bytes()[w.start..w.end];
-        // Every known word has three characters, so at least three bytes.
-        if w.shape == Shape::Lower || t.len() < 3 || t.len() > MAX_WORD {
+        // Every known word has three characters, so at least three bytes, and none is on
+        // the not-a-name list (the same lower-cased bytes have the same bits).
+        if w.shape == Shape::Lower || t.len() < 3 || t.len() > MAX_WORD || b & names::NOT_NAME != 0
+        {
             continue;
         }
         let f = t[0].to_ascii_lowercase();
@@ -1146,7 +1115,14 @@ fn propagate(text: &str, bits: &[u16], ws: &[Word], spans: &mut Vec<Span>) {
         let lower = &mut buf[..t.len()];
         lower.copy_from_slice(t);
         lower.make_ascii_lowercase();
-        if known.contains(&*lower) {
+        let lower: &[u8] = lower;
+        let h = fnv(lower);
+        let at = known.partition_point(|k| k.0 < h);
+        if known[at..]
+            .iter()
+            .take_while(|k| k.0 == h)
+            .any(|&(_, start, len)| &arena[start..start + len] == lower)
+        {
             spans.push(Span::new(w.start, w.end, PhiKind::Name));
         }
     }
