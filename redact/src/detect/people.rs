@@ -1069,8 +1069,8 @@ fn header_line(text: &str, ws: &[Word], first: usize, last: usize) -> bool {
 #[inline(never)]
 fn propagate(text: &str, bits: &[u16], ws: &[Word], spans: &mut Vec<Span>) {
     // The found names' words, ASCII-lower-cased, one after another in `arena`; `known` holds
-    // each one's hash, start and length, sorted by hash: one binary search per word of the
-    // text, and no allocation per found word.
+    // each one's hash, start and length, and `slots` indexes it by hash (open addressing):
+    // about one probe per word of the text, and no allocation per found word.
     let mut arena: Vec<u8> = Vec::new();
     let mut known: Vec<(u64, usize, usize)> = Vec::new();
     // Which lengths and lower-cased first bytes the known words have: most words of the
@@ -1098,7 +1098,15 @@ fn propagate(text: &str, bits: &[u16], ws: &[Word], spans: &mut Vec<Span>) {
     if known.is_empty() {
         return;
     }
-    known.sort_unstable();
+    let mask = (known.len() * 2).next_power_of_two() - 1;
+    let mut slots = vec![usize::MAX; mask + 1];
+    for (k, &(h, _, _)) in known.iter().enumerate() {
+        let mut i = h as usize & mask;
+        while slots[i] != usize::MAX {
+            i = (i + 1) & mask;
+        }
+        slots[i] = k;
+    }
     let mut buf = [0u8; MAX_WORD];
     for (w, &b) in ws.iter().zip(bits) {
         let t = &text.as_bytes()[w.start..w.end];
@@ -1117,13 +1125,13 @@ fn propagate(text: &str, bits: &[u16], ws: &[Word], spans: &mut Vec<Span>) {
         lower.make_ascii_lowercase();
         let lower: &[u8] = lower;
         let h = fnv(lower);
-        let at = known.partition_point(|k| k.0 < h);
-        if known[at..]
-            .iter()
-            .take_while(|k| k.0 == h)
-            .any(|&(_, start, len)| &arena[start..start + len] == lower)
-        {
-            spans.push(Span::new(w.start, w.end, PhiKind::Name));
+        let mut i = h as usize & mask;
+        while let Some(&(kh, start, len)) = known.get(slots[i]) {
+            if kh == h && &arena[start..start + len] == lower {
+                spans.push(Span::new(w.start, w.end, PhiKind::Name));
+                break;
+            }
+            i = (i + 1) & mask;
         }
     }
 }
