@@ -12,6 +12,10 @@
 //! machine whose two cores are shared with other work: wall time there counts the time the
 //! thread waited for a core.
 //!
+//! With `FAXBOT_BENCH_CORPUS=CORPUS.jsonl` (a corpus written elsewhere, as
+//! `faxbot-redact-judge write` makes it) its texts are measured too, joined and one call per
+//! document.
+//!
 //! `cargo bench -p faxbot-redact --bench redact`
 
 use std::hint::black_box;
@@ -38,6 +42,21 @@ fn eval_mixed_text() -> String {
         .map(|d| d.text)
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The texts of the JSON-lines corpus named by `FAXBOT_BENCH_CORPUS`, if it is set and
+/// readable.
+fn corpus_file() -> Option<Vec<String>> {
+    let path = std::env::var("FAXBOT_BENCH_CORPUS").ok()?;
+    let body = std::fs::read_to_string(&path)
+        .map_err(|e| eprintln!("FAXBOT_BENCH_CORPUS {path}: {e}"))
+        .ok()?;
+    Some(
+        body.lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter_map(|v| v.get("text").and_then(|t| t.as_str()).map(str::to_owned))
+            .collect(),
+    )
 }
 
 fn prose() -> String {
@@ -207,11 +226,16 @@ fn bench_cpu(c: &mut Criterion<ThreadCpuTime>) {
 fn cases<M: Measurement>(c: &mut Criterion<M>, prefix: &str) {
     let redactor = Redactor::new(PseudonymKey::new([5; 32]));
     let naive = Naive::new();
-    for (name, text) in [
+    let file = corpus_file();
+    let mut inputs = vec![
         ("mixed", mixed_text()),
         ("eval-mixed", eval_mixed_text()),
         ("prose", prose()),
-    ] {
+    ];
+    if let Some(texts) = &file {
+        inputs.push(("corpus-file", texts.join("\n")));
+    }
+    for (name, text) in inputs {
         let mut g = c.benchmark_group(format!("{prefix}redact/{name}"));
         g.throughput(Throughput::Bytes(text.len() as u64));
         g.sample_size(20);
@@ -228,18 +252,24 @@ fn cases<M: Measurement>(c: &mut Criterion<M>, prefix: &str) {
         .into_iter()
         .map(|d| d.text)
         .collect();
-    let bytes: usize = docs.iter().map(String::len).sum();
-    let mut g = c.benchmark_group(format!("{prefix}redact/mixed-per-document"));
-    g.throughput(Throughput::Bytes(bytes as u64));
-    g.sample_size(20);
-    g.bench_function("redactor", |b| {
-        b.iter(|| {
-            for d in &docs {
-                black_box(redactor.redact_text(None, black_box(d)));
-            }
-        })
-    });
-    g.finish();
+    let mut per_document = vec![("mixed-per-document", docs)];
+    if let Some(texts) = file {
+        per_document.push(("corpus-file-per-document", texts));
+    }
+    for (name, docs) in per_document {
+        let bytes: usize = docs.iter().map(String::len).sum();
+        let mut g = c.benchmark_group(format!("{prefix}redact/{name}"));
+        g.throughput(Throughput::Bytes(bytes as u64));
+        g.sample_size(20);
+        g.bench_function("redactor", |b| {
+            b.iter(|| {
+                for d in &docs {
+                    black_box(redactor.redact_text(None, black_box(d)));
+                }
+            })
+        });
+        g.finish();
+    }
 }
 
 criterion_group!(wall, bench);

@@ -6,6 +6,8 @@
 //! `-- --dump DIR` also writes the spans of the corpora that may be read case by case (the
 //! first generator's seeds and the independent tuning split, never the held-out set) to
 //! `DIR/<corpus>.txt`, one line per span with its text, for diffing two builds.
+//! `-- --file CORPUS.jsonl` adds the texts of a corpus written elsewhere (as
+//! `faxbot-redact-judge write` makes it: one JSON object with a `text` per line).
 
 use std::fmt::Write as _;
 
@@ -25,32 +27,46 @@ fn main() {
         .position(|a| a == "--dump")
         .and_then(|i| args.get(i + 1))
         .cloned();
+    let file = args
+        .iter()
+        .position(|a| a == "--file")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
     let detector = Detector::new();
-    let sets: Vec<(&str, Vec<Document>, bool)> = vec![
+    let mut sets: Vec<(&str, Vec<String>, bool)> = vec![
         (
             "synthetic-1",
-            corpus::generate(corpus::TUNING_SEED, 600),
+            texts(corpus::generate(corpus::TUNING_SEED, 600)),
             true,
         ),
-        ("synthetic-77", corpus::generate(77, 600), true),
+        ("synthetic-77", texts(corpus::generate(77, 600)), true),
         (
             "synthetic-20261202",
-            corpus::generate(20_261_202, 600),
+            texts(corpus::generate(20_261_202, 600)),
             true,
         ),
         (
             "tuning-split",
-            eval::tuning(eval::TUNING_SEED, eval::HELD_OUT_DOCUMENTS),
+            texts(eval::tuning(eval::TUNING_SEED, eval::HELD_OUT_DOCUMENTS)),
             true,
         ),
-        ("held-out", eval::held_out(), false),
+        ("held-out", texts(eval::held_out()), false),
     ];
+    if let Some(path) = &file {
+        match std::fs::read_to_string(path) {
+            Ok(body) => sets.push(("file", file_documents(&body), true)),
+            Err(e) => {
+                eprintln!("reading {path}: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
     for (name, docs, readable) in &sets {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         let mut out = String::new();
         let mut n = 0;
         for (i, d) in docs.iter().enumerate() {
-            for s in detector.find(&d.text) {
+            for s in detector.find(d) {
                 n += 1;
                 fnv(&mut h, &(i as u64).to_le_bytes());
                 fnv(&mut h, &(s.start as u64).to_le_bytes());
@@ -63,14 +79,14 @@ fn main() {
                         s.start,
                         s.end,
                         s.kind.label(),
-                        &d.text[s.start..s.end]
+                        &d[s.start..s.end]
                     );
                 }
             }
         }
         let joined = docs
             .iter()
-            .map(|d| d.text.as_str())
+            .map(String::as_str)
             .collect::<Vec<_>>()
             .join("\n");
         let mut hj: u64 = 0xcbf2_9ce4_8422_2325;
@@ -99,4 +115,16 @@ fn main() {
             }
         }
     }
+}
+
+fn texts(docs: Vec<Document>) -> Vec<String> {
+    docs.into_iter().map(|d| d.text).collect()
+}
+
+/// The texts of a JSON-lines corpus.
+fn file_documents(body: &str) -> Vec<String> {
+    body.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v.get("text").and_then(|t| t.as_str()).map(str::to_owned))
+        .collect()
 }

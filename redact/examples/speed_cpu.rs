@@ -7,7 +7,9 @@
 //! it redacts each case N times and prints nothing, for `perf stat -e instructions:u`
 //! (instruction counts do not move with the machine's load; run `reps 0` for the set-up).
 //! `-- file CORPUS.jsonl [SECONDS]` times the texts of a corpus written elsewhere (as
-//! `faxbot-redact-judge write` makes it), one call per document and joined.
+//! `faxbot-redact-judge write` makes it), one call per document and joined; `-- file
+//! CORPUS.jsonl reps N` redacts it N times each way and prints nothing (for an instruction
+//! count: `reps 2` minus `reps 1` is one steady-state repetition).
 
 use faxbot_redact::{PseudonymKey, Redactor, corpus, eval};
 use nix::time::{ClockId, clock_gettime};
@@ -92,6 +94,9 @@ fn time_file(args: &[String]) {
         eprintln!("usage: speed_cpu file CORPUS.jsonl [SECONDS]");
         std::process::exit(2);
     };
+    let reps: Option<usize> = (args.get(1).map(String::as_str) == Some("reps"))
+        .then(|| args.get(2).and_then(|n| n.parse().ok()))
+        .flatten();
     let secs: f64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(2.0);
     let body = match std::fs::read_to_string(path) {
         Ok(body) => body,
@@ -108,6 +113,14 @@ fn time_file(args: &[String]) {
     let joined = texts.join("\n");
     let redactor = Redactor::new(PseudonymKey::new([5; 32]));
     let per_doc: Vec<&str> = texts.iter().map(String::as_str).collect();
+    if let Some(n) = reps {
+        for _ in 0..n {
+            for t in per_doc.iter().chain([&joined.as_str()]) {
+                std::hint::black_box(redactor.redact_text(None, t));
+            }
+        }
+        return;
+    }
     time_case(&redactor, "file per document", &per_doc, secs);
     time_case(&redactor, "file joined", &[&joined], secs);
 }

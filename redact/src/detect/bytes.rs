@@ -27,6 +27,11 @@ pub fn next_digit(b: &[u8], from: usize) -> Option<usize> {
     next_where(b, from, |c| c.wrapping_sub(b'0') < 10)
 }
 
+/// The offset of the first ASCII capital letter in `b` at or after `from`.
+pub fn next_upper(b: &[u8], from: usize) -> Option<usize> {
+    next_where(b, from, |c| c.wrapping_sub(b'A') < 26)
+}
+
 /// The offset of the first `\n` in `b` at or after `from`.
 pub fn next_newline(b: &[u8], from: usize) -> Option<usize> {
     next_where(b, from, |c| c == b'\n')
@@ -52,6 +57,8 @@ mod tests {
             text[at] = b'a';
         }
         assert_eq!(next_digit(b"12", 5), None);
+        assert_eq!(next_upper(b"ab@[`Zc", 0), Some(5));
+        assert_eq!(next_upper(b"abc", 0), None);
         assert_eq!(next_newline(b"", 0), None);
     }
 }

@@ -21,6 +21,7 @@ mod bytes;
 pub mod checks;
 mod covers;
 mod credentialed;
+mod cues;
 mod email;
 mod ids;
 mod names;
@@ -33,8 +34,10 @@ mod scan;
 mod structured;
 mod tables;
 
+use std::sync::OnceLock;
+
 use regex_automata::meta::{self, Regex};
-use regex_automata::{Anchored, Input, util::syntax};
+use regex_automata::{Input, util::syntax};
 
 pub use names::NameDictionaries;
 use patterns::{CueValue, Rule};
@@ -45,13 +48,19 @@ use crate::span::{Span, merge};
 /// Finds PHI spans in free text. Build it once and share it: it is immutable and `Sync`;
 /// searching allocates the returned spans and per-call scratch (the words of the name pass,
 /// a repaired copy of OCR-damaged text), never anything that outlives the call.
+///
+/// The automata and dictionaries are built on first use, not by [`Detector::new`]: a
+/// one-shot `faxbot redact` on input without PHI-shaped bytes never pays for them, and the
+/// reference regex is built only if the fast path ever gives up.
 #[derive(Debug)]
 pub struct Detector {
-    scanner: scan::Scanner,
-    re: Regex,
+    sources: Vec<String>,
     rules: Vec<Rule>,
-    cues: Vec<Option<Regex>>,
-    names: NameDictionaries,
+    cue_sources: Vec<Option<String>>,
+    scanner: OnceLock<scan::Scanner>,
+    re: OnceLock<Regex>,
+    cues: OnceLock<cues::Cues>,
+    names: OnceLock<NameDictionaries>,
 }
 
 impl Default for Detector {
@@ -86,23 +95,44 @@ fn build(patterns: &[&str]) -> Regex {
 }
 
 impl Detector {
-    /// Compiles the bundled patterns and loads the bundled name dictionaries.
+    /// The bundled patterns and name dictionaries, compiled and loaded on first use.
     pub fn new() -> Self {
         let table = patterns::table();
-        let sources: Vec<&str> = table.iter().map(|p| p.regex.as_str()).collect();
-        let re = build(&sources);
-        let scanner = scan::Scanner::new(&sources);
-        let cues = table
-            .iter()
-            .map(|p| p.cue.as_deref().map(|c| build(&[c])))
-            .collect();
         Detector {
-            scanner,
-            re,
             rules: table.iter().map(|p| p.rule).collect(),
-            cues,
-            names: NameDictionaries::bundled(),
+            cue_sources: table.iter().map(|p| p.cue.clone()).collect(),
+            sources: table.into_iter().map(|p| p.regex).collect(),
+            scanner: OnceLock::new(),
+            re: OnceLock::new(),
+            cues: OnceLock::new(),
+            names: OnceLock::new(),
         }
+    }
+
+    fn scanner(&self) -> &scan::Scanner {
+        self.scanner.get_or_init(|| {
+            let sources: Vec<&str> = self.sources.iter().map(String::as_str).collect();
+            scan::Scanner::new(&sources)
+        })
+    }
+
+    fn re(&self) -> &Regex {
+        self.re.get_or_init(|| {
+            let sources: Vec<&str> = self.sources.iter().map(String::as_str).collect();
+            build(&sources)
+        })
+    }
+
+    fn cues(&self) -> &cues::Cues {
+        self.cues.get_or_init(|| {
+            let sources: Vec<Option<&str>> =
+                self.cue_sources.iter().map(|c| c.as_deref()).collect();
+            cues::Cues::new(&sources)
+        })
+    }
+
+    fn names(&self) -> &NameDictionaries {
+        self.names.get_or_init(NameDictionaries::bundled)
     }
 
     /// The PHI spans of `text`, sorted, merged where they overlap or touch.
@@ -156,7 +186,7 @@ impl Detector {
         places::find(text, spans);
         tables::find(text, spans);
         credentialed::find(text, spans);
-        people::find(text, &self.names, spans);
+        people::find(text, self.names(), spans);
         places::city_after_street(text, spans);
         ages::find(text, spans);
         ids::find(text, spans);
@@ -168,7 +198,7 @@ impl Detector {
         let first = spans.len();
         let first_machine = machine.len();
         email::find(text, spans);
-        let scanned = self.scanner.scan(text, |pattern, start, end| {
+        let scanned = self.scanner().scan(text, |pattern, start, end| {
             match self.judge(text, pattern, start, end) {
                 Verdict::Found(a, b, kind) => {
                     spans.push(Span::new(a, b, kind));
@@ -198,7 +228,7 @@ impl Detector {
         let len = text.len();
         let mut pos = 0;
         while pos < len {
-            let Some(m) = self.re.search(&Input::new(text).span(pos..len)) else {
+            let Some(m) = self.re().search(&Input::new(text).span(pos..len)) else {
                 break;
             };
             match self.judge(text, m.pattern().as_usize(), m.start(), m.end()) {
@@ -300,7 +330,7 @@ impl Detector {
                         || alone_on_line(text, start, end));
                 when(ok, PhiKind::Date)
             }
-            Rule::NamePair => match self.names.pair(text, start, end) {
+            Rule::NamePair => match self.names().pair(text, start, end) {
                 Some((a, b)) => Verdict::Found(a, b, PhiKind::Name),
                 None => Verdict::Rejected,
             },
@@ -316,14 +346,9 @@ impl Detector {
         end: usize,
         value: CueValue,
     ) -> Verdict {
-        let Some(cue) = &self.cues[pattern] else {
+        let Some(vstart) = self.cues().end(text, pattern, start, end) else {
             return Verdict::Rejected;
         };
-        let input = Input::new(text).range(start..end).anchored(Anchored::Yes);
-        let Some(c) = cue.search(&input) else {
-            return Verdict::Rejected;
-        };
-        let vstart = c.end();
         if vstart >= end {
             return Verdict::Rejected;
         }
@@ -355,7 +380,7 @@ impl Detector {
                     Verdict::Rejected
                 }
             }
-            CueValue::Name { strong } => match self.names.after_cue(text, vstart, end, strong) {
+            CueValue::Name { strong } => match self.names().after_cue(text, vstart, end, strong) {
                 Some((a, b)) => Verdict::Found(a, b, PhiKind::Name),
                 None => Verdict::Rejected,
             },

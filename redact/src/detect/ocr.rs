@@ -7,12 +7,15 @@
 
 use super::bytes;
 
-/// A repaired text and, for each of its bytes, the offset of that byte in the original.
+/// A repaired text and how its offsets map back to the original.
 #[derive(Debug)]
 pub struct Repaired {
     /// The text with breaks joined and confusions read back.
     pub text: String,
-    map: Vec<u32>,
+    /// At each repaired offset where bytes were dropped (a joined break), how many bytes
+    /// have been dropped up to there in all: a repaired byte's original offset is its own
+    /// plus the last such count at or before it (read-back letters keep their place).
+    shifts: Vec<(usize, usize)>,
     /// Repaired offsets where something was dropped just before (a joined break).
     joins: Vec<usize>,
     /// Repaired offsets of letters read back as digits (and digits read back as letters).
@@ -67,15 +70,22 @@ impl Repaired {
         out
     }
 
+    /// The original offset of the byte at `at` of the repaired text (`None` past its end).
+    fn map(&self, at: usize) -> Option<usize> {
+        if at >= self.text.len() {
+            return None;
+        }
+        let i = self.shifts.partition_point(|&(r, _)| r <= at);
+        Some(at + i.checked_sub(1).map_or(0, |i| self.shifts[i].1))
+    }
+
     /// The original offsets of `start..end` in the repaired text.
     pub fn original(&self, start: usize, end: usize, original_len: usize) -> (usize, usize) {
-        let s = self.map.get(start).map_or(original_len, |&o| o as usize);
+        let s = self.map(start).unwrap_or(original_len);
         let e = if end == 0 {
             0
         } else {
-            self.map
-                .get(end - 1)
-                .map_or(original_len, |&o| o as usize + 1)
+            self.map(end - 1).map_or(original_len, |o| o + 1)
         };
         (s, e.max(s))
     }
@@ -407,14 +417,12 @@ pub fn repair(text: &str, machine: &[(usize, usize)]) -> Option<Repaired> {
         return None;
     }
     let mut out = Vec::with_capacity(b.len());
-    let mut map: Vec<u32> = Vec::with_capacity(b.len());
+    let mut shifts = Vec::with_capacity(breaks.len());
+    let mut dropped = 0;
     let mut joins = Vec::with_capacity(breaks.len());
     let mut reads = Vec::with_capacity(confused.len());
     let mut word_reads = Vec::new();
-    let copy = |out: &mut Vec<u8>, map: &mut Vec<u32>, from: usize, to: usize| {
-        out.extend_from_slice(&b[from..to]);
-        map.extend((from..to).map(|i| i as u32));
-    };
+    let copy = |out: &mut Vec<u8>, from: usize, to: usize| out.extend_from_slice(&b[from..to]);
     // Breaks and read-back letters never share a byte; walk both in order.
     let (mut bi, mut ri) = (0, 0);
     let mut pos = 0;
@@ -427,28 +435,29 @@ pub fn repair(text: &str, machine: &[(usize, usize)]) -> Option<Repaired> {
         if next_break < next_read {
             let (f, len) = breaks[bi];
             bi += 1;
-            copy(&mut out, &mut map, pos, f);
+            copy(&mut out, pos, f);
             joins.push(out.len());
+            dropped += len;
+            shifts.push((out.len(), dropped));
             pos = f + len;
         } else {
             ri += 1;
-            copy(&mut out, &mut map, pos, next_read);
+            copy(&mut out, pos, next_read);
             reads.push(out.len());
             if b[next_read].is_ascii_digit() {
                 word_reads.push(out.len());
             }
             out.push(read_back(b, next_read));
-            map.push(next_read as u32);
             pos = next_read + 1;
         }
     }
-    copy(&mut out, &mut map, pos, b.len());
+    copy(&mut out, pos, b.len());
     // Only ASCII bytes were dropped or replaced by ASCII bytes, so the rest is still whole
     // UTF-8 characters.
     let text = String::from_utf8(out).ok()?;
     Some(Repaired {
         text,
-        map,
+        shifts,
         joins,
         reads,
         word_reads,

@@ -7,9 +7,6 @@
 //! Words are read once, left to right, into a small buffer; dictionary and cue checks
 //! compare in place without allocating.
 
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use super::names::{self, NameDictionaries};
 use crate::{PhiKind, Span};
 
@@ -614,25 +611,10 @@ enum Shape {
 }
 
 /// FNV-1a, 64-bit, for the set of a document's found name words.
-#[derive(Default)]
-struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// Reads the words of `text`: runs of letters with inner `'`, `’`, `-` and a trailing `.`
@@ -766,45 +748,19 @@ struct Class {
     particle: bool,
 }
 
-/// Whether `t` (any case, trailing `.`s ignored) is one of [`PARTICLES`], without a table
-/// look-up: every particle fits in five bytes, so the word is packed into a `u64` and
-/// compared with the packed particles.
-fn is_particle(t: &str) -> bool {
-    let w = t.trim_end_matches('.').as_bytes();
-    // The longest particle has five letters; every one starts with a letter of `abdeltvyz`.
-    if w.is_empty() || w.len() > 5 || !b"abdeltvyzABDELTVYZ".contains(&w[0]) {
-        return false;
-    }
-    let key = pack(w);
-    particles_packed().contains(&key)
-}
-
-fn pack(w: &[u8]) -> u64 {
-    w.iter()
-        .rev()
-        .fold(0u64, |k, &c| (k << 8) | u64::from(c.to_ascii_lowercase()))
-}
-
-fn particles_packed() -> &'static [u64] {
-    static PACKED: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
-    PACKED.get_or_init(|| PARTICLES.iter().map(|p| pack(p.as_bytes())).collect())
-}
-
-/// Classifies `w`: one look-up in the word table for a capitalised word, none for the
-/// rest (particles are compared packed).
-fn classify(text: &str, dicts: &NameDictionaries, w: &Word) -> Class {
+/// Classifies `w`, whose word-table bits are `bits` (particles are compared packed).
+fn classify(text: &str, bits: u16, w: &Word) -> Class {
     let t = &text[w.start..w.end];
     if is_initial(t) {
         return Class {
             name_like: true,
-            particle: is_particle(t),
+            particle: bits & names::PARTICLE != 0,
         };
     }
     // A word with a digit in it is a code, not a name (`M8GDM9A1`).
     let digit = t.bytes().any(|c| c.is_ascii_digit());
     match w.shape {
         Shape::Capital => {
-            let bits = dicts.bits(t);
             let context = bits;
             let name_like = !digit && {
                 let d = bits;
@@ -820,11 +776,11 @@ fn classify(text: &str, dicts: &NameDictionaries, w: &Word) -> Class {
         }
         Shape::Caseless => Class {
             name_like: !digit,
-            particle: is_particle(t),
+            particle: bits & names::PARTICLE != 0,
         },
         Shape::Lower => Class {
             name_like: false,
-            particle: is_particle(t),
+            particle: bits & names::PARTICLE != 0,
         },
     }
 }
@@ -833,7 +789,17 @@ fn classify(text: &str, dicts: &NameDictionaries, w: &Word) -> Class {
 pub fn find(text: &str, dicts: &NameDictionaries, spans: &mut Vec<Span>) {
     let mut ws = Vec::new();
     words(text, &mut ws);
-    let cls: Vec<Class> = ws.iter().map(|w| classify(text, dicts, w)).collect();
+    // Every word looked up in the word table once: all its lists' bits (see
+    // [`NameDictionaries::bits`]); the checks below mask what they ask.
+    let bits: Vec<u16> = ws
+        .iter()
+        .map(|w| dicts.bits(&text[w.start..w.end]))
+        .collect();
+    let cls: Vec<Class> = ws
+        .iter()
+        .zip(&bits)
+        .map(|(w, &b)| classify(text, b, w))
+        .collect();
     let mut k = 0;
     while k < ws.len() {
         let particle_start = cls[k].particle
@@ -880,12 +846,12 @@ pub fn find(text: &str, dicts: &NameDictionaries, spans: &mut Vec<Span>) {
             }
         }
         k = last + 1;
-        if judge(text, dicts, &ws, first, last) {
+        if judge(text, &bits, &ws, first, last) {
             spans.push(Span::new(ws[first].start, ws[last].end, PhiKind::Name));
         }
     }
-    lower_case_names(text, dicts, &ws, spans);
-    propagate(text, dicts, &ws, spans);
+    lower_case_names(text, &bits, &ws, spans);
+    propagate(text, &bits, &ws, spans);
 }
 
 /// Cue words that alone make the lower-case words after them a name (the other cues of
@@ -932,18 +898,19 @@ const LOWER_CASE_CUES: &[&str] = &[
 /// a given name or a surname the dictionaries know, after any cue word or before a note's
 /// verb (particles may stand inside: `socorro de la cruz`).
 #[inline(never)]
-fn lower_case_names(text: &str, dicts: &NameDictionaries, ws: &[Word], spans: &mut Vec<Span>) {
+fn lower_case_names(text: &str, bits: &[u16], ws: &[Word], spans: &mut Vec<Span>) {
     let word = |i: usize| &text[ws[i].start..ws[i].end];
     let name_word = |i: usize| {
         let t = word(i);
-        let bits = dicts.bits(t);
+        let bits = bits[i];
         let dict = bits & names::DICTIONARY_MASK;
-        ws[i].shape == Shape::Lower
+        // The bit tests first: most lower-case words are English words.
+        bits & (names::STOP | names::NOT_NAME) == 0
+            && (dict & (names::FIRST | names::LAST) != 0 || dict & names::ENGLISH == 0)
+            && ws[i].shape == Shape::Lower
             && t.chars().count() >= 2
             && t.chars()
                 .all(|c| c.is_alphabetic() || c == '\'' || c == '-')
-            && bits & (names::STOP | names::NOT_NAME) == 0
-            && (dict & (names::FIRST | names::LAST) != 0 || dict & names::ENGLISH == 0)
     };
     let mut k = 0;
     while k < ws.len() {
@@ -957,19 +924,21 @@ fn lower_case_names(text: &str, dicts: &NameDictionaries, ws: &[Word], spans: &m
         while j < ws.len() && joins(text, &ws[j]) == Some(false) && j - first < 6 {
             if name_word(j) {
                 last = j;
-            } else if !(ws[j].shape == Shape::Lower && is_particle(word(j))) {
+            } else if !(ws[j].shape == Shape::Lower && bits[j] & names::PARTICLE != 0) {
                 break;
             }
             j += 1;
         }
         k = last + 1;
-        let run: Vec<usize> = (first..=last).filter(|&i| !is_particle(word(i))).collect();
+        let run: Vec<usize> = (first..=last)
+            .filter(|&i| bits[i] & names::PARTICLE == 0)
+            .collect();
         if run.len() < 2 || run.len() > 5 {
             continue;
         }
         let known = run
             .iter()
-            .any(|&i| dicts.dictionary_bits(word(i)) & (names::FIRST | names::LAST) != 0);
+            .any(|&i| bits[i] & (names::FIRST | names::LAST) != 0);
         let before = first
             .checked_sub(1)
             .filter(|&p| {
@@ -977,12 +946,10 @@ fn lower_case_names(text: &str, dicts: &NameDictionaries, ws: &[Word], spans: &m
                     .bytes()
                     .all(|c| b" \t:,.#-\"'(|".contains(&c))
             })
-            .is_some_and(|p| dicts.context_bits(word(p)) & names::BEFORE != 0);
+            .is_some_and(|p| bits[p] & names::BEFORE != 0);
         let after = ws.get(last + 1).is_some_and(|n| {
             let gap = &text[ws[last].end..n.start];
-            !gap.contains('\n')
-                && gap.len() <= 3
-                && dicts.context_bits(word(last + 1)) & names::AFTER != 0
+            !gap.contains('\n') && gap.len() <= 3 && bits[last + 1] & names::AFTER != 0
         });
         let strong_before = first
             .checked_sub(1)
@@ -1004,8 +971,7 @@ fn lower_case_names(text: &str, dicts: &NameDictionaries, ws: &[Word], spans: &m
 
 /// Whether the run `ws[first..=last]` is a name.
 #[inline(never)]
-fn judge(text: &str, dicts: &NameDictionaries, ws: &[Word], first: usize, last: usize) -> bool {
-    let word = |i: usize| &text[ws[i].start..ws[i].end];
+fn judge(text: &str, bits: &[u16], ws: &[Word], first: usize, last: usize) -> bool {
     let run = &ws[first..=last];
     if run.iter().all(|w| w.shape == Shape::Caseless) {
         return true;
@@ -1017,7 +983,7 @@ fn judge(text: &str, dicts: &NameDictionaries, ws: &[Word], first: usize, last: 
     // Followed by a disease, a device or an institution: an eponym, not a person.
     if let Some(next) = ws.get(last + 1)
         && joins(text, next).is_some()
-        && dicts.context_bits(word(last + 1)) & names::EPONYM != 0
+        && bits[last + 1] & names::EPONYM != 0
     {
         return false;
     }
@@ -1033,17 +999,13 @@ fn judge(text: &str, dicts: &NameDictionaries, ws: &[Word], first: usize, last: 
                 .bytes()
                 .all(|c| b" \t:,.#-\"'(".contains(&c))
         })
-        .is_some_and(|p| dicts.context_bits(word(p)) & names::BEFORE != 0);
+        .is_some_and(|p| bits[p] & names::BEFORE != 0);
     let after = ws.get(last + 1).is_some_and(|n| {
         let gap = &text[ws[last].end..n.start];
-        !gap.contains('\n')
-            && gap.len() <= 3
-            && dicts.context_bits(word(last + 1)) & names::AFTER != 0
+        !gap.contains('\n') && gap.len() <= 3 && bits[last + 1] & names::AFTER != 0
     }) || credential_after(text, ws[last].end)
         || header_line(text, ws, first, last);
-    let known = run
-        .iter()
-        .any(|w| dicts.dictionary_bits(&text[w.start..w.end]) & (names::FIRST | names::LAST) != 0);
+    let known = (first..=last).any(|i| bits[i] & (names::FIRST | names::LAST) != 0);
     before || after || (known && run.len() >= 2)
 }
 
@@ -1058,6 +1020,17 @@ fn is_initial(t: &str) -> bool {
     }
 }
 
+/// The bytes a credential of [`CREDENTIALS`] starts with.
+static CREDENTIAL_FIRST: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < CREDENTIALS.len() {
+        table[CREDENTIALS[i].as_bytes()[0] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
 /// Whether a credential follows `at`: `, MD`, ` NP-C`, `, M.D.`.
 fn credential_after(text: &str, at: usize) -> bool {
     let rest = &text[at..];
@@ -1066,11 +1039,11 @@ fn credential_after(text: &str, at: usize) -> bool {
     if trimmed.len() == rest.len() || rest.len() - trimmed.len() > 2 {
         return false;
     }
-    // Every credential starts with a capital letter.
+    // Every credential starts with a capital letter, one of a few.
     if !trimmed
         .as_bytes()
         .first()
-        .is_some_and(u8::is_ascii_uppercase)
+        .is_some_and(|&c| CREDENTIAL_FIRST[usize::from(c)])
     {
         return false;
     }
@@ -1094,33 +1067,53 @@ fn header_line(text: &str, ws: &[Word], first: usize, last: usize) -> bool {
 
 /// Marks every other whole-word occurrence of a found name's words (three letters or more).
 #[inline(never)]
-fn propagate(text: &str, dicts: &NameDictionaries, ws: &[Word], spans: &mut Vec<Span>) {
-    // The found names' words, ASCII-lower-cased, in a set: one lookup per word of the text.
-    let mut known: HashSet<Box<[u8]>, BuildHasherDefault<Fnv>> = HashSet::default();
+fn propagate(text: &str, bits: &[u16], ws: &[Word], spans: &mut Vec<Span>) {
+    // The found names' words, ASCII-lower-cased, one after another in `arena`; `known` holds
+    // each one's hash, start and length, and `slots` indexes it by hash (open addressing):
+    // about one probe per word of the text, and no allocation per found word.
+    let mut arena: Vec<u8> = Vec::new();
+    let mut known: Vec<(u64, usize, usize)> = Vec::new();
     // Which lengths and lower-cased first bytes the known words have: most words of the
     // text fail these two bit tests and are never hashed.
     let mut lengths = 0u64;
     let mut firsts = [0u64; 4];
     for s in spans.iter().filter(|s| s.kind == PhiKind::Name) {
         let first = ws.partition_point(|w| w.start < s.start);
-        for w in ws[first..].iter().take_while(|w| w.end <= s.end) {
+        for (w, &b) in ws[first..]
+            .iter()
+            .zip(&bits[first..])
+            .take_while(|(w, _)| w.end <= s.end)
+        {
             let t = &text[w.start..w.end];
-            if t.chars().count() >= 3 && dicts.context_bits(t) & names::NOT_NAME == 0 {
-                let key = t.as_bytes().to_ascii_lowercase();
+            if t.chars().count() >= 3 && b & names::NOT_NAME == 0 {
+                let start = arena.len();
+                arena.extend(t.bytes().map(|c| c.to_ascii_lowercase()));
+                let key = &arena[start..];
                 lengths |= 1 << key.len().min(63);
                 firsts[usize::from(key[0] >> 6)] |= 1 << (key[0] & 63);
-                known.insert(key.into_boxed_slice());
+                known.push((fnv(key), start, key.len()));
             }
         }
     }
     if known.is_empty() {
         return;
     }
+    let mask = (known.len() * 2).next_power_of_two() - 1;
+    let mut slots = vec![usize::MAX; mask + 1];
+    for (k, &(h, _, _)) in known.iter().enumerate() {
+        let mut i = h as usize & mask;
+        while slots[i] != usize::MAX {
+            i = (i + 1) & mask;
+        }
+        slots[i] = k;
+    }
     let mut buf = [0u8; MAX_WORD];
-    for w in ws {
+    for (w, &b) in ws.iter().zip(bits) {
         let t = &text.as_bytes()[w.start..w.end];
-        // Every known word has three characters, so at least three bytes.
-        if w.shape == Shape::Lower || t.len() < 3 || t.len() > MAX_WORD {
+        // Every known word has three characters, so at least three bytes, and none is on
+        // the not-a-name list (the same lower-cased bytes have the same bits).
+        if w.shape == Shape::Lower || t.len() < 3 || t.len() > MAX_WORD || b & names::NOT_NAME != 0
+        {
             continue;
         }
         let f = t[0].to_ascii_lowercase();
@@ -1130,8 +1123,15 @@ fn propagate(text: &str, dicts: &NameDictionaries, ws: &[Word], spans: &mut Vec<
         let lower = &mut buf[..t.len()];
         lower.copy_from_slice(t);
         lower.make_ascii_lowercase();
-        if known.contains(&*lower) {
-            spans.push(Span::new(w.start, w.end, PhiKind::Name));
+        let lower: &[u8] = lower;
+        let h = fnv(lower);
+        let mut i = h as usize & mask;
+        while let Some(&(kh, start, len)) = known.get(slots[i]) {
+            if kh == h && &arena[start..start + len] == lower {
+                spans.push(Span::new(w.start, w.end, PhiKind::Name));
+                break;
+            }
+            i = (i + 1) & mask;
         }
     }
 }

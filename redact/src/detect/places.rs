@@ -108,6 +108,14 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
     let b = text.as_bytes();
     let mut i = 0;
     while i + 2 <= b.len() {
+        // A state starts with a capital letter: skip to the next one.
+        if !b[i].is_ascii_uppercase() {
+            match super::bytes::next_upper(b, i) {
+                Some(u) => i = u,
+                None => break,
+            }
+            continue;
+        }
         let is_state = b[i].is_ascii_uppercase()
             && b[i + 1].is_ascii_uppercase()
             && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
