@@ -23,6 +23,7 @@ mod covers;
 mod credentialed;
 mod email;
 mod ids;
+mod name_shapes;
 mod names;
 mod ocr;
 mod patterns;

@@ -10,6 +10,7 @@
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use super::name_shapes;
 use super::names::{self, NameDictionaries};
 use crate::{PhiKind, Span};
 
@@ -754,7 +755,10 @@ fn joins(text: &str, w: &Word) -> Option<bool> {
             _ => return None,
         }
     }
-    (!gap.is_empty() && commas <= 1).then_some(commas == 1)
+    // An initial's dot may touch the next word (`P.Sakda`).
+    let after_initial =
+        gap.is_empty() && w.gap_start > 0 && text.as_bytes()[w.gap_start - 1] == b'.';
+    ((!gap.is_empty() || after_initial) && commas <= 1).then_some(commas == 1)
 }
 
 /// What the name pass needs of each word, worked out once.
@@ -1026,12 +1030,14 @@ fn judge(text: &str, dicts: &NameDictionaries, ws: &[Word], first: usize, last: 
     }
     // A cue word before, separated from the run by nothing but spaces and punctuation of
     // prose or forms (not HL7's `^` or `|`).
+    // A form cell's `|` counts when spaces stand around it (`Sender      | Wessel de Jonge`),
+    // not HL7's bare field separator.
     let before = first
         .checked_sub(1)
         .filter(|&p| {
-            text[ws[p].end..ws[first].start]
-                .bytes()
-                .all(|c| b" \t:,.#-\"'(".contains(&c))
+            let gap = &text[ws[p].end..ws[first].start];
+            gap.bytes().all(|c| b" \t:,.#-\"'(".contains(&c))
+                || (gap.contains(" |") && gap.bytes().all(|c| b" \t:|".contains(&c)))
         })
         .is_some_and(|p| dicts.context_bits(word(p)) & names::BEFORE != 0);
     let after = ws.get(last + 1).is_some_and(|n| {
@@ -1044,7 +1050,15 @@ fn judge(text: &str, dicts: &NameDictionaries, ws: &[Word], first: usize, last: 
     let known = run
         .iter()
         .any(|w| dicts.dictionary_bits(&text[w.start..w.end]) & (names::FIRST | names::LAST) != 0);
-    before || after || (known && run.len() >= 2)
+    before
+        || after
+        || (known && run.len() >= 2)
+        || name_shapes::is_name(
+            text,
+            run.len(),
+            |i| (run[i].start, run[i].end),
+            |i| is_particle(word(first + i)),
+        )
 }
 
 /// `X.` or a lone capital: an initial.
@@ -1089,7 +1103,12 @@ fn header_line(text: &str, ws: &[Word], first: usize, last: usize) -> bool {
     let rest = &text[ws[last].end..];
     let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
     let digits = line.bytes().filter(u8::is_ascii_digit).count();
-    line.starts_with("  ") && digits >= 6
+    // Columns apart, or a page banner's ` - ` (`LANGE - 1954-12-16 - 955A747186 - p.2`).
+    let dashed = line
+        .strip_prefix(" - ")
+        .or_else(|| line.strip_prefix(" -"))
+        .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()));
+    (line.starts_with("  ") || dashed) && digits >= 6
 }
 
 /// Marks every other whole-word occurrence of a found name's words (three letters or more).
