@@ -33,6 +33,7 @@ mod places;
 mod scan;
 mod structured;
 mod tables;
+mod world;
 
 use regex_automata::meta::{self, Regex};
 use regex_automata::{Anchored, Input, util::syntax};

@@ -12,6 +12,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use super::name_shapes;
 use super::names::{self, NameDictionaries};
+use super::world;
 use crate::{PhiKind, Span};
 
 /// Words before a run that say a person's name follows.
@@ -90,6 +91,12 @@ pub(super) const CUES_BEFORE: &[&str] = &[
     "cc",
     "per",
     "signature",
+    "member",
+    "beneficiary",
+    "representative",
+    "dictated",
+    "injured",
+    "driver",
 ];
 
 /// Credentials after a name (`, MD`, ` NP-C`, `, M.D.`), matched on the text as written.
@@ -768,6 +775,8 @@ struct Class {
     name_like: bool,
     /// A name particle (`van`, `de`).
     particle: bool,
+    /// A country's name, capitalised: the end of an international address.
+    country: bool,
 }
 
 /// Whether `t` (any case, trailing `.`s ignored) is one of [`PARTICLES`], without a table
@@ -802,6 +811,7 @@ fn classify(text: &str, dicts: &NameDictionaries, w: &Word) -> Class {
         return Class {
             name_like: true,
             particle: is_particle(t),
+            country: false,
         };
     }
     // A word with a digit in it is a code, not a name (`M8GDM9A1`).
@@ -820,15 +830,18 @@ fn classify(text: &str, dicts: &NameDictionaries, w: &Word) -> Class {
             Class {
                 name_like,
                 particle: context & names::PARTICLE != 0,
+                country: context & names::COUNTRY != 0,
             }
         }
         Shape::Caseless => Class {
             name_like: !digit,
             particle: is_particle(t),
+            country: false,
         },
         Shape::Lower => Class {
             name_like: false,
             particle: is_particle(t),
+            country: false,
         },
     }
 }
@@ -886,6 +899,11 @@ pub fn find(text: &str, dicts: &NameDictionaries, spans: &mut Vec<Span>) {
         k = last + 1;
         if judge(text, dicts, &ws, first, last) {
             spans.push(Span::new(ws[first].start, ws[last].end, PhiKind::Name));
+        }
+    }
+    for (w, c) in ws.iter().zip(&cls) {
+        if c.country {
+            world::around_country(text, w.start, w.end, spans);
         }
     }
     lower_case_names(text, dicts, &ws, spans);
@@ -1014,9 +1032,13 @@ fn judge(text: &str, dicts: &NameDictionaries, ws: &[Word], first: usize, last: 
     if run.iter().all(|w| w.shape == Shape::Caseless) {
         return true;
     }
-    // A run of initials alone names nobody we can tell.
+    // A run of initials alone names nobody we can tell, but for a signer's initials
+    // (`verified by I.M.`).
     if run.iter().all(|w| is_initial(&text[w.start..w.end])) {
-        return false;
+        return run.len() >= 2
+            && first > 0
+            && text[ws[first - 1].end..ws[first].start] == *" "
+            && word(first - 1).eq_ignore_ascii_case("by");
     }
     // Followed by a disease, a device or an institution: an eponym, not a person.
     if let Some(next) = ws.get(last + 1)
@@ -1035,9 +1057,11 @@ fn judge(text: &str, dicts: &NameDictionaries, ws: &[Word], first: usize, last: 
     let before = first
         .checked_sub(1)
         .filter(|&p| {
+            // One line break too: a label's value on the next line, prose wrapped.
             let gap = &text[ws[p].end..ws[first].start];
-            gap.bytes().all(|c| b" \t:,.#-\"'(".contains(&c))
-                || (gap.contains(" |") && gap.bytes().all(|c| b" \t:|".contains(&c)))
+            gap.bytes().filter(|&c| c == b'\n').count() <= 1
+                && (gap.bytes().all(|c| b" \t:,.#-\"'(\r\n".contains(&c))
+                    || (gap.contains(" |") && gap.bytes().all(|c| b" \t:|".contains(&c))))
         })
         .is_some_and(|p| dicts.context_bits(word(p)) & names::BEFORE != 0);
     let after = ws.get(last + 1).is_some_and(|n| {
@@ -1164,6 +1188,24 @@ mod tests {
         find(text, &NameDictionaries::bundled(), &mut spans);
         crate::span::merge(&mut spans);
         spans.iter().map(|s| &text[s.start..s.end]).collect()
+    }
+
+    #[test]
+    fn cues_across_a_line_break_a_form_cell_or_before_initials_make_a_name() {
+        assert_eq!(
+            names("Re: records request for\nValentina Luna, a 21-year-old"),
+            ["Valentina Luna"]
+        );
+        assert_eq!(
+            names("Member: Qingyi Yee\nPSC 1837 Box 1719"),
+            ["Qingyi Yee"]
+        );
+        assert_eq!(
+            names("Sender           | Wessel de Jonge\n"),
+            ["Wessel de Jonge"]
+        );
+        assert_eq!(names("Result verified on 6/24 by I.M.\n"), ["I.M."]);
+        assert!(names("Hepatitis B.\nPlan A. Continue").is_empty());
     }
 
     #[test]
