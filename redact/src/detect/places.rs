@@ -255,6 +255,16 @@ fn state_names(text: &str, spans: &mut Vec<Span>) {
         while e > 0 && matches!(b[e - 1], b' ' | b'\t') {
             e -= 1;
         }
+        // The city may end the line above (`Gainesville,⏎Texas   89035`).
+        if e > 0 && b[e - 1] == b'\n' {
+            e -= 1;
+            if e > 0 && b[e - 1] == b'\r' {
+                e -= 1;
+            }
+            while e > 0 && matches!(b[e - 1], b' ' | b'\t') {
+                e -= 1;
+            }
+        }
         if e > 0 && b[e - 1] == b',' {
             e -= 1;
         }
@@ -489,6 +499,10 @@ mod tests {
         assert_eq!(
             found("Isle, Fond du Lac,  WI   95067."),
             ["Fond du Lac", "95067"]
+        );
+        assert_eq!(
+            found("Dr #13\nGainesville,\nTexas   89035\n"),
+            ["Gainesville", "89035"]
         );
         assert_eq!(
             found("Cir, Coeur d'Alene,  ID, 12201 "),
