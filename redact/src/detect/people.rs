@@ -1057,9 +1057,13 @@ fn judge(text: &str, dicts: &NameDictionaries, ws: &[Word], first: usize, last: 
     let before = first
         .checked_sub(1)
         .filter(|&p| {
-            // One line break too: a label's value on the next line, prose wrapped.
+            // One line break too: a label's value on the next line (`From:⏎`), prose
+            // wrapped (`request for⏎`); not a column header in capitals over its row
+            // (`SUBSCRIBER⏎Centene`), nor HL7's `^DR⏎OBX|`.
             let gap = &text[ws[p].end..ws[first].start];
-            gap.bytes().filter(|&c| c == b'\n').count() <= 1
+            let breaks = gap.bytes().filter(|&c| c == b'\n').count();
+            let label = gap.contains(':') || word(p).bytes().any(|c| c.is_ascii_lowercase());
+            (breaks == 0 || breaks == 1 && label)
                 && (gap.bytes().all(|c| b" \t:,.#-\"'(\r\n".contains(&c))
                     || (gap.contains(" |") && gap.bytes().all(|c| b" \t:|".contains(&c))))
         })
@@ -1206,6 +1210,7 @@ mod tests {
         );
         assert_eq!(names("Result verified on 6/24 by I.M.\n"), ["I.M."]);
         assert!(names("Hepatitis B.\nPlan A. Continue").is_empty());
+        assert!(names("GROUP #    SUBSCRIBER\nCentene    7971599").is_empty());
     }
 
     #[test]
