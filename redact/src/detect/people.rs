@@ -1061,7 +1061,9 @@ fn judge(text: &str, dicts: &NameDictionaries, ws: &[Word], first: usize, last: 
             // wrapped (`request for⏎`); not a column header in capitals over its row
             // (`SUBSCRIBER⏎Centene`), nor HL7's `^DR⏎OBX|`.
             let gap = &text[ws[p].end..ws[first].start];
-            let breaks = gap.bytes().filter(|&c| c == b'\n').count();
+            // A line ends at `\n`, `\r\n`, or HL7's bare `\r`.
+            let count = |b: u8| gap.bytes().filter(|&c| c == b).count();
+            let breaks = count(b'\n').max(count(b'\r'));
             let label = gap.contains(':') || word(p).bytes().any(|c| c.is_ascii_lowercase());
             (breaks == 0 || breaks == 1 && label)
                 && (gap.bytes().all(|c| b" \t:,.#-\"'(\r\n".contains(&c))
@@ -1211,6 +1213,11 @@ mod tests {
         assert_eq!(names("Result verified on 6/24 by I.M.\n"), ["I.M."]);
         assert!(names("Hepatitis B.\nPlan A. Continue").is_empty());
         assert!(names("GROUP #    SUBSCRIBER\nCentene    7971599").is_empty());
+        assert!(
+            names("^PLEUN^^DR\rOBX|1|NM|13457-7")
+                .iter()
+                .all(|n| !n.contains("OBX"))
+        );
     }
 
     #[test]
