@@ -24,6 +24,7 @@ mod credentialed;
 mod cues;
 mod email;
 mod ids;
+mod name_shapes;
 mod names;
 mod ocr;
 mod patterns;
@@ -33,6 +34,7 @@ mod places;
 mod scan;
 mod structured;
 mod tables;
+mod world;
 
 use std::sync::OnceLock;
 

@@ -122,7 +122,9 @@ pub(crate) const BEFORE: u16 = 1 << 7;
 pub(crate) const AFTER: u16 = 1 << 8;
 pub(crate) const EPONYM: u16 = 1 << 9;
 pub(crate) const PARTICLE: u16 = 1 << 10;
-const CONTEXT_BITS: u16 = NOT_NAME | BEFORE | AFTER | EPONYM | PARTICLE;
+/// A country's name (its last word): the end of an international address.
+pub(crate) const COUNTRY: u16 = 1 << 11;
+const CONTEXT_BITS: u16 = NOT_NAME | BEFORE | AFTER | EPONYM | PARTICLE | COUNTRY;
 
 /// The longest word looked up in the context lists.
 const MAX_CONTEXT_WORD: usize = 32;
@@ -347,6 +349,7 @@ impl NameDictionaries {
             const_list(p::EPONYM_HEADS),
             const_list(p::PARTICLES),
         );
+        let countries = const_list(super::world::COUNTRIES);
         NameDictionaries {
             table: WordTable::new(&[
                 (&first, FIRST),
@@ -360,6 +363,7 @@ impl NameDictionaries {
                 (&after, AFTER),
                 (&eponym, EPONYM),
                 (&particles, PARTICLE),
+                (&countries, COUNTRY),
             ]),
         }
     }

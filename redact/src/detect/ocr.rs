@@ -137,6 +137,10 @@ fn joinable_break(b: &[u8], i: usize, line_start: usize, wrap: usize) -> Option<
         // joined whatever the line's length.
         return Some((i, nl_len));
     }
+    if let Some(drop) = hyphenated_word(b, i, nl_len) {
+        // Forms hyphenate words on short lines too (`Burling-⏎ton`, `DEKK-⏎ER, MAX`).
+        return Some(drop);
+    }
     let line = i - line_start;
     if line < 24 || line * 2 < wrap {
         return None;
@@ -157,6 +161,57 @@ fn joinable_break(b: &[u8], i: usize, line_start: usize, wrap: usize) -> Option<
     {
         // A word hyphenated at the line end: drop the hyphen and the break.
         return Some((i - 1, nl_len + 1));
+    }
+    None
+}
+
+/// A word hyphenated at the line break at `i`, on a line of any length: letters, a hyphen,
+/// the break, and letters of the same case (`Burling-⏎ton`, `DEKK-⏎ER`, `JÚ-⏎LIO`,
+/// `Es-⏎téves`). Returns the hyphen and the break to drop. A capital after small letters
+/// (`Kolárová-⏎Skutecká`) is a compound's own hyphen: the break alone is dropped. A part of
+/// one letter before the hyphen (`X-⏎ray`, `A-⏎IRY`) joins only in capitals.
+fn hyphenated_word(b: &[u8], i: usize, nl_len: usize) -> Option<(usize, usize)> {
+    if i < 3 || b[i - 1] != b'-' {
+        return None;
+    }
+    let letter = |c: u8| c.is_ascii_alphabetic() || c >= 0x80;
+    // The part before the hyphen: back to the word's start.
+    let mut s = i - 1;
+    while s > 0 && letter(b[s - 1]) {
+        s -= 1;
+    }
+    let part = &b[s..i - 1];
+    if part.is_empty() || !part.iter().any(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    // Whether the part is all capitals, all small letters after a first letter, or mixed:
+    // only ASCII letters decide (accented letters may be either).
+    let has_lower = part[1..].iter().any(u8::is_ascii_lowercase);
+    let has_upper_rest = part[1..].iter().any(u8::is_ascii_uppercase);
+    let first_upper = part[0].is_ascii_uppercase();
+    let rest = &b[i + nl_len..];
+    let next_len = rest.iter().take_while(|&&c| letter(c)).count();
+    if next_len == 0 {
+        return None;
+    }
+    let next = &rest[..next_len];
+    let next_lower = next.iter().any(u8::is_ascii_lowercase);
+    let next_upper = next.iter().any(u8::is_ascii_uppercase);
+    let caps = !has_lower && (first_upper || part[0] >= 0x80);
+    if caps && next_upper && !next_lower {
+        // `DEKK-⏎ER`, `A-⏎IRY`: capitals on both sides.
+        return Some((i - 1, nl_len + 1));
+    }
+    if part.len() < 2 || has_upper_rest && has_lower {
+        return None;
+    }
+    if !caps && next[0].is_ascii_lowercase() || (!caps && next[0] >= 0x80 && !next_upper) {
+        // `Burling-⏎ton`, `ha-⏎nko`, `Es-⏎téves`.
+        return Some((i - 1, nl_len + 1));
+    }
+    if !caps && next[0].is_ascii_uppercase() && has_lower {
+        // `Kolárová-⏎Skutecká`: the hyphen is the name's own.
+        return Some((i, nl_len));
     }
     None
 }
@@ -654,6 +709,34 @@ mod tests {
             )
             .is_none()
         );
+    }
+
+    #[test]
+    fn words_hyphenated_on_short_lines_are_joined_in_their_own_case() {
+        for (damaged, whole) in [
+            (
+                "PO Box 1719\nBurling-\nton,  WI",
+                "PO Box 1719\nBurlington,  WI",
+            ),
+            ("ROOM/BED\nDEKK-\nER, MAX", "ROOM/BED\nDEKKER, MAX"),
+            ("GUARANTOR\nJÚ-\nLIO CÉSAR", "GUARANTOR\nJÚLIO CÉSAR"),
+            ("Dear Dr. Es-\ntéves,", "Dear Dr. Estéves,"),
+            (
+                "Eliška Kolárová-\nSkutecká\nPO Box",
+                "Eliška Kolárová-Skutecká\nPO Box",
+            ),
+        ] {
+            let r = repair(damaged, &[]).map(|r| r.text);
+            assert_eq!(r.as_deref(), Some(whole), "{damaged:?}");
+        }
+        // Small letters after capitals are another word; a list dash is no word.
+        for text in ["Items:\n-\nnone", "HIV-\nnegative"] {
+            let r = repair(text, &[]).map(|r| r.text);
+            assert!(
+                r.as_deref().is_none_or(|t| t.contains('\n')),
+                "{text:?} -> {r:?}"
+            );
+        }
     }
 
     #[test]

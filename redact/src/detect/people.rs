@@ -7,7 +7,9 @@
 //! Words are read once, left to right, into a small buffer; dictionary and cue checks
 //! compare in place without allocating.
 
+use super::name_shapes;
 use super::names::{self, NameDictionaries};
+use super::world;
 use crate::{PhiKind, Span};
 
 /// Words before a run that say a person's name follows.
@@ -86,6 +88,12 @@ pub(super) const CUES_BEFORE: &[&str] = &[
     "cc",
     "per",
     "signature",
+    "member",
+    "beneficiary",
+    "representative",
+    "dictated",
+    "injured",
+    "driver",
 ];
 
 /// Credentials after a name (`, MD`, ` NP-C`, `, M.D.`), matched on the text as written.
@@ -736,7 +744,10 @@ fn joins(text: &str, w: &Word) -> Option<bool> {
             _ => return None,
         }
     }
-    (!gap.is_empty() && commas <= 1).then_some(commas == 1)
+    // An initial's dot may touch the next word (`P.Sakda`).
+    let after_initial =
+        gap.is_empty() && w.gap_start > 0 && text.as_bytes()[w.gap_start - 1] == b'.';
+    ((!gap.is_empty() || after_initial) && commas <= 1).then_some(commas == 1)
 }
 
 /// What the name pass needs of each word, worked out once.
@@ -746,6 +757,8 @@ struct Class {
     name_like: bool,
     /// A name particle (`van`, `de`).
     particle: bool,
+    /// A country's name, capitalised: the end of an international address.
+    country: bool,
 }
 
 /// Classifies `w`, whose word-table bits are `bits` (particles are compared packed).
@@ -755,6 +768,7 @@ fn classify(text: &str, bits: u16, w: &Word) -> Class {
         return Class {
             name_like: true,
             particle: bits & names::PARTICLE != 0,
+            country: false,
         };
     }
     // A word with a digit in it is a code, not a name (`M8GDM9A1`).
@@ -772,15 +786,18 @@ fn classify(text: &str, bits: u16, w: &Word) -> Class {
             Class {
                 name_like,
                 particle: context & names::PARTICLE != 0,
+                country: context & names::COUNTRY != 0,
             }
         }
         Shape::Caseless => Class {
             name_like: !digit,
             particle: bits & names::PARTICLE != 0,
+            country: false,
         },
         Shape::Lower => Class {
             name_like: false,
             particle: bits & names::PARTICLE != 0,
+            country: false,
         },
     }
 }
@@ -848,6 +865,11 @@ pub fn find(text: &str, dicts: &NameDictionaries, spans: &mut Vec<Span>) {
         k = last + 1;
         if judge(text, &bits, &ws, first, last) {
             spans.push(Span::new(ws[first].start, ws[last].end, PhiKind::Name));
+        }
+    }
+    for (w, c) in ws.iter().zip(&cls) {
+        if c.country {
+            world::around_country(text, w.start, w.end, spans);
         }
     }
     lower_case_names(text, &bits, &ws, spans);
@@ -972,13 +994,18 @@ fn lower_case_names(text: &str, bits: &[u16], ws: &[Word], spans: &mut Vec<Span>
 /// Whether the run `ws[first..=last]` is a name.
 #[inline(never)]
 fn judge(text: &str, bits: &[u16], ws: &[Word], first: usize, last: usize) -> bool {
+    let word = |i: usize| &text[ws[i].start..ws[i].end];
     let run = &ws[first..=last];
     if run.iter().all(|w| w.shape == Shape::Caseless) {
         return true;
     }
-    // A run of initials alone names nobody we can tell.
+    // A run of initials alone names nobody we can tell, but for a signer's initials
+    // (`verified by I.M.`).
     if run.iter().all(|w| is_initial(&text[w.start..w.end])) {
-        return false;
+        return run.len() >= 2
+            && first > 0
+            && text[ws[first - 1].end..ws[first].start] == *" "
+            && word(first - 1).eq_ignore_ascii_case("by");
     }
     // Followed by a disease, a device or an institution: an eponym, not a person.
     if let Some(next) = ws.get(last + 1)
@@ -992,12 +1019,22 @@ fn judge(text: &str, bits: &[u16], ws: &[Word], first: usize, last: usize) -> bo
     }
     // A cue word before, separated from the run by nothing but spaces and punctuation of
     // prose or forms (not HL7's `^` or `|`).
+    // A form cell's `|` counts when spaces stand around it (`Sender      | Wessel de Jonge`),
+    // not HL7's bare field separator.
     let before = first
         .checked_sub(1)
         .filter(|&p| {
-            text[ws[p].end..ws[first].start]
-                .bytes()
-                .all(|c| b" \t:,.#-\"'(".contains(&c))
+            // One line break too: a label's value on the next line (`From:⏎`), prose
+            // wrapped (`request for⏎`); not a column header in capitals over its row
+            // (`SUBSCRIBER⏎Centene`), nor HL7's `^DR⏎OBX|`.
+            let gap = &text[ws[p].end..ws[first].start];
+            // A line ends at `\n`, `\r\n`, or HL7's bare `\r`.
+            let count = |b: u8| gap.bytes().filter(|&c| c == b).count();
+            let breaks = count(b'\n').max(count(b'\r'));
+            let label = gap.contains(':') || word(p).bytes().any(|c| c.is_ascii_lowercase());
+            (breaks == 0 || breaks == 1 && label)
+                && (gap.bytes().all(|c| b" \t:,.#-\"'(\r\n".contains(&c))
+                    || (gap.contains(" |") && gap.bytes().all(|c| b" \t:|".contains(&c))))
         })
         .is_some_and(|p| bits[p] & names::BEFORE != 0);
     let after = ws.get(last + 1).is_some_and(|n| {
@@ -1006,7 +1043,15 @@ fn judge(text: &str, bits: &[u16], ws: &[Word], first: usize, last: usize) -> bo
     }) || credential_after(text, ws[last].end)
         || header_line(text, ws, first, last);
     let known = (first..=last).any(|i| bits[i] & (names::FIRST | names::LAST) != 0);
-    before || after || (known && run.len() >= 2)
+    before
+        || after
+        || (known && run.len() >= 2)
+        || name_shapes::is_name(
+            text,
+            run.len(),
+            |i| (run[i].start, run[i].end),
+            |i| bits[first + i] & names::PARTICLE != 0,
+        )
 }
 
 /// `X.` or a lone capital: an initial.
@@ -1062,7 +1107,12 @@ fn header_line(text: &str, ws: &[Word], first: usize, last: usize) -> bool {
     let rest = &text[ws[last].end..];
     let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
     let digits = line.bytes().filter(u8::is_ascii_digit).count();
-    line.starts_with("  ") && digits >= 6
+    // Columns apart, or a page banner's ` - ` (`LANGE - 1954-12-16 - 955A747186 - p.2`).
+    let dashed = line
+        .strip_prefix(" - ")
+        .or_else(|| line.strip_prefix(" -"))
+        .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()));
+    (line.starts_with("  ") || dashed) && digits >= 6
 }
 
 /// Marks every other whole-word occurrence of a found name's words (three letters or more).
@@ -1145,6 +1195,30 @@ mod tests {
         find(text, &NameDictionaries::bundled(), &mut spans);
         crate::span::merge(&mut spans);
         spans.iter().map(|s| &text[s.start..s.end]).collect()
+    }
+
+    #[test]
+    fn cues_across_a_line_break_a_form_cell_or_before_initials_make_a_name() {
+        assert_eq!(
+            names("Re: records request for\nValentina Luna, a 21-year-old"),
+            ["Valentina Luna"]
+        );
+        assert_eq!(
+            names("Member: Qingyi Yee\nPSC 1837 Box 1719"),
+            ["Qingyi Yee"]
+        );
+        assert_eq!(
+            names("Sender           | Wessel de Jonge\n"),
+            ["Wessel de Jonge"]
+        );
+        assert_eq!(names("Result verified on 6/24 by I.M.\n"), ["I.M."]);
+        assert!(names("Hepatitis B.\nPlan A. Continue").is_empty());
+        assert!(names("GROUP #    SUBSCRIBER\nCentene    7971599").is_empty());
+        assert!(
+            names("^PLEUN^^DR\rOBX|1|NM|13457-7")
+                .iter()
+                .all(|n| !n.contains("OBX"))
+        );
     }
 
     #[test]

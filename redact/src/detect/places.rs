@@ -89,6 +89,47 @@ fn zip_at(b: &[u8], at: usize) -> Option<usize> {
     Some(end)
 }
 
+/// The end of a ZIP code after a state as a fax scan shows it: five digits of which at
+/// most two are letters read for digits (`7367B-8570`, `78S22`, `2O309`) or with one line
+/// break among them (`97⏎581-4466`), and the +4 part likewise.
+fn scanned_zip_at(b: &[u8], at: usize) -> Option<usize> {
+    let digitish = |c: u8| {
+        c.is_ascii_digit() || matches!(c, b'O' | b'o' | b'l' | b'I' | b'S' | b'B' | b'Z' | b'G')
+    };
+    // Reads `n` digit-like bytes from `p`, allowing one line break; returns the end and the
+    // number of real digits.
+    let read = |mut p: usize, n: usize, mut breaks: usize| {
+        let (mut got, mut digits) = (0, 0);
+        while got < n {
+            match b.get(p) {
+                Some(&c) if digitish(c) => {
+                    digits += usize::from(c.is_ascii_digit());
+                    got += 1;
+                    p += 1;
+                }
+                Some(b'\n') if breaks == 0 && got > 0 => {
+                    breaks = 1;
+                    p += 1;
+                }
+                _ => return None,
+            }
+        }
+        Some((p, digits, breaks))
+    };
+    let (mut end, digits, breaks) = read(at, 5, 0)?;
+    if digits < 3 || b.get(end).is_some_and(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    if b.get(end) == Some(&b'-')
+        && let Some((e4, d4, _)) = read(end + 1, 4, breaks)
+        && d4 >= 3
+        && !b.get(e4).is_some_and(u8::is_ascii_alphanumeric)
+    {
+        end = e4;
+    }
+    Some(end)
+}
+
 /// Whether the bytes `b[s..e]` form a capitalised word (a city word): an upper-case first
 /// letter (or a non-ASCII letter), then letters, `.`, `'` or `-`.
 fn city_word(text: &str, s: usize, e: usize) -> bool {
@@ -97,9 +138,21 @@ fn city_word(text: &str, s: usize, e: usize) -> bool {
     let Some(first) = chars.next() else {
         return false;
     };
-    first.is_uppercase()
+    // `d'Alene`, `l'Anse`: an elided particle before a capital.
+    let elided = matches!(first, 'd' | 'l')
+        && w[1..].starts_with('\'')
+        && w[2..].starts_with(|c: char| c.is_uppercase());
+    (first.is_uppercase() || elided)
         && w.chars()
             .all(|c| c.is_alphabetic() || matches!(c, '.' | '\'' | '-'))
+}
+
+/// The small words inside a city's name (`Fond du Lac`, `Saint-Jean de la Ville`).
+fn city_particle(text: &str, s: usize, e: usize) -> bool {
+    matches!(
+        &text[s..e],
+        "du" | "de" | "la" | "le" | "des" | "del" | "of" | "on" | "upon" | "sur" | "en" | "am"
+    )
 }
 
 /// Appends CITY (as ADDRESS) and ZIP spans for every `City[,] ST[,] 12345` in `text`.
@@ -136,15 +189,25 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         while z < b.len() && matches!(b[z], b' ' | b'\t' | b'\n' | b'\r') && z - i < 8 {
             z += 1;
         }
-        let Some(zip_end) = zip_at(b, z) else {
+        let Some(zip_end) = zip_at(b, z).or_else(|| scanned_zip_at(b, z)) else {
             i += 2;
             continue;
         };
         spans.push(Span::new(z, zip_end, PhiKind::Zip));
-        // Before the state: `, ` or spaces, then up to four capitalised words on this line.
+        // Before the state: `, ` or spaces, or the end of the line above (`Selinsgrove⏎PA`,
+        // `EUGENE,⏎OR`), then up to four capitalised words.
         let mut c = i;
         while c > 0 && matches!(b[c - 1], b' ' | b'\t') {
             c -= 1;
+        }
+        if c > 0 && b[c - 1] == b'\n' {
+            c -= 1;
+            if c > 0 && b[c - 1] == b'\r' {
+                c -= 1;
+            }
+            while c > 0 && matches!(b[c - 1], b' ' | b'\t') {
+                c -= 1;
+            }
         }
         if c > 0 && b[c - 1] == b',' {
             c -= 1;
@@ -199,6 +262,16 @@ fn state_names(text: &str, spans: &mut Vec<Span>) {
         let mut e = state_start;
         while e > 0 && matches!(b[e - 1], b' ' | b'\t') {
             e -= 1;
+        }
+        // The city may end the line above (`Gainesville,⏎Texas   89035`).
+        if e > 0 && b[e - 1] == b'\n' {
+            e -= 1;
+            if e > 0 && b[e - 1] == b'\r' {
+                e -= 1;
+            }
+            while e > 0 && matches!(b[e - 1], b' ' | b'\t') {
+                e -= 1;
+            }
         }
         if e > 0 && b[e - 1] == b',' {
             e -= 1;
@@ -306,8 +379,23 @@ fn words_before(text: &str, end: usize, max: usize) -> (usize, usize) {
         {
             s -= 1;
         }
-        if s == at || !city_word(text, s, at) {
+        if s == at {
             break;
+        }
+        if !city_word(text, s, at) {
+            // A particle inside the name, with a capitalised word on each side.
+            let inner = words > 0 && city_particle(text, s, at) && s >= 2 && b[s - 1] == b' ' && {
+                let mut p = s - 1;
+                while p > 0 && (b[p - 1].is_ascii_alphabetic() || b[p - 1] >= 0x80) {
+                    p -= 1;
+                }
+                p < s - 1 && city_word(text, p, s - 1)
+            };
+            if !inner {
+                break;
+            }
+            at = s - 1;
+            continue;
         }
         start = s;
         words += 1;
@@ -394,6 +482,42 @@ mod tests {
             ["64", "Broomfield", "17539-1631"]
         );
         assert!(found("Seen 12 times in New York 10001 patients").len() <= 2);
+    }
+
+    #[test]
+    fn a_scanned_last_line_still_makes_a_city_and_a_zip() {
+        // The city on the line above its state, letters read for ZIP digits, a ZIP broken
+        // across lines, particles inside a city's name.
+        assert_eq!(
+            found("Apt 26K,  Selinsgrove\nPA  68141-1557\n"),
+            ["Selinsgrove", "68141-1557"]
+        );
+        assert_eq!(
+            found("        EUGENE,\nOR 55320-0317\n"),
+            ["EUGENE", "55320-0317"]
+        );
+        assert_eq!(
+            found("Pkwy, Oroville CA 7367B-8570  Lab"),
+            ["Oroville", "7367B-8570"]
+        );
+        assert_eq!(
+            found("Montgomery,  AL   97\n581-4466\n"),
+            ["Montgomery", "97\n581-4466"]
+        );
+        assert_eq!(
+            found("Isle, Fond du Lac,  WI   95067."),
+            ["Fond du Lac", "95067"]
+        );
+        assert_eq!(
+            found("Dr #13\nGainesville,\nTexas   89035\n"),
+            ["Gainesville", "89035"]
+        );
+        assert_eq!(
+            found("Cir, Coeur d'Alene,  ID, 12201 "),
+            ["Coeur d'Alene", "12201"]
+        );
+        // Letters are not digits where most of the code is letters.
+        assert!(found("Totals CA BOSSB  next").is_empty());
     }
 
     fn found(text: &str) -> Vec<&str> {
