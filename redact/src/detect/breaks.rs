@@ -317,10 +317,12 @@ fn splits_record_code(b: &[u8], i: usize, from: usize) -> bool {
     let e = run_end(b, from, id_byte);
     // A cue glued on (`MRNNF915⏎2069`) is not part of the number.
     let cue = super::ids::glued_cue(&b[s..i]);
+    // A full stop opens a value after an abbreviated label (`Med Rec No.8161-1⏎578-8`).
     let opens = s == 0
         || cue > 0
         || b[s - 1].is_ascii_whitespace()
-        || matches!(b[s - 1], b'(' | b':' | b'#');
+        || matches!(b[s - 1], b'(' | b':' | b'#')
+        || (b[s - 1] == b'.' && s >= 2 && b[s - 2].is_ascii_alphabetic());
     let s = s + cue;
     let (left, right) = (&b[s..i], &b[from..e]);
     let closes = e == b.len() || b[e].is_ascii_whitespace() || matches!(b[e], b')' | b',');
@@ -429,6 +431,7 @@ mod tests {
             "LAAKSONEN, MAIJA    X705W-\nSJ    110L839051",
             "Patient 1D: 2926\n3293\nCollected",
             "DIAH  08/06/1942   V41\n4SFW \n F",
+            "Med Rec No.8161-1\n578-8\nOrdering",
         ] {
             assert!(splits(t), "{t:?}");
         }
@@ -438,6 +441,7 @@ mod tests {
             "Glucose 70.3   AMD\nTSH 126.3",
             "MRN K972BBW\nACCT 1234567",
             "Unit 108\nHyannis",
+            "version v2.1234\n5678 units",
         ] {
             assert!(!splits(t), "{t:?}");
         }
