@@ -37,6 +37,26 @@ pub fn next_newline(b: &[u8], from: usize) -> Option<usize> {
     next_where(b, from, |c| c == b'\n')
 }
 
+/// Where the blanks (spaces, tabs) before `at` start, with at most one line break among
+/// them: how far back a value on the line above still reads as the one before `at`.
+pub fn back_over_blanks_and_one_break(b: &[u8], at: usize) -> usize {
+    let blank = |c: u8| c == b' ' || c == b'\t';
+    let mut k = at;
+    while k > 0 && blank(b[k - 1]) {
+        k -= 1;
+    }
+    if k > 0 && b[k - 1] == b'\n' {
+        k -= 1;
+        if k > 0 && b[k - 1] == b'\r' {
+            k -= 1;
+        }
+        while k > 0 && blank(b[k - 1]) {
+            k -= 1;
+        }
+    }
+    k
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -122,20 +122,7 @@ pub fn with_country_codes(text: &str, spans: &mut [Span]) {
 
 /// Where a country code written before the number at `at` starts, if there is one.
 fn country_code_start(b: &[u8], at: usize) -> Option<usize> {
-    let mut k = at;
-    let blank = |c: u8| c == b' ' || c == b'\t';
-    while k > 0 && blank(b[k - 1]) {
-        k -= 1;
-    }
-    if k > 0 && b[k - 1] == b'\n' {
-        k -= 1;
-        if k > 0 && b[k - 1] == b'\r' {
-            k -= 1;
-        }
-        while k > 0 && blank(b[k - 1]) {
-            k -= 1;
-        }
-    }
+    let mut k = super::bytes::back_over_blanks_and_one_break(b, at);
     if k > 0 && matches!(b[k - 1], b'-' | b'.') {
         k -= 1;
     }

@@ -196,19 +196,7 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         spans.push(Span::new(z, zip_end, PhiKind::Zip));
         // Before the state: `, ` or spaces, or the end of the line above (`Selinsgrove⏎PA`,
         // `EUGENE,⏎OR`), then up to four capitalised words.
-        let mut c = i;
-        while c > 0 && matches!(b[c - 1], b' ' | b'\t') {
-            c -= 1;
-        }
-        if c > 0 && b[c - 1] == b'\n' {
-            c -= 1;
-            if c > 0 && b[c - 1] == b'\r' {
-                c -= 1;
-            }
-            while c > 0 && matches!(b[c - 1], b' ' | b'\t') {
-                c -= 1;
-            }
-        }
+        let mut c = super::bytes::back_over_blanks_and_one_break(b, i);
         if c > 0 && b[c - 1] == b',' {
             c -= 1;
         }
@@ -259,20 +247,8 @@ fn state_names(text: &str, spans: &mut Vec<Span>) {
             continue;
         };
         spans.push(Span::new(z, zip_end, PhiKind::Zip));
-        let mut e = state_start;
-        while e > 0 && matches!(b[e - 1], b' ' | b'\t') {
-            e -= 1;
-        }
         // The city may end the line above (`Gainesville,⏎Texas   89035`).
-        if e > 0 && b[e - 1] == b'\n' {
-            e -= 1;
-            if e > 0 && b[e - 1] == b'\r' {
-                e -= 1;
-            }
-            while e > 0 && matches!(b[e - 1], b' ' | b'\t') {
-                e -= 1;
-            }
-        }
+        let mut e = super::bytes::back_over_blanks_and_one_break(b, state_start);
         if e > 0 && b[e - 1] == b',' {
             e -= 1;
         }
