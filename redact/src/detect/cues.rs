@@ -60,16 +60,9 @@ impl Cues {
         let input = Input::new(text)
             .range(start..end)
             .anchored(Anchored::Pattern(id));
-        let mut cache = self
-            .caches
-            .lock()
-            .ok()
-            .and_then(|mut pool| pool.pop())
-            .unwrap_or_else(|| self.dfa.create_cache());
-        let found = self.dfa.try_search_fwd(&mut cache, &input);
-        if let Ok(mut pool) = self.caches.lock() {
-            pool.push(cache);
-        }
+        let found = super::scan::with_pooled_cache(&self.caches, &self.dfa, |cache| {
+            self.dfa.try_search_fwd(cache, &input)
+        });
         match found {
             Ok(m) => m.map(|m| m.offset()),
             // The lazy DFA gave up: the reference engine answers the same question.

@@ -220,13 +220,14 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         let tok = &text[start..end];
         let letters = tok.bytes().filter(u8::is_ascii_alphabetic).count();
         let hyphens = tok.bytes().filter(|&c| c == b'-').count();
+        let code = record_code(tok.as_bytes());
         let shaped = if letters == 0 {
             (6..=12).contains(&digits) && hyphens <= 2 && !ndc_shaped(tok)
         } else if harmless_prefix(tok) {
             false
         } else {
             (digits >= 6 && letters <= 4 && tok.len() <= 16 && hyphens <= 2)
-                || record_code(tok.as_bytes())
+                || code
                 || (hyphens <= 2
                     && (6..=12).contains(&tok.len())
                     && (beside_a_date(b, start, end)
@@ -261,7 +262,7 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         }
         // A record number that a span found before covers only in part (a column misread
         // as a name: `JN` of `JN-68582-F`) is taken whole.
-        if record_code(tok.as_bytes()) {
+        if code {
             if covers
                 .get_or_insert_with(|| Covers::new(spans))
                 .whole(start, end)

@@ -115,17 +115,9 @@ impl Scanner {
         text: &str,
         mut on_match: impl FnMut(usize, usize, usize) -> Next,
     ) -> Result<(), GaveUp> {
-        let mut cache = self
-            .caches
-            .lock()
-            .ok()
-            .and_then(|mut pool| pool.pop())
-            .unwrap_or_else(|| self.dfa.create_cache());
-        let result = self.scan_with(&mut cache, text, &mut on_match);
-        if let Ok(mut pool) = self.caches.lock() {
-            pool.push(cache);
-        }
-        result
+        with_pooled_cache(&self.caches, &self.dfa, |cache| {
+            self.scan_with(cache, text, &mut on_match)
+        })
     }
 
     fn scan_with(
@@ -217,3 +209,22 @@ static CLASS: [u8; 256] = {
     }
     table
 };
+/// Runs `f` with a cache for `dfa` taken from `pool` (made if the pool is empty) and puts it
+/// back after: each thread that redacts at once gets a cache of its own, and none is
+/// rebuilt per call.
+pub(super) fn with_pooled_cache<R>(
+    pool: &Mutex<Vec<Cache>>,
+    dfa: &DFA,
+    f: impl FnOnce(&mut Cache) -> R,
+) -> R {
+    let mut cache = pool
+        .lock()
+        .ok()
+        .and_then(|mut pool| pool.pop())
+        .unwrap_or_else(|| dfa.create_cache());
+    let result = f(&mut cache);
+    if let Ok(mut pool) = pool.lock() {
+        pool.push(cache);
+    }
+    result
+}
