@@ -109,18 +109,20 @@ const SSN_CUES: &[&[u8]] = &[
 /// number is, so the split need not fall between the groups. Letters an OCR engine reads for
 /// digits count as digits on the line after the break.
 fn splits_cued_ssn(b: &[u8], i: usize, from: usize) -> bool {
-    let left_byte = |c: u8| c.is_ascii_digit() || c == b'-' || c == b' ';
     let right_byte = |c: u8| {
         c.is_ascii_digit()
             || c == b'-'
             || c == b' '
             || matches!(c, b'S' | b'O' | b'l' | b'I' | b'B')
     };
+    let left_byte = right_byte;
     if !left_byte(b[i - 1]) || !right_byte(b[from]) {
         return false;
     }
+    // The part on the left from its first digit (`SSN: 2B574⏎7168` keeps its `B`; the
+    // `SS` of a cue is not digits).
     let mut s = run_start(b, i, left_byte);
-    while s < i && b[s] == b' ' {
+    while s < i && !b[s].is_ascii_digit() {
         s += 1;
     }
     let mut e = from;
@@ -130,13 +132,14 @@ fn splits_cued_ssn(b: &[u8], i: usize, from: usize) -> bool {
     while e > from && b[e - 1] == b' ' {
         e -= 1;
     }
-    let left_digits = b[s..i].iter().filter(|c| c.is_ascii_digit()).count();
+    let left_digits = b[s..i].iter().filter(|&&c| c != b'-' && c != b' ').count();
     let right_digits = b[from..e]
         .iter()
         .filter(|&&c| c != b'-' && c != b' ')
         .count();
-    let lone_letters = b[from..e]
+    let lone_letters = b[s..i]
         .iter()
+        .chain(&b[from..e])
         .filter(|c| c.is_ascii_alphabetic())
         .count();
     if left_digits == 0
@@ -148,10 +151,17 @@ fn splits_cued_ssn(b: &[u8], i: usize, from: usize) -> bool {
     {
         return false;
     }
-    // The cue, then `:`, `#`, `.` or spaces, right before the digits.
+    // The cue, then `:`, `#`, `.` or spaces, right before the digits, or at the end of the
+    // line before (`and SSN⏎23172⏎0039`).
     let mut c = s;
     while c > 0 && matches!(b[c - 1], b' ' | b'\t' | b':' | b'#' | b'.') {
         c -= 1;
+    }
+    if c > 0 && b[c - 1] == b'\n' {
+        c = super::bytes::back_over_blanks_and_one_break(b, c);
+        while c > 0 && matches!(b[c - 1], b' ' | b'\t' | b':' | b'#' | b'.') {
+            c -= 1;
+        }
     }
     let before = &b[c.saturating_sub(24)..c];
     c < s
@@ -422,6 +432,27 @@ mod tests {
         assert!(!splits("Total: 4565\n28849 units"));
         assert!(!splits("SSN: 4565\n288491 units"));
         assert!(!splits("Lessn: 4565\n28849 units"));
+    }
+
+    #[test]
+    fn an_ssn_cue_may_end_the_line_above_and_an_ocr_letter_stand_on_either_side() {
+        let last_break = |text: &str| {
+            let i = text.rfind('\n').unwrap_or(0);
+            splits_identifier(text.as_bytes(), i, 1)
+        };
+        assert!(last_break(
+            "number is 6643261 and SSN\n23172\n0039. You can"
+        ));
+        assert!(last_break("SSN:\n771 11\n9632   Driver"));
+        assert!(splits("SSN: 2B574\n7168   Driver license"));
+        // Two OCR letters, or a cue two lines up, do not make an SSN.
+        let cued_ssn = |text: &str| {
+            let i = text.rfind('\n').unwrap_or(0);
+            splits_cued_ssn(text.as_bytes(), i, i + 1)
+        };
+        assert!(cued_ssn("SSN: 2B574\n7168   Driver license"));
+        assert!(!cued_ssn("SSN: 2B5B4\n7168   Driver license"));
+        assert!(!cued_ssn("SSN\nsee below\n23172\n0039"));
     }
 
     #[test]

@@ -118,18 +118,29 @@ pub(super) fn record_code(tok: &[u8]) -> bool {
 }
 
 /// Cue words a page may glue to the record number after them (`MRNJX-06443-S`,
-/// `ChartVE-83933-X`): the length of the one `tok` opens with, if a capital or a digit
-/// follows it.
+/// `ChartVE-83933-X`, `andSSN085-78-7034`, `Chartl265809453`): how many bytes of `tok` come
+/// before the number. The cue opens the token or follows a small letter (a word glued on by
+/// a dropped space); after it comes a capital, a digit, or a letter an OCR engine reads for
+/// a digit with a digit after it.
 pub(super) fn glued_cue(tok: &[u8]) -> usize {
-    const CUES: &[&[u8]] = &[b"MRN", b"Chart", b"CHART", b"Acct", b"ACCT", b"MR#"];
-    CUES.iter()
-        .find(|cue| {
-            tok.starts_with(cue)
-                && tok
-                    .get(cue.len())
-                    .is_some_and(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    const CUES: &[&[u8]] = &[b"MRN", b"SSN", b"Chart", b"CHART", b"Acct", b"ACCT", b"MR#"];
+    let letters = tok.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+    let value_follows = |k: usize| {
+        tok.get(k).is_some_and(|&c| {
+            c.is_ascii_uppercase()
+                || c.is_ascii_digit()
+                || (super::ocr::as_digit(c).is_some()
+                    && tok.get(k + 1).is_some_and(u8::is_ascii_digit))
         })
-        .map_or(0, |cue| cue.len())
+    };
+    (0..=letters)
+        .find_map(|p| {
+            let glued_on = p == 0 || tok[p - 1].is_ascii_lowercase();
+            CUES.iter()
+                .find(|cue| glued_on && tok[p..].starts_with(cue) && value_follows(p + cue.len()))
+                .map(|cue| p + cue.len())
+        })
+        .unwrap_or(0)
 }
 
 /// Whether `tok` is one of [`HARMLESS_PREFIXES`] followed by digits (and hyphens) only.
@@ -318,6 +329,11 @@ mod tests {
                 "QUINN, STEPHANIE \n  QS-33977-L    V02310749195    663-B\nPatient 1D:W896CNW   Chart #:2013-764747"
             ),
             ["QS-33977-L", "V02310749195", "W896CNW", "2013-764747"]
+        );
+        // A cue glued on, after a word or before a misread digit, is not part of it.
+        assert_eq!(
+            ids("number is 45027058437 andSSN085-78-7034.   Chartl265809453"),
+            ["45027058437", "085-78-7034", "l265809453"]
         );
         assert_eq!(
             ids("Patient 1D: F9B5TTV  ZOl4YTK  COVID19"),

@@ -149,6 +149,7 @@ fn joinable_break(b: &[u8], i: usize, line_start: usize, wrap: usize) -> Option<
     let after = *b.get(i + nl_len)?;
     if (before.is_ascii_digit() || before == b'-' || before == b'/')
         && (after.is_ascii_digit() || (after == b'-' && before.is_ascii_digit()))
+        && !(after != b'-' && zip_code_ends_at(b, i))
     {
         // A number broken across lines: drop the break only.
         return Some((i, nl_len));
@@ -311,10 +312,13 @@ fn splits_cued_id(b: &[u8], i: usize, nl_len: usize) -> bool {
     cue_end < s
         && ID_CUES.iter().any(|cue| {
             before.ends_with(cue)
-                && before
-                    .len()
-                    .checked_sub(cue.len() + 1)
-                    .is_none_or(|k| !before[k].is_ascii_alphanumeric())
+                && before.len().checked_sub(cue.len() + 1).is_none_or(|k| {
+                    // A word glued on before the cue by a dropped space, told by its case
+                    // (`MedicalRecord No.7776⏎5628`).
+                    !before[k].is_ascii_alphanumeric()
+                        || (b[line_start + k].is_ascii_lowercase()
+                            && b[line_start + k + 1].is_ascii_uppercase())
+                })
         })
 }
 
@@ -346,9 +350,14 @@ pub(super) fn splits_phone(b: &[u8], i: usize, nl_len: usize) -> Option<Vec<usiz
             .all(|&k| b[k].is_ascii_uppercase() && as_digit(b[k]).is_some())
             && !beyond.is_some_and(|k| b.get(k).is_some_and(u8::is_ascii_alphabetic))
     };
+    // An `x` with digits after it opens an extension (`996lx7244`), not a word.
+    let extension_at =
+        |n: usize| matches!(b[n], b'x' | b'X') && b.get(n + 1).is_some_and(u8::is_ascii_digit);
     let letter_in_word = |j: usize, neighbour: Option<usize>| {
         b[j].is_ascii_alphabetic()
-            && neighbour.is_some_and(|n| b[n].is_ascii_alphabetic() && !misread_pair(j, n))
+            && neighbour.is_some_and(|n| {
+                b[n].is_ascii_alphabetic() && !misread_pair(j, n) && !(n > j && extension_at(n))
+            })
     };
     let mut s = i;
     while s > 0
@@ -379,7 +388,14 @@ pub(super) fn splits_phone(b: &[u8], i: usize, nl_len: usize) -> Option<Vec<usiz
     if !left.iter().any(u8::is_ascii_digit) && left.last() != Some(&b'(') {
         return None;
     }
-    if phone_shaped(&right) {
+    // A whole number on the next line is its own, unless the line before ends with nothing
+    // but the international prefix it is dialled with (`011 44 ⏎161205 7715`).
+    if phone_shaped(&right) && !international_prefix(&left) {
+        return None;
+    }
+    // A ZIP code ends an address line; it never opens a telephone number on the next one
+    // (`FL  68048⏎5196353141`, `MA, 93189⏎48192⏎15697`, `20785⏎-8488⏎643771⏎6681`).
+    if zip_code_ends_at(b, i) {
         return None;
     }
     // The left part may have picked up the end of a word before the number (`Cal1 +1 (`):
@@ -398,6 +414,54 @@ pub(super) fn splits_phone(b: &[u8], i: usize, nl_len: usize) -> Option<Vec<usiz
         .filter(|&k| b[k].is_ascii_alphabetic())
         .collect();
     Some(letters)
+}
+
+/// Whether `v` is only the prefix an international number is dialled with: `+` or an
+/// access code (`011`, `00`), then a country code of one to three digits (`+44`, `011 44`,
+/// `01144 `).
+fn international_prefix(v: &[u8]) -> bool {
+    let v = v.trim_ascii();
+    let rest = if let Some(r) = v.strip_prefix(b"+") {
+        r
+    } else if let Some(r) = v.strip_prefix(b"011").or_else(|| v.strip_prefix(b"00")) {
+        r.trim_ascii_start()
+    } else {
+        return false;
+    };
+    (1..=3).contains(&rest.len()) && rest.iter().all(u8::is_ascii_digit) && rest[0] != b'0'
+}
+
+/// Whether the line ending at `i` ends with a ZIP code: five digits after a state's two
+/// capitals (`FL  68048`, `MA, 93189`), or the four of a ZIP+4 after its five, on the same
+/// line or the one before (`20785⏎-8488`).
+fn zip_code_ends_at(b: &[u8], i: usize) -> bool {
+    let start = run_of_digits_before(b, i);
+    match i - start {
+        5 => {
+            let mut k = start;
+            while k > 0 && matches!(b[k - 1], b' ' | b'\t' | b',') {
+                k -= 1;
+            }
+            k < start
+                && k >= 2
+                && b[k - 2..k].iter().all(u8::is_ascii_uppercase)
+                && (k == 2 || !b[k - 3].is_ascii_alphanumeric())
+        }
+        4 if start > 0 && b[start - 1] == b'-' => {
+            let k = bytes::back_over_blanks_and_one_break(b, start - 1);
+            k - run_of_digits_before(b, k) == 5
+        }
+        _ => false,
+    }
+}
+
+/// Where the run of digits that ends at `i` starts.
+fn run_of_digits_before(b: &[u8], i: usize) -> usize {
+    let mut s = i;
+    while s > 0 && b[s - 1].is_ascii_digit() {
+        s -= 1;
+    }
+    s
 }
 
 /// A North American number (`+1 (555) 867-5309`, `555.867.5309`, `5558675309`) or an
@@ -602,17 +666,19 @@ fn confusions(b: &[u8]) -> Vec<usize> {
             i += 1;
         }
         let letters = confusable + plain_letters;
-        if digits > 0 && letters >= 2 && letters >= 2 * digits && plain_letters * 2 >= digits {
-            // A word with digits an OCR engine read for letters (`REFERR1NG:`, `C1aim #`,
-            // `D0B`): its cue words read again. Only when every digit can be a letter.
-            if b[s..i]
+        if digits > 0
+            && letters >= 2
+            && letters >= 2 * digits
+            && plain_letters * 2 >= digits
+            && b[s..i]
                 .iter()
                 .filter(|c| c.is_ascii_digit())
                 .all(|&c| matches!(c, b'0' | b'1' | b'5' | b'8'))
-            {
-                found
-                    .extend((s..i).filter(|&j| b[j].is_ascii_digit() && as_letter(b, j).is_some()));
-            }
+        {
+            // A word with digits an OCR engine read for letters (`REFERR1NG:`, `C1aim #`,
+            // `D0B`): its cue words read again. Only when every digit can be a letter;
+            // otherwise the digits are a number glued to a word (`fax6S7`, `SHIELD86l`).
+            found.extend((s..i).filter(|&j| b[j].is_ascii_digit() && as_letter(b, j).is_some()));
             continue;
         }
         // A word a page glued to the number (`9434or`, `B787and`, `SHIELD01l`) is not part
@@ -776,6 +842,32 @@ mod tests {
         }
         // Two numbers on two short lines stay apart.
         assert!(repair("MRN 2390968\n2026-11-23 seen", &[]).is_none());
+        // A ZIP code ending an address line does not open the number below it, which may
+        // be broken itself; the number after an international prefix is joined to it.
+        for (damaged, whole) in [
+            (
+                "West Palm Beach FL  68048\n51963\n53141 | fax",
+                "West Palm Beach FL  68048\n5196353141 | fax",
+            ),
+            (
+                "Muskegon MI, 20785\n-8488\n643771\n6681 | fax",
+                "Muskegon MI, 20785\n-8488\n6437716681 | fax",
+            ),
+            (
+                "Patient phone: 011 44 \n161205 7715\nRx",
+                "Patient phone: 011 44 161205 7715\nRx",
+            ),
+            (
+                "Phone #: 458\n-232-996lx7244\n",
+                "Phone #: 458-232-9961x7244\n",
+            ),
+        ] {
+            assert_eq!(
+                repair(damaged, &[]).map(|r| r.text),
+                Some(whole.to_owned()),
+                "{damaged:?}"
+            );
+        }
         assert!(repair("Phone: 555-867-5309\n555-123-4567", &[]).is_none());
     }
 
@@ -792,6 +884,10 @@ mod tests {
                 "Patient ID: 4726-6909-3    Rep",
             ),
             ("order. MRN467803\n61.\n", "order. MRN46780361.\n"),
+            (
+                "4. MedicalRecord No.7776\n5628 5. Provider",
+                "4. MedicalRecord No.77765628 5. Provider",
+            ),
         ] {
             assert_eq!(
                 repair(damaged, &[]).map(|r| r.text),
@@ -830,5 +926,8 @@ mod tests {
             "Ph (911) 435-7563, DOB 02/10/2025, SpO2 97, HOSPITAL"
         );
         assert!(repair("the patient was seen in clinic\nand sent home", &[]).is_none());
+        // A number glued to a word keeps its misread letters (`fax6S7`, `SHIELD86l`).
+        let r = repair("Return fax6S7 999 5120, BLUE SHIELD86l/99O-2761", &[]).expect("damaged");
+        assert_eq!(r.text, "Return fax657 999 5120, BLUE SHIELD861/990-2761");
     }
 }

@@ -143,8 +143,9 @@ pub fn table() -> Vec<Pattern> {
     // spaces when they start with a digit (`KYY 74981Z994`, `MAG 828369371 97`).
     let id_value =
         r"[A-Za-z0-9](?:[A-Za-z0-9-]{2,30})[A-Za-z0-9]\b(?:[ ][0-9][0-9A-Za-z-]{0,15}\b){0,2}";
-    let number_value =
-        r"\+?[0-9(](?:[0-9(). /-]{5,22})[0-9](?:[ \t]*(?i:ext\.?|x)[ \t]*[0-9]{1,6})?\b";
+    // A space inside a number is a single one: two or more are a form's column gap
+    // (`FX47525288        07/22/2025` is a claim number, then a date).
+    let number_value = r"\+?[0-9(](?:[0-9()./-]|[ ][0-9()./-]){5,22}[0-9](?:[ \t]*(?i:ext\.?|x)[ \t]*[0-9]{1,6})?\b";
     let date_value = r"[0-9]{1,4}(?:[/.-]|[ ]{1,2})?[0-9]{1,2}(?:[/.-]|[ ]{1,2})?[0-9]{2,4}\b";
     // The words of a name are joined by one space (or a comma and one space): two spaces
     // or a tab separate the columns of a form.
