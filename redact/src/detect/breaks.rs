@@ -94,6 +94,50 @@ fn splits_ssn(b: &[u8], i: usize, from: usize) -> bool {
     })
 }
 
+/// Whether the line break at `i` (`nl_len` bytes) stands where a space of a spaced SSN was
+/// (`879⏎51 5764`, `879 51⏎5764` in a face sheet's column): the digits and single spaces
+/// around it, the break read as one more space, are exactly `ddd dd dddd` and valid. Such a
+/// break is read as a space, not dropped, so the number keeps its shape.
+pub fn stands_for_a_space_in_an_ssn(b: &[u8], i: usize, nl_len: usize) -> bool {
+    let from = i + nl_len;
+    if i == 0 || from >= b.len() || !b[i - 1].is_ascii_digit() || !b[from].is_ascii_digit() {
+        return false;
+    }
+    let digit_or_space = |c: u8| c.is_ascii_digit() || c == b' ';
+    let mut s = run_start(b, i, digit_or_space);
+    if let Some(p) = b[s..i].windows(2).rposition(|w| w == b"  ") {
+        s += p + 2;
+    }
+    while b[s] == b' ' {
+        s += 1;
+    }
+    let mut e = run_end(b, from, digit_or_space);
+    if let Some(p) = b[from..e].windows(2).position(|w| w == b"  ") {
+        e = from + p;
+    }
+    while b[e - 1] == b' ' {
+        e -= 1;
+    }
+    if (s > 0 && b[s - 1].is_ascii_alphanumeric())
+        || b.get(e).is_some_and(u8::is_ascii_alphanumeric)
+        || e - s + 1 - nl_len != 11
+    {
+        return false;
+    }
+    let mut joined = [0u8; 11];
+    joined[..i - s].copy_from_slice(&b[s..i]);
+    joined[i - s] = b' ';
+    joined[i - s + 1..].copy_from_slice(&b[from..e]);
+    let shaped = joined.iter().enumerate().all(|(k, &c)| {
+        if k == 3 || k == 6 {
+            c == b' '
+        } else {
+            c.is_ascii_digit()
+        }
+    });
+    shaped && std::str::from_utf8(&joined).is_ok_and(checks::ssn_ok)
+}
+
 /// Cue words of a social security number, lower case, as they end the text before it.
 const SSN_CUES: &[&[u8]] = &[
     b"ssn",
@@ -335,7 +379,11 @@ fn splits_record_code(b: &[u8], i: usize, from: usize) -> bool {
         || (b[s - 1] == b'.' && s >= 2 && b[s - 2].is_ascii_alphabetic());
     let s = s + cue;
     let (left, right) = (&b[s..i], &b[from..e]);
-    let closes = e == b.len() || b[e].is_ascii_whitespace() || matches!(b[e], b')' | b',');
+    // A full stop ends a sentence after it (`order. MRNNF915⏎2069.`), not a decimal.
+    let closes = e == b.len()
+        || b[e].is_ascii_whitespace()
+        || matches!(b[e], b')' | b',')
+        || (b[e] == b'.' && b.get(e + 1).is_none_or(u8::is_ascii_whitespace));
     if !opens || !closes || (left.len() >= 6 && right.len() >= 6) {
         return false;
     }
@@ -424,6 +472,20 @@ mod tests {
     }
 
     #[test]
+    fn a_break_where_a_spaced_ssn_had_a_space_stands_for_it() {
+        let at_break = |text: &str| {
+            let i = text.find('\n').unwrap_or(0);
+            stands_for_a_space_in_an_ssn(text.as_bytes(), i, 1)
+        };
+        assert!(at_break("(985) 662-7200    879\n51 5764\n\nEMERGENCY"));
+        assert!(at_break("SSN 879 51\n5764  next"));
+        // More digits, a dash, or an invalid area are something else.
+        assert!(!at_break("879\n51 57641"));
+        assert!(!at_break("879\n51-5764"));
+        assert!(!at_break("000\n51 5764"));
+    }
+
+    #[test]
     fn nine_digits_after_an_ssn_cue_broken_anywhere_are_one_number() {
         assert!(splits("SSN: 4565\n28849   Driver license"));
         assert!(splits("SSN: 771 11\n9632   Driver"));
@@ -463,6 +525,7 @@ mod tests {
             "Patient 1D: 2926\n3293\nCollected",
             "DIAH  08/06/1942   V41\n4SFW \n F",
             "Med Rec No.8161-1\n578-8\nOrdering",
+            "and the Crohn's disease order. MRNNF915\n2069.\n\nThe documents",
         ] {
             assert!(splits(t), "{t:?}");
         }

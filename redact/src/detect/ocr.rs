@@ -520,7 +520,14 @@ pub fn repair(text: &str, machine: &[(usize, usize)]) -> Option<Repaired> {
         from = n + 1;
         let crlf = n > 0 && b[n - 1] == b'\r';
         let at = if crlf { n - 1 } else { n };
-        if let Some(drop) = joinable_break(b, at, line_start, wrap) {
+        if super::breaks::stands_for_a_space_in_an_ssn(b, at, if crlf { 2 } else { 1 }) {
+            // Read as the space it replaced (`879⏎51 5764`); a `\r` before it is dropped.
+            if crlf {
+                breaks.push((at, 1));
+            }
+            confused.push(n);
+            bare_break |= !crlf;
+        } else if let Some(drop) = joinable_break(b, at, line_start, wrap) {
             bare_break |= !crlf;
             breaks.push(drop);
             // Letters inside a telephone number joined across the break read as digits
@@ -621,7 +628,10 @@ fn as_letter(b: &[u8], j: usize) -> Option<u8> {
 /// What the byte at `j` reads as once repaired: a letter in a number as its digit, a digit
 /// in a word as its letter.
 fn read_back(b: &[u8], j: usize) -> u8 {
-    if b[j].is_ascii_digit() {
+    if b[j] == b'\n' {
+        // A break that stood where a space was (see `breaks::stands_for_a_space_in_an_ssn`).
+        b' '
+    } else if b[j].is_ascii_digit() {
         as_letter(b, j).unwrap_or(b[j])
     } else {
         as_digit(b[j]).unwrap_or(b[j])
@@ -739,10 +749,14 @@ fn without_glued_words(b: &[u8], s: usize, e: usize) -> (usize, usize) {
     } else {
         s
     };
-    // At the end only small letters: `510Sor` keeps its `S`.
+    // At the end, the letters after the number from the first small one: `510Sor` keeps
+    // its `S`, `19O0orLBU` (an e-mail address glued on) its `O`.
     let mut end = e;
-    while end > start && b[end - 1].is_ascii_lowercase() {
+    while end > start && b[end - 1].is_ascii_alphabetic() {
         end -= 1;
+    }
+    while end < e && !b[end].is_ascii_lowercase() {
+        end += 1;
     }
     let end = if end > start && word(&b[end..e]) {
         end
@@ -929,5 +943,9 @@ mod tests {
         // A number glued to a word keeps its misread letters (`fax6S7`, `SHIELD86l`).
         let r = repair("Return fax6S7 999 5120, BLUE SHIELD86l/99O-2761", &[]).expect("damaged");
         assert_eq!(r.text, "Return fax657 999 5120, BLUE SHIELD861/990-2761");
+        // A line break where a spaced SSN had its space reads as that space.
+        let r = repair("(985) 662-7200    879\r\n51 5764\r\n", &[]).expect("damaged");
+        assert_eq!(r.text, "(985) 662-7200    879 51 5764\r\n");
+        assert_eq!(r.original(18, 29, 31), (18, 30));
     }
 }
