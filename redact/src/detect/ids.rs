@@ -41,16 +41,18 @@ fn ndc_shaped(tok: &str) -> bool {
 /// record number of a page banner (`ŞAHIN, DERYA   11/11/1990   Y263KRL   M   Page 2`,
 /// `Mugisha, Maximo (A347HRX) 4/6/34 M`).
 fn beside_a_date(b: &[u8], start: usize, end: usize) -> bool {
-    let line_start = b[..start]
+    // The line's bounds looked for within the 40 bytes only: a long line with many codes on
+    // it must not be read whole for each.
+    let reach = start.saturating_sub(40);
+    let from = b[reach..start]
         .iter()
         .rposition(|&c| c == b'\n')
-        .map_or(0, |p| p + 1);
-    let line_end = b[end..]
+        .map_or(reach, |p| reach + p + 1);
+    let reach = (end + 40).min(b.len());
+    let to = b[end..reach]
         .iter()
         .position(|&c| c == b'\n')
-        .map_or(b.len(), |p| end + p);
-    let from = start.saturating_sub(40).max(line_start);
-    let to = (end + 40).min(line_end);
+        .map_or(reach, |p| end + p);
     // Three groups of one to four digits, two `-` or two `/` between them; no allocation.
     let is_date = |w: &[u8]| {
         let (mut groups, mut len, mut slashes, mut dashes) = (1, 0, 0, 0);

@@ -607,9 +607,12 @@ const DATE_CUES: &[&str] = &[
 
 /// Whether `text[start..end]` stands alone on its line (a letter's date line: `2/11`).
 fn alone_on_line(text: &str, start: usize, end: usize) -> bool {
-    let before = text[..start].rsplit('\n').next().unwrap_or("");
-    let after = text[end..].split('\n').next().unwrap_or("");
-    before.trim().is_empty() && after.trim().is_empty()
+    // Only the blanks around it are read, never the whole line: a long line with many dates
+    // on it costs no more than a short one.
+    let blank = |c: char| c.is_whitespace() && c != '\n';
+    let before = text[..start].trim_end_matches(blank);
+    let after = text[end..].trim_start_matches(blank);
+    (before.is_empty() || before.ends_with('\n')) && (after.is_empty() || after.starts_with('\n'))
 }
 
 /// Whether a date range continues at `at`: `1/16-2/4/2019`, `3/2 – 3/9`.

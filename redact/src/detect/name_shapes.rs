@@ -39,9 +39,28 @@ fn line_at(text: &str, at: usize) -> (usize, usize) {
     (s, e)
 }
 
-/// Whether `s` holds nothing but spaces and tabs (and a `\r`).
-fn blank(s: &str) -> bool {
-    s.bytes().all(|c| matches!(c, b' ' | b'\t' | b'\r'))
+fn blank(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\r')
+}
+
+/// Where the line holding `at` starts, if only blanks (spaces, tabs, a `\r`) stand between
+/// its start and `at`.
+fn blank_back_to_line_start(b: &[u8], at: usize) -> Option<usize> {
+    let mut k = at;
+    while k > 0 && blank(b[k - 1]) {
+        k -= 1;
+    }
+    (k == 0 || b[k - 1] == b'\n').then_some(k)
+}
+
+/// Where the line holding `at` ends (its break or the text's end), if only blanks stand
+/// between `at` and there.
+fn blank_on_to_line_end(b: &[u8], at: usize) -> Option<usize> {
+    let mut k = at;
+    while k < b.len() && blank(b[k]) {
+        k += 1;
+    }
+    (k == b.len() || b[k] == b'\n').then_some(k)
 }
 
 /// A run of words (`word(i)` gives word `i`'s byte range, `n` words) is a name by its shape.
@@ -79,20 +98,28 @@ pub(super) fn is_name(
             return true;
         }
     }
-    let (ls, le) = line_at(text, start);
-    let head = &text[ls..start];
-    let tail = &text[end..le];
-    if n >= 2 && blank(head) && blank(tail) && opens_address(text, le) {
+    // The other layouts hold the run alone on its line. Only the blanks around the run are
+    // read to say so, never the whole line: a long line with many runs costs no more.
+    let b = text.as_bytes();
+    let Some(ls) = blank_back_to_line_start(b, start) else {
+        return false;
+    };
+    if n >= 2
+        && let Some(le) = blank_on_to_line_end(b, end)
+        && opens_address(text, le)
+    {
         return true;
     }
-    if n <= 3 && blank(head) && tail.strip_prefix(',').is_some_and(blank) {
+    if n <= 3 && b.get(end) == Some(&b',') && blank_on_to_line_end(b, end + 1).is_some() {
         // A salutation: alone on its line after a blank line, a comma after it.
-        let prev = ls.checked_sub(1).map(|p| line_at(text, p));
-        if prev.is_some_and(|(ps, pe)| blank(&text[ps..pe])) {
+        if ls
+            .checked_sub(1)
+            .is_some_and(|p| blank_back_to_line_start(b, p).is_some())
+        {
             return true;
         }
     }
-    if n <= 3 && blank(head) && blank(tail) {
+    if n <= 3 && blank_on_to_line_end(b, end).is_some() {
         // A signature under a closing.
         if let Some(p) = ls.checked_sub(1) {
             let (ps, pe) = line_at(text, p);

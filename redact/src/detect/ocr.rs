@@ -43,17 +43,21 @@ impl Repaired {
     /// parts merged. Offsets into [`Repaired::text`], on line boundaries.
     pub fn windows(&self) -> Vec<(usize, usize)> {
         let b = self.text.as_bytes();
+        // The line breaks once, then each line's bounds by binary search: a long line with
+        // many repairs on it (hostile input) costs no more than a short one.
+        let mut newlines = Vec::new();
+        let mut from = 0;
+        while let Some(n) = bytes::next_newline(b, from) {
+            newlines.push(n);
+            from = n + 1;
+        }
         let line_start = |at: usize| {
-            b[..at]
-                .iter()
-                .rposition(|&c| c == b'\n')
-                .map_or(0, |p| p + 1)
+            let k = newlines.partition_point(|&n| n < at);
+            k.checked_sub(1).map_or(0, |k| newlines[k] + 1)
         };
         let line_end = |at: usize| {
-            b[at..]
-                .iter()
-                .position(|&c| c == b'\n')
-                .map_or(b.len(), |p| at + p)
+            let k = newlines.partition_point(|&n| n < at);
+            newlines.get(k).copied().unwrap_or(b.len())
         };
         let mut marks: Vec<usize> = self.joins.iter().chain(&self.reads).copied().collect();
         marks.sort_unstable();

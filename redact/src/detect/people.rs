@@ -1100,8 +1100,15 @@ fn credential_after(text: &str, at: usize) -> bool {
 /// A patient header line: the run opens the line and the line goes on with what a header
 /// carries: a sex, an identifier, a date of birth (`OKAFOR, ADA  F  0012345  03/14/1948`).
 fn header_line(text: &str, ws: &[Word], first: usize, last: usize) -> bool {
-    let line_start = text[..ws[first].start].rfind('\n').map_or(0, |p| p + 1);
-    if !text[line_start..ws[first].start].trim().is_empty() || last == first {
+    // Only blanks back to the line's start: read back over them, not the whole line (a long
+    // line with many runs on it would cost its length for each).
+    let before = &text[..ws[first].start];
+    let opens_line = before
+        .trim_end_matches(|c: char| c.is_whitespace() && c != '\n')
+        .chars()
+        .next_back()
+        .is_none_or(|c| c == '\n');
+    if !opens_line || last == first {
         return false;
     }
     let rest = &text[ws[last].end..];
@@ -1150,9 +1157,14 @@ fn propagate(text: &str, bits: &[u16], ws: &[Word], spans: &mut Vec<Span>) {
     }
     let mask = (known.len() * 2).next_power_of_two() - 1;
     let mut slots = vec![usize::MAX; mask + 1];
-    for (k, &(h, _, _)) in known.iter().enumerate() {
+    // A word found many times is indexed once: a run of equal keys would make every later
+    // insert and look-up walk it (quadratic on a text that repeats one name).
+    'insert: for (k, &(h, start, len)) in known.iter().enumerate() {
         let mut i = h as usize & mask;
-        while slots[i] != usize::MAX {
+        while let Some(&(kh, ks, kl)) = known.get(slots[i]) {
+            if kh == h && arena[ks..ks + kl] == arena[start..start + len] {
+                continue 'insert;
+            }
             i = (i + 1) & mask;
         }
         slots[i] = k;
