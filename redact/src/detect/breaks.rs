@@ -163,11 +163,19 @@ fn splits_cued_ssn(b: &[u8], i: usize, from: usize) -> bool {
     if !left_byte(b[i - 1]) || !right_byte(b[from]) {
         return false;
     }
-    // The part on the left from its first digit (`SSN: 2B574⏎7168` keeps its `B`; the
+    // The part on the left from its first digit, with the OCR letters right before it when
+    // they open a token (`SSN: 2B574⏎7168` keeps its `B`, `SSN S036⏎42546` its `S`; the
     // `SS` of a cue is not digits).
     let mut s = run_start(b, i, left_byte);
     while s < i && !b[s].is_ascii_digit() {
         s += 1;
+    }
+    let mut o = s;
+    while o > 0 && super::ocr::as_digit(b[o - 1]).is_some() {
+        o -= 1;
+    }
+    if o < s && (o == 0 || !b[o - 1].is_ascii_alphanumeric() || ssn_cue_ends_at(b, o)) {
+        s = o;
     }
     let mut e = from;
     while e < b.len() && right_byte(b[e]) && !(b[e] == b' ' && b.get(e + 1) == Some(&b' ')) {
@@ -207,16 +215,22 @@ fn splits_cued_ssn(b: &[u8], i: usize, from: usize) -> bool {
             c -= 1;
         }
     }
-    let before = &b[c.saturating_sub(24)..c];
-    c < s
-        && SSN_CUES.iter().any(|cue| {
-            before.len() >= cue.len()
-                && before[before.len() - cue.len()..].eq_ignore_ascii_case(cue)
-                && before
-                    .len()
-                    .checked_sub(cue.len() + 1)
-                    .is_none_or(|k| !before[k].is_ascii_alphanumeric())
-        })
+    // A cue glued to the number (`SSNS036⏎42546`) is one too.
+    (c < s && ssn_cue_ends_at(b, c)) || ssn_cue_ends_at(b, s)
+}
+
+/// Whether one of [`SSN_CUES`] ends at `at`, a word of its own or glued to a word before it
+/// in capitals after small letters (`andSSN`).
+fn ssn_cue_ends_at(b: &[u8], at: usize) -> bool {
+    let before = &b[at.saturating_sub(24)..at];
+    SSN_CUES.iter().any(|cue| {
+        before.len() >= cue.len()
+            && before[before.len() - cue.len()..].eq_ignore_ascii_case(cue)
+            && before.len().checked_sub(cue.len() + 1).is_none_or(|k| {
+                !before[k].is_ascii_alphanumeric()
+                    || (before[k].is_ascii_lowercase() && before[k + 1].is_ascii_uppercase())
+            })
+    })
 }
 
 /// Whether `t` is a whole numeric date: `m/d/yy(yy)` with one separator throughout (`/`,
@@ -299,7 +313,20 @@ fn date_near(b: &[u8], from: usize, to: usize) -> bool {
         .collect();
     joined
         .split(|c| c.is_ascii_whitespace() || matches!(c, b'(' | b')' | b','))
-        .any(|w| numeric_date(w) && w.len() >= 6)
+        .any(|w| {
+            // A date with a letter an OCR engine read for a digit (`02/09/201B`) is a date.
+            let mut read = [0u8; 10];
+            w.len() >= 6
+                && w.len() <= read.len()
+                && w.iter().filter(|c| c.is_ascii_digit()).count() >= 4
+                && {
+                    let read = &mut read[..w.len()];
+                    for (r, &c) in read.iter_mut().zip(w) {
+                        *r = super::ocr::as_digit(c).unwrap_or(c);
+                    }
+                    numeric_date(read)
+                }
+        })
 }
 
 /// A code of capitals and digits across the break (`V6⏎26NFP`, `2022-9⏎44019`,
@@ -424,7 +451,9 @@ fn splits_record_code(b: &[u8], i: usize, from: usize) -> bool {
         && (2..6)
             .contains(&digits(left))
             .max(lead > 0 && digits(left) >= 2)
-        && (2..6).contains(&digits(right))
+        // A hyphen ending the line says the number goes on, however long its rest
+        // (`MAR1US    2014-⏎273910`).
+        && ((2..6).contains(&digits(right)) || (left.ends_with(b"-") && digits(right) >= 2))
         && !numeric_date(left)
         && !numeric_date(right)
 }

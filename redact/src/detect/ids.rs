@@ -5,6 +5,7 @@
 //! a CLIA or NDC code). Recall comes first for record numbers: a bare number costs little to
 //! redact and much to leak.
 
+use super::bytes;
 use super::covers::Covers;
 use crate::{PhiKind, Span};
 
@@ -25,6 +26,16 @@ fn word_before(text: &str, at: usize) -> &str {
     let mut start = end;
     while start > 0 && b[start - 1].is_ascii_alphabetic() {
         start -= 1;
+    }
+    // The end of a word a page hyphenated across a line is no label (`QUEN-⏎TIN    97329720`
+    // is a name, then a record number, not a taxpayer id).
+    let nl = bytes::back_over_blanks_and_one_break(b, start);
+    if nl >= 2
+        && b[nl..start].contains(&b'\n')
+        && b[nl - 1] == b'-'
+        && b[nl - 2].is_ascii_alphabetic()
+    {
+        return "";
     }
     &text[start..end]
 }
@@ -236,7 +247,11 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         let code = record_code(tok.as_bytes());
         let shaped = if letters == 0 {
             (6..=12).contains(&digits) && hyphens <= 2 && !ndc_shaped(tok)
-        } else if harmless_prefix(tok) {
+        } else if harmless_prefix(tok)
+            && !after_a_name(b, start, covers.get_or_insert_with(|| Covers::new(spans)))
+        {
+            // A machine prefix names a harmless code, except in the column after a patient's
+            // name (`NURME, K-⏎OIDU    WS2763380`).
             false
         } else {
             (digits >= 6 && letters <= 4 && tok.len() <= 16 && hyphens <= 2)

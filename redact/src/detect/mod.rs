@@ -155,8 +155,11 @@ impl Detector {
         let mut machine = Vec::new();
         self.find_raw(text, spans, &mut machine);
         if let Some(repaired) = ocr::repair(text, &machine) {
-            // Search the repaired text too, and keep what only the repair revealed.
-            // Only the lines around each repair are searched again.
+            // Search the repaired text too, and keep what only the repair revealed: a span
+            // over a repair, or one whose context the repair changed (a record number after
+            // a name joined across its hyphen: `NURME, K-⏎OIDU    WS2763380`). Only the
+            // lines around each repair are searched again.
+            let found = covers::Covers::new(spans);
             let mut more = Vec::new();
             for (from, to) in repaired.windows() {
                 more.clear();
@@ -164,8 +167,8 @@ impl Detector {
                 self.find_raw(&repaired.text[from..to], &mut more, &mut machine);
                 for s in &more {
                     let (start, end) = (s.start + from, s.end + from);
-                    if repaired.touches_repair(start, end) {
-                        let (a, b) = repaired.original(start, end, text.len());
+                    let (a, b) = repaired.original(start, end, text.len());
+                    if repaired.touches_repair(start, end) || !found.whole(a, b) {
                         spans.push(Span::new(a, b, s.kind));
                     }
                 }

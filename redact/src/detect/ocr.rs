@@ -271,24 +271,28 @@ fn splits_cued_id(b: &[u8], i: usize, nl_len: usize) -> bool {
     };
     // The next line opening with a word (`Fax: (555)…`, `Phone #`) after a value that is
     // whole already starts a new field.
+    // A cue glued to its value (`MRN467803⏎61`, `Chart2015⏎-837521`): the value's part
+    // before the break is what follows the cue.
+    let glued = b[s..i].to_ascii_lowercase();
+    let glued_cue = ID_CUES
+        .iter()
+        .find(|cue| glued.starts_with(cue) && glued.get(cue.len()).is_some_and(u8::is_ascii_digit))
+        .filter(|_| s == 0 || !b[s - 1].is_ascii_alphanumeric())
+        .map_or(0, |cue| cue.len());
+    let left_len = i - s - glued_cue;
     let word_next = b[from..e].iter().all(u8::is_ascii_alphabetic)
-        && (b.get(e).is_some_and(|&c| matches!(c, b':' | b'#')) || (e - from >= 3 && i - s >= 6));
+        && (b.get(e).is_some_and(|&c| matches!(c, b':' | b'#'))
+            || (e - from >= 3 && left_len >= 6));
     if digits < 3
         || e - from > 16
-        || i - s > 16
+        || left_len > 16
         || date_next
         || word_next
-        || (i - s >= 6 && e - from >= 6)
+        || (left_len >= 6 && e - from >= 6)
     {
         return false;
     }
-    // A cue glued to its value (`MRN467803⏎61`).
-    let glued = b[s..i].to_ascii_lowercase();
-    if ID_CUES
-        .iter()
-        .any(|cue| glued.starts_with(cue) && glued.get(cue.len()).is_some_and(u8::is_ascii_digit))
-        && (s == 0 || !b[s - 1].is_ascii_alphanumeric())
-    {
+    if glued_cue > 0 {
         return true;
     }
     // What stands before the token on its line: a cue, then `:`, `#` or spaces.
@@ -411,7 +415,20 @@ pub(super) fn splits_phone(b: &[u8], i: usize, nl_len: usize) -> Option<Vec<usiz
             let part = &left[t..];
             let mut joined = part.to_vec();
             joined.extend_from_slice(&right);
-            phone_shaped(&joined) && !phone_shaped(part)
+            // An international number's groups vary: its first part may read as a whole
+            // number when the break falls inside a group (`011 44161 90⏎1 9845`).
+            // (Not a North American one, country code 1: its groups are fixed.)
+            let inside_a_group = b[i - 1].is_ascii_digit() && b[from].is_ascii_digit();
+            let country = part
+                .strip_prefix(b"+")
+                .or_else(|| part.strip_prefix(b"011"))
+                .or_else(|| part.strip_prefix(b"00"))
+                .map(<[u8]>::trim_ascii_start);
+            let outside_north_america = country
+                .and_then(|c| c.first())
+                .is_some_and(|&c| c.is_ascii_digit() && c != b'1');
+            phone_shaped(&joined)
+                && (!phone_shaped(part) || (inside_a_group && outside_north_america))
         })?;
     let letters = (s + first + t..i)
         .chain(from..from + right.len())
@@ -657,12 +674,12 @@ fn confusions(b: &[u8]) -> Vec<usize> {
         while s > i && b[s - 1].is_ascii_alphanumeric() {
             s -= 1;
         }
-        // A capital standing alone between two groups of a number (`+33 B 45 29 41 26`).
+        // A capital (or an `l`, an `o`) standing alone between two groups of a number
+        // (`+33 B 45 29 41 26`, `+33 l 39 46 23 42`).
         if s >= 4
             && b[s - 1] == b' '
             && b[s - 3] == b' '
             && b[s - 4].is_ascii_digit()
-            && b[s - 2].is_ascii_uppercase()
             && as_digit(b[s - 2]).is_some()
         {
             found.push(s - 2);

@@ -465,3 +465,65 @@ fn telephone_numbers_with_ocr_letters_glued_words_and_broken_extensions_are_whol
         assert!(found.contains(&number), "{text:?}: {found:?}");
     }
 }
+
+#[test]
+fn what_a_repair_reveals_around_itself_is_kept_too() {
+    // The name joined across its hyphen makes the next cell a face sheet's record number;
+    // nothing of the record number itself was repaired.
+    let text = "ROOM/BED\nNURME, K-\nOIDU    WS2763380    6084 5240 9187 8541    409-B\n";
+    let spans = Detector::new().find(text);
+    let at = text.find("WS2763380").expect("in text");
+    assert!(
+        spans.iter().any(|s| s.start <= at && s.end >= at + 9),
+        "{:?}",
+        kinds(text)
+    );
+}
+
+#[test]
+fn critical_numbers_broken_or_glued_by_a_fax_page_are_found_whole() {
+    for (text, value) in [
+        (
+            "Medicare number is A725063 and SSNS036\n42546. You can",
+            "S036\n42546",
+        ),
+        (
+            "PATIENT NAME            MR #          ACCOUNT #          ATTENDING PHYSICIAN    ROOM/BED\nGUNDERSEN, MAR1US    2014-\n273910    3759 2540 3717 5494    119-B\n",
+            "2014-\n273910",
+        ),
+        (
+            "Phone: (349)366-1460  Fax No.: 011 44161 90\n1 9845\n\nCONFIDENTIAL",
+            "011 44161 90\n1 9845",
+        ),
+        (
+            "Refer to B. Orellana, FNP-BC (+33 l 39 46 23 42). Daughter",
+            "+33 l 39 46 23 42",
+        ),
+        (
+            "PAZ, FRANCISCO  \n02/09/201B  00B84\n5236   M   Page 2 of 2\n",
+            "00B84\n5236",
+        ),
+        (
+            "Hermanus, Talia V.   DOB19470129   Chart2015\n-837521\n\nDear",
+            "2015\n-837521",
+        ),
+        (
+            "ROOM/BED\nRENAUD, QUEN-\nTIN    97329720    AMF562410872    316-B\n",
+            "97329720",
+        ),
+        (
+            "PO Box 23630\nWharton, Texas  39823-2538\n+1-426-B10-4886\n8. Date of Birth",
+            "+1-426-B10-4886",
+        ),
+    ] {
+        let spans = Detector::new().find(text);
+        let at = text.find(value).expect("value in text");
+        assert!(
+            spans
+                .iter()
+                .any(|s| s.start <= at && s.end >= at + value.len()),
+            "{value:?} in {text:?}: {:?}",
+            kinds(text)
+        );
+    }
+}
