@@ -555,6 +555,7 @@ mod tests {
             "DIAH  08/06/1942   V41\n4SFW \n F",
             "Med Rec No.8161-1\n578-8\nOrdering",
             "and the Crohn's disease order. MRNNF915\n2069.\n\nThe documents",
+            "the LOINC 2951-2 order. MRN RS0\n5ZNK.\n\nThe documents",
         ] {
             assert!(splits(t), "{t:?}");
         }

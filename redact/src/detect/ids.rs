@@ -27,6 +27,11 @@ fn word_before(text: &str, at: usize) -> &str {
     while start > 0 && b[start - 1].is_ascii_alphabetic() {
         start -= 1;
     }
+    // The end of a word with letters beyond ASCII is that word's, not a label (`GUSTÁV` is
+    // not `v`).
+    if start > 0 && b[start - 1] >= 0x80 {
+        return "";
+    }
     // The end of a word a page hyphenated across a line is no label (`QUEN-⏎TIN    97329720`
     // is a name, then a record number, not a taxpayer id).
     let nl = bytes::back_over_blanks_and_one_break(b, start);

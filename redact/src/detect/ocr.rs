@@ -232,6 +232,7 @@ const ID_CUES: &[&[u8]] = &[
     b"acct",
     b"account",
     b"record no",
+    b"rec no",
     b"record",
     b"ref",
 ];
@@ -351,11 +352,11 @@ pub(super) fn splits_phone(b: &[u8], i: usize, nl_len: usize) -> Option<Vec<usiz
     // and at a letter inside a word (`Cal1`).
     // Two capitals an engine reads for digits, with no letter beyond them, are not a word
     // (`BO2 651⏎-7615`; but `DOB0528…` is).
+    // So are an `l` or an `o` beside a misread capital (`3.699.lO25`).
     let misread_pair = |j: usize, n: usize| {
         let beyond = if n < j { n.checked_sub(1) } else { Some(n + 1) };
-        [j, n]
-            .iter()
-            .all(|&k| b[k].is_ascii_uppercase() && as_digit(b[k]).is_some())
+        [j, n].iter().all(|&k| as_digit(b[k]).is_some())
+            && (b[j].is_ascii_uppercase() || b[n].is_ascii_uppercase())
             && !beyond.is_some_and(|k| b.get(k).is_some_and(u8::is_ascii_alphabetic))
     };
     // An `x` with digits after it opens an extension (`996lx7244`), not a word.
@@ -705,6 +706,11 @@ fn confusions(b: &[u8]) -> Vec<usize> {
                 .iter()
                 .filter(|c| c.is_ascii_digit())
                 .all(|&c| matches!(c, b'0' | b'1' | b'5' | b'8'))
+            // A record number of capitals and digits is no word (`RS05ZNK`), nor is one a
+            // line break cut between two digits (`RS0⏎5ZNK`; `REI5`, `ROOM/BED⏎8IN` and
+            // `4851⏎5ender` are words).
+            && !super::ids::record_code(&b[s..i])
+            && (b[s..i].iter().any(u8::is_ascii_lowercase) || !digits_across_a_break(b, s, i))
         {
             // A word with digits an OCR engine read for letters (`REFERR1NG:`, `C1aim #`,
             // `D0B`): its cue words read again. Only when every digit can be a letter;
@@ -755,6 +761,23 @@ fn confusions(b: &[u8]) -> Vec<usize> {
         }
     }
     found
+}
+
+/// Whether the token `s..e` ends with a digit at a line break before a digit, or opens with
+/// a digit after a line break after one: a number the page broke, not a word.
+fn digits_across_a_break(b: &[u8], s: usize, e: usize) -> bool {
+    let after = |k: usize| match b.get(k) {
+        Some(b'\n') => b.get(k + 1),
+        Some(b'\r') if b.get(k + 1) == Some(&b'\n') => b.get(k + 2),
+        _ => None,
+    };
+    let before = |k: usize| match k.checked_sub(1).map(|p| b[p]) {
+        Some(b'\n') if k >= 3 && b[k - 2] == b'\r' => Some(b[k - 3]),
+        Some(b'\n') if k >= 2 => Some(b[k - 2]),
+        _ => None,
+    };
+    (b[e - 1].is_ascii_digit() && after(e).is_some_and(u8::is_ascii_digit))
+        || (b[s].is_ascii_digit() && before(s).is_some_and(|c| c.is_ascii_digit()))
 }
 
 /// `s..e` without a word glued to either end of it: a run of two letters or more (small

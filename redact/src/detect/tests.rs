@@ -515,6 +515,22 @@ fn critical_numbers_broken_or_glued_by_a_fax_page_are_found_whole() {
             "PO Box 23630\nWharton, Texas  39823-2538\n+1-426-B10-4886\n8. Date of Birth",
             "+1-426-B10-4886",
         ),
+        (
+            "DOB: 21\nApril   Med Rec No. 2013\n-016691\nOrde-\nring: Dr. Karl-\nsson",
+            "2013\n-016691",
+        ),
+        (
+            "ROOM/BED\nKOVÁČIK-NITRA, GUSTÁV    005295860   KTW\n115261161    309-B\n",
+            "005295860",
+        ),
+        (
+            "the LOINC 2951-2 order. MRN RS0\n5ZNK.\n\nThe documents",
+            "RS0\n5ZNK",
+        ),
+        (
+            "(+1.686.582.1\n550). Daughter's cell 67\n3.699.lO25. RTC 04272026.",
+            "67\n3.699.lO25",
+        ),
     ] {
         let spans = Detector::new().find(text);
         let at = text.find(value).expect("value in text");
