@@ -441,6 +441,17 @@ fn splits_record_code(b: &[u8], i: usize, from: usize) -> bool {
     let phone_next = e < b.len() && b[e] == b'\n' && super::ocr::splits_phone(b, e, 1).is_some();
     // A capital or two before the digits (`U721⏎1903`) is a record number as well.
     let lead = joined.iter().take_while(|c| c.is_ascii_uppercase()).count();
+    // One letter an OCR engine put for a digit among the digits reads as that digit (a face
+    // sheet's SSN column: `380B⏎09516`).
+    let misread: Vec<usize> = (lead..joined.len())
+        .filter(|&k| joined[k].is_ascii_alphabetic())
+        .collect();
+    if let [k] = misread.as_slice()
+        && let Some(d) = super::ocr::as_digit(joined[*k])
+    {
+        joined[*k] = d;
+    }
+    let (left, right) = joined.split_at(left.len());
     alone_before
         && alone_after
         && !phone_next

@@ -125,13 +125,26 @@ pub(super) fn record_code(tok: &[u8]) -> bool {
             || (misread(tok[k])
                 && ((k > 0 && plain(tok[k - 1])) || tok.get(k + 1).copied().is_some_and(plain)))
     };
-    let as_digits = (0..tok.len()).filter(|&k| numeric(k)).count();
+    // One more misread capital may stand beside a counted one (`F1BOQWU`: `B`, then `O`).
+    let numeric_or_next = |k: usize| {
+        numeric(k)
+            || (misread(tok[k])
+                && ((k > 0 && numeric(k - 1)) || (k + 1 < tok.len() && numeric(k + 1))))
+    };
+    let as_digits = (0..tok.len()).filter(|&k| numeric_or_next(k)).count();
     let digits = tok.iter().filter(|c| c.is_ascii_digit()).count();
     let capitals = tok.iter().filter(|c| c.is_ascii_uppercase()).count();
-    // A word glued to a number (`SHIELD01l`) is not a code: five capitals in a row.
-    let word_inside = tok
-        .split(|c| !c.is_ascii_uppercase())
-        .any(|run| run.len() >= 5);
+    // A word glued to a number (`SHIELD01l`) is not a code: five capitals in a row that do
+    // not read as digits.
+    let mut run = 0;
+    let word_inside = (0..tok.len()).any(|k| {
+        run = if tok[k].is_ascii_uppercase() && !numeric_or_next(k) {
+            run + 1
+        } else {
+            0
+        };
+        run >= 5
+    });
     capitals >= 2 && digits >= 1 && as_digits >= 3 && !word_inside
 }
 
@@ -280,8 +293,14 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
             && !(matches!(b[start - 1], b':' | b'.')
                 && start >= 2
                 && (b[start - 2].is_ascii_alphabetic() || b[start - 2] == b'#'));
+        // A full stop before a capitalised word is a sentence's end with its space dropped
+        // (`SSN 391367318.You can`), not a decimal or a file name.
+        let sentence_after = b.get(end) == Some(&b'.')
+            && b.get(end + 1).is_some_and(u8::is_ascii_uppercase)
+            && b.get(end + 2).is_some_and(u8::is_ascii_lowercase);
         let glued_after = end < b.len()
             && glue(b[end])
+            && !sentence_after
             && b.get(end + 1).is_some_and(|c| c.is_ascii_alphanumeric());
         if glued_before || glued_after {
             continue;

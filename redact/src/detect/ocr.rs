@@ -677,13 +677,15 @@ fn confusions(b: &[u8]) -> Vec<usize> {
         }
         // A capital (or an `l`, an `o`) standing alone between two groups of a number
         // (`+33 B 45 29 41 26`, `+33 l 39 46 23 42`).
-        if s >= 4
-            && b[s - 1] == b' '
-            && b[s - 3] == b' '
-            && b[s - 4].is_ascii_digit()
-            && as_digit(b[s - 2]).is_some()
-        {
-            found.push(s - 2);
+        // Up to three such letters read as one group (`+52 SS 1066 9035`).
+        if s >= 4 && b[s - 1] == b' ' {
+            let mut l = s - 1;
+            while l > 0 && s - 1 - l < 3 && as_digit(b[l - 1]).is_some() {
+                l -= 1;
+            }
+            if l < s - 1 && l >= 2 && b[l - 1] == b' ' && b[l - 2].is_ascii_digit() {
+                found.extend(l..s - 1);
+            }
         }
         i = s;
         let (mut digits, mut plain_letters, mut confusable) = (0usize, 0usize, 0usize);
@@ -721,6 +723,9 @@ fn confusions(b: &[u8]) -> Vec<usize> {
         // A word a page glued to the number (`9434or`, `B787and`, `SHIELD01l`) is not part
         // of it: a run of two letters or more at either end that holds a letter no engine
         // reads for a digit.
+        // A cue glued to the number, itself with a digit misread (`S5N626 5⏎4 2740`), stays
+        // a cue: its letters are not digits.
+        let s = s + glued_cue_len(&b[s..i]);
         let (s, e) = without_glued_words(b, s, i);
         let (mut digits, mut plain_letters, mut confusable) = (0usize, 0usize, 0usize);
         for &c in &b[s..e] {
@@ -761,6 +766,18 @@ fn confusions(b: &[u8]) -> Vec<usize> {
         }
     }
     found
+}
+
+/// The length of an SSN or MRN cue, as OCR may read it, glued to the digits that open `tok`.
+fn glued_cue_len(tok: &[u8]) -> usize {
+    const CUES: &[&[u8]] = &[b"ssn", b"s5n", b"5sn", b"mrn"];
+    CUES.iter()
+        .find(|cue| {
+            tok.len() > cue.len()
+                && tok[..cue.len()].eq_ignore_ascii_case(cue)
+                && tok[cue.len()].is_ascii_digit()
+        })
+        .map_or(0, |cue| cue.len())
 }
 
 /// Whether the token `s..e` ends with a digit at a line break before a digit, or opens with

@@ -77,7 +77,14 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
             let (s, e) = (m.start(), m.end());
             from = e.max(s + 1);
             // Not a piece of a longer number.
-            let digit_before = s > 0 && b[s - 1].is_ascii_digit();
+            // An access code right after a number and a separator is that number's middle
+            // (`(2022-011413) 10/21/14` is a record number, then a date).
+            let digit_before = (s > 0 && b[s - 1].is_ascii_digit())
+                || (m.pattern().as_usize() == 2
+                    && b[s] == b'0'
+                    && s >= 2
+                    && matches!(b[s - 1], b'-' | b'.' | b'/')
+                    && b[s - 2].is_ascii_digit());
             let digit_after = b.get(e).is_some_and(u8::is_ascii_digit);
             if digit_before || digit_after {
                 from = s + 1;

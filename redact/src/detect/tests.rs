@@ -531,6 +531,30 @@ fn critical_numbers_broken_or_glued_by_a_fax_page_are_found_whole() {
             "(+1.686.582.1\n550). Daughter's cell 67\n3.699.lO25. RTC 04272026.",
             "67\n3.699.lO25",
         ),
+        (
+            "Medicare number is DQH347910267 andSSN 391367318.You can also text me",
+            "391367318",
+        ),
+        (
+            "MANAWAITI, TU   09/19/1990   F1BOQWU   M   Page 2 of 4\n",
+            "F1BOQWU",
+        ),
+        (
+            "Her Medicare number\nis W348684282 and S5N626 5\n4 2740. You can",
+            "626 5\n4 2740",
+        ),
+        (
+            "NPI 2753905803\nSupplier fax:\n+52 SS 1066 9035\n",
+            "+52 SS 1066 9035",
+        ),
+        (
+            "SSN\n691/774-82l8   239 840 0581    380B\n09516\n\nEMERGENCY CONTACT",
+            "380B\n09516",
+        ),
+        (
+            "  14-41    AMD\nلوکس, بامشاد (2022-011413) 10/21/14 F\nTest Name",
+            "2022-011413",
+        ),
     ] {
         let spans = Detector::new().find(text);
         let at = text.find(value).expect("value in text");
