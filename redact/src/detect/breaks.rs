@@ -100,10 +100,12 @@ fn splits_ssn(b: &[u8], i: usize, from: usize) -> bool {
 /// break is read as a space, not dropped, so the number keeps its shape.
 pub fn stands_for_a_space_in_an_ssn(b: &[u8], i: usize, nl_len: usize) -> bool {
     let from = i + nl_len;
-    if i == 0 || from >= b.len() || !b[i - 1].is_ascii_digit() || !b[from].is_ascii_digit() {
+    let digitish = |c: u8| c.is_ascii_digit() || super::ocr::as_digit(c).is_some();
+    if i == 0 || from >= b.len() || !digitish(b[i - 1]) || !digitish(b[from]) {
         return false;
     }
-    let digit_or_space = |c: u8| c.is_ascii_digit() || c == b' ';
+    let digit_or_space =
+        |c: u8| c.is_ascii_digit() || c == b' ' || super::ocr::as_digit(c).is_some();
     let mut s = run_start(b, i, digit_or_space);
     if let Some(p) = b[s..i].windows(2).rposition(|w| w == b"  ") {
         s += p + 2;
@@ -128,6 +130,12 @@ pub fn stands_for_a_space_in_an_ssn(b: &[u8], i: usize, nl_len: usize) -> bool {
     joined[..i - s].copy_from_slice(&b[s..i]);
     joined[i - s] = b' ';
     joined[i - s + 1..].copy_from_slice(&b[from..e]);
+    // One letter an OCR engine put for a digit reads as it (`343 2O⏎8364`).
+    if joined.iter().filter(|c| c.is_ascii_alphabetic()).count() == 1 {
+        for c in &mut joined {
+            *c = super::ocr::as_digit(*c).unwrap_or(*c);
+        }
+    }
     let shaped = joined.iter().enumerate().all(|(k, &c)| {
         if k == 3 || k == 6 {
             c == b' '

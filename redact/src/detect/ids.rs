@@ -154,7 +154,9 @@ pub(super) fn record_code(tok: &[u8]) -> bool {
 /// a dropped space); after it comes a capital, a digit, or a letter an OCR engine reads for
 /// a digit with a digit after it.
 pub(super) fn glued_cue(tok: &[u8]) -> usize {
-    const CUES: &[&[u8]] = &[b"MRN", b"SSN", b"Chart", b"CHART", b"Acct", b"ACCT", b"MR#"];
+    const CUES: &[&[u8]] = &[
+        b"MRN", b"SSN", b"S5N", b"5SN", b"Chart", b"CHART", b"Acct", b"ACCT", b"MR#",
+    ];
     let letters = tok.iter().take_while(|c| c.is_ascii_alphabetic()).count();
     let value_follows = |k: usize| {
         tok.get(k).is_some_and(|&c| {
@@ -172,6 +174,36 @@ pub(super) fn glued_cue(tok: &[u8]) -> usize {
                 .map(|cue| p + cue.len())
         })
         .unwrap_or(0)
+}
+
+/// The end of an SSN that starts at `at`: nine digits grouped 3-2-4 with one separator kind
+/// (a space, a hyphen or none) between the groups, one letter an OCR engine reads for a digit
+/// allowed, and no letter or digit right after.
+fn ssn_from(b: &[u8], at: usize) -> Option<usize> {
+    let digitish = |c: u8| c.is_ascii_digit() || super::ocr::as_digit(c).is_some();
+    let mut k = at;
+    let mut sep = None;
+    let mut letters = 0;
+    for (g, len) in [3, 2, 4].into_iter().enumerate() {
+        if g > 0 {
+            let here = b.get(k).copied().filter(|&c| c == b' ' || c == b'-');
+            if g == 1 {
+                sep = here;
+            } else if here != sep {
+                return None;
+            }
+            k += usize::from(here.is_some());
+        }
+        for _ in 0..len {
+            let c = *b.get(k)?;
+            if !digitish(c) {
+                return None;
+            }
+            letters += usize::from(!c.is_ascii_digit());
+            k += 1;
+        }
+    }
+    (letters <= 1 && !b.get(k).is_some_and(u8::is_ascii_alphanumeric)).then_some(k)
 }
 
 /// Whether `tok` is one of [`HARMLESS_PREFIXES`] followed by digits (and hyphens) only.
@@ -258,7 +290,20 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         while end > start && b[end - 1] == b'-' {
             end -= 1;
         }
-        start += glued_cue(&b[start..end]);
+        let cue = glued_cue(&b[start..end]);
+        start += cue;
+        // After a glued SSN cue, the SSN whatever its groups' separators (`andSSN127 9l 5905`).
+        if cue >= 3
+            && b[start - 3..start]
+                .iter()
+                .zip(b"SSN")
+                .all(|(&c, &n)| c == n || (c == b'5' && n == b'S'))
+            && let Some(ssn_end) = ssn_from(b, start)
+        {
+            found.push(Span::new(start, ssn_end, PhiKind::Ssn));
+            i = i.max(ssn_end);
+            continue;
+        }
         let tok = &text[start..end];
         let letters = tok.bytes().filter(u8::is_ascii_alphabetic).count();
         let hyphens = tok.bytes().filter(|&c| c == b'-').count();

@@ -362,10 +362,17 @@ pub(super) fn splits_phone(b: &[u8], i: usize, nl_len: usize) -> Option<Vec<usiz
     // An `x` with digits after it opens an extension (`996lx7244`), not a word.
     let extension_at =
         |n: usize| matches!(b[n], b'x' | b'X') && b.get(n + 1).is_some_and(u8::is_ascii_digit);
+    // A misread capital after a small letter starts the number after a glued word
+    // (`cellB05⏎.421.9584`).
+    let camel_start =
+        |j: usize, n: usize| n < j && b[j].is_ascii_uppercase() && b[n].is_ascii_lowercase();
     let letter_in_word = |j: usize, neighbour: Option<usize>| {
         b[j].is_ascii_alphabetic()
             && neighbour.is_some_and(|n| {
-                b[n].is_ascii_alphabetic() && !misread_pair(j, n) && !(n > j && extension_at(n))
+                b[n].is_ascii_alphabetic()
+                    && !misread_pair(j, n)
+                    && !(n > j && extension_at(n))
+                    && !camel_start(j, n)
             })
     };
     let mut s = i;
@@ -712,7 +719,8 @@ fn confusions(b: &[u8]) -> Vec<usize> {
             // line break cut between two digits (`RS0⏎5ZNK`; `REI5`, `ROOM/BED⏎8IN` and
             // `4851⏎5ender` are words).
             && !super::ids::record_code(&b[s..i])
-            && (b[s..i].iter().any(u8::is_ascii_lowercase) || !digits_across_a_break(b, s, i))
+            && !number_goes_on_after_a_break(b, i)
+            && (b[s..i].iter().any(u8::is_ascii_lowercase) || !number_goes_on_before_a_break(b, s))
         {
             // A word with digits an OCR engine read for letters (`REFERR1NG:`, `C1aim #`,
             // `D0B`): its cue words read again. Only when every digit can be a letter;
@@ -725,8 +733,8 @@ fn confusions(b: &[u8]) -> Vec<usize> {
         // reads for a digit.
         // A cue glued to the number, itself with a digit misread (`S5N626 5⏎4 2740`), stays
         // a cue: its letters are not digits.
-        let s = s + glued_cue_len(&b[s..i]);
         let (s, e) = without_glued_words(b, s, i);
+        let s = s + glued_cue_len(&b[s..e]);
         let (mut digits, mut plain_letters, mut confusable) = (0usize, 0usize, 0usize);
         for &c in &b[s..e] {
             if c.is_ascii_digit() {
@@ -780,21 +788,31 @@ fn glued_cue_len(tok: &[u8]) -> usize {
         .map_or(0, |cue| cue.len())
 }
 
-/// Whether the token `s..e` ends with a digit at a line break before a digit, or opens with
-/// a digit after a line break after one: a number the page broke, not a word.
-fn digits_across_a_break(b: &[u8], s: usize, e: usize) -> bool {
-    let after = |k: usize| match b.get(k) {
-        Some(b'\n') => b.get(k + 1),
-        Some(b'\r') if b.get(k + 1) == Some(&b'\n') => b.get(k + 2),
+/// Whether the token ending at `e` ends with a digit at a line break and the next line goes
+/// on with the number: a digit, or a separator and a digit (`RS0⏎5ZNK`, `cellB05⏎.421.9584`).
+fn number_goes_on_after_a_break(b: &[u8], e: usize) -> bool {
+    let next = match b.get(e) {
+        Some(b'\n') => e + 1,
+        Some(b'\r') if b.get(e + 1) == Some(&b'\n') => e + 2,
+        _ => return false,
+    };
+    let next = if b.get(next).is_some_and(|c| matches!(c, b'.' | b'-' | b'/')) {
+        next + 1
+    } else {
+        next
+    };
+    b[e - 1].is_ascii_digit() && b.get(next).is_some_and(u8::is_ascii_digit)
+}
+
+/// Whether the token starting at `s` opens with a digit after a line break after a digit: a
+/// number the page broke (`RS0⏎5ZNK`).
+fn number_goes_on_before_a_break(b: &[u8], s: usize) -> bool {
+    let before = match s.checked_sub(1).map(|p| b[p]) {
+        Some(b'\n') if s >= 3 && b[s - 2] == b'\r' => Some(b[s - 3]),
+        Some(b'\n') if s >= 2 => Some(b[s - 2]),
         _ => None,
     };
-    let before = |k: usize| match k.checked_sub(1).map(|p| b[p]) {
-        Some(b'\n') if k >= 3 && b[k - 2] == b'\r' => Some(b[k - 3]),
-        Some(b'\n') if k >= 2 => Some(b[k - 2]),
-        _ => None,
-    };
-    (b[e - 1].is_ascii_digit() && after(e).is_some_and(u8::is_ascii_digit))
-        || (b[s].is_ascii_digit() && before(s).is_some_and(|c| c.is_ascii_digit()))
+    b[s].is_ascii_digit() && before.is_some_and(|c| c.is_ascii_digit())
 }
 
 /// `s..e` without a word glued to either end of it: a run of two letters or more (small

@@ -544,6 +544,22 @@ fn critical_numbers_broken_or_glued_by_a_fax_page_are_found_whole() {
             "626 5\n4 2740",
         ),
         (
+            "SSN\n(892) \n725-6701    620.8\n03.2844 \n 343 2O\n8364\n\nEMERGENCY CONTACT",
+            "343 2O\n8364",
+        ),
+        (
+            "Medicare number is 8W48JJ6HF58 andSSN127 9l 5905.You can also text",
+            "127 9l 5905",
+        ),
+        (
+            "-C (+1 (642) 450-12\n34). Daughter's cellB05\n.421.9584. RTC Sunday",
+            "B05\n.421.9584",
+        ),
+        (
+            "Her Medicare number is 858XD0620 and5SN120-29-6\n783. You can also",
+            "120-29-6\n783",
+        ),
+        (
             "NPI 2753905803\nSupplier fax:\n+52 SS 1066 9035\n",
             "+52 SS 1066 9035",
         ),
