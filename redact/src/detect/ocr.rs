@@ -369,10 +369,9 @@ pub(super) fn splits_phone(b: &[u8], i: usize, nl_len: usize) -> Option<Vec<usiz
     let letter_in_word = |j: usize, neighbour: Option<usize>| {
         b[j].is_ascii_alphabetic()
             && neighbour.is_some_and(|n| {
-                b[n].is_ascii_alphabetic()
-                    && !misread_pair(j, n)
-                    && !(n > j && extension_at(n))
-                    && !camel_start(j, n)
+                let number_here =
+                    misread_pair(j, n) || (n > j && extension_at(n)) || camel_start(j, n);
+                b[n].is_ascii_alphabetic() && !number_here
             })
     };
     let mut s = i;
