@@ -132,6 +132,11 @@ fn joinable_break(b: &[u8], i: usize, line_start: usize, wrap: usize) -> Option<
     if i == 0 {
         return None;
     }
+    // A ZIP code ends an address line; only its +4 goes on after a break (`20785⏎-8488`),
+    // never a telephone or record number that opens the next line.
+    if b.get(i + nl_len) != Some(&b'-') && zip_code_ends_at(b, i) {
+        return None;
+    }
     if splits_phone(b, i, nl_len).is_some()
         || splits_cued_id(b, i, nl_len)
         || super::breaks::splits_identifier(b, i, nl_len)
@@ -459,23 +464,26 @@ fn international_prefix(v: &[u8]) -> bool {
     (1..=3).contains(&rest.len()) && rest.iter().all(u8::is_ascii_digit) && rest[0] != b'0'
 }
 
-/// Whether the line ending at `i` ends with a ZIP code: five digits after a state's two
-/// capitals (`FL  68048`, `MA, 93189`), or the four of a ZIP+4 after its five, on the same
-/// line or the one before (`20785⏎-8488`).
-fn zip_code_ends_at(b: &[u8], i: usize) -> bool {
-    let start = run_of_digits_before(b, i);
+/// Whether the line ending at `i` ends with a ZIP code: five digits (one may be a letter an
+/// OCR engine put for a digit) after a state, its two capitals or its name, on the same line
+/// or the one before (`FL  68048`, `MA, 93189`, `Minnesota, O3978`, `NH⏎ 23809`); or the
+/// four of a ZIP+4 after its five (`20785⏎-8488`).
+pub(super) fn zip_code_ends_at(b: &[u8], i: usize) -> bool {
+    let digitish = |c: u8| c.is_ascii_digit() || as_digit(c).is_some();
+    let mut start = i;
+    while start > 0 && i - start < 6 && digitish(b[start - 1]) {
+        start -= 1;
+    }
+    let digits = b[start..i].iter().filter(|c| c.is_ascii_digit()).count();
     match i - start {
-        5 => {
-            let mut k = start;
+        5 if digits >= 4 && (start == 0 || !b[start - 1].is_ascii_alphanumeric()) => {
+            let mut k = bytes::back_over_blanks_and_one_break(b, start);
             while k > 0 && matches!(b[k - 1], b' ' | b'\t' | b',') {
                 k -= 1;
             }
-            k < start
-                && k >= 2
-                && b[k - 2..k].iter().all(u8::is_ascii_uppercase)
-                && (k == 2 || !b[k - 3].is_ascii_alphanumeric())
+            k < start && super::places::state_ends_at(b, k)
         }
-        4 if start > 0 && b[start - 1] == b'-' => {
+        4 if digits == 4 && start > 0 && b[start - 1] == b'-' => {
             let k = bytes::back_over_blanks_and_one_break(b, start - 1);
             k - run_of_digits_before(b, k) == 5
         }
@@ -835,6 +843,18 @@ fn without_glued_words(b: &[u8], s: usize, e: usize) -> (usize, usize) {
     }
     while end < e && !b[end].is_ascii_lowercase() {
         end += 1;
+    }
+    // Or a word in capitals glued on (`935 252 9O97PAGE 001`): three capitals or more, two
+    // of them letters no engine reads for a digit.
+    if end == e {
+        let mut k = e;
+        while k > start && b[k - 1].is_ascii_uppercase() {
+            k -= 1;
+        }
+        let plain = b[k..e].iter().filter(|&&c| as_digit(c).is_none()).count();
+        if e - k >= 3 && plain >= 2 && k > start {
+            end = k;
+        }
     }
     let end = if end > start && word(&b[end..e]) {
         end

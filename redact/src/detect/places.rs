@@ -264,6 +264,14 @@ fn state_names(text: &str, spans: &mut Vec<Span>) {
     }
 }
 
+/// Whether a state ends at `end`, as its two capitals or its name, a word of its own.
+pub(super) fn state_ends_at(b: &[u8], end: usize) -> bool {
+    let code = end >= 2
+        && STATES.iter().any(|s| s.as_bytes() == &b[end - 2..end])
+        && (end == 2 || !b[end - 3].is_ascii_alphanumeric());
+    code || state_name_before(b, end).is_some()
+}
+
 /// Where a state's name that ends at `end` starts (compared case-insensitively, one space
 /// between its words), if one does and it is a word of its own.
 fn state_name_before(b: &[u8], end: usize) -> Option<usize> {

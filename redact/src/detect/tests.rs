@@ -560,6 +560,22 @@ fn critical_numbers_broken_or_glued_by_a_fax_page_are_found_whole() {
             "120-29-6\n783",
         ),
         (
+            "0 Box 58293\nBRA-\nINERD Minnesota, O3978\n66O 682 2B14 | fax 710-742-9894",
+            "66O 682 2B14",
+        ),
+        (
+            "Apt 18K\nKEENE, NH\n 23809\n5B2954\n5420 | fax 7234552950\n",
+            "5B2954\n5420",
+        ),
+        (
+            "Prairie\nLOMPOC,  CA  19392\n760541 \n3341\n8. Date of Birth 11/26/2013",
+            "760541 \n3341",
+        ),
+        (
+            "1 20-NOV-2026 06:09 BANNER HEALTH 935 252 9O97PAGE 001\nReceived:",
+            "935 252 9O97",
+        ),
+        (
             "NPI 2753905803\nSupplier fax:\n+52 SS 1066 9035\n",
             "+52 SS 1066 9035",
         ),
