@@ -918,13 +918,14 @@ fn name_label(text: &str, ws: &[Word], first: usize) -> bool {
     false
 }
 
-/// Whether `w` opens its line (spaces before it at most).
+/// Whether `w` opens its line (blanks before it at most: spaces, tabs, a page's form feed).
+/// Only the blanks are read back over, never the whole line.
 fn opens_line(text: &str, w: &Word) -> bool {
     let head = &text.as_bytes()[..w.start];
     head.iter()
         .rev()
         .take_while(|&&c| c != b'\n')
-        .all(|&c| c == b' ' || c == b'\t')
+        .all(u8::is_ascii_whitespace)
 }
 
 /// Generational suffixes after a name.
