@@ -91,9 +91,11 @@ pub(super) fn is_name(
             return true;
         }
     }
-    if n >= 3 && is_initial(t(n - 1)) && !is_initial(t(0)) && t(0).len() >= 2 {
+    // The family name's first word, after its particles (`van der Veen, Max M.`).
+    let f = (0..n).find(|&i| !particle(i)).unwrap_or(0);
+    if n >= f + 3 && is_initial(t(n - 1)) && !is_initial(t(f)) && t(f).len() >= 2 {
         // `Family, Given I.`: the comma right after the first word (or hyphenated family).
-        let (_, e0) = word(0);
+        let (_, e0) = word(f);
         if text[e0..].starts_with(',') {
             return true;
         }
@@ -218,7 +220,12 @@ mod tests {
             text,
             words.len(),
             |i| words[i],
-            |i| matches!(&text[words[i].0..words[i].1], "van" | "von" | "de" | "den"),
+            |i| {
+                matches!(
+                    &text[words[i].0..words[i].1],
+                    "van" | "von" | "de" | "den" | "der"
+                )
+            },
         )
     }
 
@@ -230,6 +237,10 @@ mod tests {
                 "H.H. Erhardt",
             ),
             ("reminder\n\nP. Karlsson\nPO Box 37222", "P. Karlsson"),
+            (
+                "name (last, first, MI): van der Veen, Max M.\nOther",
+                "van der Veen, Max M.",
+            ),
             (
                 "6. Patient's Name and Address\nGreco, Leonardo S.\n25310 Way",
                 "Greco, Leonardo S.",

@@ -194,10 +194,16 @@ fn hyphenated_word(b: &[u8], i: usize, nl_len: usize) -> Option<(usize, usize)> 
     if part.is_empty() || !part.iter().any(u8::is_ascii_alphabetic) {
         return None;
     }
-    // Whether the part is all capitals, all small letters after a first letter, or mixed:
-    // only ASCII letters decide (accented letters may be either).
-    let has_lower = part[1..].iter().any(u8::is_ascii_lowercase);
-    let has_upper_rest = part[1..].iter().any(u8::is_ascii_uppercase);
+    // Whether the part is all capitals, all small letters after a first letter, or mixed
+    // (`Gü-⏎nther` is a capitalised word, `JÚ-⏎LIO` capitals).
+    let cased = |bytes: &[u8], skip: usize| {
+        let t = std::str::from_utf8(bytes).unwrap_or("");
+        (
+            t.chars().skip(skip).any(char::is_lowercase),
+            t.chars().skip(skip).any(char::is_uppercase),
+        )
+    };
+    let (has_lower, has_upper_rest) = cased(part, 1);
     let first_upper = part[0].is_ascii_uppercase();
     let rest = &b[i + nl_len..];
     let next_len = rest.iter().take_while(|&&c| letter(c)).count();
@@ -205,8 +211,17 @@ fn hyphenated_word(b: &[u8], i: usize, nl_len: usize) -> Option<(usize, usize)> 
         return None;
     }
     let next = &rest[..next_len];
-    let next_lower = next.iter().any(u8::is_ascii_lowercase);
-    let next_upper = next.iter().any(u8::is_ascii_uppercase);
+    let (next_lower, next_upper) = cased(next, 0);
+    // A capital alone before the hyphen and a word in small letters after it: a name's
+    // first letter (`Hugo S-⏎araiva`, `Aesa A-⏎gerbeek`), not `X-⏎ray`.
+    if part.len() == 1
+        && first_upper
+        && (s == 0 || b[s - 1] == b' ')
+        && next.len() >= 4
+        && next.iter().all(u8::is_ascii_lowercase)
+    {
+        return Some((i - 1, nl_len + 1));
+    }
     let caps = !has_lower && (first_upper || part[0] >= 0x80);
     if caps && next_upper && !next_lower {
         // `DEKK-⏎ER`, `A-⏎IRY`: capitals on both sides.
@@ -638,8 +653,20 @@ fn outside(offsets: &mut Vec<usize>, ranges: &[(usize, usize)]) {
 }
 
 /// The letter an OCR engine mistakes this digit for, in the case of the word around it
-/// (`REFERR1NG`, `C1aim`, `D0B`, `ADDRE5S`, `MEM8ER`).
+/// (`REFERR1NG`, `C1aim`, `D0B`, `ADDRE5S`, `MEM8ER`); a digit opening a word of small
+/// letters is its capital (`8ehnert`, `0rvokki`, `5onia`), and an `8` is a `B` in any word
+/// (`Mac8ērziņš`).
 fn as_letter(b: &[u8], j: usize) -> Option<u8> {
+    let opens = j == 0 || !b[j - 1].is_ascii_alphanumeric();
+    if opens && b.get(j + 1).is_some_and(u8::is_ascii_lowercase) {
+        return Some(match b[j] {
+            b'0' => b'O',
+            b'1' => b'I',
+            b'5' => b'S',
+            b'8' => b'B',
+            _ => return None,
+        });
+    }
     let neighbour = b
         .get(j + 1)
         .filter(|c| c.is_ascii_alphabetic())
@@ -656,7 +683,7 @@ fn as_letter(b: &[u8], j: usize) -> Option<u8> {
         (b'1', false) => b'l',
         (b'5', true) => b'S',
         (b'5', false) => b's',
-        (b'8', true) => b'B',
+        (b'8', _) => b'B',
         _ => return None,
     })
 }
@@ -1021,6 +1048,11 @@ mod tests {
         assert_eq!(
             r.text,
             "REFERRING: Dr. Mor, Claim #: 44, DOB: 1/2/33, Alc 7.2"
+        );
+        // A digit opening a word of small letters is its capital; `8` is `B` in any word.
+        assert_eq!(
+            repair("spouse, 8ehnert, 0rvokki 5onia Mac8erzins", &[]).map(|r| r.text),
+            Some("spouse, Behnert, Orvokki Sonia MacBerzins".to_owned())
         );
         // Codes and numbers keep their digits (`B12` is read the other way, as before).
         assert_eq!(
