@@ -753,6 +753,11 @@ fn confusions(b: &[u8]) -> Vec<usize> {
             // line break cut between two digits (`RS0⏎5ZNK`; `REI5`, `ROOM/BED⏎8IN` and
             // `4851⏎5ender` are words).
             && !super::ids::record_code(&b[s..i])
+            // Two digits in a row closing it after a word and a capital are a number glued on
+            // (`FaxO11 44…`; `Sp02` is a word).
+            && !(b[i - 1].is_ascii_digit()
+                && b[i - 2].is_ascii_digit()
+                && b[s..i].windows(2).any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase()))
             && !number_goes_on_after_a_break(b, i)
             && (b[s..i].iter().any(u8::is_ascii_lowercase) || !number_goes_on_before_a_break(b, s))
         {
@@ -858,7 +863,18 @@ fn without_glued_words(b: &[u8], s: usize, e: usize) -> (usize, usize) {
         start += 1;
     }
     let start = if start < e && word(&b[s..start]) {
-        start
+        // A misread capital right after the word's small letters opens the number when two
+        // digits or more follow (`FxB71 916 1095`; `SpO2` is a word).
+        if start - s >= 3
+            && e - start >= 2
+            && b[start - 1].is_ascii_uppercase()
+            && as_digit(b[start - 1]).is_some()
+            && b[start - 2].is_ascii_lowercase()
+        {
+            start - 1
+        } else {
+            start
+        }
     } else {
         s
     };

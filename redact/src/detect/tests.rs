@@ -576,6 +576,14 @@ fn critical_numbers_broken_or_glued_by_a_fax_page_are_found_whole() {
             "935 252 9O97",
         ),
         (
+            "Claire,  WI   24206\nPh +49 39 0851376 FxB71 916 1095\nNCPDP 8635487",
+            "B71 916 1095",
+        ),
+        (
+            "Melbourne FL 75844\nFaxO11 44161 298 0509\n\nThis auth-\norization",
+            "O11 44161 298 0509",
+        ),
+        (
             "NPI 2753905803\nSupplier fax:\n+52 SS 1066 9035\n",
             "+52 SS 1066 9035",
         ),
