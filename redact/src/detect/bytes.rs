@@ -66,6 +66,12 @@ pub fn next_newline(b: &[u8], from: usize) -> Option<usize> {
     next_where(b, from, |x| between(x, b'\n', b'\n'), |c| c == b'\n')
 }
 
+/// The offset of the first `c` (an ASCII byte) in `b` at or after `from`.
+pub fn next_byte(b: &[u8], from: usize, c: u8) -> Option<usize> {
+    debug_assert!(c < 128);
+    next_where(b, from, |x| between(x, c, c), |x| x == c)
+}
+
 /// Where the blanks (spaces, tabs) before `at` start, with at most one line break among
 /// them: how far back a value on the line above still reads as the one before `at`.
 pub fn back_over_blanks_and_one_break(b: &[u8], at: usize) -> usize {
@@ -131,6 +137,9 @@ mod tests {
                         "{c} at {at}"
                     );
                     assert_eq!(next_newline(&w, 0), expect(&|x| x == b'\n'), "{c} at {at}");
+                    for sep in [b'|', b'^', b'~', b'\r', 0x00, 0x7F] {
+                        assert_eq!(next_byte(&w, 0, sep), expect(&|x| x == sep), "{c} at {at}");
+                    }
                 }
             }
         }
