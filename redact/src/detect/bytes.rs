@@ -72,6 +72,25 @@ pub fn next_byte(b: &[u8], from: usize, c: u8) -> Option<usize> {
     next_where(b, from, |x| between(x, c, c), |x| x == c)
 }
 
+/// Whether `b` holds two spaces in a row.
+pub fn has_two_spaces(b: &[u8]) -> bool {
+    let mut at = 0;
+    // Each word and the word one byte further on: a space in both at the same place.
+    while b.len() - at >= 9 {
+        let mut here = [0u8; 8];
+        let mut next = [0u8; 8];
+        here.copy_from_slice(&b[at..at + 8]);
+        next.copy_from_slice(&b[at + 1..at + 9]);
+        let pair = between(u64::from_le_bytes(here), b' ', b' ')
+            & between(u64::from_le_bytes(next), b' ', b' ');
+        if pair != 0 {
+            return true;
+        }
+        at += 8;
+    }
+    b[at..].windows(2).any(|w| w == b"  ")
+}
+
 /// Where the blanks (spaces, tabs) before `at` start, with at most one line break among
 /// them: how far back a value on the line above still reads as the one before `at`.
 pub fn back_over_blanks_and_one_break(b: &[u8], at: usize) -> usize {
@@ -115,6 +134,24 @@ mod tests {
         assert_eq!(next_upper(b"ab@[`Zc", 0), Some(5));
         assert_eq!(next_upper(b"abc", 0), None);
         assert_eq!(next_newline(b"", 0), None);
+    }
+
+    #[test]
+    fn two_spaces_are_found_at_every_offset_and_one_space_is_not() {
+        for len in 0..40 {
+            for at in 0..len {
+                let mut line = vec![b'x'; len];
+                line[at] = b' ';
+                assert!(!has_two_spaces(&line), "one space at {at} of {len}");
+                if at + 1 < len {
+                    line[at + 1] = b' ';
+                    assert!(has_two_spaces(&line), "two spaces at {at} of {len}");
+                    line[at + 1] = b'\t';
+                    assert!(!has_two_spaces(&line), "a space and a tab at {at} of {len}");
+                }
+            }
+        }
+        assert!(!has_two_spaces(b" x x x x x x x x x x x x "));
     }
 
     #[test]
