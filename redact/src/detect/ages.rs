@@ -198,11 +198,8 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
     let boundary = |i: usize| i == 0 || !b[i - 1].is_ascii_alphanumeric();
     // Ages in figures: a run of one to three digits at a word start.
     let mut i = 0;
-    while i < b.len() {
-        if !b[i].is_ascii_digit() {
-            i += 1;
-            continue;
-        }
+    while let Some(d) = super::bytes::next_digit(b, i) {
+        i = d;
         let at_start = boundary(i);
         let mut e = i;
         while e < b.len() && b[e].is_ascii_digit() {
@@ -213,13 +210,15 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
             let n = b[i..e]
                 .iter()
                 .fold(0u32, |n, &d| n * 10 + u32::from(d - b'0'));
-            let strong = STRONG_AFTER.iter().any(|a| {
-                text[e..]
-                    .get(..a.len())
-                    .is_some_and(|h| h.eq_ignore_ascii_case(a))
-                    && ends_word(&text[e + a.len()..])
-            });
-            if (90..=130).contains(&n) && strong {
+            let strong = || {
+                STRONG_AFTER.iter().any(|a| {
+                    text[e..]
+                        .get(..a.len())
+                        .is_some_and(|h| h.eq_ignore_ascii_case(a))
+                        && ends_word(&text[e + a.len()..])
+                })
+            };
+            if (90..=130).contains(&n) && strong() {
                 spans.push(Span::new(i, e, PhiKind::Age));
             }
         }

@@ -14,7 +14,9 @@ pub struct Covers {
 impl Covers {
     pub fn new(spans: &[Span]) -> Self {
         let mut pairs: Vec<(usize, usize)> = spans.iter().map(|s| (s.start, s.end)).collect();
-        pairs.sort_unstable();
+        // Each pass pushes its spans in text order: the stable sort merges those sorted runs
+        // in about linear time (equal pairs are equal, so stability changes nothing).
+        pairs.sort();
         let mut furthest = 0;
         let furthest_end = pairs
             .iter()
@@ -28,7 +30,7 @@ impl Covers {
             .filter(|s| s.kind == PhiKind::Name)
             .map(|s| s.end)
             .collect();
-        name_ends.sort_unstable();
+        name_ends.sort();
         Self {
             starts: pairs.into_iter().map(|(s, _)| s).collect(),
             furthest_end,

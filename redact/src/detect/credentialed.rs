@@ -43,7 +43,7 @@ fn name_byte(c: u8) -> bool {
 pub fn find(text: &str, spans: &mut Vec<Span>) {
     let b = text.as_bytes();
     let mut at = 0;
-    while let Some(comma) = b[at..].iter().position(|&c| c == b',').map(|p| at + p) {
+    while let Some(comma) = super::bytes::next_byte(b, at, b',') {
         at = comma + 1;
         let rest = &text[comma + 1..];
         let trimmed = rest.trim_start_matches([' ', '\t']);
@@ -55,8 +55,11 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         {
             continue;
         }
+        let first = trimmed.as_bytes()[0];
+        // The first byte compared inline before the whole credential.
         let credential = CREDENTIALS.iter().chain(MORE_CREDENTIALS).any(|c| {
-            trimmed.starts_with(c)
+            c.as_bytes()[0] == first
+                && trimmed.starts_with(c)
                 && !trimmed[c.len()..].starts_with(|ch: char| ch.is_alphanumeric())
         });
         if !credential || rest.len() - trimmed.len() > 2 {

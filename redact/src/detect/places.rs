@@ -15,6 +15,24 @@ const STATES: [&str; 56] = [
     "WI", "WY", "DC", "PR", "VI", "GU", "AS", "MP",
 ];
 
+/// Bit `second - b'A'` of entry `first - b'A'`: whether the two capitals are one of
+/// [`STATES`]; one look-up instead of 56 comparisons at every pair of capitals.
+static STATE_CODES: [u32; 26] = {
+    let mut table = [0u32; 26];
+    let mut k = 0;
+    while k < STATES.len() {
+        let s = STATES[k].as_bytes();
+        table[(s[0] - b'A') as usize] |= 1 << (s[1] - b'A');
+        k += 1;
+    }
+    table
+};
+
+/// Whether `a b` (both ASCII capitals) is a state's or territory's code.
+fn is_state_code(a: u8, b: u8) -> bool {
+    STATE_CODES[usize::from(a - b'A')] & (1 << (b - b'A')) != 0
+}
+
 /// The states and territories written out, lower case.
 const STATE_NAMES: [&str; 54] = [
     "alabama",
@@ -173,7 +191,7 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
             && b[i + 1].is_ascii_uppercase()
             && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
             && !b.get(i + 2).is_some_and(u8::is_ascii_alphabetic)
-            && STATES.iter().any(|s| s.as_bytes() == &b[i..i + 2]);
+            && is_state_code(b[i], b[i + 1]);
         if !is_state {
             i += 1;
             continue;
@@ -222,8 +240,7 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
 fn state_names(text: &str, spans: &mut Vec<Span>) {
     let b = text.as_bytes();
     let mut i = 0;
-    while let Some(d) = b[i..].iter().position(u8::is_ascii_digit) {
-        let z = i + d;
+    while let Some(z) = super::bytes::next_digit(b, i) {
         let mut run_end = z;
         while run_end < b.len() && b[run_end].is_ascii_digit() {
             run_end += 1;

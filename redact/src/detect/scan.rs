@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use regex_automata::hybrid::LazyStateID;
 use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::util::{start, syntax};
-use regex_automata::{Anchored, Input, MatchKind};
+use regex_automata::{Anchored, MatchKind};
 
 /// What the caller did with a candidate: where to look next.
 pub enum Next {
@@ -128,6 +128,7 @@ impl Scanner {
     ) -> Result<(), GaveUp> {
         let b = text.as_bytes();
         let len = b.len();
+        let mut starts = Starts::new(cache);
         let mut p = 0;
         while p < len {
             let c = b[p];
@@ -149,21 +150,109 @@ impl Scanner {
                     continue;
                 }
             }
-            let input = Input::new(text).range(p..).anchored(Anchored::Yes);
-            match self.dfa.try_search_fwd(cache, &input) {
-                Ok(Some(m)) => match on_match(m.pattern().as_usize(), p, m.offset()) {
+            let start = starts.get(&self.dfa, cache, look_behind)?;
+            match self.run(cache, b, p, start)? {
+                Some((pattern, end)) => match on_match(pattern, p, end) {
                     Next::At(next) => p = next.max(p + 1),
                     Next::Skip => p += 1,
                 },
-                Ok(None) if word_start => p = word_end(b, p),
-                Ok(None) => p += 1,
-                Err(_) => return Err(GaveUp),
+                None if word_start => p = word_end(b, p),
+                None => p += 1,
             }
             while p < len && !text.is_char_boundary(p) {
                 p += 1;
             }
         }
         Ok(())
+    }
+
+    /// The leftmost-first match anchored at `p` (its pattern and end), walking the lazy DFA
+    /// from `start` byte by byte as `hybrid::search::find_fwd` does, without its per-call
+    /// set-up (the input's checks, the start state's look-up): the scan calls this at tens
+    /// of thousands of positions per document.
+    fn run(
+        &self,
+        cache: &mut Cache,
+        b: &[u8],
+        p: usize,
+        start: LazyStateID,
+    ) -> Result<Option<(usize, usize)>, GaveUp> {
+        let dfa = &self.dfa;
+        let mut sid = start;
+        let mut found = None;
+        let mut at = p;
+        while at < b.len() {
+            let byte = b[at];
+            if sid.is_tagged() {
+                sid = dfa.next_state(cache, sid, byte).map_err(|_| GaveUp)?;
+            } else {
+                let next = dfa.next_state_untagged(cache, sid, byte);
+                sid = if next.is_unknown() {
+                    dfa.next_state(cache, sid, byte).map_err(|_| GaveUp)?
+                } else {
+                    next
+                };
+            }
+            if sid.is_tagged() {
+                if sid.is_match() {
+                    // Matches are reported one byte late: this one ends before `at`.
+                    found = Some((dfa.match_pattern(cache, sid, 0).as_usize(), at));
+                } else if sid.is_dead() {
+                    return Ok(found);
+                } else if sid.is_quit() {
+                    return Err(GaveUp);
+                }
+            }
+            at += 1;
+        }
+        sid = dfa.next_eoi_state(cache, sid).map_err(|_| GaveUp)?;
+        if sid.is_match() {
+            found = Some((dfa.match_pattern(cache, sid, 0).as_usize(), b.len()));
+        }
+        Ok(found)
+    }
+}
+
+/// The anchored start state for each look-behind byte, looked up once per scan; forgotten
+/// when the lazy DFA clears its cache (which invalidates every state id).
+struct Starts {
+    ids: [Option<LazyStateID>; 257],
+    clears: usize,
+}
+
+impl Starts {
+    fn new(cache: &Cache) -> Self {
+        Starts {
+            ids: [None; 257],
+            clears: cache.clear_count(),
+        }
+    }
+
+    fn get(
+        &mut self,
+        dfa: &DFA,
+        cache: &mut Cache,
+        look_behind: Option<u8>,
+    ) -> Result<LazyStateID, GaveUp> {
+        if cache.clear_count() != self.clears {
+            self.ids = [None; 257];
+            self.clears = cache.clear_count();
+        }
+        let slot = look_behind.map_or(256, usize::from);
+        if let Some(id) = self.ids[slot] {
+            return Ok(id);
+        }
+        let config = start::Config::new()
+            .anchored(Anchored::Yes)
+            .look_behind(look_behind);
+        let id = dfa.start_state(cache, &config).map_err(|_| GaveUp)?;
+        // Computing the start state may itself have cleared the cache.
+        if cache.clear_count() != self.clears {
+            self.ids = [None; 257];
+            self.clears = cache.clear_count();
+        }
+        self.ids[slot] = Some(id);
+        Ok(id)
     }
 }
 

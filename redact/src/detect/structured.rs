@@ -135,10 +135,10 @@ fn split(text: &str, start: usize, end: usize, sep: u8) -> impl Iterator<Item = 
             return None;
         }
         let from = at;
-        match b[from..end].iter().position(|&c| c == sep) {
+        match super::bytes::next_byte(&b[..end], from, sep) {
             Some(i) => {
-                at = from + i + 1;
-                Some((from, from + i))
+                at = i + 1;
+                Some((from, i))
             }
             None => {
                 done = true;
@@ -246,12 +246,20 @@ fn name_like(v: &str) -> bool {
 /// move between versions and vendors): an XTN (`^PRN^PH^^1^835^9701232`) and an XCN, an
 /// id followed by a name (`1011366469^KUBICA^HUBERT^^`).
 fn hl7_shapes(text: &str, start: usize, end: usize, spans: &mut Vec<Span>) {
-    let comps: Vec<(usize, usize)> = split(text, start, end, b'^').collect();
-    if comps.len() < 3 {
+    // The first eight components (no rule reads further) on the stack, and how many there are.
+    let mut comps = [(0, 0); 8];
+    let mut count = 0;
+    for comp in split(text, start, end, b'^') {
+        if let Some(slot) = comps.get_mut(count) {
+            *slot = comp;
+        }
+        count += 1;
+    }
+    if count < 3 {
         return;
     }
-    let c = |i: usize| comps.get(i).map_or("", |&(s, e)| &text[s..e]);
-    let at = |i: usize| comps.get(i).copied();
+    let at = |i: usize| (i < count).then(|| comps.get(i).copied()).flatten();
+    let c = |i: usize| at(i).map_or("", |(s, e)| &text[s..e]);
     if TELECOM_USE.contains(&c(1)) || TELECOM_EQUIPMENT.contains(&c(2)) {
         let number = format!("{}{}{}", c(4), c(5), c(6));
         let digits = number.bytes().filter(u8::is_ascii_digit).count();
@@ -334,10 +342,9 @@ pub fn xml(text: &str, spans: &mut Vec<Span>) {
     let b = text.as_bytes();
     let mut attrs = Vec::new();
     let mut at = 0;
-    while let Some(i) = b[at..].iter().position(|&c| c == b'<') {
-        let open = at + i;
+    while let Some(open) = super::bytes::next_byte(b, at, b'<') {
         at = open + 1;
-        let Some(close) = b[at..].iter().position(|&c| c == b'>').map(|j| at + j) else {
+        let Some(close) = super::bytes::next_byte(b, at, b'>') else {
             break;
         };
         let tag = &text[at..close];
@@ -349,10 +356,7 @@ pub fn xml(text: &str, spans: &mut Vec<Span>) {
         if let Some(&(_, kind)) = XML_ELEMENTS.iter().find(|(n, _)| *n == local) {
             // The element's text, up to the next tag.
             let from = close + 1;
-            let to = b[from..]
-                .iter()
-                .position(|&c| c == b'<')
-                .map_or(text.len(), |j| from + j);
+            let to = super::bytes::next_byte(b, from, b'<').unwrap_or(text.len());
             push(spans, text, from, to, kind);
         }
         attributes(text, at + name_end, close, &mut attrs);
@@ -466,7 +470,7 @@ pub fn json(text: &str, spans: &mut Vec<Span>) {
     // The key being read, lower-cased without `_` and `-`: one buffer for every key.
     let mut key = String::new();
     let mut i = 0;
-    while let Some(q) = b[i..].iter().position(|&c| c == b'"').map(|j| i + j) {
+    while let Some(q) = super::bytes::next_byte(b, i, b'"') {
         let ks = q + 1;
         let Some(ke) = string_end(b, ks) else { break };
         i = ke + 1;

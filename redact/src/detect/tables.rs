@@ -95,6 +95,18 @@ fn cells(text: &str, start: usize, end: usize, out: &mut Vec<(usize, usize)>) {
 }
 
 /// Appends a span for each cell under a column name that says it is PHI.
+/// The cells of a line that can be a table's row: one with a tab or two blanks in a row.
+/// Any other line has at most one cell, which is no row of a table (a header needs two
+/// cells and the line under it as many), so its cells are not read: `out` is left empty.
+fn row_cells(text: &str, start: usize, end: usize, out: &mut Vec<(usize, usize)>) {
+    let line = &text.as_bytes()[start..end];
+    if super::bytes::next_byte(line, 0, b'\t').is_some() || super::bytes::has_two_spaces(line) {
+        cells(text, start, end, out);
+    } else {
+        out.clear();
+    }
+}
+
 pub fn find(text: &str, spans: &mut Vec<Span>) {
     let b = text.as_bytes();
     if !text.contains("  ") && !text.contains('\t') {
@@ -102,11 +114,9 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
     }
     let mut lines = Vec::new();
     let mut s = 0;
-    for (i, &c) in b.iter().enumerate() {
-        if c == b'\n' {
-            lines.push((s, i));
-            s = i + 1;
-        }
+    while let Some(i) = super::bytes::next_newline(b, s) {
+        lines.push((s, i));
+        s = i + 1;
     }
     lines.push((s, b.len()));
     // Each line's cells are read once: as the values under the line before and then as a
@@ -114,12 +124,12 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
     let (mut header, mut values) = (Vec::new(), Vec::new());
     let mut kinds: Vec<Option<PhiKind>> = Vec::new();
     if let Some(&(s, e)) = lines.first() {
-        cells(text, s, e, &mut values);
+        row_cells(text, s, e, &mut values);
     }
     for pair in lines.windows(2) {
         let (vs, ve) = pair[1];
         std::mem::swap(&mut header, &mut values);
-        cells(text, vs, ve, &mut values);
+        row_cells(text, vs, ve, &mut values);
         if header.len() < 2
             || header
                 .iter()
