@@ -176,6 +176,39 @@ pub(super) fn glued_cue(tok: &[u8]) -> usize {
         .unwrap_or(0)
 }
 
+/// The end of nine digits grouped 5-4 (`71014 9013`) that stand alone in a form's column (a
+/// column gap or the line's edge on both sides) and are a valid SSN: how a face sheet's SSN
+/// column may read when the page lost its hyphens. A ZIP+4 is written with a hyphen.
+fn column_ssn_split_5_4(b: &[u8], start: usize, end: usize) -> Option<usize> {
+    let gap_before = |k: usize| {
+        k == 0
+            || matches!(b[k - 1], b'\n' | b'\t')
+            || (k >= 2 && b[k - 1] == b' ' && matches!(b[k - 2], b' ' | b'\n' | b'\t'))
+    };
+    let gap_after = |k: usize| {
+        k == b.len()
+            || matches!(b[k], b'\n' | b'\r' | b'\t')
+            || (b[k] == b' ' && matches!(b.get(k + 1), None | Some(b' ' | b'\n' | b'\r')))
+    };
+    let five = end - start == 5 && b[start..end].iter().all(u8::is_ascii_digit);
+    let four_end = end + 5;
+    let four = b.get(end) == Some(&b' ')
+        && b.get(end + 1..four_end)
+            .is_some_and(|g| g.iter().all(u8::is_ascii_digit));
+    if !(five && four && gap_before(start) && gap_after(four_end)) {
+        return None;
+    }
+    let mut nine = [0u8; 11];
+    nine[..3].copy_from_slice(&b[start..start + 3]);
+    nine[3] = b'-';
+    nine[4..6].copy_from_slice(&b[start + 3..end]);
+    nine[6] = b'-';
+    nine[7..].copy_from_slice(&b[end + 1..four_end]);
+    std::str::from_utf8(&nine)
+        .is_ok_and(super::checks::ssn_ok)
+        .then_some(four_end)
+}
+
 /// The end of an SSN that starts at `at`: nine digits grouped 3-2-4 with one separator kind
 /// (a space, a hyphen or none) between the groups, one letter an OCR engine reads for a digit
 /// allowed, and no letter or digit right after.
@@ -284,6 +317,11 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
             continue;
         }
         let digits = b[start..end].iter().filter(|c| c.is_ascii_digit()).count();
+        if let Some(ssn_end) = column_ssn_split_5_4(b, start, end) {
+            found.push(Span::new(start, ssn_end, PhiKind::Ssn));
+            i = ssn_end;
+            continue;
+        }
         if digits < 3 && !record_code(&b[start..end]) {
             continue;
         }

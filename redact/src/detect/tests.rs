@@ -580,6 +580,10 @@ fn critical_numbers_broken_or_glued_by_a_fax_page_are_found_whole() {
             "B71 916 1095",
         ),
         (
+            "SSN\n833.723.1700    +1 (49S) 368-4299    71014 9013\n\nEMERGENCY CONTACT",
+            "71014 9013",
+        ),
+        (
             "Melbourne FL 75844\nFaxO11 44161 298 0509\n\nThis auth-\norization",
             "O11 44161 298 0509",
         ),
