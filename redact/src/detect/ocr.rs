@@ -402,6 +402,22 @@ pub(super) fn splits_phone(b: &[u8], i: usize, nl_len: usize) -> Option<Vec<usiz
     {
         s -= 1;
     }
+    // A word glued to the number's start, itself with a misread digit, is not part of it
+    // (`ce1l20⏎6 333 1925`).
+    if s > 0 && b[s - 1].is_ascii_alphabetic() {
+        let mut ts = s;
+        while ts > 0 && b[ts - 1].is_ascii_alphanumeric() {
+            ts -= 1;
+        }
+        let mut te = s;
+        while te < i && b[te].is_ascii_alphanumeric() {
+            te += 1;
+        }
+        let (ws, _) = without_glued_words(b, ts, te);
+        if ws > s && ws < te {
+            s = ws;
+        }
+    }
     let from = i + nl_len;
     let mut e = from;
     while e < b.len()
@@ -857,9 +873,23 @@ fn number_goes_on_before_a_break(b: &[u8], s: usize) -> bool {
 /// `s..e` without a word glued to either end of it: a run of two letters or more (small
 /// letters at the end) that holds a letter [`as_digit`] does not know.
 fn without_glued_words(b: &[u8], s: usize, e: usize) -> (usize, usize) {
-    let word = |run: &[u8]| run.len() >= 2 && run.iter().any(|&c| as_digit(c).is_none());
+    let word = |run: &[u8]| {
+        run.len() >= 2
+            && run
+                .iter()
+                .any(|&c| c.is_ascii_alphabetic() && as_digit(c).is_none())
+    };
+    // The word may hold a digit an OCR engine put for one of its letters, between two letters
+    // (`ce1l20⏎6 333 1925`: the word is `ce1l`).
+    let misread_inside = |k: usize| {
+        k > s
+            && k + 1 < e
+            && matches!(b[k], b'0' | b'1' | b'5' | b'8')
+            && b[k - 1].is_ascii_alphabetic()
+            && b[k + 1].is_ascii_alphabetic()
+    };
     let mut start = s;
-    while start < e && b[start].is_ascii_alphabetic() {
+    while start < e && (b[start].is_ascii_alphabetic() || misread_inside(start)) {
         start += 1;
     }
     let start = if start < e && word(&b[s..start]) {

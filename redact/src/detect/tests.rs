@@ -584,6 +584,10 @@ fn critical_numbers_broken_or_glued_by_a_fax_page_are_found_whole() {
             "71014 9013",
         ),
         (
+            "(609) 444-6764 ext. 348). Daughter's ce1l20\n6 333 1925. RTC26 February",
+            "20\n6 333 1925",
+        ),
+        (
             "Melbourne FL 75844\nFaxO11 44161 298 0509\n\nThis auth-\norization",
             "O11 44161 298 0509",
         ),
