@@ -32,7 +32,7 @@ fn compiled(cell: &'static OnceLock<Option<Regex>>, patterns: &[&str]) -> Option
 }
 
 /// The start of the run of `class` bytes that ends at `i`.
-fn run_start(b: &[u8], i: usize, class: impl Fn(u8) -> bool) -> usize {
+pub(super) fn run_start(b: &[u8], i: usize, class: impl Fn(u8) -> bool) -> usize {
     let mut s = i;
     while s > 0 && class(b[s - 1]) {
         s -= 1;
