@@ -273,15 +273,9 @@ impl Detector {
             Rule::Phone => found(phone_or_fax(text, start)),
             Rule::IntlPhone => {
                 let n = digit_count(s);
-                // An access code right after a number and a separator is that number's
-                // middle (`(2022-011413) 10/21/14`: a record number, then a date).
-                let b = text.as_bytes();
-                let inside_a_number = s.starts_with('0')
-                    && start >= 2
-                    && matches!(b[start - 1], b'-' | b'.' | b'/')
-                    && b[start - 2].is_ascii_digit();
                 when(
-                    (8..=15).contains(&n) && !inside_a_number,
+                    (8..=15).contains(&n)
+                        && !phones::access_code_inside_a_number(text.as_bytes(), start),
                     phone_or_fax(text, start),
                 )
             }

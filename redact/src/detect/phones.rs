@@ -77,14 +77,8 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
             let (s, e) = (m.start(), m.end());
             from = e.max(s + 1);
             // Not a piece of a longer number.
-            // An access code right after a number and a separator is that number's middle
-            // (`(2022-011413) 10/21/14` is a record number, then a date).
             let digit_before = (s > 0 && b[s - 1].is_ascii_digit())
-                || (m.pattern().as_usize() == 2
-                    && b[s] == b'0'
-                    && s >= 2
-                    && matches!(b[s - 1], b'-' | b'.' | b'/')
-                    && b[s - 2].is_ascii_digit());
+                || (m.pattern().as_usize() == 2 && access_code_inside_a_number(b, s));
             let digit_after = b.get(e).is_some_and(u8::is_ascii_digit);
             if digit_before || digit_after {
                 from = s + 1;
@@ -110,6 +104,15 @@ pub fn find(text: &str, spans: &mut Vec<Span>) {
         }
     }
     spans.extend(found);
+}
+
+/// Whether the access code (`011`, `00`) at `at` follows a number and a separator: it is
+/// that number's middle (`(2022-011413) 10/21/14` is a record number, then a date).
+pub(super) fn access_code_inside_a_number(b: &[u8], at: usize) -> bool {
+    b.get(at) == Some(&b'0')
+        && at >= 2
+        && matches!(b[at - 1], b'-' | b'.' | b'/')
+        && b[at - 2].is_ascii_digit()
 }
 
 /// Extends every PHONE and FAX span of `spans` back over a country code the pattern left
